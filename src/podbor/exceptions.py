@@ -1,0 +1,102 @@
+"""The exception family of podbor.
+
+Every error podbor raises on purpose derives from :class:`PodborError`. Errors about bad
+input also derive from the matching builtin (``ValueError``, ``KeyError``, ``TypeError``,
+``RuntimeError``) so that ``except ValueError`` in user code keeps working.
+
+Example:
+    >>> import podbor
+    >>> try:
+    ...     podbor.distributions.FloatDistribution(2.0, 1.0)
+    ... except ValueError as err:
+    ...     print(type(err).__name__)
+    InvalidArgumentError
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "CLIUsageError",
+    "DuplicatedStudyError",
+    "InvalidArgumentError",
+    "OptunaError",
+    "PodborError",
+    "StorageInternalError",
+    "StudyNotFoundError",
+    "TrialPruned",
+    "UpdateFinishedTrialError",
+    "invalid_argument",
+]
+
+
+class PodborError(Exception):
+    """Root of every exception raised by podbor on purpose."""
+
+
+OptunaError = PodborError
+"""Alias kept so that code written for Optuna (``except optuna.exceptions.OptunaError``) runs."""
+
+
+class TrialPruned(PodborError):
+    """Raised from an objective to tell the study that this trial was pruned.
+
+    Example:
+        >>> def objective(trial):
+        ...     trial.report(1.0, step=0)
+        ...     if trial.should_prune():
+        ...         raise TrialPruned()
+        ...     return 1.0
+    """
+
+
+class InvalidArgumentError(PodborError, ValueError):
+    """A public function was given an argument outside of what it allows."""
+
+
+class StudyNotFoundError(PodborError, KeyError):
+    """No study of that name (or id) exists in the storage."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+class DuplicatedStudyError(PodborError, ValueError):
+    """A study of that name already exists in the storage."""
+
+
+class UpdateFinishedTrialError(PodborError, RuntimeError):
+    """A finished trial (COMPLETE, PRUNED or FAIL) was asked to change."""
+
+
+class StorageInternalError(PodborError, RuntimeError):
+    """The storage backend failed in a way podbor could not recover from."""
+
+
+class CLIUsageError(PodborError, ValueError):
+    """The command line was used wrongly."""
+
+
+def invalid_argument(
+    name: str, value: Any, allowed: str, *, owner: str | None = None
+) -> InvalidArgumentError:
+    """Build the one message shape podbor uses for bad input.
+
+    Args:
+        name: The argument's name, e.g. ``"low"``.
+        value: The value that was passed.
+        allowed: What would have been accepted, e.g. ``"a float <= high (1.0)"``.
+        owner: The function or class the argument belongs to.
+
+    Returns:
+        An :class:`InvalidArgumentError` ready to raise.
+
+    Example:
+        >>> str(invalid_argument("n_trials", -1, "an int >= 0 or None", owner="Study.optimize"))
+        "The 'n_trials' parameter of Study.optimize must be an int >= 0 or None. Got -1 instead."
+    """
+    where = f" of {owner}" if owner else ""
+    return InvalidArgumentError(
+        f"The '{name}' parameter{where} must be {allowed}. Got {value!r} instead."
+    )

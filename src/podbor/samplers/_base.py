@@ -1,0 +1,74 @@
+"""The contract every sampler fulfils.
+
+A trial's parameters come from two calls. Once per trial, ``infer_relative_search_space`` and
+``sample_relative`` may propose values for a joint search space (model-based samplers use the
+correlations between parameters there). Each ``suggest_*`` outside that space calls
+``sample_independent``.
+
+Contract, for every implementation:
+
+* Returned values are *internal* representations (floats; a categorical's index) for
+  ``sample_relative`` and *external* ones for ``sample_independent``, and always lie inside
+  the distribution.
+* Samplers see the study only through :class:`~podbor._study_view.StudyView`; they never touch
+  a storage or private ids. Their persistent state is JSON-serializable.
+* The same ``seed`` and the same history give the same proposals (single-threaded).
+* Methods may be called from several threads at once; implementations guard their own state.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Sequence
+from typing import Any
+
+from podbor._study_view import StudyView
+from podbor.distributions import BaseDistribution
+from podbor.trial._frozen import FrozenTrial
+from podbor.trial._state import TrialState
+
+__all__ = ["BaseSampler"]
+
+
+class BaseSampler(abc.ABC):
+    """Abstract base of all samplers."""
+
+    @abc.abstractmethod
+    def infer_relative_search_space(
+        self, study: StudyView, trial: FrozenTrial
+    ) -> dict[str, BaseDistribution]:
+        """Return the joint search space to hand to ``sample_relative`` (``{}`` for none)."""
+
+    @abc.abstractmethod
+    def sample_relative(
+        self, study: StudyView, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
+    ) -> dict[str, Any]:
+        """Return external values for (a subset of) ``search_space``."""
+
+    @abc.abstractmethod
+    def sample_independent(
+        self,
+        study: StudyView,
+        trial: FrozenTrial,
+        param_name: str,
+        param_distribution: BaseDistribution,
+    ) -> Any:
+        """Return an external value for one parameter, drawn without the joint model."""
+
+    def before_trial(self, study: StudyView, trial: FrozenTrial) -> None:
+        """Hook called once a trial is RUNNING, before the objective starts."""
+
+    def after_trial(
+        self,
+        study: StudyView,
+        trial: FrozenTrial,
+        state: TrialState,
+        values: Sequence[float] | None,
+    ) -> None:
+        """Hook called after the objective returned, before the trial's state is stored."""
+
+    def reseed_rng(self) -> None:
+        """Draw a fresh random seed (each worker process should diverge)."""
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"

@@ -1,0 +1,220 @@
+"""The contract every storage fulfils.
+
+A storage keeps studies and their trials. It is the only place state lives: a ``Study`` object is
+a handle, and any number of handles (threads, processes, machines) may share one storage.
+
+Contract, for every implementation:
+
+* **Thread safety.** Every method may be called from several threads at once.
+* **Numbers.** ``create_new_trial`` gives trial numbers 0, 1, 2, … per study, unique and gap-free.
+* **Immutability.** A finished trial (COMPLETE, PRUNED, FAIL) never changes; any attempt raises
+  :class:`~podbor.exceptions.UpdateFinishedTrialError`. ``FrozenTrial`` objects returned with
+  ``deepcopy=False`` are snapshots that the storage never mutates afterwards; callers must not
+  mutate them either.
+* **Claiming.** ``set_trial_state_values(id, RUNNING)`` on a WAITING trial succeeds for exactly
+  one caller; the others get ``False``.
+* **Errors.** Unknown ids raise ``KeyError`` (:class:`~podbor.exceptions.StudyNotFoundError` for
+  studies); a reused study name raises :class:`~podbor.exceptions.DuplicatedStudyError`.
+* **JSON only.** Attribute values and parameters must be JSON-serializable; nothing is pickled.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Container, Sequence
+from typing import Any
+
+from podbor._frozen_study import FrozenStudy
+from podbor._study_direction import StudyDirection
+from podbor.distributions import BaseDistribution
+from podbor.exceptions import UpdateFinishedTrialError
+from podbor.trial._frozen import FrozenTrial
+from podbor.trial._state import TrialState
+
+__all__ = ["DEFAULT_STUDY_NAME_PREFIX", "BaseStorage"]
+
+DEFAULT_STUDY_NAME_PREFIX = "no-name-"
+
+
+class BaseStorage(abc.ABC):
+    """Abstract base of in-memory, journal and relational-database storages."""
+
+    # -- studies ------------------------------------------------------------------------
+    @abc.abstractmethod
+    def create_new_study(
+        self, directions: Sequence[StudyDirection], study_name: str | None = None
+    ) -> int:
+        """Create a study and return its id; a name is generated when ``study_name`` is None.
+
+        Raises:
+            DuplicatedStudyError: If a study of that name exists.
+        """
+
+    @abc.abstractmethod
+    def delete_study(self, study_id: int) -> None:
+        """Delete a study and all its trials."""
+
+    @abc.abstractmethod
+    def set_study_user_attr(self, study_id: int, key: str, value: Any) -> None:
+        """Set a JSON-serializable user attribute of a study."""
+
+    @abc.abstractmethod
+    def set_study_system_attr(self, study_id: int, key: str, value: Any) -> None:
+        """Set a JSON-serializable system attribute of a study (sampler state lives here)."""
+
+    @abc.abstractmethod
+    def get_study_id_from_name(self, study_name: str) -> int:
+        """Return the id of the named study; the error lists the names that exist."""
+
+    @abc.abstractmethod
+    def get_study_name_from_id(self, study_id: int) -> str:
+        """Return the name of a study."""
+
+    @abc.abstractmethod
+    def get_study_directions(self, study_id: int) -> list[StudyDirection]:
+        """Return the directions of a study, one per objective."""
+
+    @abc.abstractmethod
+    def get_study_user_attrs(self, study_id: int) -> dict[str, Any]:
+        """Return a copy of a study's user attributes."""
+
+    @abc.abstractmethod
+    def get_study_system_attrs(self, study_id: int) -> dict[str, Any]:
+        """Return a copy of a study's system attributes."""
+
+    @abc.abstractmethod
+    def get_all_studies(self) -> list[FrozenStudy]:
+        """Return every study, without trials."""
+
+    # -- trials -------------------------------------------------------------------------
+    @abc.abstractmethod
+    def create_new_trial(self, study_id: int, template_trial: FrozenTrial | None = None) -> int:
+        """Create a trial and return its id.
+
+        Without a template the trial is RUNNING, started now. With one, the trial copies the
+        template's state, values, params, attributes, reports and times (``Study.add_trial``).
+        """
+
+    @abc.abstractmethod
+    def set_trial_param(
+        self,
+        trial_id: int,
+        param_name: str,
+        param_value_internal: float,
+        distribution: BaseDistribution,
+    ) -> None:
+        """Store one parameter of a running trial.
+
+        Raises:
+            ValueError: If the distribution is incompatible with the one the study used before
+                for that name (see ``check_distribution_compatibility``).
+            UpdateFinishedTrialError: If the trial is finished.
+        """
+
+    @abc.abstractmethod
+    def set_trial_state_values(
+        self, trial_id: int, state: TrialState, values: Sequence[float] | None = None
+    ) -> bool:
+        """Move a trial to ``state`` and store its values.
+
+        Returns:
+            False when ``state`` is RUNNING and the trial is no longer WAITING (another worker
+            claimed it); True otherwise.
+
+        Raises:
+            UpdateFinishedTrialError: If the trial is finished.
+        """
+
+    @abc.abstractmethod
+    def set_trial_intermediate_value(
+        self, trial_id: int, step: int, intermediate_value: float
+    ) -> None:
+        """Store the value reported at ``step`` (a later report of the same step replaces it)."""
+
+    @abc.abstractmethod
+    def set_trial_user_attr(self, trial_id: int, key: str, value: Any) -> None:
+        """Set a JSON-serializable user attribute of a trial."""
+
+    @abc.abstractmethod
+    def set_trial_system_attr(self, trial_id: int, key: str, value: Any) -> None:
+        """Set a JSON-serializable system attribute of a trial."""
+
+    @abc.abstractmethod
+    def get_trial(self, trial_id: int) -> FrozenTrial:
+        """Return a snapshot of one trial."""
+
+    @abc.abstractmethod
+    def get_all_trials(
+        self,
+        study_id: int,
+        deepcopy: bool = True,
+        states: Container[TrialState] | None = None,
+    ) -> list[FrozenTrial]:
+        """Return a study's trials in number order, optionally only those in ``states``.
+
+        With ``deepcopy=False`` the returned snapshots are shared and must not be mutated.
+        """
+
+    # -- derived, overridable for speed -------------------------------------------------
+    def get_trial_id_from_study_id_trial_number(self, study_id: int, trial_number: int) -> int:
+        """Return the id of the trial with that number in that study."""
+        trials = self.get_all_trials(study_id, deepcopy=False)
+        if not 0 <= trial_number < len(trials):
+            raise KeyError(f"No trial with number {trial_number} exists in study {study_id}.")
+        return trials[trial_number]._trial_id
+
+    def claim_waiting_trial(self, study_id: int) -> int | None:
+        """Move the oldest WAITING trial to RUNNING and return its id; ``None`` if none waits.
+
+        Each WAITING trial is claimed by exactly one caller, also across processes.
+        """
+        for trial in self.get_all_trials(study_id, deepcopy=False, states=(TrialState.WAITING,)):
+            if self.set_trial_state_values(trial._trial_id, TrialState.RUNNING):
+                return trial._trial_id
+        return None
+
+    def get_trial_number_from_id(self, trial_id: int) -> int:
+        """Return the number of a trial in its study."""
+        return self.get_trial(trial_id).number
+
+    def get_trial_param(self, trial_id: int, param_name: str) -> float:
+        """Return the internal value of one parameter of a trial."""
+        trial = self.get_trial(trial_id)
+        return trial.distributions[param_name].to_internal_repr(trial.params[param_name])
+
+    def get_n_trials(
+        self, study_id: int, states: Container[TrialState] | TrialState | None = None
+    ) -> int:
+        """Return how many trials a study has, optionally only in ``states``."""
+        if isinstance(states, TrialState):
+            states = (states,)
+        return len(self.get_all_trials(study_id, deepcopy=False, states=states))
+
+    def get_best_trial(self, study_id: int) -> FrozenTrial:
+        """Return the best COMPLETE trial of a single-objective study.
+
+        Raises:
+            ValueError: If no trial is complete yet.
+            RuntimeError: If the study has several objectives (use the Pareto front).
+        """
+        directions = self.get_study_directions(study_id)
+        if len(directions) > 1:
+            raise RuntimeError(
+                "A multi-objective study has no single best trial; use Study.best_trials."
+            )
+        trials = self.get_all_trials(study_id, deepcopy=False, states=(TrialState.COMPLETE,))
+        if not trials:
+            raise ValueError("No trials are completed yet.")
+        pick = min if directions[0] != StudyDirection.MAXIMIZE else max
+        return pick(trials, key=lambda t: t.values[0] if t.values else float("nan"))
+
+    def check_trial_is_updatable(self, trial_id: int, trial_state: TrialState) -> None:
+        """Raise :class:`UpdateFinishedTrialError` when the trial is finished."""
+        if trial_state.is_finished():
+            number = self.get_trial_number_from_id(trial_id)
+            raise UpdateFinishedTrialError(
+                f"Trial {number} has already finished as {trial_state.name} and cannot be updated."
+            )
+
+    def remove_session(self) -> None:
+        """Release connections held by this handle (no-op for storages without any)."""

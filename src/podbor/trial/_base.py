@@ -1,0 +1,164 @@
+"""The suggest API shared by every trial-like object (live, fixed and frozen trials)."""
+
+from __future__ import annotations
+
+import abc
+import datetime
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+from podbor._deprecated import warn_deprecated
+from podbor.distributions import (
+    BaseDistribution,
+    CategoricalChoiceType,
+    CategoricalDistribution,
+    FloatDistribution,
+    IntDistribution,
+)
+from podbor.exceptions import InvalidArgumentError
+
+__all__ = ["BaseTrial"]
+
+_D = TypeVar("_D", bound=BaseDistribution)
+
+
+def _build(cls: type[_D], owner: str, *args: Any, **kwargs: Any) -> _D:
+    """Build a distribution; a validation error names the suggest call instead of the class."""
+    try:
+        return cls(*args, **kwargs)
+    except InvalidArgumentError as err:
+        raise InvalidArgumentError(str(err).replace(f"of {cls.__name__}", f"of {owner}")) from None
+
+
+class BaseTrial(abc.ABC):
+    """What an objective may call on a trial: ``suggest_*``, ``report``, ``should_prune``, attrs.
+
+    Subclasses implement ``_suggest(name, distribution)``; the public ``suggest_*`` methods only
+    validate their arguments into a distribution.
+    """
+
+    def suggest_float(
+        self, name: str, low: float, high: float, *, step: float | None = None, log: bool = False
+    ) -> float:
+        """Suggest a float in ``[low, high]``.
+
+        Args:
+            name: The parameter's name, unique within the trial.
+            low: Lower bound, inclusive.
+            high: Upper bound, inclusive.
+            step: Grid spacing (values ``low + k * step``); cannot be combined with ``log``.
+            log: Sample on a log scale; needs ``low > 0``.
+
+        Example:
+            >>> from podbor.trial import FixedTrial
+            >>> FixedTrial({"lr": 1e-3}).suggest_float("lr", 1e-5, 1e-1, log=True)
+            0.001
+        """
+        dist = _build(FloatDistribution, f"suggest_float({name!r})", low, high, log=log, step=step)
+        return float(self._suggest(name, dist))
+
+    def suggest_int(
+        self, name: str, low: int, high: int, *, step: int = 1, log: bool = False
+    ) -> int:
+        """Suggest an integer in ``[low, high]`` (on the grid ``low + k * step``).
+
+        Example:
+            >>> from podbor.trial import FixedTrial
+            >>> FixedTrial({"n_layers": 3}).suggest_int("n_layers", 1, 4)
+            3
+        """
+        dist = _build(IntDistribution, f"suggest_int({name!r})", low, high, log=log, step=step)
+        return int(self._suggest(name, dist))
+
+    def suggest_categorical(
+        self, name: str, choices: Sequence[CategoricalChoiceType]
+    ) -> CategoricalChoiceType:
+        """Suggest one of ``choices`` (None, bool, int, float or str values).
+
+        Example:
+            >>> from podbor.trial import FixedTrial
+            >>> FixedTrial({"kind": "svm"}).suggest_categorical("kind", ("svm", "rf"))
+            'svm'
+        """
+        dist = _build(CategoricalDistribution, f"suggest_categorical({name!r})", choices)
+        return self._suggest(name, dist)  # type: ignore[no-any-return]
+
+    def suggest_uniform(self, name: str, low: float, high: float) -> float:
+        """Deprecated: use ``suggest_float(name, low, high)``."""
+        warn_deprecated(
+            "suggest_uniform",
+            since="0.1.0",
+            removed_in="2.0.0",
+            replacement="suggest_float(name, low, high)",
+        )
+        return self.suggest_float(name, low, high)
+
+    def suggest_loguniform(self, name: str, low: float, high: float) -> float:
+        """Deprecated: use ``suggest_float(name, low, high, log=True)``."""
+        warn_deprecated(
+            "suggest_loguniform",
+            since="0.1.0",
+            removed_in="2.0.0",
+            replacement="suggest_float(name, low, high, log=True)",
+        )
+        return self.suggest_float(name, low, high, log=True)
+
+    def suggest_discrete_uniform(self, name: str, low: float, high: float, q: float) -> float:
+        """Deprecated: use ``suggest_float(name, low, high, step=q)``."""
+        warn_deprecated(
+            "suggest_discrete_uniform",
+            since="0.1.0",
+            removed_in="2.0.0",
+            replacement="suggest_float(name, low, high, step=q)",
+        )
+        return self.suggest_float(name, low, high, step=q)
+
+    @abc.abstractmethod
+    def _suggest(self, name: str, distribution: BaseDistribution) -> Any:
+        """Return the external value of ``name`` drawn from (or checked against) ``distribution``."""
+
+    @abc.abstractmethod
+    def report(self, value: float, step: int) -> None:
+        """Report an intermediate value (e.g. validation score after an epoch or a fold)."""
+
+    @abc.abstractmethod
+    def should_prune(self) -> bool:
+        """Return True when the pruner says this trial should stop."""
+
+    @abc.abstractmethod
+    def set_user_attr(self, key: str, value: Any) -> None:
+        """Attach a JSON-serializable value to the trial."""
+
+    @abc.abstractmethod
+    def set_system_attr(self, key: str, value: Any) -> None:
+        """Attach a JSON-serializable value for podbor's own use."""
+
+    @property
+    @abc.abstractmethod
+    def params(self) -> dict[str, Any]:
+        """Parameter name → value suggested so far."""
+
+    @property
+    @abc.abstractmethod
+    def distributions(self) -> dict[str, BaseDistribution]:
+        """Parameter name → its distribution."""
+
+    @property
+    @abc.abstractmethod
+    def user_attrs(self) -> dict[str, Any]:
+        """The trial's user attributes."""
+
+    @property
+    @abc.abstractmethod
+    def system_attrs(self) -> dict[str, Any]:
+        """The trial's system attributes."""
+
+    @property
+    @abc.abstractmethod
+    def datetime_start(self) -> datetime.datetime | None:
+        """When the trial started."""
+
+    @property
+    @abc.abstractmethod
+    def number(self) -> int:
+        """The trial's number in its study."""

@@ -1,0 +1,341 @@
+"""An immutable record of one trial, as storages keep it and samplers read it."""
+
+from __future__ import annotations
+
+import datetime
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from podbor.distributions import BaseDistribution
+from podbor.exceptions import InvalidArgumentError, invalid_argument
+from podbor.trial._base import BaseTrial
+from podbor.trial._state import TrialState
+
+__all__ = ["FrozenTrial", "create_trial"]
+
+
+class FrozenTrial(BaseTrial):
+    """Everything known about one trial: state, values, parameters and reports.
+
+    A ``FrozenTrial`` handed out by a study is a snapshot. It also answers ``suggest_*`` calls
+    with its stored parameters, so that an objective can be re-run on a finished trial
+    (``objective(study.best_trial)``).
+
+    Args:
+        number: Position of the trial in its study, from 0, unique and gap-free.
+        state: The trial's :class:`TrialState`.
+        value: The single objective value; give ``values`` instead for several objectives.
+        datetime_start: When it started running (``None`` while WAITING).
+        datetime_complete: When it finished (``None`` until then).
+        params: Parameter name → the value the objective saw.
+        distributions: Parameter name → its distribution.
+        user_attrs: JSON-serializable attributes set by the user.
+        system_attrs: JSON-serializable attributes set by podbor and its samplers.
+        intermediate_values: Step → reported value.
+        trial_id: The storage's id of the trial.
+        values: The objective values, one per direction.
+
+    Example:
+        >>> from podbor.distributions import FloatDistribution
+        >>> t = create_trial(params={"x": 0.5}, distributions={"x": FloatDistribution(0, 1)}, value=1.0)
+        >>> t.suggest_float("x", 0, 1)
+        0.5
+    """
+
+    def __init__(
+        self,
+        number: int,
+        state: TrialState,
+        value: float | None,
+        datetime_start: datetime.datetime | None,
+        datetime_complete: datetime.datetime | None,
+        params: dict[str, Any],
+        distributions: dict[str, BaseDistribution],
+        user_attrs: dict[str, Any],
+        system_attrs: dict[str, Any],
+        intermediate_values: dict[int, float],
+        trial_id: int,
+        *,
+        values: Sequence[float] | None = None,
+    ) -> None:
+        if value is not None and values is not None:
+            raise invalid_argument(
+                "value",
+                value,
+                "None when 'values' is given (pass one of them)",
+                owner="FrozenTrial",
+            )
+        if value is not None:
+            values = [value]
+        self._number = number
+        self.state = state
+        self._values: list[float] | None = None if values is None else [float(v) for v in values]
+        self._datetime_start = datetime_start
+        self.datetime_complete = datetime_complete
+        self._params = params
+        self._distributions = distributions
+        self._user_attrs = user_attrs
+        self._system_attrs = system_attrs
+        self.intermediate_values = intermediate_values
+        self._trial_id = trial_id
+
+    @property
+    def number(self) -> int:
+        """Position of the trial in its study, from 0."""
+        return self._number
+
+    @number.setter
+    def number(self, value: int) -> None:
+        self._number = value
+
+    @property
+    def datetime_start(self) -> datetime.datetime | None:
+        """When the trial started running (``None`` while WAITING)."""
+        return self._datetime_start
+
+    @datetime_start.setter
+    def datetime_start(self, value: datetime.datetime | None) -> None:
+        self._datetime_start = value
+
+    # -- values -------------------------------------------------------------------------
+    @property
+    def value(self) -> float | None:
+        """The objective value; raises for a multi-objective trial (use ``values``)."""
+        if self._values is None:
+            return None
+        if len(self._values) > 1:
+            raise RuntimeError(
+                "This trial has several objective values; use FrozenTrial.values instead of .value."
+            )
+        return self._values[0]
+
+    @value.setter
+    def value(self, v: float | None) -> None:
+        self._values = None if v is None else [float(v)]
+
+    @property
+    def values(self) -> list[float] | None:
+        """The objective values, one per study direction (``None`` until finished)."""
+        return self._values
+
+    @values.setter
+    def values(self, v: Sequence[float] | None) -> None:
+        self._values = None if v is None else [float(x) for x in v]
+
+    # -- mappings -----------------------------------------------------------------------
+    @property
+    def params(self) -> dict[str, Any]:
+        """Parameter name → value as the objective saw it."""
+        return self._params
+
+    @params.setter
+    def params(self, params: dict[str, Any]) -> None:
+        self._params = params
+
+    @property
+    def distributions(self) -> dict[str, BaseDistribution]:
+        """Parameter name → distribution it was drawn from."""
+        return self._distributions
+
+    @distributions.setter
+    def distributions(self, value: dict[str, BaseDistribution]) -> None:
+        self._distributions = value
+
+    @property
+    def user_attrs(self) -> dict[str, Any]:
+        """Attributes the user set with ``set_user_attr``."""
+        return self._user_attrs
+
+    @user_attrs.setter
+    def user_attrs(self, value: dict[str, Any]) -> None:
+        self._user_attrs = value
+
+    @property
+    def system_attrs(self) -> dict[str, Any]:
+        """Attributes podbor and its samplers set (e.g. ``fixed_params`` of an enqueued trial)."""
+        return self._system_attrs
+
+    @system_attrs.setter
+    def system_attrs(self, value: dict[str, Any]) -> None:
+        self._system_attrs = value
+
+    @property
+    def duration(self) -> datetime.timedelta | None:
+        """Time from start to completion, or ``None`` while not finished."""
+        if self.datetime_start is None or self.datetime_complete is None:
+            return None
+        return self.datetime_complete - self.datetime_start
+
+    @property
+    def last_step(self) -> int | None:
+        """The largest step reported so far, or ``None``."""
+        return max(self.intermediate_values) if self.intermediate_values else None
+
+    # -- trial-like API (replays stored parameters) -------------------------------------
+    def _suggest(self, name: str, distribution: BaseDistribution) -> Any:
+        if name not in self._params:
+            raise InvalidArgumentError(
+                f"The parameter {name!r} is not among this trial's parameters "
+                f"{sorted(self._params)}."
+            )
+        value = self._params[name]
+        if not distribution.contains_external(value):
+            warn_msg = f"The stored value {value!r} of {name!r} lies outside {distribution!r}."
+            raise InvalidArgumentError(warn_msg)
+        return value
+
+    def report(self, value: float, step: int) -> None:
+        """Do nothing: a finished trial takes no reports (kept so objectives can be replayed)."""
+
+    def should_prune(self) -> bool:
+        """Return False: a replayed trial is never pruned."""
+        return False
+
+    def set_user_attr(self, key: str, value: Any) -> None:
+        """Set a user attribute on this snapshot (not on any storage)."""
+        self._user_attrs[key] = value
+
+    def set_system_attr(self, key: str, value: Any) -> None:
+        """Set a system attribute on this snapshot (not on any storage)."""
+        self._system_attrs[key] = value
+
+    # -- validation ---------------------------------------------------------------------
+    def _validate(self) -> None:
+        """Check the record is consistent; raise ``ValueError`` naming what is not."""
+        if self.state != TrialState.WAITING and self.datetime_start is None:
+            raise InvalidArgumentError(f"A {self.state.name} trial needs 'datetime_start'.")
+        if self.state.is_finished():
+            if self.datetime_complete is None:
+                raise InvalidArgumentError(f"A {self.state.name} trial needs 'datetime_complete'.")
+        elif self.datetime_complete is not None:
+            raise InvalidArgumentError(
+                f"A {self.state.name} trial must not have 'datetime_complete'."
+            )
+        if self.state == TrialState.COMPLETE:
+            if self._values is None:
+                raise InvalidArgumentError("A COMPLETE trial needs 'value' or 'values'.")
+            if any(math.isnan(v) for v in self._values):
+                raise InvalidArgumentError(
+                    f"A COMPLETE trial's values must not be NaN: {self._values}."
+                )
+        if set(self._params) != set(self._distributions):
+            raise InvalidArgumentError(
+                f"'params' keys {sorted(self._params)} and 'distributions' keys "
+                f"{sorted(self._distributions)} differ."
+            )
+        for name, value in self._params.items():
+            dist = self._distributions[name]
+            if not dist.contains_external(value):
+                raise InvalidArgumentError(
+                    f"The value {value!r} of parameter {name!r} lies outside {dist!r}."
+                )
+
+    # -- value semantics ----------------------------------------------------------------
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, FrozenTrial):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __lt__(self, other: FrozenTrial) -> bool:
+        return self.number < other.number
+
+    def __hash__(self) -> int:
+        return hash((self.number, self._trial_id, self.state))
+
+    def _key(self) -> tuple[Any, ...]:
+        return (
+            self.number,
+            self.state,
+            self._values,
+            self.datetime_start,
+            self.datetime_complete,
+            self._params,
+            self._distributions,
+            self._user_attrs,
+            self._system_attrs,
+            self.intermediate_values,
+            self._trial_id,
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"FrozenTrial(number={self.number}, state={self.state!r}, values={self._values}, "
+            f"datetime_start={self.datetime_start!r}, datetime_complete={self.datetime_complete!r}, "
+            f"params={self._params}, user_attrs={self._user_attrs}, "
+            f"system_attrs={self._system_attrs}, intermediate_values={self.intermediate_values}, "
+            f"distributions={self._distributions}, trial_id={self._trial_id})"
+        )
+
+    def _copy(self) -> FrozenTrial:
+        """A copy whose mutable mappings are independent of this one (values themselves shared)."""
+        return FrozenTrial(
+            self.number,
+            self.state,
+            None,
+            self.datetime_start,
+            self.datetime_complete,
+            dict(self._params),
+            dict(self._distributions),
+            _deep(self._user_attrs),
+            _deep(self._system_attrs),
+            dict(self.intermediate_values),
+            self._trial_id,
+            values=None if self._values is None else list(self._values),
+        )
+
+
+def _deep(attrs: dict[str, Any]) -> dict[str, Any]:
+    import copy
+
+    return copy.deepcopy(attrs)
+
+
+def create_trial(
+    *,
+    state: TrialState = TrialState.COMPLETE,
+    value: float | None = None,
+    values: Sequence[float] | None = None,
+    params: dict[str, Any] | None = None,
+    distributions: dict[str, BaseDistribution] | None = None,
+    user_attrs: dict[str, Any] | None = None,
+    system_attrs: dict[str, Any] | None = None,
+    intermediate_values: dict[int, float] | None = None,
+) -> FrozenTrial:
+    """Build a finished (or waiting) trial to add to a study with ``Study.add_trial``.
+
+    Use it to seed a study with results obtained elsewhere.
+
+    Example:
+        >>> from podbor.distributions import FloatDistribution
+        >>> t = create_trial(params={"x": 2.0}, distributions={"x": FloatDistribution(0, 5)}, value=4.0)
+        >>> t.state.name, t.value
+        ('COMPLETE', 4.0)
+
+    Raises:
+        ValueError: If the record is inconsistent (e.g. COMPLETE without a value, a parameter
+            outside its distribution).
+    """
+    now = datetime.datetime.now()
+    if state == TrialState.WAITING:
+        start, complete = None, None
+    elif state == TrialState.RUNNING:
+        start, complete = now, None
+    else:
+        start, complete = now, now
+    trial = FrozenTrial(
+        number=-1,
+        state=state,
+        value=value,
+        values=values,
+        datetime_start=start,
+        datetime_complete=complete,
+        params=dict(params or {}),
+        distributions=dict(distributions or {}),
+        user_attrs=dict(user_attrs or {}),
+        system_attrs=dict(system_attrs or {}),
+        intermediate_values=dict(intermediate_values or {}),
+        trial_id=-1,
+    )
+    trial._validate()
+    return trial

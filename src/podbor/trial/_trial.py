@@ -1,0 +1,199 @@
+"""The live trial an objective receives from ``Study.optimize`` or ``Study.ask``."""
+
+from __future__ import annotations
+
+import datetime
+import numbers
+import warnings
+from typing import TYPE_CHECKING, Any
+
+from podbor.distributions import BaseDistribution, check_distribution_compatibility
+from podbor.exceptions import invalid_argument
+from podbor.trial._base import BaseTrial
+from podbor.trial._frozen import FrozenTrial
+
+if TYPE_CHECKING:
+    from podbor.study._study import Study
+
+__all__ = ["BaseTrial", "Trial"]
+
+FIXED_PARAMS_KEY = "fixed_params"
+
+
+class Trial(BaseTrial):
+    """One evaluation of the objective: it proposes parameters and records reports.
+
+    A ``Trial`` is created by the study; user code only calls its methods. Each ``suggest_*``
+    asks the study's sampler (once per name: suggesting the same name again returns the same
+    value) and stores the parameter at once, so nothing is lost if the objective crashes later.
+
+    Example:
+        >>> import podbor
+        >>> study = podbor.create_study()
+        >>> trial = study.ask()
+        >>> x = trial.suggest_float("x", -10, 10)
+        >>> trial.suggest_float("x", -10, 10) == x
+        True
+        >>> study.tell(trial, (x - 2) ** 2).state.name
+        'COMPLETE'
+    """
+
+    def __init__(self, study: Study, trial_id: int) -> None:
+        self.study = study
+        self._trial_id = trial_id
+        self._storage = study._storage
+        self._cached: FrozenTrial = self._storage.get_trial(trial_id)._copy()
+        self._relative_search_space: dict[str, BaseDistribution] | None = None
+        self._relative_params: dict[str, Any] | None = None
+
+    # -- relative sampling, computed once on the first suggest --------------------------
+    def _ensure_relative(self) -> None:
+        if self._relative_params is not None:
+            return
+        sampler = self.study.sampler
+        space = sampler.infer_relative_search_space(self.study, self._cached)
+        self._relative_search_space = space
+        self._relative_params = (
+            sampler.sample_relative(self.study, self._cached, space) if space else {}
+        )
+
+    @property
+    def relative_params(self) -> dict[str, Any]:
+        """Values the sampler proposed jointly for this trial (computed on first use)."""
+        self._ensure_relative()
+        assert self._relative_params is not None
+        return dict(self._relative_params)
+
+    def _relative_value(self, name: str, distribution: BaseDistribution) -> tuple[bool, Any]:
+        self._ensure_relative()
+        assert self._relative_params is not None and self._relative_search_space is not None
+        if name not in self._relative_params or name not in self._relative_search_space:
+            return False, None
+        relative_dist = self._relative_search_space[name]
+        if type(relative_dist) is not type(distribution):
+            return False, None
+        value = self._relative_params[name]
+        return distribution.contains_external(value), value
+
+    # -- suggest ------------------------------------------------------------------------
+    def _suggest(self, name: str, distribution: BaseDistribution) -> Any:
+        cached = self._cached
+        if name in cached.params:
+            check_distribution_compatibility(cached.distributions[name], distribution)
+            return cached.params[name]
+        fixed = cached.system_attrs.get(FIXED_PARAMS_KEY)
+        if isinstance(fixed, dict) and name in fixed:
+            value = fixed[name]
+            if not distribution.contains_external(value):
+                warnings.warn(
+                    f"The enqueued value {value!r} of {name!r} lies outside {distribution!r}; "
+                    "it is used as given.",
+                    UserWarning,
+                    stacklevel=4,
+                )
+        elif distribution.single():
+            value = distribution.to_external_repr(_single_value(distribution))
+        else:
+            found, value = self._relative_value(name, distribution)
+            if not found:
+                value = self.study.sampler.sample_independent(
+                    self.study, cached, name, distribution
+                )
+        internal = distribution.to_internal_repr(value)
+        self._storage.set_trial_param(self._trial_id, name, internal, distribution)
+        external = distribution.to_external_repr(internal)
+        cached.params[name] = external
+        cached.distributions[name] = distribution
+        return external
+
+    # -- reports and pruning ------------------------------------------------------------
+    def report(self, value: float, step: int) -> None:
+        """Report the objective's value at ``step`` (an epoch, a fold, …) for pruning.
+
+        A second report of the same step is ignored with a warning. NaN is stored but never
+        makes a pruner stop the trial by itself.
+
+        Raises:
+            NotImplementedError: In a multi-objective study.
+            ValueError: If ``step`` is negative or ``value`` is not a number.
+        """
+        if len(self.study.directions) > 1:
+            raise NotImplementedError(
+                "Trial.report is not supported for multi-objective studies (pruning needs one value)."
+            )
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise invalid_argument("value", value, "a real number", owner="Trial.report")
+        if isinstance(step, bool) or not isinstance(step, numbers.Integral) or step < 0:
+            raise invalid_argument("step", step, "an int >= 0", owner="Trial.report")
+        step, value = int(step), float(value)
+        if step in self._cached.intermediate_values:
+            warnings.warn(
+                f"Trial {self.number} already reported step {step}; the new value {value} is ignored.",
+                UserWarning,
+                stacklevel=2,
+            )
+            return
+        self._storage.set_trial_intermediate_value(self._trial_id, step, value)
+        self._cached.intermediate_values[step] = value
+
+    def should_prune(self) -> bool:
+        """Ask the study's pruner whether this trial should stop now.
+
+        Example:
+            >>> def objective(trial):
+            ...     for epoch in range(10):
+            ...         trial.report(1.0 / (epoch + 1), epoch)
+            ...         if trial.should_prune():
+            ...             raise podbor.TrialPruned()
+            ...     return 0.1
+        """
+        if len(self.study.directions) > 1:
+            raise NotImplementedError(
+                "Trial.should_prune is not supported for multi-objective studies."
+            )
+        return bool(self.study.pruner.prune(self.study, self._cached._copy()))
+
+    # -- attributes ---------------------------------------------------------------------
+    def set_user_attr(self, key: str, value: Any) -> None:
+        """Attach a JSON-serializable value, shown as ``user_attrs_<key>`` in the dataframe."""
+        self._storage.set_trial_user_attr(self._trial_id, key, value)
+        self._cached.user_attrs[key] = value
+
+    def set_system_attr(self, key: str, value: Any) -> None:
+        """Attach a JSON-serializable value for podbor's own use."""
+        self._storage.set_trial_system_attr(self._trial_id, key, value)
+        self._cached.system_attrs[key] = value
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return dict(self._cached.params)
+
+    @property
+    def distributions(self) -> dict[str, BaseDistribution]:
+        return dict(self._cached.distributions)
+
+    @property
+    def user_attrs(self) -> dict[str, Any]:
+        return dict(self._cached.user_attrs)
+
+    @property
+    def system_attrs(self) -> dict[str, Any]:
+        return dict(self._cached.system_attrs)
+
+    @property
+    def datetime_start(self) -> datetime.datetime | None:
+        return self._cached.datetime_start
+
+    @property
+    def number(self) -> int:
+        return self._cached.number
+
+    def __repr__(self) -> str:
+        return f"Trial(number={self.number}, params={self._cached.params})"
+
+
+def _single_value(distribution: BaseDistribution) -> float:
+    low = getattr(distribution, "low", None)
+    if low is not None:
+        return float(low)
+    return 0.0  # a categorical with one choice
