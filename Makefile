@@ -13,18 +13,23 @@ $(VENV)/.created:
 
 # Core install plus what the examples use (pandas for trials_dataframe, scikit-learn for the models).
 $(VENV)/.installed: $(VENV)/.created pyproject.toml
-	$(PIP) install -e '.[pandas,sklearn]'
+	$(PIP) install -e '.[pandas,sklearn,postgres]'
 	touch $@
 
 $(VENV)/.dev: $(VENV)/.installed pyproject.toml
 	$(PIP) install -e '.[dev]'
+	$(PIP) install 'torch==2.13.0'  # the CPU build; the integration tests need it
 	touch $@
 
 venv: $(VENV)/.installed
 dev: $(VENV)/.dev
 
+# The seminar's three studies on the embedded SQLite default (a fresh demo.db), then the CLI's view.
+DEMO_DB ?= demo.db
 demo: $(VENV)/.installed
-	$(PY) examples/run_all.py
+	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
+	$(PY) examples/run_all.py --storage sqlite:///$(DEMO_DB)
+	$(VENV)/bin/podbor studies --storage sqlite:///$(DEMO_DB)
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check src tests examples benchmarks
@@ -37,15 +42,22 @@ format: $(VENV)/.dev
 typecheck: $(VENV)/.dev
 	$(VENV)/bin/mypy
 
-# Everything CI runs: lint, types, unit + conformance tests, doctests. Slow cases have their own target.
+# Everything CI runs: lint, types, unit + conformance tests, doctests, with a throw-away PostgreSQL
+# server (scripts/postgres.sh installs and starts it; under CI=true a failure to start fails the run).
+# Slow cases have their own target.
+PYTEST_ARGS ?= -m "not slow" --doctest-modules src tests -q
 test: lint typecheck
-	$(PY) -m pytest -m "not slow" --doctest-modules src tests -q
+	@url=$$(scripts/postgres.sh start) || { \
+	  if [ "$${CI:-}" = true ]; then echo "make test: PostgreSQL could not be started" >&2; exit 1; fi; \
+	  echo "make test: PostgreSQL could not be started; its tests will be skipped" >&2; url=; }; \
+	PODBOR_TEST_POSTGRES_URL="$$url" $(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
+	scripts/postgres.sh stop; exit $$rc
 
 test-fast: $(VENV)/.dev
 	$(PY) -m pytest -m "not slow" -x -q tests
 
 test-slow: $(VENV)/.dev
-	$(PY) -m pytest -m slow -q tests
+	$(MAKE) test PYTEST_ARGS='-m slow -q tests'
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info src/*.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -19,6 +19,7 @@ import decimal
 import json
 import math
 import numbers
+import sys
 import warnings
 from collections.abc import Sequence
 from typing import Any, Union
@@ -108,6 +109,20 @@ def _as_real(name: str, value: Any, owner: str) -> float:
     return result
 
 
+def _user_stacklevel() -> int:
+    """Return the ``stacklevel`` that makes a warning point at the first frame outside podbor.
+
+    Called by the function that warns; distributions are built directly by users and through
+    ``suggest_*``, so a fixed level cannot point at the user's line on both paths.
+    """
+    frame = sys._getframe(1)
+    level = 1
+    while frame.f_back is not None and frame.f_globals.get("__name__", "").startswith("podbor."):
+        frame = frame.f_back
+        level += 1
+    return level
+
+
 def _adjust_high(low: float, high: float, step: float, owner: str) -> float:
     """Shrink ``high`` onto the grid ``low + k * step``, warning when it moves (exact decimals)."""
     d_low, d_high, d_step = (decimal.Decimal(str(v)) for v in (low, high, step))
@@ -117,7 +132,7 @@ def _adjust_high(low: float, high: float, step: float, owner: str) -> float:
             f"{owner}: the range [{low}, {high}] is not divisible by step={step}; "
             f"high is replaced by {adjusted}.",
             UserWarning,
-            stacklevel=4,
+            stacklevel=_user_stacklevel(),
         )
         return adjusted
     return high
@@ -229,7 +244,7 @@ class IntDistribution(BaseDistribution):
                 f"{owner}: the range [{low}, {high}] is not divisible by step={step}; "
                 f"high is replaced by {adjusted}.",
                 UserWarning,
-                stacklevel=3,
+                stacklevel=_user_stacklevel(),
             )
         self.low = low
         self.high = adjusted
@@ -276,13 +291,13 @@ _CHOICE_TYPES = (type(None), bool, int, float, str)
 
 
 def _normalize_choice(choice: Any) -> CategoricalChoiceType:
-    if isinstance(choice, _CHOICE_TYPES):
-        return choice
-    item = getattr(choice, "item", None)  # numpy scalars → Python scalars
+    item = getattr(choice, "item", None)  # numpy scalars → Python scalars (np.float64 too)
     if callable(item) and type(choice).__module__ == "numpy":
         value = item()
         if isinstance(value, _CHOICE_TYPES):
             return value
+    if isinstance(choice, _CHOICE_TYPES):
+        return choice
     raise invalid_argument(
         "choices",
         choice,

@@ -7,9 +7,9 @@ correlations between parameters there). Each ``suggest_*`` outside that space ca
 
 Contract, for every implementation:
 
-* Returned values are *internal* representations (floats; a categorical's index) for
-  ``sample_relative`` and *external* ones for ``sample_independent``, and always lie inside
-  the distribution.
+* Returned values are *external* representations (what the objective sees: a float, an int,
+  the categorical choice itself, not its index), from ``sample_relative`` and
+  ``sample_independent`` alike, and always lie inside the distribution.
 * Samplers see the study only through :class:`~podbor._study_view.StudyView`; they never touch
   a storage or private ids. Their persistent state is JSON-serializable.
 * The same ``seed`` and the same history give the same proposals (single-threaded).

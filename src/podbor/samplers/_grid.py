@@ -122,6 +122,8 @@ class GridSampler(BaseSampler):
             grid_id = int(free[int(self._rng.integers(len(free)))])
             study.set_trial_system_attr(trial, _SEARCH_SPACE, self._search_space)
             study.set_trial_system_attr(trial, _GRID_ID, grid_id)
+            if len(taken) + 1 >= self._n_grids:  # the last point is taken: start no new trial
+                study.stop()
 
     def sample_independent(
         self,

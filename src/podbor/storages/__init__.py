@@ -12,18 +12,52 @@ Example:
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from podbor.exceptions import invalid_argument
+from podbor.storages import journal  # the public module path of the journal backend and locks
 from podbor.storages._base import BaseStorage
 from podbor.storages._in_memory import InMemoryStorage
+from podbor.storages._journal import (
+    JournalFileBackend,
+    JournalFileOpenLock,
+    JournalFileSymlinkLock,
+    JournalStorage,
+)
+from podbor.storages._retry import RetryFailedTrialCallback
 
-__all__ = ["BaseStorage", "InMemoryStorage", "get_storage"]
+if TYPE_CHECKING:
+    from podbor.storages._rdb import RDBStorage
+
+__all__ = [
+    "BaseStorage",
+    "InMemoryStorage",
+    "JournalFileBackend",
+    "JournalFileOpenLock",
+    "JournalFileSymlinkLock",
+    "JournalStorage",
+    "RDBStorage",
+    "RetryFailedTrialCallback",
+    "get_storage",
+    "journal",
+]
+
+
+def __getattr__(name: str) -> Any:
+    """Import SQLAlchemy only when a database storage is used (keeps ``import podbor`` light)."""
+    if name == "RDBStorage":
+        from podbor.storages._rdb import RDBStorage
+
+        return RDBStorage
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def get_storage(storage: BaseStorage | str | None) -> BaseStorage:
     """Turn the ``storage`` argument of the public API into a storage object.
 
     Args:
-        storage: ``None`` for a new :class:`InMemoryStorage`, or a storage object.
+        storage: ``None`` for a new :class:`InMemoryStorage`, a storage object, or a database
+            URL such as ``"sqlite:///study.db"`` (an :class:`RDBStorage`).
 
     Raises:
         ValueError: For any other value, with what is accepted.
@@ -33,10 +67,7 @@ def get_storage(storage: BaseStorage | str | None) -> BaseStorage:
     if isinstance(storage, BaseStorage):
         return storage
     if isinstance(storage, str):
-        raise invalid_argument(
-            "storage",
-            storage,
-            "None or a storage object (InMemoryStorage); database URLs such as "
-            "'sqlite:///study.db' are not supported by this version of podbor",
-        )
+        from podbor.storages._rdb import RDBStorage
+
+        return RDBStorage(storage)
     raise invalid_argument("storage", storage, "None, a BaseStorage instance or a URL string")

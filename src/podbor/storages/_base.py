@@ -21,7 +21,7 @@ Contract, for every implementation:
 from __future__ import annotations
 
 import abc
-from collections.abc import Container, Sequence
+from collections.abc import Callable, Container, Sequence
 from typing import Any
 
 from podbor._frozen_study import FrozenStudy
@@ -215,6 +215,25 @@ class BaseStorage(abc.ABC):
             raise UpdateFinishedTrialError(
                 f"Trial {number} has already finished as {trial_state.name} and cannot be updated."
             )
+
+    # -- heartbeat (optional; storages shared by processes implement it) ---------------------
+    @property
+    def heartbeat_interval(self) -> float | None:
+        """Seconds between heartbeats of a running trial; None when heartbeats are off."""
+        return None
+
+    @property
+    def failed_trial_callback(self) -> Callable[[Any, FrozenTrial], None] | None:
+        """Called as ``callback(study, trial)`` for each stale trial this handle marks FAIL."""
+        return None
+
+    def record_heartbeat(self, trial_id: int) -> None:
+        """Record that the worker running ``trial_id`` is alive (no-op without heartbeats)."""
+
+    def fail_stale_trials(self, study_id: int) -> list[int]:
+        """Mark FAIL the RUNNING trials whose worker stopped beating for longer than the grace
+        period, and return their ids. Each stale trial is returned to exactly one caller."""
+        return []
 
     def remove_session(self) -> None:
         """Release connections held by this handle (no-op for storages without any)."""

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from podbor.exceptions import TrialPruned, invalid_argument
 from podbor.logging import get_logger
+from podbor.study._heartbeat import fail_stale_trials, heartbeat
 from podbor.study._progress import ProgressBar
 from podbor.study._tell import FAIL_REASON_KEY
 from podbor.trial._frozen import FrozenTrial
@@ -49,7 +50,12 @@ def _validate(
         n_jobs = os.cpu_count() or 1
     if isinstance(catch, type):
         catch = (catch,)
-    catch = tuple(catch)
+    try:
+        catch = tuple(catch)
+    except TypeError:
+        raise invalid_argument(
+            "catch", catch, "an exception class or a tuple of them", owner=owner
+        ) from None
     if not all(isinstance(c, type) and issubclass(c, BaseException) for c in catch):
         raise invalid_argument("catch", catch, "an exception class or a tuple of them", owner=owner)
     return n_trials, timeout, n_jobs, catch
@@ -103,16 +109,27 @@ def optimize(
     study._stop_flag = False
     budget = _Budget(n_trials, timeout)
     bar = ProgressBar(show_progress_bar, n_trials, timeout)
+    start_lock = threading.Lock()
     try:
 
         def worker() -> None:
-            while budget.take(study):
-                frozen = run_trial(study, func, catch_tuple)
-                bar.update(budget.elapsed(), _best_text(study))
-                for callback in callbacks:
-                    callback(study, frozen)
-                if gc_after_trial:
-                    gc.collect()
+            try:
+                while True:
+                    # Take the budget and start the trial at once, so that a stop() made while a
+                    # trial starts (e.g. GridSampler reserving its last point) holds every thread.
+                    with start_lock:
+                        if not budget.take(study):
+                            break
+                        trial = start_trial(study)
+                    frozen = run_trial(study, func, catch_tuple, trial)
+                    bar.update(budget.elapsed(), _best_text(study))
+                    for callback in callbacks:
+                        callback(study, frozen)
+                    if gc_after_trial:
+                        gc.collect()
+            except BaseException:  # stop the other threads at once, not when joined
+                study._stop_flag = True
+                raise
 
         if n_jobs == 1:
             worker()
@@ -152,22 +169,37 @@ def _best_text(study: Study) -> str | None:
     return f"best trial {best.number}: {best.value:.6g}" if best.value is not None else None
 
 
+def start_trial(study: Study) -> Trial:
+    """Fail the trials of dead workers, then ask for the next trial."""
+    fail_stale_trials(study)
+    return study.ask()
+
+
 def run_trial(
-    study: Study, func: ObjectiveFuncType, catch: tuple[type[BaseException], ...]
+    study: Study,
+    func: ObjectiveFuncType,
+    catch: tuple[type[BaseException], ...],
+    trial: Trial | None = None,
 ) -> FrozenTrial:
-    """Run one trial: ask, call the objective, tell; re-raise errors not in ``catch``."""
-    trial = study.ask()
+    """Run one trial: ask, call the objective, tell; re-raise errors not in ``catch``.
+
+    ``trial``, when given, was started already with :func:`start_trial` (the loop starts trials
+    under a lock); otherwise it is started here.
+    """
+    if trial is None:
+        trial = start_trial(study)
     error: BaseException | None = None
     try:
-        returned = func(trial)
+        with heartbeat(study, trial._trial_id):
+            returned = func(trial)
     except TrialPruned as pruned:
         if str(pruned):
             trial.set_system_attr("prune_reason", str(pruned))
         return study.tell(trial, state=TrialState.PRUNED)
     except BaseException as err:  # KeyboardInterrupt too: fail the trial, keep the study
         error = err
-    if error is None:
-        return study.tell(trial, returned)
+    if error is None:  # COMPLETE explicitly: a None return then fails the trial with a warning
+        return study.tell(trial, returned, state=TrialState.COMPLETE)
 
     reason = f"{type(error).__name__}: {error}"
     study._storage.set_trial_system_attr(trial._trial_id, FAIL_REASON_KEY, reason)

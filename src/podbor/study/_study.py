@@ -401,7 +401,7 @@ def _parse_directions(direction: Any, directions: Any) -> list[StudyDirection]:
             owner="create_study",
         )
     if directions is None:
-        return [_parse_direction(direction or "minimize", "direction")]
+        return [_parse_direction("minimize" if direction is None else direction, "direction")]
     if isinstance(directions, str) or not isinstance(directions, Sequence) or len(directions) == 0:
         raise invalid_argument(
             "directions",
@@ -413,7 +413,9 @@ def _parse_directions(direction: Any, directions: Any) -> list[StudyDirection]:
 
 
 def _storage_kind(storage: BaseStorage) -> str:
-    return "in memory" if isinstance(storage, InMemoryStorage) else f"in {type(storage).__name__}"
+    if isinstance(storage, InMemoryStorage):
+        return "in memory"
+    return "in RDB" if type(storage).__name__ == "RDBStorage" else f"in {type(storage).__name__}"
 
 
 def create_study(

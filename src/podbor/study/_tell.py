@@ -49,6 +49,11 @@ def check_values(value_or_values: Any, n_objectives: int) -> tuple[list[float] |
         )
     values: list[float] = []
     for v in raw:
+        if isinstance(v, (str, bytes)):  # float("0.5") would accept text
+            return None, (
+                f"The objective function returned {v!r} of type {type(v).__name__}; "
+                "it must return a number."
+            )
         if isinstance(v, bool) or not isinstance(v, numbers.Real):
             try:
                 f = float(v)  # numpy 0-d arrays, torch scalars, …

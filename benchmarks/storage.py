@@ -1,0 +1,238 @@
+"""Storage throughput: trials per second with random search, per storage, size and worker count.
+
+For each library (podbor, and Optuna when it is installed in this environment), storage
+(in-memory, SQLite, journal file, PostgreSQL), study size and number of workers it runs a study of
+a trivial objective over 4 float parameters with random sampling and prints:
+
+* trials/s over the whole study;
+* ``last/first``: the time per trial over the last 1,000 trials divided by that over the first
+  1,000 (1.0 means the cost per trial does not grow with the study; target <= 1.3);
+* for each podbor row with an Optuna peer: podbor's throughput over Optuna's.
+
+Workers are processes sharing the storage (threads for the in-memory storage, which cannot be
+shared between processes). PostgreSQL needs ``--postgres-url`` (or the ``PODBOR_BENCH_POSTGRES_URL``
+variable, or a server started by ``scripts/postgres.sh start``); a fresh database is made per run.
+
+Usage (Optuna lives in a separate environment, never in podbor's dependencies)::
+
+    python3 -m venv benchmarks/.venv
+    benchmarks/.venv/bin/pip install -e . optuna==5.0.0 'psycopg[binary]'
+    benchmarks/.venv/bin/python benchmarks/storage.py --trials 1000 10000 --workers 1 4
+    benchmarks/.venv/bin/python benchmarks/storage.py --quick   # 1000 trials, 1 worker
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+N_PARAMS = 4
+STORAGES = ("memory", "sqlite", "journal", "postgresql")
+
+
+@dataclass
+class Row:
+    library: str
+    storage: str
+    n_trials: int
+    workers: int
+    seconds: float
+    trials_per_s: float
+    last_over_first: float | None
+
+
+def _objective(trial: Any) -> float:
+    return sum(trial.suggest_float(f"x{i}", -1.0, 1.0) ** 2 for i in range(N_PARAMS))
+
+
+def _import(library: str) -> Any:
+    if library == "podbor":
+        import podbor
+
+        podbor.logging.set_verbosity(podbor.logging.ERROR)
+        return podbor
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    return optuna
+
+
+def _journal(lib: Any, path: str) -> Any:
+    storages = lib.storages
+    backend_cls = getattr(storages, "JournalFileBackend", None)
+    if backend_cls is None:
+        backend_cls = storages.journal.JournalFileBackend
+    return storages.JournalStorage(backend_cls(path))
+
+
+def _storage(library: str, kind: str, location: str) -> Any:
+    lib = _import(library)
+    if kind == "journal":
+        return _journal(lib, location)
+    return location  # a URL string: both libraries accept it
+
+
+def _worker(library: str, kind: str, location: str, name: str, n_trials: int, seed: int) -> None:
+    lib = _import(library)
+    study = lib.load_study(
+        study_name=name,
+        storage=_storage(library, kind, location),
+        sampler=lib.samplers.RandomSampler(seed=seed),
+    )
+    study.optimize(_objective, n_trials=n_trials)
+
+
+def _durations(trials: list[Any]) -> float | None:
+    """Per-trial time of the last 1,000 trials over that of the first 1,000."""
+    done = sorted((t for t in trials if t.datetime_complete is not None), key=lambda t: t.number)
+    if len(done) < 2000:
+        return None
+    window = 1000
+
+    def span(part: list[Any]) -> float:
+        return (part[-1].datetime_complete - part[0].datetime_start).total_seconds()
+
+    return span(done[-window:]) / max(span(done[:window]), 1e-9)
+
+
+def _postgres_database(base_url: str) -> tuple[str, Callable[[], None]]:
+    import sqlalchemy
+
+    name = f"bench_{uuid.uuid4().hex[:10]}"
+    admin = sqlalchemy.create_engine(base_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f"CREATE DATABASE {name}")
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        admin.dispose()
+
+    return base_url.rsplit("/", 1)[0] + "/" + name, drop
+
+
+def run_one(library: str, kind: str, n_trials: int, workers: int, pg_url: str | None) -> Row:
+    """Run one configuration in fresh processes and measure it."""
+    lib = _import(library)
+    cleanup: Callable[[], None] = lambda: None  # noqa: E731
+    with tempfile.TemporaryDirectory() as folder:
+        if kind == "memory":
+            location = ""
+        elif kind == "sqlite":
+            location = f"sqlite:///{folder}/bench.db"
+        elif kind == "journal":
+            location = f"{folder}/bench.log"
+        else:
+            assert pg_url is not None
+            location, cleanup = _postgres_database(pg_url)
+        try:
+            return _measure(lib, library, kind, location, n_trials, workers)
+        finally:
+            cleanup()
+
+
+def _measure(lib: Any, library: str, kind: str, location: str, n_trials: int, workers: int) -> Row:
+    name = "bench"
+    if kind == "memory":
+        study = lib.create_study(study_name=name, sampler=lib.samplers.RandomSampler(seed=0))
+        start = time.perf_counter()
+        study.optimize(_objective, n_trials=n_trials, n_jobs=workers)
+        seconds = time.perf_counter() - start
+        trials = study.get_trials(deepcopy=False)
+    else:
+        lib.create_study(study_name=name, storage=_storage(library, kind, location))
+        ctx = multiprocessing.get_context("spawn")
+        share = [n_trials // workers + (i < n_trials % workers) for i in range(workers)]
+        procs = [
+            ctx.Process(target=_worker, args=(library, kind, location, name, share[i], i))
+            for i in range(workers)
+        ]
+        start = time.perf_counter()
+        for p in procs:
+            p.start()
+        for p in procs:
+            p.join()
+        seconds = time.perf_counter() - start
+        if any(p.exitcode != 0 for p in procs):
+            raise RuntimeError(f"{library}/{kind}: a worker failed")
+        trials = lib.load_study(study_name=name, storage=_storage(library, kind, location)).trials
+    if len(trials) != n_trials:
+        raise RuntimeError(f"{library}/{kind}: {len(trials)} trials stored, {n_trials} expected")
+    return Row(library, kind, n_trials, workers, seconds, n_trials / seconds, _durations(trials))
+
+
+def _has_optuna() -> bool:
+    try:
+        import optuna  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _pg_base(arg: str | None) -> str | None:
+    if arg:
+        return arg
+    if os.environ.get("PODBOR_BENCH_POSTGRES_URL"):
+        return os.environ["PODBOR_BENCH_POSTGRES_URL"]
+    state = Path(__file__).resolve().parents[1] / ".pg" / "url"
+    return state.read_text().strip() if state.exists() else None
+
+
+def _print(rows: list[Row]) -> None:
+    peers = {(r.storage, r.n_trials, r.workers): r for r in rows if r.library == "optuna"}
+    header = f"{'library':8} {'storage':10} {'trials':>7} {'workers':>7} {'seconds':>9} {'trials/s':>9} {'last/first':>10} {'vs optuna':>9}"
+    print(header)
+    print("-" * len(header))
+    for r in rows:
+        ratio = r.last_over_first
+        peer = peers.get((r.storage, r.n_trials, r.workers)) if r.library == "podbor" else None
+        vs = f"{r.trials_per_s / peer.trials_per_s:8.2f}x" if peer else ""
+        print(
+            f"{r.library:8} {r.storage:10} {r.n_trials:7d} {r.workers:7d} {r.seconds:9.2f} "
+            f"{r.trials_per_s:9.1f} {'' if ratio is None else f'{ratio:10.2f}':>10} {vs:>9}"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--trials", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 4])
+    parser.add_argument("--storages", nargs="+", choices=STORAGES, default=list(STORAGES))
+    parser.add_argument("--libraries", nargs="+", choices=("podbor", "optuna"), default=None)
+    parser.add_argument("--postgres-url", default=None)
+    parser.add_argument("--quick", action="store_true", help="1000 trials, 1 worker")
+    parser.add_argument("--json", type=Path, default=None, help="also write the rows here")
+    args = parser.parse_args()
+    if args.quick:
+        args.trials, args.workers = [1000], [1]
+    libraries = args.libraries or (["podbor", "optuna"] if _has_optuna() else ["podbor"])
+    pg = _pg_base(args.postgres_url)
+    rows: list[Row] = []
+    for kind in args.storages:
+        if kind == "postgresql" and pg is None:
+            print("(skipping postgresql: no server; pass --postgres-url)")
+            continue
+        for n in args.trials:
+            for w in args.workers:
+                for library in libraries:
+                    try:
+                        rows.append(run_one(library, kind, n, w, pg))
+                    except Exception as err:  # report and go on with the other rows
+                        print(f"({library}/{kind}/{n}/{w} failed: {err!r})")
+                    print(f"  done: {library} {kind} {n} trials x {w} workers", flush=True)
+    _print(rows)
+    if args.json:
+        args.json.write_text(json.dumps([asdict(r) for r in rows], indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,72 @@
+"""Helpers shared by the pruners: argument checks and reading a trial's reports."""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Sequence
+from typing import Any
+
+from podbor._study_direction import StudyDirection
+from podbor.exceptions import invalid_argument
+from podbor.trial._frozen import FrozenTrial
+
+__all__ = [
+    "best_report",
+    "check_int",
+    "check_real",
+    "is_first_in_interval",
+    "single_direction",
+]
+
+
+def check_int(owner: str, name: str, value: Any, minimum: int) -> int:
+    """Return ``value`` if it is an int >= ``minimum``; else raise naming the argument."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        raise invalid_argument(name, value, f"an int >= {minimum}", owner=owner)
+    return int(value)
+
+
+def check_real(
+    owner: str, name: str, value: Any, *, low: float, high: float, inclusive: bool = True
+) -> float:
+    """Return ``value`` as a float if it lies in ``[low, high]`` (or ``(low, high)``)."""
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
+    if ok:
+        v = float(value)
+        ok = (low <= v <= high) if inclusive else (low < v < high)
+    if not ok:
+        interval = f"[{low}, {high}]" if inclusive else f"({low}, {high})"
+        raise invalid_argument(name, value, f"a number in {interval}", owner=owner)
+    return float(value)
+
+
+def single_direction(directions: Sequence[StudyDirection], owner: str) -> StudyDirection:
+    """The study's only direction; pruning is defined for single-objective studies."""
+    if len(directions) != 1:
+        raise NotImplementedError(f"{owner} does not support multi-objective studies.")
+    return directions[0]
+
+
+def best_report(trial: FrozenTrial, direction: StudyDirection) -> float:
+    """The trial's best non-NaN report so far (NaN when it has none)."""
+    values = [v for v in trial.intermediate_values.values() if not math.isnan(v)]
+    if not values:
+        return math.nan
+    return max(values) if direction == StudyDirection.MAXIMIZE else min(values)
+
+
+def is_first_in_interval(
+    trial: FrozenTrial, step: int, n_warmup_steps: int, interval_steps: int
+) -> bool:
+    """True when ``step`` is the first step the trial reported in its interval window.
+
+    Windows are ``[n_warmup_steps + k * interval_steps, … + interval_steps)``; pruning is
+    considered once per window, so a trial that reports every step is judged every
+    ``interval_steps`` steps.
+    """
+    window = (step - n_warmup_steps) // interval_steps
+    return not any(
+        s < step and s >= n_warmup_steps and (s - n_warmup_steps) // interval_steps == window
+        for s in trial.intermediate_values
+    )

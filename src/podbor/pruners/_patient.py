@@ -1,0 +1,71 @@
+"""Tolerate a plateau: prune only after ``patience`` steps without improvement."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from podbor._study_direction import StudyDirection
+from podbor._study_view import StudyView
+from podbor.exceptions import invalid_argument
+from podbor.pruners._base import BasePruner
+from podbor.pruners._common import check_int, check_real, single_direction
+from podbor.trial._frozen import FrozenTrial
+
+__all__ = ["PatientPruner"]
+
+
+class PatientPruner(BasePruner):
+    """Ask the wrapped pruner only once the trial has not improved for ``patience`` steps.
+
+    The trial has stalled when the best of its last ``patience`` reports is not better, by more
+    than ``min_delta``, than the best report before them. A stalled trial is pruned when the
+    wrapped pruner agrees (or always, if ``wrapped_pruner`` is None).
+
+    Args:
+        wrapped_pruner: The pruner consulted once the trial stalls, or None.
+        patience: Steps without improvement to tolerate, an int >= 0.
+        min_delta: Improvements smaller than this do not count, a number >= 0.
+
+    Example:
+        >>> import podbor
+        >>> pruner = PatientPruner(podbor.pruners.MedianPruner(), patience=3)
+    """
+
+    def __init__(
+        self, wrapped_pruner: BasePruner | None, patience: int, min_delta: float = 0.0
+    ) -> None:
+        owner = "PatientPruner"
+        if wrapped_pruner is not None and not isinstance(wrapped_pruner, BasePruner):
+            raise invalid_argument(
+                "wrapped_pruner", wrapped_pruner, "a BasePruner or None", owner=owner
+            )
+        self._wrapped = wrapped_pruner
+        self._patience = check_int(owner, "patience", patience, 0)
+        self._min_delta = check_real(owner, "min_delta", min_delta, low=0.0, high=math.inf)
+
+    def prune(self, study: StudyView, trial: FrozenTrial) -> bool:
+        if trial.last_step is None:
+            return False
+        direction = single_direction(study.directions, type(self).__name__)
+        steps = sorted(trial.intermediate_values)
+        if len(steps) <= self._patience + 1:
+            return False
+        values = np.array([trial.intermediate_values[s] for s in steps], dtype=float)
+        before, recent = values[: -self._patience - 1], values[-self._patience - 1 :]
+        if np.all(np.isnan(before)) or np.all(np.isnan(recent)):
+            return False
+        if direction == StudyDirection.MAXIMIZE:
+            stalled = np.nanmax(recent) <= np.nanmax(before) + self._min_delta
+        else:
+            stalled = np.nanmin(recent) >= np.nanmin(before) - self._min_delta
+        if not stalled:
+            return False
+        return True if self._wrapped is None else self._wrapped.prune(study, trial)
+
+    def __repr__(self) -> str:
+        return (
+            f"PatientPruner({self._wrapped!r}, patience={self._patience}, "
+            f"min_delta={self._min_delta})"
+        )

@@ -1,0 +1,77 @@
+"""Prune a trial whose latest report leaves a fixed range."""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any
+
+from podbor._study_view import StudyView
+from podbor.exceptions import invalid_argument
+from podbor.pruners._base import BasePruner
+from podbor.pruners._common import check_int, is_first_in_interval
+from podbor.trial._frozen import FrozenTrial
+
+__all__ = ["ThresholdPruner"]
+
+
+class ThresholdPruner(BasePruner):
+    """Stop a trial as soon as its latest report is below ``lower`` or above ``upper``.
+
+    Useful to stop diverging training (a loss above any sensible value). A NaN report is not
+    outside the range and does not prune by itself.
+
+    Args:
+        lower: Reports below it prune; None for no lower bound.
+        upper: Reports above it prune; None for no upper bound.
+        n_warmup_steps: No pruning before this step.
+        interval_steps: Consider pruning once per this many steps.
+
+    Example:
+        >>> import podbor
+        >>> study = podbor.create_study(pruner=ThresholdPruner(upper=1e3))
+    """
+
+    def __init__(
+        self,
+        lower: float | None = None,
+        upper: float | None = None,
+        n_warmup_steps: int = 0,
+        interval_steps: int = 1,
+    ) -> None:
+        owner = "ThresholdPruner"
+        self._lower = _bound(owner, "lower", lower)
+        self._upper = _bound(owner, "upper", upper)
+        if self._lower is None and self._upper is None:
+            raise invalid_argument("lower", lower, "a number when upper is None", owner=owner)
+        if self._lower is not None and self._upper is not None and self._lower > self._upper:
+            raise invalid_argument("lower", lower, f"<= upper ({upper})", owner=owner)
+        self._n_warmup_steps = check_int(owner, "n_warmup_steps", n_warmup_steps, 0)
+        self._interval_steps = check_int(owner, "interval_steps", interval_steps, 1)
+
+    def prune(self, study: StudyView, trial: FrozenTrial) -> bool:
+        step = trial.last_step
+        if step is None or step < self._n_warmup_steps:
+            return False
+        if not is_first_in_interval(trial, step, self._n_warmup_steps, self._interval_steps):
+            return False
+        value = trial.intermediate_values[step]
+        if math.isnan(value):
+            return False
+        if self._lower is not None and value < self._lower:
+            return True
+        return self._upper is not None and value > self._upper
+
+    def __repr__(self) -> str:
+        return (
+            f"ThresholdPruner(lower={self._lower}, upper={self._upper}, "
+            f"n_warmup_steps={self._n_warmup_steps}, interval_steps={self._interval_steps})"
+        )
+
+
+def _bound(owner: str, name: str, value: Any) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or math.isnan(float(value)):
+        raise invalid_argument(name, value, "a number or None", owner=owner)
+    return float(value)

@@ -1,0 +1,164 @@
+"""How values travel through a journal line: strict JSON only, nothing pickled.
+
+* Floats (objective values, reports, internal parameter values) are JSON numbers when finite and
+  the strings ``"inf"``, ``"-inf"`` and ``"nan"`` otherwise; ``float()`` reads both back.
+* Attribute values are stored as they are when they are strict JSON. A value holding ±inf or
+  NaN (which strict JSON cannot spell) is stored as ``{"$json": "<json text>"}`` instead, and so
+  is a value that itself looks like that wrapper, so decoding is never ambiguous.
+* Distributions are the JSON text of :func:`~podbor.distributions.distribution_to_json`.
+* Datetimes are ISO 8601 strings; states and directions are their names.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import math
+from typing import Any
+
+from podbor.distributions import BaseDistribution, distribution_to_json, json_to_distribution
+from podbor.exceptions import InvalidArgumentError
+from podbor.trial._frozen import FrozenTrial
+from podbor.trial._state import TrialState
+
+__all__ = [
+    "decode_attr",
+    "decode_datetime",
+    "decode_float",
+    "decode_template",
+    "encode_attr",
+    "encode_datetime",
+    "encode_float",
+    "encode_template",
+]
+
+_WRAPPER = "$json"
+
+
+def encode_float(value: float) -> float | str:
+    """A float as strict JSON: itself when finite, else ``"inf"``, ``"-inf"`` or ``"nan"``."""
+    value = float(value)
+    if math.isfinite(value):
+        return value
+    if math.isnan(value):
+        return "nan"
+    return "inf" if value > 0 else "-inf"
+
+
+def decode_float(encoded: float | int | str) -> float:
+    """Inverse of :func:`encode_float`."""
+    return float(encoded)
+
+
+def encode_attr(value: Any, what: str) -> Any:
+    """An attribute value as strict JSON (see the module docstring).
+
+    Raises:
+        ValueError: If the value is not JSON-serializable; the message names the attribute.
+    """
+    try:
+        json.dumps(value, allow_nan=False)
+    except ValueError:  # ±inf or NaN somewhere inside: keep them, as JSON text
+        return {_WRAPPER: _dumps_lenient(value, what)}
+    except TypeError as err:
+        raise _not_json(value, what) from err
+    if isinstance(value, dict) and list(value) == [_WRAPPER]:
+        return {_WRAPPER: _dumps_lenient(value, what)}
+    return value
+
+
+def decode_attr(encoded: Any) -> Any:
+    """Inverse of :func:`encode_attr`."""
+    if isinstance(encoded, dict) and list(encoded) == [_WRAPPER]:
+        return json.loads(encoded[_WRAPPER])
+    return encoded
+
+
+def _dumps_lenient(value: Any, what: str) -> str:
+    try:
+        return json.dumps(value)
+    except (TypeError, ValueError) as err:
+        raise _not_json(value, what) from err
+
+
+def _not_json(value: Any, what: str) -> InvalidArgumentError:
+    return InvalidArgumentError(
+        f"The value of {what} must be JSON-serializable (None, bool, int, float, str, list, "
+        f"dict). Got {value!r} of type {type(value).__name__} instead."
+    )
+
+
+def encode_datetime(value: datetime.datetime | None) -> str | None:
+    """A datetime as ISO 8601 text (``None`` stays ``None``)."""
+    return None if value is None else value.isoformat()
+
+
+def decode_datetime(encoded: str | None) -> datetime.datetime | None:
+    """Inverse of :func:`encode_datetime`."""
+    return None if encoded is None else datetime.datetime.fromisoformat(encoded)
+
+
+def encode_template(trial: FrozenTrial) -> dict[str, Any]:
+    """Everything of a template trial except its number and id, as strict JSON."""
+    return {
+        "state": trial.state.name,
+        "values": None if trial.values is None else [encode_float(v) for v in trial.values],
+        "datetime_start": encode_datetime(trial.datetime_start),
+        "datetime_complete": encode_datetime(trial.datetime_complete),
+        "params": {
+            name: [
+                encode_float(dist.to_internal_repr(trial.params[name])),
+                distribution_to_json(dist),
+            ]
+            for name, dist in trial.distributions.items()
+        },
+        "user_attrs": {k: encode_attr(v, f"user attr {k!r}") for k, v in trial.user_attrs.items()},
+        "system_attrs": {
+            k: encode_attr(v, f"system attr {k!r}") for k, v in trial.system_attrs.items()
+        },
+        "intermediate_values": [
+            [int(step), encode_float(v)] for step, v in trial.intermediate_values.items()
+        ],
+    }
+
+
+def decode_template(
+    encoded: dict[str, Any], number: int, trial_id: int, dists: DistributionCache
+) -> FrozenTrial:
+    """Inverse of :func:`encode_template`, with the number and id the journal gave the trial."""
+    params: dict[str, Any] = {}
+    distributions: dict[str, BaseDistribution] = {}
+    for name, (internal, dist_json) in encoded["params"].items():
+        dist = dists.get(dist_json)
+        params[name] = dist.to_external_repr(decode_float(internal))
+        distributions[name] = dist
+    values = encoded["values"]
+    return FrozenTrial(
+        number,
+        TrialState[encoded["state"]],
+        None,
+        decode_datetime(encoded["datetime_start"]),
+        decode_datetime(encoded["datetime_complete"]),
+        params,
+        distributions,
+        {k: decode_attr(v) for k, v in encoded["user_attrs"].items()},
+        {k: decode_attr(v) for k, v in encoded["system_attrs"].items()},
+        {int(step): decode_float(v) for step, v in encoded["intermediate_values"]},
+        trial_id,
+        values=None if values is None else [decode_float(v) for v in values],
+    )
+
+
+class DistributionCache:
+    """Distribution JSON text → distribution, parsed once (distributions are immutable)."""
+
+    def __init__(self) -> None:
+        self._by_text: dict[str, BaseDistribution] = {}
+
+    def get(self, text: str) -> BaseDistribution:
+        """Return the distribution the JSON text describes."""
+        dist = self._by_text.get(text)
+        if dist is None:
+            dist = json_to_distribution(text)
+            self._by_text[text] = dist
+        return dist

@@ -1,0 +1,523 @@
+"""The journal file: an append-only log of JSON lines, and the locks that serialize its writers.
+
+File format. The first line is a fixed header, ``{"op":"header","format":"podbor-journal",
+"version":1}``; every other line is one JSON object (one operation), strict JSON (no NaN or
+Infinity tokens), ASCII, ended by ``\\n``. Lines are only ever appended, each under the file
+lock, by unbuffered writes followed by ``os.fsync`` before the lock is released.
+
+Crashes. A writer killed mid-line leaves a *torn tail*: bytes after the last ``\\n``, or a last
+line that is not valid JSON. Readers never consume it (a line counts only once it is complete
+and valid), and the next writer, holding the lock and so sure that no one is still writing it,
+truncates the tail before appending. Nothing before the tail is lost. An invalid line with
+valid lines after it (outside damage) is skipped with a warning.
+
+Locks. :class:`JournalFileSymlinkLock` (``os.symlink`` is atomic, also on NFS) and
+:class:`JournalFileOpenLock` (``open`` with ``O_CREAT | O_EXCL``) create ``<file>.lock`` holding
+a unique token. A waiter that sees the same token for longer than ``grace_period`` seconds,
+measured on its own monotonic clock (so clocks of different machines need not agree), takes the
+holder for dead and breaks the lock.
+"""
+
+from __future__ import annotations
+
+import abc
+import contextlib
+import json
+import numbers
+import os
+import random
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+
+from podbor.exceptions import InvalidArgumentError, StorageInternalError, invalid_argument
+from podbor.logging import get_logger
+
+__all__ = [
+    "DEFAULT_GRACE_PERIOD",
+    "BaseJournalFileLock",
+    "JournalFileBackend",
+    "JournalFileOpenLock",
+    "JournalFileSymlinkLock",
+    "ReadResult",
+    "encode_record",
+]
+
+_logger = get_logger(__name__)
+
+DEFAULT_GRACE_PERIOD = 30.0
+"""Seconds a lock may stay unchanged before waiters break it. A write holds the lock for
+milliseconds (one append and an fsync), so 30 s is far beyond any live holder, even on a slow
+network filesystem, yet a killed holder blocks the others for only half a minute."""
+
+FORMAT_VERSION = 1
+HEADER = b'{"op":"header","format":"podbor-journal","version":1}\n'
+_MIN_DELAY, _MAX_DELAY = 0.0005, 0.02  # seconds between tries to take a busy lock
+
+
+class BaseJournalFileLock(abc.ABC):
+    """A lock file next to the journal, shared by every process that opens the journal.
+
+    Args:
+        filepath: The journal file; the lock is ``filepath + ".lock"``.
+        grace_period: Seconds after which a lock that did not change counts as abandoned and is
+            broken; ``None`` never breaks a lock.
+
+    Raises:
+        ValueError: If ``filepath`` is not a path or ``grace_period`` is not positive.
+
+    Example:
+        >>> import os, tempfile
+        >>> lock: BaseJournalFileLock = JournalFileOpenLock(
+        ...     os.path.join(tempfile.mkdtemp(), "study.log"), grace_period=10
+        ... )
+        >>> lock.acquire()
+        True
+        >>> lock.release()
+    """
+
+    def __init__(
+        self, filepath: str | os.PathLike[str], grace_period: float | None = DEFAULT_GRACE_PERIOD
+    ) -> None:
+        owner = type(self).__name__
+        if not isinstance(filepath, (str, os.PathLike)) or not os.fspath(filepath):
+            raise invalid_argument("filepath", filepath, "a path (str or os.PathLike)", owner=owner)
+        if grace_period is not None and (
+            isinstance(grace_period, bool)
+            or not isinstance(grace_period, numbers.Real)
+            or not grace_period > 0
+        ):
+            raise invalid_argument(
+                "grace_period", grace_period, "a number of seconds > 0 or None", owner=owner
+            )
+        self._lock_path = os.path.abspath(os.fspath(filepath)) + ".lock"
+        self._grace_period = None if grace_period is None else float(grace_period)
+        self._thread_lock = threading.Lock()
+        self._token: str | None = None
+        self._rng = random.Random()  # jitter only, never results
+
+    @property
+    def lock_path(self) -> str:
+        """The path of the lock file."""
+        return self._lock_path
+
+    @property
+    def grace_period(self) -> float | None:
+        """Seconds after which an unchanged lock is broken (``None``: never)."""
+        return self._grace_period
+
+    @abc.abstractmethod
+    def _create(self, path: str, token: str) -> bool:
+        """Atomically create a lock at ``path`` holding ``token``; False if one exists."""
+
+    @abc.abstractmethod
+    def _read(self, path: str) -> str | None:
+        """The token of the lock at ``path``, or None if there is none."""
+
+    def acquire(self) -> bool:
+        """Wait until the lock is ours (breaking it if abandoned), then return True."""
+        self._thread_lock.acquire()
+        try:
+            token = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex}"
+            seen: str | None = None
+            since = delay = 0.0
+            while not self._create(self._lock_path, token):
+                current = self._read(self._lock_path)
+                now = time.monotonic()
+                if current is None:
+                    continue  # released just now: try again at once
+                if current != seen:
+                    seen, since, delay = current, now, _MIN_DELAY
+                elif self._grace_period is not None and now - since > self._grace_period:
+                    self._break(current)
+                    seen = None
+                    continue
+                time.sleep(delay * (0.5 + self._rng.random()))
+                delay = min(2 * delay, _MAX_DELAY)
+            self._token = token
+            return True
+        except BaseException:
+            self._thread_lock.release()
+            raise
+
+    def release(self) -> None:
+        """Give the lock back (a lock broken by others meanwhile is left to its new holder)."""
+        try:
+            if self._read(self._lock_path) == self._token:
+                os.unlink(self._lock_path)
+            else:
+                _logger.warning(
+                    f"The lock {self._lock_path} was broken by another process while this one "
+                    "held it; raise grace_period if writes can take that long."
+                )
+        finally:
+            self._token = None
+            self._thread_lock.release()
+
+    def _break(self, stale: str) -> None:
+        """Remove an abandoned lock: move it aside, and put it back if it was not the stale
+        one (a waiter that broke it first may already have handed it to a new holder)."""
+        aside = f"{self._lock_path}.{uuid.uuid4().hex}.stale"
+        try:
+            os.rename(self._lock_path, aside)
+        except FileNotFoundError:
+            return
+        moved = self._read(aside)
+        if moved == stale:
+            _logger.warning(
+                f"Broke the lock {self._lock_path} held by {stale!r}, unchanged for more than "
+                f"{self._grace_period} s (its holder probably died)."
+            )
+        elif moved:
+            self._create(self._lock_path, moved)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(aside)
+
+    def __enter__(self) -> BaseJournalFileLock:
+        self.acquire()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.release()
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"lock_path": self._lock_path, "grace_period": self._grace_period}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self._lock_path = state["lock_path"]
+        self._grace_period = state["grace_period"]
+        self._thread_lock = threading.Lock()
+        self._token = None
+        self._rng = random.Random()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._lock_path[:-5]!r}, grace_period={self._grace_period})"
+
+
+class JournalFileSymlinkLock(BaseJournalFileLock):
+    """A lock made by ``os.symlink``, which is atomic on local filesystems and on NFS.
+
+    Example:
+        >>> import os, tempfile
+        >>> lock = JournalFileSymlinkLock(os.path.join(tempfile.mkdtemp(), "study.log"))
+        >>> with lock:
+        ...     os.path.islink(lock.lock_path)
+        True
+    """
+
+    def _create(self, path: str, token: str) -> bool:
+        try:
+            os.symlink(token, path)
+        except FileExistsError:
+            return False
+        return True
+
+    def _read(self, path: str) -> str | None:
+        try:
+            return os.readlink(path)
+        except FileNotFoundError:
+            return None
+        except OSError:  # not a symlink: someone else's file; treat as a lock without token
+            return ""
+
+
+class JournalFileOpenLock(BaseJournalFileLock):
+    """A lock made by ``open(O_CREAT | O_EXCL)``, for filesystems without symlinks.
+
+    Example:
+        >>> import os, tempfile
+        >>> lock = JournalFileOpenLock(os.path.join(tempfile.mkdtemp(), "study.log"))
+        >>> with lock:
+        ...     os.path.isfile(lock.lock_path)
+        True
+    """
+
+    def _create(self, path: str, token: str) -> bool:
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            return False
+        try:
+            os.write(fd, token.encode())
+        finally:
+            os.close(fd)
+        return True
+
+    def _read(self, path: str) -> str | None:
+        try:
+            with open(path, "rb") as f:
+                return f.read().decode(errors="replace")
+        except FileNotFoundError:
+            return None
+
+
+@dataclass
+class ReadResult:
+    """Complete, valid lines read from a journal: ``(offset, record)`` pairs, and the offset
+    just past the last of them (where the next read starts)."""
+
+    records: list[tuple[int, dict[str, Any]]]
+    end: int
+
+
+class JournalFileBackend:
+    """A journal file that any number of processes (on one machine or sharing a network
+    filesystem) read and append to.
+
+    Args:
+        file_path: The journal file; created if missing (its directory must exist).
+        lock_obj: The lock that serializes writers; a :class:`JournalFileSymlinkLock` on the
+            same path by default. Use a :class:`JournalFileOpenLock` where symlinks are not
+            available.
+
+    Raises:
+        ValueError: If ``file_path`` is a directory, lies in a missing directory, cannot be
+            written, or is a file that is not a podbor journal (it is left untouched).
+
+    Example:
+        >>> import os, tempfile
+        >>> from podbor.storages import JournalStorage
+        >>> backend = JournalFileBackend(os.path.join(tempfile.mkdtemp(), "study.log"))
+        >>> storage = JournalStorage(backend)
+    """
+
+    def __init__(
+        self, file_path: str | os.PathLike[str], lock_obj: BaseJournalFileLock | None = None
+    ) -> None:
+        self._path = _checked_path(file_path)
+        if lock_obj is not None and not isinstance(lock_obj, BaseJournalFileLock):
+            raise invalid_argument(
+                "lock_obj",
+                lock_obj,
+                "None or a JournalFileSymlinkLock / JournalFileOpenLock",
+                owner="JournalFileBackend",
+            )
+        self._lock = lock_obj if lock_obj is not None else JournalFileSymlinkLock(self._path)
+        _create_if_missing(self._path)
+        _check_header(self._path)
+
+    @property
+    def file_path(self) -> str:
+        """The path of the journal file."""
+        return self._path
+
+    @property
+    def lock_obj(self) -> BaseJournalFileLock:
+        """The lock that serializes writers."""
+        return self._lock
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the file lock for the duration of the block."""
+        self._lock.acquire()
+        try:
+            yield
+        finally:
+            self._lock.release()
+
+    def read(self, offset: int, *, locked: bool = False) -> ReadResult:
+        """Read the complete, valid lines after ``offset`` (the header is checked, not returned).
+
+        Reading stops at a torn tail. A damaged line followed by more lines is skipped with a
+        warning, but only under the lock (another writer could still be completing it): without
+        the lock, such a read takes the lock and reads again.
+        """
+        with open(self._path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            if size < offset:
+                raise StorageInternalError(
+                    f"The journal {self._path} shrank below what was already read from it "
+                    f"({size} < {offset} bytes): was it replaced or truncated by hand?"
+                )
+            f.seek(offset)
+            data = f.read()
+        result, blocked = self._parse(data, offset, skip_damaged=locked)
+        if blocked and not locked:
+            with self.locked():
+                return self.read(offset, locked=True)
+        return result
+
+    def _parse(self, data: bytes, offset: int, *, skip_damaged: bool) -> tuple[ReadResult, bool]:
+        lines = data.split(b"\n")
+        lines.pop()  # after the last newline: empty, or a torn tail
+        result = ReadResult([], offset)
+        start, damaged = offset, None
+        for i, raw in enumerate(lines):
+            record = _parse_line(raw)
+            if start == 0:
+                _check_header_record(self._path, raw, record)
+                record = None
+                result.end = len(raw) + 1
+            elif record is None:
+                if not skip_damaged:
+                    return result, i + 1 < len(lines)
+                damaged = start if damaged is None else damaged
+            else:
+                if damaged is not None:
+                    _logger.warning(
+                        f"Skipped {start - damaged} damaged bytes at offset {damaged} of the "
+                        f"journal {self._path}."
+                    )
+                    damaged = None
+                result.records.append((start, record))
+                result.end = start + len(raw) + 1
+            start += len(raw) + 1
+        return result, False
+
+    def append(self, lines: list[bytes], *, at: int) -> tuple[int, int] | None:
+        """Append lines made by :func:`encode_record`; the caller holds the lock and has read
+        everything up to ``at``.
+
+        A torn tail after ``at`` is cut off first; an empty file gets the header first. The
+        write is followed by ``os.fsync``.
+
+        Returns:
+            The offset where the first line landed and the offset after the last one; or None,
+            writing nothing, when complete lines follow ``at`` (someone appended without the
+            lock, e.g. after a lock was broken too early): read them and try again.
+
+        Raises:
+            StorageInternalError: If the file shrank below ``at`` (changed by hand).
+            OSError: If writing fails (e.g. the disk is full); nothing before ``at`` is lost.
+        """
+        data = b"".join(lines)
+        if at == 0:
+            data = HEADER + data
+        fd = os.open(self._path, os.O_RDWR | os.O_APPEND)
+        try:
+            if not self._cut_torn_tail(fd, at):
+                return None
+            _write_all(fd, data)
+            os.fsync(fd)
+            end = os.lseek(fd, 0, os.SEEK_CUR)
+        finally:
+            os.close(fd)
+        return end - len(data) + (len(HEADER) if at == 0 else 0), end
+
+    def _cut_torn_tail(self, fd: int, at: int) -> bool:
+        """Truncate the file to ``at`` if all after it is torn; False if valid lines follow."""
+        size = os.fstat(fd).st_size
+        if size < at:
+            raise StorageInternalError(
+                f"The journal {self._path} shrank below what was already read from it "
+                f"({size} < {at} bytes): was it replaced or truncated by hand?"
+            )
+        if size == at:
+            return True
+        tail, _ = self._parse(os.pread(fd, size - at, at), at, skip_damaged=True)
+        if tail.records:
+            return False
+        _logger.warning(
+            f"Cut off a torn last line ({size - at} bytes) of the journal {self._path}, left by "
+            "a writer that died mid-write."
+        )
+        os.ftruncate(fd, at)
+        return True
+
+    def __repr__(self) -> str:
+        return f"JournalFileBackend({self._path!r}, lock_obj={self._lock!r})"
+
+
+def _checked_path(file_path: Any) -> str:
+    owner = "JournalFileBackend"
+    if not isinstance(file_path, (str, os.PathLike)) or not os.fspath(file_path):
+        raise invalid_argument(
+            "file_path", file_path, "a path (str or os.PathLike) to a journal file", owner=owner
+        )
+    path = os.path.abspath(os.fspath(file_path))
+    if os.path.isdir(path):
+        raise invalid_argument(
+            "file_path", file_path, "a path to a file, not to a directory", owner=owner
+        )
+    parent = os.path.dirname(path)
+    if not os.path.isdir(parent):
+        raise invalid_argument(
+            "file_path",
+            file_path,
+            f"a path in an existing directory ({parent!r} does not exist)",
+            owner=owner,
+        )
+    return path
+
+
+def _create_if_missing(path: str) -> None:
+    existed = os.path.exists(path)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    except OSError as err:
+        raise InvalidArgumentError(
+            f"The 'file_path' parameter of JournalFileBackend must be a file podbor can write. "
+            f"Got {path!r}, which cannot be opened for writing: {err.strerror}."
+        ) from err
+    os.close(fd)
+    if not existed:  # make the new directory entry durable too (best effort)
+        with contextlib.suppress(OSError):
+            dir_fd = os.open(os.path.dirname(path), os.O_RDONLY)
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)
+
+
+def _check_header(path: str) -> None:
+    with open(path, "rb") as f:
+        head = f.read(len(HEADER) + 256)
+    if b"\n" not in head:
+        if not HEADER.startswith(head):
+            _refuse(path, head)
+        return  # empty, or a header torn by a crash: the next writer rewrites it
+    first = head.split(b"\n", 1)[0]
+    _check_header_record(path, first, _parse_line(first))
+
+
+def _check_header_record(path: str, raw: bytes, record: dict[str, Any] | None) -> None:
+    if record is None or record.get("op") != "header" or record.get("format") != "podbor-journal":
+        _refuse(path, raw)
+        return
+    version = record.get("version")
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise InvalidArgumentError(
+            f"The journal {path!r} was written by a newer podbor (format version {version!r}, "
+            f"this podbor reads {FORMAT_VERSION}); it is left untouched. Upgrade podbor to use it."
+        )
+
+
+def _refuse(path: str, raw: bytes) -> None:
+    raise InvalidArgumentError(
+        f"The 'file_path' parameter of JournalFileBackend must be a podbor journal or a new "
+        f"file. Got {path!r}, which starts with {raw[:60]!r} instead of a journal header; it is "
+        "left untouched."
+    )
+
+
+def _parse_line(raw: bytes) -> dict[str, Any] | None:
+    try:
+        record = json.loads(raw)
+    except ValueError:  # also UnicodeDecodeError
+        return None
+    return record if isinstance(record, dict) and "op" in record else None
+
+
+def encode_record(record: dict[str, Any]) -> bytes:
+    """One journal line: strict JSON (no NaN or Infinity tokens), ASCII, ended by a newline.
+
+    Raises:
+        ValueError: If the record holds a non-finite float or is not JSON-serializable.
+    """
+    return json.dumps(record, allow_nan=False, separators=(",", ":")).encode() + b"\n"
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]

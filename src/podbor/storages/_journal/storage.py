@@ -1,0 +1,460 @@
+"""A storage that keeps an append-only journal of operations in a file (no database server).
+
+Every change is one JSON line appended under the file lock. Before appending, the writer replays
+the lines other processes appended since its last read, so each check ("is this trial still
+WAITING?", "which number comes next?") is made against the latest state while no one else can
+write. Reads replay only the new lines: each handle remembers the byte offset it has read up to.
+Results are decided by replay: a trial's id and number are its position among the journal's
+operations, and an operation carries its writer's id (``worker``, ``seq``) so the writer learns
+the outcome of its own line exactly as every other reader sees it.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import threading
+import time
+import uuid
+from collections.abc import Callable, Container, Sequence
+from typing import Any
+
+from podbor._frozen_study import FrozenStudy
+from podbor._study_direction import StudyDirection
+from podbor.distributions import BaseDistribution, distribution_to_json
+from podbor.exceptions import PodborError, StorageInternalError, invalid_argument
+from podbor.logging import get_logger
+from podbor.storages._base import DEFAULT_STUDY_NAME_PREFIX, BaseStorage
+from podbor.storages._heartbeat import HeartbeatSettings
+from podbor.storages._journal._codec import encode_attr, encode_float, encode_template
+from podbor.storages._journal._model import PROCEED, JournalModel, Op, now_iso
+from podbor.storages._journal.backend import HEADER, JournalFileBackend, encode_record
+from podbor.trial._frozen import FrozenTrial
+from podbor.trial._state import TrialState
+
+__all__ = ["JournalStorage"]
+
+_logger = get_logger(__name__)
+
+
+class JournalStorage(BaseStorage):
+    """Studies in a journal file, shared by processes on one machine or on a network filesystem.
+
+    Use it where no database server is available: several processes on one machine, or
+    machines that share an NFS directory. The file is an append-only log of JSON lines (nothing
+    is pickled) that survives crashes: a line torn by a killed writer is ignored and cut off by
+    the next writer. Each handle keeps the replayed state in memory, so reading the history costs
+    only the lines appended since the last read, and the best trial is kept as lines are
+    replayed.
+
+    Args:
+        log_storage: The journal, e.g. ``JournalFileBackend("study.log")``.
+        heartbeat_interval: Seconds between "still alive" records of a running trial; with it,
+            a trial whose worker died (even by SIGKILL) is marked FAIL by the next worker.
+        grace_period: Seconds without a heartbeat after which a trial counts as dead; twice the
+            interval by default.
+        failed_trial_callback: Called as ``callback(study, trial)`` for each trial marked FAIL
+            that way, e.g. :class:`~podbor.storages.RetryFailedTrialCallback`.
+
+    Raises:
+        ValueError: If ``log_storage`` is not a journal backend, or the heartbeat settings are
+            invalid.
+
+    Example:
+        >>> import os, tempfile
+        >>> import podbor
+        >>> from podbor.storages import JournalFileBackend, JournalStorage
+        >>> path = os.path.join(tempfile.mkdtemp(), "study.log")
+        >>> storage = JournalStorage(JournalFileBackend(path))
+        >>> study = podbor.create_study(storage=storage, study_name="demo")
+        >>> study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=3)
+        >>> again = JournalStorage(JournalFileBackend(path))
+        >>> len(podbor.load_study(study_name="demo", storage=again).trials)
+        3
+    """
+
+    def __init__(
+        self,
+        log_storage: JournalFileBackend,
+        *,
+        heartbeat_interval: float | None = None,
+        grace_period: float | None = None,
+        failed_trial_callback: Callable[[Any, FrozenTrial], None] | None = None,
+    ) -> None:
+        if not isinstance(log_storage, JournalFileBackend):
+            raise invalid_argument(
+                "log_storage",
+                log_storage,
+                "a JournalFileBackend, e.g. JournalStorage(JournalFileBackend('study.log'))",
+                owner="JournalStorage",
+            )
+        self._heartbeat = HeartbeatSettings(
+            "JournalStorage", heartbeat_interval, grace_period, failed_trial_callback
+        )
+        self._backend = log_storage
+        self._lock = threading.RLock()
+        self._model = JournalModel(f"the journal {log_storage.file_path!r}")
+        self._offset = 0
+        self._worker = uuid.uuid4().hex[:16]
+        self._pid = os.getpid()
+        self._seq = 0
+        self._pending: int | None = None
+        self._outcome: tuple[bool, Any] | None = None
+        self._sync()
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {
+            "log_storage": self._backend,
+            "heartbeat_interval": self._heartbeat.interval,
+            "grace_period": self._heartbeat.grace_period,
+            "failed_trial_callback": self._heartbeat.callback,
+        }
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        backend = state.pop("log_storage")
+        self.__init__(backend, **state)  # type: ignore[misc]
+
+    def __repr__(self) -> str:
+        return f"JournalStorage({self._backend!r})"
+
+    # -- replay and append ----------------------------------------------------------------
+    def _sync(self, *, locked: bool = False) -> None:
+        """Replay the lines appended since the last read (``locked``: we hold the file lock)."""
+        with self._lock:
+            result = self._backend.read(self._offset, locked=locked)
+            for _, record in result.records:
+                self._replay(record)
+            self._model.seal()
+            self._offset = result.end
+
+    def _replay(self, record: Op) -> None:
+        mine = record.get("worker") == self._worker and record.get("seq") == self._pending
+        try:
+            value = self._model.apply(record)
+        except Exception as err:  # another writer's line that lost a race, or is malformed
+            if mine:
+                self._outcome = (False, err)
+            elif isinstance(err, (PodborError, KeyError, ValueError)):
+                _logger.debug(f"Journal operation {record.get('op')!r} had no effect: {err}")
+            else:
+                _logger.warning(f"Skipped a malformed journal line {record!r}: {err!r}")
+            return
+        if mine:
+            self._outcome = (True, value)
+
+    def _write(self, make_op: Callable[[], Op | None]) -> Any:
+        """Append the operation ``make_op`` builds from the latest state, and return its result.
+
+        ``make_op`` runs under the file lock after the replay of every line others appended; it
+        returns None when there is nothing to write. The operation is checked first: a failed
+        check raises (nothing is written), and an operation with a foregone result (claiming a
+        trial that is no longer WAITING) returns that result without writing.
+        """
+        with self._lock:
+            self._sync()  # most of the catching up, before taking the file lock
+            with self._backend.locked():
+                while True:
+                    self._sync(locked=True)
+                    op = make_op()
+                    if op is None:
+                        return None
+                    early = self._model.apply(op, dry_run=True)
+                    if early is not PROCEED:
+                        return early
+                    done, result = self._append(op)
+                    if done:
+                        return result
+
+    def _append(self, op: Op) -> tuple[bool, Any]:
+        """Append ``op`` and return ``(True, its result)``; ``(False, None)`` if the file had
+        lines we had not read (only when a lock was broken too early), to be tried again."""
+        if os.getpid() != self._pid:  # a forked copy of this handle: a worker of its own
+            self._worker, self._pid = uuid.uuid4().hex[:16], os.getpid()
+        self._seq += 1
+        op["worker"], op["seq"] = self._worker, self._seq
+        line = encode_record(op)
+        self._pending, self._outcome = self._seq, None
+        try:
+            expected = self._offset if self._offset else len(HEADER)
+            try:
+                landed = self._backend.append([line], at=self._offset)
+            except OSError as err:
+                raise StorageInternalError(
+                    f"Could not append to {self._model.where}: {err}"
+                ) from err
+            if landed is None:
+                return False, None
+            if landed[0] == expected:  # the usual case: nobody wrote meanwhile
+                self._replay(json.loads(line))
+                self._model.seal()
+                self._offset = landed[1]
+            else:  # another writer appended too (a lock broken too early): read it all
+                self._sync(locked=True)
+            outcome = self._outcome
+        finally:
+            self._pending = None
+        if outcome is None:
+            raise StorageInternalError(
+                f"The line just appended to {self._model.where} was not found when reading it back."
+            )
+        ok, value = outcome
+        if not ok:
+            raise value
+        return True, value
+
+    def _read(self, fn: Callable[[JournalModel], Any]) -> Any:
+        with self._lock:
+            self._sync()
+            return fn(self._model)
+
+    # -- studies ------------------------------------------------------------------------
+    def create_new_study(
+        self, directions: Sequence[StudyDirection], study_name: str | None = None
+    ) -> int:
+        name = DEFAULT_STUDY_NAME_PREFIX + str(uuid.uuid4()) if study_name is None else study_name
+        names = [StudyDirection(d).name for d in directions]
+        return int(self._write(lambda: {"op": "create_study", "name": name, "directions": names}))
+
+    def delete_study(self, study_id: int) -> None:
+        self._write(lambda: {"op": "delete_study", "study_id": study_id})
+
+    def _set_study_attr(self, study_id: int, kind: str, key: str, value: Any) -> None:
+        encoded = encode_attr(value, f"{kind} attr {key!r}")
+        self._write(
+            lambda: {
+                "op": "set_study_attr",
+                "study_id": study_id,
+                "kind": kind,
+                "key": key,
+                "value": encoded,
+            }
+        )
+
+    def set_study_user_attr(self, study_id: int, key: str, value: Any) -> None:
+        self._set_study_attr(study_id, "user", key, value)
+
+    def set_study_system_attr(self, study_id: int, key: str, value: Any) -> None:
+        self._set_study_attr(study_id, "system", key, value)
+
+    def get_study_id_from_name(self, study_name: str) -> int:
+        return int(self._read(lambda m: m.study_id(study_name)))
+
+    def get_study_name_from_id(self, study_id: int) -> str:
+        return str(self._read(lambda m: m.study(study_id).name))
+
+    def get_study_directions(self, study_id: int) -> list[StudyDirection]:
+        return list(self._read(lambda m: m.study(study_id).directions))
+
+    def get_study_user_attrs(self, study_id: int) -> dict[str, Any]:
+        return dict(self._read(lambda m: copy.deepcopy(m.study(study_id).user_attrs)))
+
+    def get_study_system_attrs(self, study_id: int) -> dict[str, Any]:
+        return dict(self._read(lambda m: copy.deepcopy(m.study(study_id).system_attrs)))
+
+    def get_all_studies(self) -> list[FrozenStudy]:
+        def run(m: JournalModel) -> list[FrozenStudy]:
+            return [
+                FrozenStudy(
+                    s.name,
+                    s.directions,
+                    copy.deepcopy(s.user_attrs),
+                    copy.deepcopy(s.system_attrs),
+                    study_id,
+                )
+                for study_id, s in m.studies.items()
+            ]
+
+        return list(self._read(run))
+
+    # -- trials: writes -----------------------------------------------------------------
+    def create_new_trial(self, study_id: int, template_trial: FrozenTrial | None = None) -> int:
+        template = None if template_trial is None else encode_template(template_trial)
+
+        def make_op() -> Op:
+            op: Op = {"op": "create_trial", "study_id": study_id, "time": now_iso()}
+            if template is not None:
+                op["template"] = template
+            return op
+
+        return int(self._write(make_op))
+
+    def set_trial_param(
+        self,
+        trial_id: int,
+        param_name: str,
+        param_value_internal: float,
+        distribution: BaseDistribution,
+    ) -> None:
+        op = {
+            "op": "set_param",
+            "trial_id": trial_id,
+            "name": param_name,
+            "value": encode_float(param_value_internal),
+            "dist": distribution_to_json(distribution),
+        }
+        self._write(lambda: op)
+
+    def set_trial_state_values(
+        self, trial_id: int, state: TrialState, values: Sequence[float] | None = None
+    ) -> bool:
+        encoded = None if values is None else [encode_float(v) for v in values]
+        if state == TrialState.RUNNING and self.get_trial(trial_id).state != TrialState.WAITING:
+            return False  # already claimed: no need to take the file lock
+        return bool(
+            self._write(
+                lambda: {
+                    "op": "set_state",
+                    "trial_id": trial_id,
+                    "state": state.name,
+                    "values": encoded,
+                    "time": now_iso(),
+                }
+            )
+        )
+
+    def set_trial_intermediate_value(
+        self, trial_id: int, step: int, intermediate_value: float
+    ) -> None:
+        op = {
+            "op": "set_report",
+            "trial_id": trial_id,
+            "step": int(step),
+            "value": encode_float(intermediate_value),
+        }
+        self._write(lambda: op)
+
+    def _set_trial_attr(self, trial_id: int, kind: str, key: str, value: Any) -> None:
+        op = {
+            "op": "set_trial_attr",
+            "trial_id": trial_id,
+            "kind": kind,
+            "key": key,
+            "value": encode_attr(value, f"{kind} attr {key!r}"),
+        }
+        self._write(lambda: op)
+
+    def set_trial_user_attr(self, trial_id: int, key: str, value: Any) -> None:
+        self._set_trial_attr(trial_id, "user", key, value)
+
+    def set_trial_system_attr(self, trial_id: int, key: str, value: Any) -> None:
+        self._set_trial_attr(trial_id, "system", key, value)
+
+    def claim_waiting_trial(self, study_id: int) -> int | None:
+        while True:
+            if not self._read(lambda m: bool(m.study(study_id).waiting)):
+                return None  # nothing waits: no need to take the file lock
+            done, trial_id = self._claim_oldest(study_id)
+            if done:
+                return trial_id
+            # not done: another writer claimed it at the same time (a lock broken too early)
+
+    def _claim_oldest(self, study_id: int) -> tuple[bool, int | None]:
+        chosen: list[int] = []
+
+        def make_op() -> Op | None:
+            waiting = self._model.study(study_id).waiting
+            if not waiting:
+                return None
+            chosen.append(next(iter(waiting)))
+            return {
+                "op": "set_state",
+                "trial_id": chosen[0],
+                "state": TrialState.RUNNING.name,
+                "values": None,
+                "time": now_iso(),
+            }
+
+        claimed = self._write(make_op)
+        if claimed is None:
+            return True, None
+        return bool(claimed), chosen[0]
+
+    # -- trials: reads ------------------------------------------------------------------
+    def get_trial(self, trial_id: int) -> FrozenTrial:
+        trial: FrozenTrial = self._read(lambda m: m.trial(trial_id)[1])
+        return trial
+
+    def get_all_trials(
+        self,
+        study_id: int,
+        deepcopy: bool = True,
+        states: Container[TrialState] | None = None,
+    ) -> list[FrozenTrial]:
+        def run(m: JournalModel) -> list[FrozenTrial]:
+            trials = m.study(study_id).trials
+            if states is None:
+                return list(trials)
+            return [t for t in trials if t.state in states]
+
+        trials: list[FrozenTrial] = self._read(run)
+        return [t._copy() for t in trials] if deepcopy else trials
+
+    def get_trial_id_from_study_id_trial_number(self, study_id: int, trial_number: int) -> int:
+        def run(m: JournalModel) -> int:
+            trials = m.study(study_id).trials
+            if not 0 <= trial_number < len(trials):
+                raise KeyError(f"No trial with number {trial_number} exists in study {study_id}.")
+            return trials[trial_number]._trial_id
+
+        return int(self._read(run))
+
+    def get_trial_number_from_id(self, trial_id: int) -> int:
+        return int(self._read(lambda m: m.trial(trial_id)[1].number))
+
+    def get_n_trials(
+        self, study_id: int, states: Container[TrialState] | TrialState | None = None
+    ) -> int:
+        if isinstance(states, TrialState):
+            states = (states,)
+        chosen = states
+
+        def run(m: JournalModel) -> int:
+            trials = m.study(study_id).trials
+            if chosen is None:
+                return len(trials)
+            return sum(1 for t in trials if t.state in chosen)
+
+        return int(self._read(run))
+
+    def get_best_trial(self, study_id: int) -> FrozenTrial:
+        def run(m: JournalModel) -> tuple[int, FrozenTrial | None]:
+            study = m.study(study_id)
+            return len(study.directions), study.best
+
+        n_objectives, best = self._read(run)
+        if n_objectives > 1 or best is None:
+            return super().get_best_trial(study_id)  # raises the contract's errors
+        trial: FrozenTrial = best
+        return trial
+
+    # -- heartbeat ----------------------------------------------------------------------
+    @property
+    def heartbeat_interval(self) -> float | None:
+        return self._heartbeat.interval
+
+    @property
+    def failed_trial_callback(self) -> Callable[[Any, FrozenTrial], None] | None:
+        return self._heartbeat.callback
+
+    def record_heartbeat(self, trial_id: int) -> None:
+        if self._heartbeat.interval is None:
+            return
+        self._write(lambda: {"op": "heartbeat", "trial_id": trial_id, "time": time.time()})
+
+    def fail_stale_trials(self, study_id: int) -> list[int]:
+        grace = self._heartbeat.grace_period
+        if grace is None:
+            return []
+        if not self._read(lambda m: m.stale_trials(study_id, time.time() - grace)):
+            return []  # nothing stale: no need to take the file lock
+
+        def make_op() -> Op | None:
+            stale = self._model.stale_trials(study_id, time.time() - grace)
+            return {"op": "fail_stale", "trial_ids": stale, "time": now_iso()} if stale else None
+
+        failed = self._write(make_op)
+        return [] if failed is None else [int(i) for i in failed]
+
+    def remove_session(self) -> None:
+        """Nothing to release: the file is opened only for each read or append."""

@@ -1,0 +1,198 @@
+"""Statements built once at import: SQLAlchemy then reuses their compiled SQL, so the hot path
+of a trial (about twenty statements) pays no expression-building cost."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import (
+    Float,
+    Integer,
+    Text,
+    and_,
+    bindparam,
+    cast,
+    func,
+    literal,
+    null,
+    select,
+    update,
+)
+
+from podbor.storages._rdb import models as m
+from podbor.trial._state import TrialState
+
+__all__ = [
+    "CHILDREN",
+    "CLAIM",
+    "DELETE_VALUES",
+    "FAIL_IF_RUNNING",
+    "INSERT_TRIAL",
+    "INSERT_VALUE",
+    "LOCK_STUDY",
+    "NEXT_NUMBER",
+    "SET_STATE",
+    "STALE",
+    "STATE_COUNTS",
+    "STUDY_EXISTS",
+    "TRIALS_FROM",
+    "TRIAL_ID_BY_NUMBER",
+    "TRIAL_ROWS",
+    "TRIAL_STATE_FOR_UPDATE",
+    "TRIAL_STUDY",
+    "WAITING",
+]
+
+_ids: Any = bindparam("ids", expanding=True)
+_study = bindparam("b_study_id", type_=Integer)
+_trial = bindparam("b_trial_id", type_=Integer)
+
+STUDY_EXISTS = select(m.studies.c.study_id).where(m.studies.c.study_id == _study)
+LOCK_STUDY = STUDY_EXISTS.with_for_update()
+NEXT_NUMBER = select(func.coalesce(func.max(m.trials.c.number) + 1, 0)).where(
+    m.trials.c.study_id == _study
+)
+TRIAL_ROWS = select(m.trials).where(m.trials.c.trial_id.in_(_ids))
+TRIAL_STATE_FOR_UPDATE = (
+    select(m.trials.c.state, m.trials.c.number, m.trials.c.study_id)
+    .where(m.trials.c.trial_id == _trial)
+    .with_for_update()
+)
+TRIAL_STUDY = select(m.trials.c.study_id).where(m.trials.c.trial_id == _trial)
+TRIALS_FROM = (
+    select(m.trials.c.trial_id, m.trials.c.number)
+    .where(and_(m.trials.c.study_id == _study, m.trials.c.number >= bindparam("b_watermark")))
+    .order_by(m.trials.c.number)
+)
+TRIAL_ID_BY_NUMBER = select(m.trials.c.trial_id).where(
+    and_(m.trials.c.study_id == _study, m.trials.c.number == bindparam("b_number"))
+)
+STATE_COUNTS = (
+    select(m.trials.c.state, func.count())
+    .where(m.trials.c.study_id == _study)
+    .group_by(m.trials.c.state)
+)
+WAITING = (
+    select(m.trials.c.trial_id)
+    .where(and_(m.trials.c.study_id == _study, m.trials.c.state == TrialState.WAITING.value))
+    .order_by(m.trials.c.number)
+    .limit(8)
+)
+CLAIM = (
+    update(m.trials)
+    .where(and_(m.trials.c.trial_id == _trial, m.trials.c.state == TrialState.WAITING.value))
+    .values(state=TrialState.RUNNING.value, datetime_start=bindparam("b_now"))
+)
+
+SET_STATE = (
+    update(m.trials)
+    .where(m.trials.c.trial_id == _trial)
+    .values(state=bindparam("b_state"), datetime_complete=bindparam("b_complete"))
+)
+DELETE_VALUES = m.trial_values.delete().where(m.trial_values.c.trial_id == _trial)
+INSERT_VALUE = m.trial_values.insert()
+INSERT_TRIAL = m.trials.insert()
+
+STALE = (
+    select(m.trials.c.trial_id)
+    .join(m.trial_heartbeats, m.trial_heartbeats.c.trial_id == m.trials.c.trial_id)
+    .where(
+        and_(
+            m.trials.c.study_id == _study,
+            m.trials.c.state == TrialState.RUNNING.value,
+            m.trial_heartbeats.c.heartbeat < bindparam("b_deadline"),
+        )
+    )
+)
+FAIL_IF_RUNNING = (
+    update(m.trials)
+    .where(and_(m.trials.c.trial_id == _trial, m.trials.c.state == TrialState.RUNNING.value))
+    .values(state=TrialState.FAIL.value, datetime_complete=bindparam("b_now"))
+)
+
+
+def _children() -> Any:
+    """One UNION ALL over the five child tables, rows of (trial_id, kind, name, number, float,
+    float type, text): a batch of trials loads in two round trips instead of six."""
+    i_null = cast(null(), Integer)
+    f_null = cast(null(), Float(precision=53))
+    t_null = cast(null(), Text)
+    p, v, iv = m.trial_params, m.trial_values, m.trial_intermediate_values
+    ua, sa = m.trial_user_attrs, m.trial_system_attrs
+    return union_parts(
+        select(
+            p.c.trial_id,
+            literal(0),
+            p.c.param_name,
+            i_null,
+            p.c.param_value,
+            i_null,
+            p.c.distribution_json,
+        ).where(p.c.trial_id.in_(_ids)),
+        select(
+            v.c.trial_id, literal(1), t_null, v.c.objective, v.c.value, v.c.value_type, t_null
+        ).where(v.c.trial_id.in_(_ids)),
+        select(
+            iv.c.trial_id, literal(2), t_null, iv.c.step, iv.c.value, iv.c.value_type, t_null
+        ).where(iv.c.trial_id.in_(_ids)),
+        select(ua.c.trial_id, literal(3), ua.c.key, i_null, f_null, i_null, ua.c.value_json).where(
+            ua.c.trial_id.in_(_ids)
+        ),
+        select(sa.c.trial_id, literal(4), sa.c.key, i_null, f_null, i_null, sa.c.value_json).where(
+            sa.c.trial_id.in_(_ids)
+        ),
+    )
+
+
+def union_parts(*parts: Any) -> Any:
+    """``UNION ALL`` of the given selects."""
+    from sqlalchemy import union_all
+
+    return union_all(*parts)
+
+
+CHILDREN = _children()
+
+
+def upsert_statements(
+    table: Any, key_columns: tuple[str, ...], value_columns: tuple[str, ...]
+) -> tuple[Any, Any]:
+    """Prebuilt ``UPDATE … WHERE key`` and ``INSERT`` for one attribute-like table."""
+    cond = and_(*(table.c[k] == bindparam(f"k_{k}") for k in key_columns))
+    upd = update(table).where(cond).values({c: bindparam(f"v_{c}") for c in value_columns})
+    ins = table.insert().values(
+        {
+            **{k: bindparam(f"k_{k}") for k in key_columns},
+            **{c: bindparam(f"v_{c}") for c in value_columns},
+        }
+    )
+    return upd, ins
+
+
+def native_upsert(
+    dialect: str, table: Any, key_columns: tuple[str, ...], value_columns: tuple[str, ...]
+) -> Any | None:
+    """One ``INSERT … ON CONFLICT DO UPDATE`` statement where the dialect has one, else None."""
+    values: dict[str, Any] = {
+        **{k: bindparam(f"k_{k}") for k in key_columns},
+        **{c: bindparam(f"v_{c}") for c in value_columns},
+    }
+    stmt: Any
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        stmt = sqlite_insert(table).values(values)
+    elif dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        stmt = pg_insert(table).values(values)
+    elif dialect == "mysql":
+        from sqlalchemy.dialects.mysql import insert as mysql_insert
+
+        stmt = mysql_insert(table).values(values)
+        return stmt.on_duplicate_key_update({c: stmt.inserted[c] for c in value_columns})
+    else:
+        return None
+    return stmt.on_conflict_do_update(
+        index_elements=list(key_columns), set_={c: stmt.excluded[c] for c in value_columns}
+    )

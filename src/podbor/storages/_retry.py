@@ -1,0 +1,78 @@
+"""Re-queue trials whose worker died: a ``failed_trial_callback`` for heartbeat storages."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from podbor.exceptions import invalid_argument
+from podbor.trial._frozen import FrozenTrial, create_trial
+from podbor.trial._state import TrialState
+
+if TYPE_CHECKING:
+    from podbor.study._study import Study
+
+__all__ = ["RetryFailedTrialCallback"]
+
+_FAILED_TRIAL = "failed_trial"
+_RETRY_HISTORY = "retry_history"
+
+
+class RetryFailedTrialCallback:
+    """Enqueue a copy of a trial whose worker died, with the same parameters.
+
+    The copy records ``failed_trial`` (the number of the first trial of the chain) and
+    ``retry_history`` (all earlier numbers) in its system attributes.
+
+    Args:
+        max_retry: How many times one configuration may be retried; None for no limit.
+        inherit_intermediate_values: Carry the dead trial's reports over to the retry.
+
+    Example:
+        >>> import podbor, tempfile, os
+        >>> url = "sqlite:///" + os.path.join(tempfile.mkdtemp(), "s.db")
+        >>> storage = podbor.storages.RDBStorage(
+        ...     url, heartbeat_interval=60, failed_trial_callback=RetryFailedTrialCallback(max_retry=2))
+    """
+
+    def __init__(
+        self, max_retry: int | None = None, inherit_intermediate_values: bool = False
+    ) -> None:
+        if max_retry is not None and (
+            isinstance(max_retry, bool) or not isinstance(max_retry, int) or max_retry < 0
+        ):
+            raise invalid_argument(
+                "max_retry", max_retry, "an int >= 0 or None", owner="RetryFailedTrialCallback"
+            )
+        self._max_retry = max_retry
+        self._inherit = inherit_intermediate_values
+
+    def __call__(self, study: Study, trial: FrozenTrial) -> None:
+        history: list[int] = list(trial.system_attrs.get(_RETRY_HISTORY, []))
+        if self._max_retry is not None and len(history) >= self._max_retry:
+            return
+        system_attrs: dict[str, Any] = {
+            _FAILED_TRIAL: trial.system_attrs.get(_FAILED_TRIAL, trial.number),
+            _RETRY_HISTORY: [*history, trial.number],
+            "fixed_params": dict(trial.params),
+        }
+        study.add_trial(
+            create_trial(
+                state=TrialState.WAITING,
+                params=dict(trial.params),
+                distributions=dict(trial.distributions),
+                user_attrs=dict(trial.user_attrs),
+                system_attrs=system_attrs,
+                intermediate_values=dict(trial.intermediate_values) if self._inherit else None,
+            )
+        )
+
+    @staticmethod
+    def retried_trial_number(trial: FrozenTrial) -> int | None:
+        """The number of the first trial of the retry chain ``trial`` belongs to, or None."""
+        number = trial.system_attrs.get(_FAILED_TRIAL)
+        return None if number is None else int(number)
+
+    @staticmethod
+    def retry_history(trial: FrozenTrial) -> list[int]:
+        """The numbers of the earlier trials of the retry chain, oldest first."""
+        return [int(n) for n in trial.system_attrs.get(_RETRY_HISTORY, [])]

@@ -1,0 +1,43 @@
+"""Shared fixtures: quiet logs, deterministic hypothesis runs, and a podbor log capture."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+import podbor
+
+settings.register_profile(
+    "podbor",
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile("podbor")
+
+
+@pytest.fixture(autouse=True)
+def _quiet_podbor() -> Iterator[None]:
+    """Hide podbor's per-trial INFO lines during tests and restore the level afterwards."""
+    previous = logging.getLogger("podbor").level
+    podbor.logging.set_verbosity(podbor.logging.WARNING)
+    yield
+    logging.getLogger("podbor").setLevel(previous)
+
+
+@pytest.fixture
+def podbor_log(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]:
+    """Capture podbor's INFO (and higher) records through propagation to ``caplog``."""
+    podbor.logging.enable_propagation()
+    caplog.set_level(logging.INFO, logger="podbor")
+    try:
+        yield caplog
+    finally:
+        podbor.logging.disable_propagation()
+
+
+pytest_plugins = ["db_fixtures"]

@@ -1,0 +1,345 @@
+"""RDBStorage beyond the shared contract: persistence, concurrency across processes, caching,
+and clear errors for bad URLs and foreign or mismatched databases."""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+import podbor
+from podbor.distributions import CategoricalDistribution, FloatDistribution
+from podbor.storages import RDBStorage
+from podbor.trial import TrialState
+
+
+def _objective(trial: podbor.Trial) -> float:
+    x = trial.suggest_float("x", -1, 1)
+    trial.suggest_categorical("c", [None, True, 1, 1.5, "s"])
+    return x * x
+
+
+def _worker(url: str, n_trials: int) -> None:
+    podbor.logging.set_verbosity(podbor.logging.WARNING)
+    study = podbor.create_study(storage=url, study_name="shared", load_if_exists=True)
+    study.optimize(_objective, n_trials=n_trials)
+
+
+def _run_processes(url: str, n_proc: int, n_trials: int) -> list[int | None]:
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_worker, args=(url, n_trials)) for _ in range(n_proc)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(timeout=300)
+    return [p.exitcode for p in procs]
+
+
+def test_study_persists_and_reopens(db_url: str) -> None:
+    study = podbor.create_study(storage=db_url, study_name="s", direction="maximize")
+    study.set_user_attr("data", {"name": "diabetes", "folds": [1, 2]})
+    study.optimize(_objective, n_trials=5)
+    study.add_trial(
+        podbor.create_trial(
+            values=[math.inf],
+            params={"x": 0.5},
+            distributions={"x": FloatDistribution(-1, 1)},
+            intermediate_values={0: -math.inf, 1: math.nan},
+        )
+    )
+    again = podbor.load_study(study_name="s", storage=db_url)
+    assert again.direction == podbor.StudyDirection.MAXIMIZE
+    assert again.user_attrs == {"data": {"name": "diabetes", "folds": [1, 2]}}
+    trials = again.trials
+    assert [t.number for t in trials] == list(range(6))
+    assert trials[5].value == math.inf
+    assert trials[5].intermediate_values[0] == -math.inf
+    assert math.isnan(trials[5].intermediate_values[1])
+    assert again.best_trial.number == 5
+    for old, new in zip(study.trials[:5], trials[:5], strict=True):
+        assert old.params == new.params
+        assert old.values == new.values
+
+
+def test_categorical_choices_round_trip_exactly(sqlite_url: str) -> None:
+    choices = (None, True, 1, 1.5, "s")
+    study = podbor.create_study(storage=sqlite_url)
+    for choice in choices:
+        study.enqueue_trial({"c": choice})
+    study.optimize(lambda t: float(choices.index(t.suggest_categorical("c", choices))), n_trials=5)
+    reloaded = podbor.load_study(study_name=study.study_name, storage=sqlite_url).trials
+    got = [t.params["c"] for t in reloaded]
+    assert got == list(choices)
+    assert [type(v) for v in got] == [type(c) for c in choices]
+    assert reloaded[0].distributions["c"] == CategoricalDistribution(choices)
+
+
+def test_finished_trials_are_cached_and_running_ones_refreshed(sqlite_url: str) -> None:
+    storage = RDBStorage(sqlite_url)
+    study = podbor.create_study(storage=storage)
+    study.optimize(_objective, n_trials=3)
+    first = storage.get_all_trials(study._study_id, deepcopy=False)
+    second = storage.get_all_trials(study._study_id, deepcopy=False)
+    assert all(a is b for a, b in zip(first, second, strict=True))  # served from the cache
+
+    other = RDBStorage(sqlite_url)  # a second handle, as another process would have
+    trial_id = other.create_new_trial(study._study_id)
+    other.set_trial_user_attr(trial_id, "k", 1)
+    running = storage.get_all_trials(study._study_id, deepcopy=False)[-1]
+    assert running.state == TrialState.RUNNING and running.user_attrs == {"k": 1}
+    other.set_trial_state_values(trial_id, TrialState.COMPLETE, [0.0])
+    assert storage.get_all_trials(study._study_id)[-1].state == TrialState.COMPLETE
+    assert storage.get_best_trial(study._study_id).number == 3
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_eight_processes_share_one_study_without_losing_a_trial(
+    backend: str, request: pytest.FixtureRequest
+) -> None:
+    url = request.getfixturevalue("sqlite_url" if backend == "sqlite" else "postgres_url")
+    exit_codes = _run_processes(url, n_proc=8, n_trials=50)
+    assert exit_codes == [0] * 8
+    trials = podbor.load_study(study_name="shared", storage=url).trials
+    assert sorted(t.number for t in trials) == list(range(400))
+    assert {t.state for t in trials} == {TrialState.COMPLETE}
+
+
+def _claim_worker(url: str) -> None:
+    podbor.logging.set_verbosity(podbor.logging.WARNING)
+    study = podbor.load_study(study_name="queue", storage=url)
+    study.optimize(lambda t: t.suggest_int("i", 0, 1000), n_trials=10)
+
+
+def test_each_enqueued_trial_is_claimed_by_exactly_one_process(db_url: str) -> None:
+    study = podbor.create_study(storage=db_url, study_name="queue")
+    for i in range(40):
+        study.enqueue_trial({"i": i})
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_claim_worker, args=(db_url,)) for _ in range(4)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(timeout=300)
+    assert [p.exitcode for p in procs] == [0] * 4
+    trials = study.trials
+    assert len(trials) == 40
+    assert sorted(t.params["i"] for t in trials) == list(range(40))
+
+
+def test_study_reopened_after_a_killed_worker_continues(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'crash.db'}"
+    script = textwrap.dedent(
+        f"""
+        import time, podbor
+        study = podbor.create_study(storage={url!r}, study_name="crash")
+        def objective(trial):
+            x = trial.suggest_float("x", 0, 1)
+            if trial.number == 5:
+                print("ready", flush=True)
+                time.sleep(60)
+            return x
+        study.optimize(objective, n_trials=10)
+        """
+    )
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    assert proc.stdout.readline().strip() == "ready"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    study = podbor.load_study(study_name="crash", storage=url)
+    states = [t.state for t in study.trials]
+    assert states == [TrialState.COMPLETE] * 5 + [TrialState.RUNNING]
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=3)
+    assert [t.number for t in study.trials] == list(range(9))
+
+
+@pytest.mark.parametrize("url", ["not a url", "", "sqlite//missing-colon.db"])
+def test_malformed_url_names_the_argument(url: str) -> None:
+    with pytest.raises(ValueError, match="'url'"):
+        RDBStorage(url)
+
+
+def test_unreachable_server_fails_fast_with_the_host() -> None:
+    start = time.monotonic()
+    with pytest.raises(podbor.exceptions.PodborError, match=r"127\.0\.0\.1"):
+        RDBStorage("postgresql+psycopg://u@127.0.0.1:9/db")
+    assert time.monotonic() - start < 15
+
+
+def test_a_foreign_sqlite_database_is_refused_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "foreign.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE customers (id INTEGER)")
+    with pytest.raises(ValueError, match="not a podbor database"):
+        RDBStorage(f"sqlite:///{path}")
+    with sqlite3.connect(path) as conn:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+    assert tables == ["customers"]
+
+
+def test_a_file_that_is_not_sqlite_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "notes.db"
+    path.write_text("these are my notes, not a database\n" * 100)
+    with pytest.raises(ValueError, match="podbor database"):
+        RDBStorage(f"sqlite:///{path}")
+    assert path.read_text().startswith("these are my notes")
+
+
+def _set_schema_version(path: Path, version: str) -> None:
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE podbor_version_info SET schema_version = ?", (version,))
+
+
+def test_newer_database_is_refused_without_being_touched(tmp_path: Path) -> None:
+    path = tmp_path / "new.db"
+    podbor.create_study(storage=f"sqlite:///{path}", study_name="s")
+    _set_schema_version(path, "999")
+    before = path.read_bytes()
+    with pytest.raises(ValueError, match="newer podbor"):
+        RDBStorage(f"sqlite:///{path}")
+    assert path.read_bytes() == before
+
+
+def test_older_database_asks_for_an_upgrade(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    podbor.create_study(storage=f"sqlite:///{path}", study_name="s")
+    _set_schema_version(path, "0")
+    with pytest.raises(ValueError, match="podbor storage upgrade --storage"):
+        RDBStorage(f"sqlite:///{path}")
+
+
+def test_missing_study_lists_existing_names(sqlite_url: str) -> None:
+    podbor.create_study(storage=sqlite_url, study_name="alpha")
+    podbor.create_study(storage=sqlite_url, study_name="beta")
+    with pytest.raises(KeyError) as info:
+        podbor.load_study(study_name="gamma", storage=sqlite_url)
+    assert "['alpha', 'beta']" in str(info.value)
+
+
+def test_duplicate_study_name_is_refused(db_url: str) -> None:
+    podbor.create_study(storage=db_url, study_name="dup")
+    with pytest.raises(podbor.exceptions.DuplicatedStudyError, match="dup"):
+        podbor.create_study(storage=db_url, study_name="dup")
+
+
+def test_non_json_attribute_is_refused_and_nothing_is_lost(sqlite_url: str) -> None:
+    study = podbor.create_study(storage=sqlite_url)
+    study.optimize(_objective, n_trials=2)
+    with pytest.raises(ValueError, match="JSON"):
+        study.set_user_attr("model", object())
+    assert len(podbor.load_study(study_name=study.study_name, storage=sqlite_url).trials) == 2
+
+
+def test_copy_study_between_sqlite_and_memory(sqlite_url: str) -> None:
+    study = podbor.create_study(storage=sqlite_url, study_name="src")
+    study.optimize(_objective, n_trials=4)
+    memory = podbor.storages.InMemoryStorage()
+    podbor.copy_study(from_study_name="src", from_storage=sqlite_url, to_storage=memory)
+    copied = podbor.load_study(study_name="src", storage=memory).trials
+    assert [t.params for t in copied] == [t.params for t in study.trials]
+    assert [t.values for t in copied] == [t.values for t in study.trials]
+
+
+def test_delete_study_removes_everything(db_url: str) -> None:
+    study = podbor.create_study(storage=db_url, study_name="gone")
+    study.optimize(_objective, n_trials=2)
+    podbor.delete_study(study_name="gone", storage=db_url)
+    assert podbor.get_all_study_names(db_url) == []
+
+
+def test_a_killed_worker_is_failed_by_the_next_and_retried(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'hb.db'}"
+    script = textwrap.dedent(
+        f"""
+        import time, podbor
+        storage = podbor.storages.RDBStorage({url!r}, heartbeat_interval=1, grace_period=2)
+        study = podbor.create_study(storage=storage, study_name="hb")
+        def objective(trial):
+            x = trial.suggest_float("x", 0, 1)
+            trial.report(x, 0)
+            print("ready", flush=True)
+            time.sleep(60)
+            return x
+        study.optimize(objective, n_trials=1)
+        """
+    )
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    assert proc.stdout.readline().strip() == "ready"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    time.sleep(2.5)
+    storage = RDBStorage(
+        url,
+        heartbeat_interval=1,
+        grace_period=2,
+        failed_trial_callback=podbor.storages.RetryFailedTrialCallback(
+            max_retry=1, inherit_intermediate_values=True
+        ),
+    )
+    study = podbor.load_study(study_name="hb", storage=storage)
+    dead_x = study.trials[0].params["x"]
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=1)
+    first, retry = study.trials
+    assert first.state == TrialState.FAIL
+    assert retry.state == TrialState.COMPLETE
+    assert retry.params["x"] == dead_x
+    assert retry.intermediate_values == {0: dead_x}
+    assert podbor.storages.RetryFailedTrialCallback.retry_history(retry) == [0]
+    assert podbor.storages.RetryFailedTrialCallback.retried_trial_number(retry) == 0
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "name"),
+    [
+        ({"heartbeat_interval": 0}, "heartbeat_interval"),
+        ({"heartbeat_interval": -1.0}, "heartbeat_interval"),
+        ({"grace_period": 5}, "grace_period"),
+        ({"heartbeat_interval": 1, "grace_period": "long"}, "grace_period"),
+    ],
+)
+def test_bad_heartbeat_settings_name_the_argument(
+    sqlite_url: str, kwargs: dict[str, object], name: str
+) -> None:
+    with pytest.raises(ValueError, match=f"'{name}'"):
+        RDBStorage(sqlite_url, **kwargs)  # type: ignore[arg-type]
+
+
+def test_upgrade_brings_an_older_database_to_the_current_schema(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    study = podbor.create_study(storage=f"sqlite:///{path}", study_name="s")
+    study.optimize(_objective, n_trials=3)
+    _set_schema_version(path, "0")
+    storage = RDBStorage(f"sqlite:///{path}", skip_compatibility_check=True)
+    assert storage.get_current_version() == "0"
+    storage.upgrade()
+    reopened = RDBStorage(f"sqlite:///{path}")
+    assert reopened.get_current_version() == reopened.get_head_version()
+    assert len(podbor.load_study(study_name="s", storage=reopened).trials) == 3
+
+
+def test_migrations_build_the_same_schema_as_the_models(tmp_path: Path) -> None:
+    import sqlalchemy
+
+    from podbor.storages._rdb import _migrate, models
+
+    engine = sqlalchemy.create_engine(f"sqlite:///{tmp_path / 'migrated.db'}")
+    with engine.begin() as conn:
+        _migrate.upgrade_to_head(conn)
+        inspector = sqlalchemy.inspect(conn)
+        migrated = {
+            t: sorted(c["name"] for c in inspector.get_columns(t))
+            for t in inspector.get_table_names()
+            if t != "alembic_version"
+        }
+    expected = {t.name: sorted(c.name for c in t.columns) for t in models.metadata.sorted_tables}
+    assert migrated == expected

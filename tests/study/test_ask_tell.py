@@ -1,0 +1,210 @@
+"""Tests of the ask-and-tell interface (``Study.ask`` / ``Study.tell``)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pytest
+
+import podbor
+from podbor.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
+from podbor.exceptions import UpdateFinishedTrialError
+from podbor.trial import Trial, TrialState
+
+
+def _study(**kwargs: Any) -> podbor.Study:
+    return podbor.create_study(sampler=podbor.samplers.RandomSampler(seed=0), **kwargs)
+
+
+@pytest.mark.parametrize("by", ["trial", "number"])
+def test_tell_by_trial_or_by_number(by: str) -> None:
+    study = _study()
+    first, second = study.ask(), study.ask()
+    x = second.suggest_float("x", 0, 1)
+    frozen = study.tell(second if by == "trial" else second.number, x)
+    assert frozen.number == 1
+    assert frozen.state == TrialState.COMPLETE
+    assert frozen.value == x
+    assert frozen.params == {"x": x}
+    assert study.trials[0].state == TrialState.RUNNING
+    assert study.trials[1].state == TrialState.COMPLETE
+    assert first.number == 0
+
+
+@pytest.mark.parametrize(
+    ("trial", "argument"),
+    [
+        pytest.param(5, "trial", id="unknown-number"),
+        pytest.param(-1, "trial", id="negative-number"),
+        pytest.param("0", "trial", id="a-string"),
+        pytest.param(True, "trial", id="a-bool"),
+    ],
+)
+def test_tell_an_unknown_trial_raises(trial: Any, argument: str) -> None:
+    study = _study()
+    study.ask()
+    with pytest.raises(ValueError, match=f"The '{argument}' parameter of Study.tell"):
+        study.tell(trial, 1.0)
+
+
+def test_tell_a_trial_of_another_study_raises() -> None:
+    study, other = _study(), _study()
+    trial = other.ask()
+    study.ask()
+    with pytest.raises(ValueError, match="a trial of this study"):
+        study.tell(trial, 1.0)
+
+
+@pytest.mark.parametrize(
+    "second_state",
+    [None, TrialState.PRUNED, TrialState.FAIL],
+    ids=["complete", "pruned", "fail"],
+)
+def test_tell_twice_raises(second_state: TrialState | None) -> None:
+    study = _study()
+    trial = study.ask()
+    study.tell(trial, 1.0)
+    values = 2.0 if second_state is None else None
+    with pytest.raises(UpdateFinishedTrialError, match="already finished as COMPLETE") as info:
+        study.tell(trial, values, state=second_state)
+    assert isinstance(info.value, RuntimeError)
+    assert study.trials[0].value == 1.0
+
+
+def test_tell_twice_with_skip_if_finished_returns_the_trial() -> None:
+    study = _study()
+    trial = study.ask()
+    study.tell(trial, state=TrialState.FAIL)
+    frozen = study.tell(trial, 2.0, skip_if_finished=True)
+    assert frozen.state == TrialState.FAIL
+    assert frozen.values is None
+    assert study.trials[0].state == TrialState.FAIL
+
+
+def test_tell_pruned_keeps_the_last_report() -> None:
+    study = _study()
+    trial = study.ask()
+    trial.report(3.0, 0)
+    trial.report(1.0, 5)
+    trial.report(2.0, 2)
+    frozen = study.tell(trial, state=TrialState.PRUNED)
+    assert frozen.state == TrialState.PRUNED
+    assert frozen.value == 1.0  # the report of the largest step
+
+
+@pytest.mark.parametrize(
+    "reports",
+    [pytest.param({}, id="no-report"), pytest.param({0: math.nan}, id="nan-report")],
+)
+def test_tell_pruned_without_a_usable_report_has_no_value(reports: dict[int, float]) -> None:
+    study = _study()
+    trial = study.ask()
+    for step, value in reports.items():
+        trial.report(value, step)
+    frozen = study.tell(trial, state=TrialState.PRUNED)
+    assert frozen.state == TrialState.PRUNED
+    assert frozen.values is None
+
+
+@pytest.mark.parametrize("state", [TrialState.PRUNED, TrialState.FAIL], ids=["pruned", "fail"])
+def test_values_with_pruned_or_fail_raise(state: TrialState) -> None:
+    study = _study()
+    trial = study.ask()
+    with pytest.raises(ValueError, match=f"'values'.*None when state is {state.name}"):
+        study.tell(trial, 1.0, state=state)
+    assert study.trials[0].state == TrialState.RUNNING
+
+
+def test_complete_without_values_raises() -> None:
+    study = _study()
+    trial = study.ask()
+    with pytest.raises(ValueError, match=r"The 'values' parameter of Study.tell"):
+        study.tell(trial)
+    assert study.trials[0].state == TrialState.RUNNING
+    study.tell(trial, 0.5)  # still tellable
+    assert study.trials[0].value == 0.5
+
+
+@pytest.mark.parametrize(
+    "state", [TrialState.RUNNING, TrialState.WAITING], ids=["running", "waiting"]
+)
+def test_unfinished_states_are_refused(state: TrialState) -> None:
+    study = _study()
+    trial = study.ask()
+    with pytest.raises(ValueError, match=r"The 'state' parameter of Study.tell"):
+        study.tell(trial, state=state)
+
+
+@pytest.mark.parametrize(
+    ("values", "says"),
+    [
+        pytest.param(math.nan, "NaN", id="nan"),
+        pytest.param("abc", "'abc'", id="text"),
+        pytest.param([1.0, 2.0], "2 value(s)", id="too-many"),
+    ],
+)
+def test_unusable_values_fail_the_trial_with_a_warning_at_the_users_line(
+    values: Any, says: str
+) -> None:
+    study = _study()
+    trial = study.ask()
+    with pytest.warns(UserWarning, match="Trial 0 failed") as record:
+        frozen = study.tell(trial, values)
+    assert says in str(record[0].message)
+    assert record[0].filename == __file__
+    assert frozen.state == TrialState.FAIL
+    assert says in frozen.system_attrs["fail_reason"]
+
+
+def test_ask_with_fixed_distributions() -> None:
+    study = _study()
+    dists = {
+        "x": FloatDistribution(0, 1),
+        "n": IntDistribution(1, 9, step=2),
+        "kind": CategoricalDistribution(("ridge", "lasso")),
+    }
+    trial = study.ask(fixed_distributions=dists)
+    assert trial.distributions == dists
+    for name, dist in dists.items():
+        assert dist.contains_external(trial.params[name])
+    assert trial.suggest_float("x", 0, 1) == trial.params["x"]
+    study.tell(trial, 1.0)
+    assert study.trials[0].params == trial.params
+
+
+def test_ask_takes_an_enqueued_trial_first() -> None:
+    study = _study()
+    study.ask()
+    study.enqueue_trial({"x": 0.5})
+    trial = study.ask(fixed_distributions={"x": FloatDistribution(0, 1)})
+    assert trial.number == 1
+    assert trial.params == {"x": 0.5}
+    assert study.ask().number == 2
+
+
+def test_ask_returns_a_running_trial() -> None:
+    study = _study()
+    trial = study.ask()
+    assert isinstance(trial, Trial)
+    assert study.trials[0].state == TrialState.RUNNING
+    assert study.trials[0].datetime_start is not None
+
+
+def test_tell_multi_objective_values() -> None:
+    study = _study(directions=["minimize", "maximize"])
+    trial = study.ask()
+    frozen = study.tell(trial, [1.0, 2.0])
+    assert frozen.values == [1.0, 2.0]
+    with pytest.warns(UserWarning, match="1 value"):
+        assert study.tell(study.ask(), 1.0).state == TrialState.FAIL
+
+
+def test_ask_tell_loop_finds_a_minimum() -> None:
+    study = _study()
+    for _ in range(30):
+        trial = study.ask()
+        x = trial.suggest_float("x", -10, 10)
+        study.tell(trial, (x - 2) ** 2)
+    assert study.best_value < 4.0
+    assert len(study.trials) == 30

@@ -1,0 +1,394 @@
+"""Tests of ``podbor.distributions``: validation, the step grid, representations and JSON."""
+
+from __future__ import annotations
+
+import json
+import math
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from podbor.distributions import (
+    BaseDistribution,
+    CategoricalDistribution,
+    FloatDistribution,
+    IntDistribution,
+    check_distribution_compatibility,
+    distribution_to_json,
+    json_to_distribution,
+)
+from podbor.exceptions import InvalidArgumentError, PodborError
+
+
+class _Opaque:
+    def __repr__(self) -> str:
+        return "<opaque>"
+
+
+# -- strategies shared by the property tests -----------------------------------------------
+@st.composite
+def float_distributions(draw: st.DrawFn) -> FloatDistribution:
+    kind = draw(st.sampled_from(["plain", "log", "step"]))
+    if kind == "log":
+        low = draw(st.floats(1e-8, 1e4))
+        high = draw(st.floats(low, 1e4))
+        return FloatDistribution(low, high, log=True)
+    low = draw(st.floats(-1e3, 1e3))
+    high = draw(st.floats(low, low + 1e3))
+    if kind == "plain":
+        return FloatDistribution(low, high)
+    step = draw(st.floats(1e-3, 1e2))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # high moved onto the grid
+        return FloatDistribution(low, high, step=step)
+
+
+@st.composite
+def int_distributions(draw: st.DrawFn) -> IntDistribution:
+    if draw(st.booleans()):
+        low = draw(st.integers(1, 1000))
+        return IntDistribution(low, draw(st.integers(low, low + 10_000)), log=True)
+    low = draw(st.integers(-1000, 1000))
+    high = draw(st.integers(low, low + 1000))
+    step = draw(st.integers(1, 50))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return IntDistribution(low, high, step=step)
+
+
+choice_values = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**6), 10**6),
+    st.floats(allow_nan=False),
+    st.text(max_size=5),
+)
+categorical_distributions = st.lists(choice_values, min_size=1, max_size=8).map(
+    lambda choices: CategoricalDistribution(tuple(choices))
+)
+distributions = st.one_of(float_distributions(), int_distributions(), categorical_distributions)
+
+
+# -- validation ------------------------------------------------------------------------------
+INVALID = [
+    pytest.param(lambda: FloatDistribution(2.0, 1.0), "low", "2.0", id="float-low-above-high"),
+    pytest.param(lambda: IntDistribution(5, 1), "low", "5", id="int-low-above-high"),
+    pytest.param(lambda: FloatDistribution(0.0, 1.0, log=True), "low", "0.0", id="float-log-zero"),
+    pytest.param(lambda: FloatDistribution(-1.0, 1.0, log=True), "low", "-1.0", id="float-log-neg"),
+    pytest.param(lambda: IntDistribution(0, 10, log=True), "low", "0", id="int-log-zero"),
+    pytest.param(
+        lambda: FloatDistribution(1.0, 2.0, log=True, step=0.5), "step", "0.5", id="float-step-log"
+    ),
+    pytest.param(lambda: IntDistribution(1, 9, log=True, step=2), "step", "2", id="int-step-log"),
+    pytest.param(lambda: FloatDistribution(0.0, 1.0, step=0.0), "step", "0.0", id="float-step-0"),
+    pytest.param(
+        lambda: FloatDistribution(0.0, 1.0, step=-0.1), "step", "-0.1", id="float-step-neg"
+    ),
+    pytest.param(lambda: IntDistribution(0, 10, step=0), "step", "0", id="int-step-0"),
+    pytest.param(lambda: IntDistribution(0, 10, step=-2), "step", "-2", id="int-step-neg"),
+    pytest.param(lambda: CategoricalDistribution([]), "choices", "[]", id="empty-list"),
+    pytest.param(lambda: CategoricalDistribution(()), "choices", "()", id="empty-tuple"),
+    pytest.param(lambda: CategoricalDistribution("ab"), "choices", "'ab'", id="choices-a-string"),
+    pytest.param(
+        lambda: CategoricalDistribution([[1, 2], 3]), "choices", "[1, 2]", id="list-choice"
+    ),
+    pytest.param(
+        lambda: CategoricalDistribution([{"a": 1}]), "choices", "{'a': 1}", id="dict-choice"
+    ),
+    pytest.param(
+        lambda: CategoricalDistribution([_Opaque()]), "choices", "<opaque>", id="obj-choice"
+    ),
+    pytest.param(lambda: FloatDistribution(0.0, math.inf), "high", "inf", id="float-high-inf"),
+    pytest.param(lambda: FloatDistribution(-math.inf, 0.0), "low", "-inf", id="float-low-ninf"),
+    pytest.param(lambda: FloatDistribution(math.nan, 1.0), "low", "nan", id="float-low-nan"),
+    pytest.param(lambda: FloatDistribution(0.0, 1.0, step=math.inf), "step", "inf", id="step-inf"),
+    pytest.param(lambda: IntDistribution(0, math.inf), "high", "inf", id="int-high-inf"),  # type: ignore[arg-type]
+    pytest.param(lambda: IntDistribution(0.5, 3), "low", "0.5", id="int-low-fraction"),  # type: ignore[arg-type]
+    pytest.param(lambda: FloatDistribution(True, 2.0), "low", "True", id="float-low-bool"),
+    pytest.param(lambda: FloatDistribution("0", 1.0), "low", "'0'", id="float-low-str"),  # type: ignore[arg-type]
+]
+
+
+@pytest.mark.parametrize(("build", "argument", "value"), INVALID)
+def test_invalid_arguments_name_the_argument_and_the_value(
+    build: Callable[[], BaseDistribution], argument: str, value: str
+) -> None:
+    with pytest.raises(ValueError) as info:
+        build()
+    assert isinstance(info.value, InvalidArgumentError)
+    assert isinstance(info.value, PodborError)
+    message = str(info.value)
+    assert f"The '{argument}' parameter of " in message
+    assert f"Got {value} instead." in message
+
+
+# -- the step grid ---------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("build", "expected_high"),
+    [
+        pytest.param(lambda: FloatDistribution(0.0, 1.0, step=0.3), 0.9, id="float-0.3"),
+        pytest.param(lambda: FloatDistribution(0.1, 1.05, step=0.1), 1.0, id="float-decimal"),
+        pytest.param(lambda: FloatDistribution(-1.0, 1.0, step=0.75), 0.5, id="float-negative"),
+        pytest.param(lambda: IntDistribution(0, 10, step=3), 9, id="int-3"),
+        pytest.param(lambda: IntDistribution(-7, 4, step=5), 3, id="int-negative"),
+    ],
+)
+def test_high_off_the_grid_is_moved_down_with_a_warning(
+    build: Callable[[], FloatDistribution | IntDistribution], expected_high: float
+) -> None:
+    with pytest.warns(UserWarning, match="high is replaced by") as record:
+        dist = build()
+    assert dist.high == pytest.approx(expected_high, abs=1e-12)
+    assert dist.contains_external(dist.high)
+    assert record[0].filename == __file__  # the warning points at the caller's line
+
+
+def test_float_high_warning_points_at_the_constructing_line() -> None:
+    with pytest.warns(UserWarning, match="high is replaced by 0.9") as record:
+        FloatDistribution(0.0, 1.0, step=0.3)
+    assert record[0].filename == __file__
+
+
+def test_int_high_warning_points_at_the_constructing_line() -> None:
+    with pytest.warns(UserWarning, match="high is replaced by 9") as record:
+        IntDistribution(0, 10, step=3)
+    assert record[0].filename == __file__
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        pytest.param(lambda: FloatDistribution(0.0, 1.0, step=0.1), id="float-0.1"),
+        pytest.param(lambda: FloatDistribution(0.0, 1.0, step=0.25), id="float-0.25"),
+        pytest.param(lambda: FloatDistribution(0.5, 0.5, step=0.1), id="float-single"),
+        pytest.param(lambda: IntDistribution(1, 10, step=3), id="int-3"),
+    ],
+)
+def test_high_on_the_grid_is_kept_without_warning(
+    build: Callable[[], FloatDistribution | IntDistribution],
+) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        dist = build()
+    assert dist.contains_external(dist.high)
+
+
+def test_float_step_grid_keeps_the_exact_high() -> None:
+    assert FloatDistribution(0.0, 1.0, step=0.1).high == 1.0
+
+
+# -- single and contains ---------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("dist", "expected"),
+    [
+        pytest.param(FloatDistribution(1.0, 1.0), True, id="float-point"),
+        pytest.param(FloatDistribution(0.0, 1.0), False, id="float-range"),
+        pytest.param(FloatDistribution(2.0, 2.0, log=True), True, id="float-log-point"),
+        pytest.param(FloatDistribution(0.0, 0.0, step=0.5), True, id="float-step-point"),
+        pytest.param(FloatDistribution(0.0, 0.5, step=0.5), False, id="float-step-two"),
+        pytest.param(IntDistribution(3, 3), True, id="int-point"),
+        pytest.param(IntDistribution(3, 4), False, id="int-two"),
+        pytest.param(IntDistribution(3, 3, log=True), True, id="int-log-point"),
+        pytest.param(CategoricalDistribution(("a",)), True, id="cat-one"),
+        pytest.param(CategoricalDistribution(("a", "b")), False, id="cat-two"),
+    ],
+)
+def test_single(dist: BaseDistribution, expected: bool) -> None:
+    assert dist.single() is expected
+
+
+@pytest.mark.parametrize(
+    ("dist", "value", "expected"),
+    [
+        pytest.param(FloatDistribution(0.0, 1.0), 0.5, True, id="float-inside"),
+        pytest.param(FloatDistribution(0.0, 1.0), 1.0, True, id="float-high"),
+        pytest.param(FloatDistribution(0.0, 1.0), 0, True, id="float-int-value"),
+        pytest.param(FloatDistribution(0.0, 1.0), 1.5, False, id="float-above"),
+        pytest.param(FloatDistribution(0.0, 1.0), -0.1, False, id="float-below"),
+        pytest.param(FloatDistribution(0.0, 1.0), math.nan, False, id="float-nan"),
+        pytest.param(FloatDistribution(0.0, 1.0), "0.5", False, id="float-str"),
+        pytest.param(FloatDistribution(0.0, 1.0), True, False, id="float-bool"),
+        pytest.param(FloatDistribution(0.0, 1.0, step=0.25), 0.75, True, id="step-on-grid"),
+        pytest.param(FloatDistribution(0.0, 1.0, step=0.25), 0.3, False, id="step-off-grid"),
+        pytest.param(FloatDistribution(1e-3, 1.0, log=True), 1e-4, False, id="log-below"),
+        pytest.param(IntDistribution(0, 10, step=2), 4, True, id="int-on-grid"),
+        pytest.param(IntDistribution(0, 10, step=2), 5, False, id="int-off-grid"),
+        pytest.param(IntDistribution(0, 10, step=2), 12, False, id="int-above"),
+        pytest.param(IntDistribution(0, 10), None, False, id="int-none"),
+        pytest.param(IntDistribution(0, 10), True, False, id="int-bool"),
+        pytest.param(CategoricalDistribution(("a", 1, None)), "a", True, id="cat-str"),
+        pytest.param(CategoricalDistribution(("a", 1, None)), None, True, id="cat-none"),
+        pytest.param(CategoricalDistribution(("a", 1, None)), "b", False, id="cat-missing"),
+        pytest.param(CategoricalDistribution(("a", 1, None)), True, False, id="cat-true-not-1"),
+        pytest.param(CategoricalDistribution((True, "x")), 1, False, id="cat-1-not-true"),
+    ],
+)
+def test_contains_external(dist: BaseDistribution, value: Any, expected: bool) -> None:
+    assert dist.contains_external(value) is expected
+
+
+# -- representations -------------------------------------------------------------------------
+CHOICES = (None, True, 1, False, 0, 1.5, "1", 1.0, "")
+
+
+@pytest.mark.parametrize("index", range(len(CHOICES)), ids=[repr(c) for c in CHOICES])
+def test_categorical_internal_repr_keeps_each_choice_apart(index: int) -> None:
+    dist = CategoricalDistribution(CHOICES)
+    choice = CHOICES[index]
+    assert dist.to_internal_repr(choice) == float(index)
+    back = dist.to_external_repr(float(index))
+    assert back == choice
+    assert type(back) is type(choice)
+
+
+@pytest.mark.parametrize(
+    ("choices", "value", "index"),
+    [
+        pytest.param((1, True), True, 1, id="true-after-1"),
+        pytest.param((True, 1), 1, 1, id="1-after-true"),
+        pytest.param((0, False), False, 1, id="false-after-0"),
+        pytest.param((1.0, 1), 1, 1, id="int-after-float"),
+        pytest.param((None, "None"), None, 0, id="none-vs-str"),
+    ],
+)
+def test_categorical_internal_repr_matches_the_type_exactly(
+    choices: tuple[Any, ...], value: Any, index: int
+) -> None:
+    assert CategoricalDistribution(choices).to_internal_repr(value) == float(index)
+
+
+def test_categorical_numpy_scalars_become_python_scalars() -> None:
+    import numpy as np
+
+    dist = CategoricalDistribution((np.int64(3), np.float64(0.5), np.bool_(True)))
+    assert dist.choices == (3, 0.5, True)
+    assert [type(c) for c in dist.choices] == [int, float, bool]
+
+
+@pytest.mark.parametrize(
+    ("dist", "value"),
+    [
+        pytest.param(CategoricalDistribution(("a", "b")), "c", id="cat-missing"),
+        pytest.param(CategoricalDistribution((1, 2)), True, id="cat-bool-for-int"),
+        pytest.param(FloatDistribution(0.0, 1.0), "x", id="float-str"),
+        pytest.param(FloatDistribution(0.0, 1.0), math.nan, id="float-nan"),
+        pytest.param(IntDistribution(0, 3), True, id="int-bool"),
+        pytest.param(IntDistribution(0, 3), math.inf, id="int-inf"),
+    ],
+)
+def test_to_internal_repr_rejects_foreign_values(dist: BaseDistribution, value: Any) -> None:
+    with pytest.raises(ValueError):
+        dist.to_internal_repr(value)
+
+
+@pytest.mark.parametrize(
+    ("dist", "internal", "external", "kind"),
+    [
+        pytest.param(FloatDistribution(0.0, 1.0), 0.25, 0.25, float, id="float"),
+        pytest.param(IntDistribution(0, 10), 3.0, 3, int, id="int"),
+        pytest.param(IntDistribution(0, 10), 2.9999999, 3, int, id="int-rounds"),
+        pytest.param(CategoricalDistribution(("a", "b")), 1.0, "b", str, id="categorical"),
+    ],
+)
+def test_to_external_repr(
+    dist: BaseDistribution, internal: float, external: Any, kind: type
+) -> None:
+    value = dist.to_external_repr(internal)
+    assert value == external
+    assert type(value) is kind
+
+
+# -- equality and JSON -----------------------------------------------------------------------
+def test_equal_distributions_hash_equal() -> None:
+    a, b = FloatDistribution(0.0, 1.0, log=False), FloatDistribution(0, 1)
+    assert a == b
+    assert hash(a) == hash(b)
+    assert FloatDistribution(0.0, 1.0) != IntDistribution(0, 1)
+    assert CategoricalDistribution(["a", "b"]) == CategoricalDistribution(("a", "b"))
+    assert hash(CategoricalDistribution(["a", "b"])) == hash(CategoricalDistribution(("a", "b")))
+
+
+@given(distributions)
+def test_json_round_trip(dist: BaseDistribution) -> None:
+    text = distribution_to_json(dist)
+    payload = json.loads(text)
+    assert payload["name"] == type(dist).__name__
+    back = json_to_distribution(text)
+    assert type(back) is type(dist)
+    assert back == dist
+    if isinstance(dist, CategoricalDistribution):
+        assert isinstance(back, CategoricalDistribution)
+        assert [type(c) for c in back.choices] == [type(c) for c in dist.choices]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("not json", id="not-json"),
+        pytest.param('{"name": "NormalDistribution", "attributes": {}}', id="unknown-name"),
+        pytest.param('{"attributes": {}}', id="no-name"),
+        pytest.param("[1, 2]", id="a-list"),
+    ],
+)
+def test_json_to_distribution_rejects_garbage(text: str) -> None:
+    with pytest.raises(ValueError, match="'json_str'"):
+        json_to_distribution(text)
+
+
+# -- compatibility within a study ------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        pytest.param(FloatDistribution(0, 1), FloatDistribution(-5, 5), id="float-range"),
+        pytest.param(FloatDistribution(0, 1), FloatDistribution(0, 1, step=0.5), id="float-step"),
+        pytest.param(IntDistribution(0, 5), IntDistribution(2, 9, step=7), id="int-range"),
+        pytest.param(
+            FloatDistribution(1, 2, log=True), FloatDistribution(0.1, 5, log=True), id="float-log"
+        ),
+        pytest.param(
+            CategoricalDistribution(("a", "b")), CategoricalDistribution(["a", "b"]), id="cat"
+        ),
+    ],
+)
+def test_compatible_distributions_pass(old: BaseDistribution, new: BaseDistribution) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert check_distribution_compatibility(old, new) is None  # no error, no warning
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "mentions"),
+    [
+        pytest.param(
+            FloatDistribution(0, 1), IntDistribution(0, 1), "IntDistribution", id="float-to-int"
+        ),
+        pytest.param(
+            IntDistribution(0, 1),
+            CategoricalDistribution((0, 1)),
+            "CategoricalDistribution",
+            id="int-to-cat",
+        ),
+        pytest.param(
+            FloatDistribution(1, 2), FloatDistribution(1, 2, log=True), "log", id="float-log-flip"
+        ),
+        pytest.param(
+            IntDistribution(1, 2, log=True), IntDistribution(1, 2), "log", id="int-log-flip"
+        ),
+        pytest.param(
+            CategoricalDistribution(("a", "b")),
+            CategoricalDistribution(("a", "c")),
+            "('a', 'c')",
+            id="cat-choices",
+        ),
+    ],
+)
+def test_incompatible_distributions_raise(
+    old: BaseDistribution, new: BaseDistribution, mentions: str
+) -> None:
+    with pytest.raises(ValueError, match="different parameter name") as info:
+        check_distribution_compatibility(old, new)
+    assert mentions in str(info.value)

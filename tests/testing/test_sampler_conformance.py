@@ -1,0 +1,32 @@
+"""Run the sampler conformance suite over every sampler podbor ships."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import ClassVar
+
+from podbor.samplers import BaseSampler, GridSampler, PartialFixedSampler, RandomSampler
+from podbor.testing.samplers import SamplerConformance, grid_search_space
+
+
+class TestRandomSampler(SamplerConformance):
+    def make_sampler(self, seed: int | None) -> BaseSampler:
+        return RandomSampler(seed=seed)
+
+
+class TestGridSampler(SamplerConformance):
+    unsupported_features: ClassVar[Mapping[str, str]] = MappingProxyType(
+        {
+            "partial_enqueue": "an enqueued trial must give every parameter of the grid",
+            "dynamic_search_space": "the grid's values are fixed when the sampler is built",
+        }
+    )
+
+    def make_sampler(self, seed: int | None) -> BaseSampler:
+        return GridSampler(grid_search_space(), seed=seed)
+
+
+class TestPartialFixedSampler(SamplerConformance):
+    def make_sampler(self, seed: int | None) -> BaseSampler:
+        return PartialFixedSampler({"step_int": 6, "categorical": 1.0}, RandomSampler(seed=seed))
