@@ -1,13 +1,43 @@
 """Samplers: strategies that propose parameter values from the history of a study.
 
+``TPESampler`` is the default of :func:`podbor.create_study`. ``GPSampler`` (Bayesian
+optimization with a Gaussian process) imports SciPy's optimizers on first use, so that
+``import podbor`` stays light.
+
 Example:
     >>> import podbor
     >>> study = podbor.create_study(sampler=podbor.samplers.RandomSampler(seed=42))
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from podbor.samplers._base import BaseSampler
 from podbor.samplers._grid import GridSampler
 from podbor.samplers._partial_fixed import PartialFixedSampler
+from podbor.samplers._qmc import QMCSampler
 from podbor.samplers._random import RandomSampler
+from podbor.samplers._tpe import TPESampler
 
-__all__ = ["BaseSampler", "GridSampler", "PartialFixedSampler", "RandomSampler"]
+if TYPE_CHECKING:
+    from podbor.samplers._gp import GPSampler
+
+__all__ = [
+    "BaseSampler",
+    "GPSampler",
+    "GridSampler",
+    "PartialFixedSampler",
+    "QMCSampler",
+    "RandomSampler",
+    "TPESampler",
+]
+
+
+def __getattr__(name: str) -> Any:
+    """Import ``GPSampler`` (and SciPy's optimizers with it) on first use."""
+    if name == "GPSampler":
+        from podbor.samplers._gp import GPSampler
+
+        return GPSampler
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -19,6 +19,7 @@ Contract, for every implementation:
 from __future__ import annotations
 
 import abc
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -70,5 +71,31 @@ class BaseSampler(abc.ABC):
     def reseed_rng(self) -> None:
         """Draw a fresh random seed (each worker process should diverge)."""
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Locks cannot be copied or pickled: replace them by markers (see ``__setstate__``), so
+        that samplers can be deep-copied (``sklearn.clone``) and sent to worker processes."""
+        state = self.__dict__.copy()
+        for key, value in state.items():
+            if isinstance(value, _LOCK_TYPES):
+                state[key] = _LockMarker(reentrant=isinstance(value, _RLOCK_TYPE))
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for key, value in state.items():
+            if isinstance(value, _LockMarker):
+                state[key] = threading.RLock() if value.reentrant else threading.Lock()
+        self.__dict__.update(state)
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
+
+
+_RLOCK_TYPE = type(threading.RLock())
+_LOCK_TYPES = (type(threading.Lock()), _RLOCK_TYPE)
+
+
+class _LockMarker:
+    """Stands for a lock in a copied or pickled sampler's state."""
+
+    def __init__(self, reentrant: bool) -> None:
+        self.reentrant = reentrant

@@ -35,8 +35,10 @@ Example:
 
 from __future__ import annotations
 
+import copy
 import json
 import math
+import pickle
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -373,6 +375,24 @@ class SamplerConformance:
         first = self._run_sequence(_SEED, 12)
         second = self._run_sequence(_SEED, 12)
         assert first == second
+
+    @pytest.mark.parametrize("how", ["deepcopy", "pickle"])
+    def test_copies_draw_the_same_sequence(self, how: str) -> None:
+        """A sampler can be deep-copied (``sklearn.clone``) or pickled (worker processes), and
+        a copy made before any trial draws the same sequence as the original."""
+        original = self.make_sampler(_SEED)
+        if how == "deepcopy":
+            copied = copy.deepcopy(original)
+        else:
+            copied = pickle.loads(pickle.dumps(original))
+        sequences = []
+        for sampler in (original, copied):
+            recorder = _RecordingSampler(sampler)
+            study = create_study(sampler=recorder)
+            study.optimize(_objective((*MAIN_PARAMS, *BRANCH_PARAMS)), n_trials=12)
+            self._assert_valid(study, recorder)
+            sequences.append(_signature(_params(study.get_trials(deepcopy=False))))
+        assert sequences[0] == sequences[1]
 
     def test_different_seeds_differ(self) -> None:
         self._require("seed_diversity")

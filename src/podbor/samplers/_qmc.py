@@ -1,0 +1,298 @@
+"""Quasi-Monte Carlo search: low-discrepancy points (Sobol', Halton) over the search space.
+
+The sampler is a thin adapter. The maths is :func:`qmc_point` (the ``k``-th point of a seeded
+sequence, from ``scipy.stats.qmc``) and the shared unit-cube encoding of ``_search_space``, which
+handles log scales, steps, integers and categoricals.
+
+Consistency across workers: trial number ``n`` takes point ``n - 1`` of one sequence (trial 0
+never has a finished trial before it, so it is never a quasi-random trial). The search space and,
+when no ``seed`` is given, a freshly drawn seed are stored in the study's system attributes the
+first time they are needed, so that every worker sharing the storage draws from the same
+sequence in the same space, and distinct trials get distinct points without any coordination.
+"""
+
+from __future__ import annotations
+
+import threading
+import warnings
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+if TYPE_CHECKING:
+    from scipy.stats import qmc
+
+from podbor._search_space import SearchSpaceEncoder
+from podbor._study_view import StudyView
+from podbor.distributions import BaseDistribution, distribution_to_json, json_to_distribution
+from podbor.exceptions import invalid_argument
+from podbor.samplers._base import BaseSampler
+from podbor.samplers._intersection import IntersectionSearchSpace
+from podbor.samplers._random import RandomSampler
+from podbor.trial._frozen import FrozenTrial
+from podbor.trial._state import TrialState
+
+__all__ = ["QMCSampler", "qmc_point"]
+
+QMCType = Literal["sobol", "halton"]
+
+_OWNER = "QMCSampler"
+_SEED_KEY = "qmc:seed"
+_SPACE_KEY = "qmc:search_space"
+_SOBOL_MAX_POINTS = 2**30  # scipy's Sobol' engine with its default 30 bits
+_SEED_BOUND = 2**31
+
+
+def _engine(qmc_type: QMCType, d: int, scramble: bool, seed: int) -> qmc.QMCEngine:
+    from scipy.stats import qmc  # lazily: scipy.stats costs a second at import
+
+    if qmc_type == "sobol":
+        return qmc.Sobol(d, scramble=scramble, rng=seed)
+    return qmc.Halton(d, scramble=scramble, rng=seed)
+
+
+def _draw(engine: qmc.QMCEngine, qmc_type: QMCType, index: int) -> npt.NDArray[np.float64]:
+    """Point ``index`` of a freshly built or reset engine, shape ``d``."""
+    skip = index % _SOBOL_MAX_POINTS if qmc_type == "sobol" else index
+    if skip > 0:  # scipy's Sobol' engine rejects fast_forward(0) before its first point
+        engine.fast_forward(skip)
+    return np.asarray(engine.random(1)[0], dtype=float)
+
+
+def qmc_point(
+    qmc_type: QMCType, d: int, index: int, *, scramble: bool, seed: int
+) -> npt.NDArray[np.float64]:
+    """Return point ``index`` (0-based) of a ``d``-dimensional low-discrepancy sequence.
+
+    The sequence is the one ``scipy.stats.qmc.Sobol`` / ``Halton`` yields for
+    ``(d, scramble=scramble, rng=seed)``: Owen-type scrambling for Sobol' (Owen, 1998; Matoušek,
+    1998), permuted digits for Halton. Sobol' sequences repeat after ``2**30`` points.
+
+    Returns:
+        The point, shape ``d``, in ``[0, 1)``.
+
+    Example:
+        >>> qmc_point("sobol", 2, 1, scramble=False, seed=0).tolist()
+        [0.5, 0.5]
+    """
+    return _draw(_engine(qmc_type, d, scramble, seed), qmc_type, index)
+
+
+class QMCSampler(BaseSampler):
+    """Quasi-random search: trial after trial fills the search space evenly.
+
+    Points of a scrambled Sobol' or Halton sequence (``scipy.stats.qmc``) are decoded through the
+    shared unit-cube encoding, so log scales, steps, integers and categoricals are respected. The
+    search space is the intersection search space of the first finished trial(s), fixed from then
+    on; parameters outside it (conditional ones, and every parameter of the very first trial) go
+    to ``independent_sampler``.
+
+    Several workers sharing a storage draw distinct points without coordinating: trial ``n``
+    takes point ``n - 1`` of one sequence, whose seed (drawn once when ``seed`` is None) and search
+    space are kept in the study's system attributes.
+
+    Args:
+        qmc_type: ``"sobol"`` or ``"halton"``.
+        scramble: Randomize the sequence (seeded); unscrambled sequences start at the corner
+            ``(0, …, 0)``.
+        seed: Seed of the scrambling and of the default independent sampler; ``None``: one is
+            drawn and stored in the study so that every worker uses it.
+        independent_sampler: Sampler for parameters outside the search space; default
+            ``RandomSampler(seed=seed)``.
+        warn_independent_sampling: Warn (once per parameter) when a parameter outside the search
+            space goes to the independent sampler.
+        warn_asynchronous_seeding: Warn once when no seed was given and a scrambled sequence's
+            seed had to be drawn.
+
+    Example:
+        >>> import podbor
+        >>> sampler = QMCSampler(qmc_type="sobol", seed=0)
+        >>> study = podbor.create_study(sampler=sampler)
+        >>> study.optimize(lambda t: t.suggest_float("x", -1, 1) ** 2, n_trials=8)
+        >>> len(study.trials)
+        8
+    """
+
+    def __init__(
+        self,
+        *,
+        qmc_type: QMCType = "sobol",
+        scramble: bool = True,
+        seed: int | None = None,
+        independent_sampler: BaseSampler | None = None,
+        warn_independent_sampling: bool = True,
+        warn_asynchronous_seeding: bool = True,
+    ) -> None:
+        _validate(
+            qmc_type,
+            scramble,
+            seed,
+            independent_sampler,
+            warn_independent_sampling,
+            warn_asynchronous_seeding,
+        )
+        self._qmc_type: QMCType = qmc_type
+        self._scramble = scramble
+        self._seed = None if seed is None else int(seed)
+        self._independent = independent_sampler or RandomSampler(seed=seed)
+        self._warn_independent = warn_independent_sampling
+        self._warn_seeding = warn_asynchronous_seeding
+        self._lock = threading.Lock()
+        self._engines: dict[tuple[int, int], qmc.QMCEngine] = {}
+        self._space_cache: tuple[Any, dict[str, BaseDistribution]] | None = None
+        self._warned: set[str] = set()
+        self._warned_seed = False
+
+    # -- the search space, fixed once per study ------------------------------------------------
+    def infer_relative_search_space(
+        self, study: StudyView, trial: FrozenTrial
+    ) -> dict[str, BaseDistribution]:
+        space = self._search_space(study)
+        if space is None:
+            return {}
+        return {name: dist for name, dist in space.items() if not dist.single()}
+
+    def _search_space(self, study: StudyView) -> dict[str, BaseDistribution] | None:
+        """The stored search space; stored first from the finished trials if there is none."""
+        stored = study.system_attrs.get(_SPACE_KEY)
+        if stored is None:
+            space = IntersectionSearchSpace().calculate(study)
+            if not space:
+                return None
+            study.set_system_attr(
+                _SPACE_KEY, {name: distribution_to_json(d) for name, d in space.items()}
+            )
+            stored = study.system_attrs.get(_SPACE_KEY)  # a concurrent worker may have won
+        if not isinstance(stored, dict):
+            return None
+        with self._lock:
+            if self._space_cache is None or self._space_cache[0] != stored:
+                decoded = {name: json_to_distribution(stored[name]) for name in sorted(stored)}
+                self._space_cache = (stored, decoded)
+            return self._space_cache[1]
+
+    # -- sampling ------------------------------------------------------------------------------
+    def sample_relative(
+        self, study: StudyView, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
+    ) -> dict[str, Any]:
+        index = trial.number - 1
+        if not search_space or index < 0:
+            return {}
+        seed = self._resolve_seed(study)
+        encoder = SearchSpaceEncoder(search_space)
+        u = self._point(len(encoder.names), index, seed)
+        return {
+            name: search_space[name].to_external_repr(value)
+            for name, value in encoder.decode(u).items()
+        }
+
+    def _point(self, d: int, index: int, seed: int) -> npt.NDArray[np.float64]:
+        with self._lock:  # engines are cached per dimension and seed; fast-forward from the start
+            engine = self._engines.get((d, seed))
+            if engine is None:
+                engine = self._engines[(d, seed)] = _engine(self._qmc_type, d, self._scramble, seed)
+            engine.reset()
+            return _draw(engine, self._qmc_type, index)
+
+    def _resolve_seed(self, study: StudyView) -> int:
+        if self._seed is not None:
+            return self._seed
+        if not self._scramble:
+            return 0  # an unscrambled sequence does not depend on the seed
+        stored = study.system_attrs.get(_SEED_KEY)
+        if isinstance(stored, int):
+            return stored
+        drawn = int(np.random.default_rng().integers(_SEED_BOUND))
+        study.set_system_attr(_SEED_KEY, drawn)
+        stored = study.system_attrs.get(_SEED_KEY)  # a concurrent worker may have won
+        seed = stored if isinstance(stored, int) else drawn
+        with self._lock:
+            warn, self._warned_seed = self._warn_seeding and not self._warned_seed, True
+        if warn:
+            warnings.warn(
+                f"QMCSampler has no seed: it drew seed {seed} and stored it in the study, so that "
+                "every worker draws from the same sequence. Workers that start their first "
+                "quasi-random trial at the same moment may still race; pass the same seed=... to "
+                "every worker to rule that out (or warn_asynchronous_seeding=False to hide this).",
+                UserWarning,
+                stacklevel=2,
+            )
+        return seed
+
+    def sample_independent(
+        self,
+        study: StudyView,
+        trial: FrozenTrial,
+        param_name: str,
+        param_distribution: BaseDistribution,
+    ) -> Any:
+        if self._warn_independent and not param_distribution.single():
+            self._warn_once(study, param_name)
+        return self._independent.sample_independent(study, trial, param_name, param_distribution)
+
+    def _warn_once(self, study: StudyView, param_name: str) -> None:
+        if _SPACE_KEY not in study.system_attrs:
+            return  # the first trials define the search space: nothing to warn about
+        with self._lock:
+            if param_name in self._warned:
+                return
+            self._warned.add(param_name)
+        warnings.warn(
+            f"QMCSampler samples {param_name!r} with its independent sampler "
+            f"({self._independent!r}): it lies outside the search space fixed by the first "
+            "finished trial (a conditional parameter, or one whose range changed). Pass "
+            "warn_independent_sampling=False to hide this.",
+            UserWarning,
+            stacklevel=3,
+        )
+
+    # -- hooks, forwarded to the independent sampler -------------------------------------------
+    def before_trial(self, study: StudyView, trial: FrozenTrial) -> None:
+        self._independent.before_trial(study, trial)
+
+    def after_trial(
+        self,
+        study: StudyView,
+        trial: FrozenTrial,
+        state: TrialState,
+        values: Sequence[float] | None,
+    ) -> None:
+        self._independent.after_trial(study, trial, state, values)
+
+    def reseed_rng(self) -> None:
+        """Reseed the independent sampler; the sequence itself stays the one every worker shares."""
+        self._independent.reseed_rng()
+
+    def __repr__(self) -> str:
+        return (
+            f"QMCSampler(qmc_type={self._qmc_type!r}, scramble={self._scramble}, seed={self._seed})"
+        )
+
+
+def _validate(
+    qmc_type: Any,
+    scramble: Any,
+    seed: Any,
+    independent_sampler: Any,
+    warn_independent_sampling: Any,
+    warn_asynchronous_seeding: Any,
+) -> None:
+    if qmc_type not in ("sobol", "halton"):
+        raise invalid_argument("qmc_type", qmc_type, "'sobol' or 'halton'", owner=_OWNER)
+    for name, flag in (
+        ("scramble", scramble),
+        ("warn_independent_sampling", warn_independent_sampling),
+        ("warn_asynchronous_seeding", warn_asynchronous_seeding),
+    ):
+        if not isinstance(flag, bool):
+            raise invalid_argument(name, flag, "a bool", owner=_OWNER)
+    if seed is not None and (
+        isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0
+    ):
+        raise invalid_argument("seed", seed, "an int >= 0 or None", owner=_OWNER)
+    if independent_sampler is not None and not isinstance(independent_sampler, BaseSampler):
+        raise invalid_argument(
+            "independent_sampler", independent_sampler, "a BaseSampler or None", owner=_OWNER
+        )

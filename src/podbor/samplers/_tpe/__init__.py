@@ -1,0 +1,10 @@
+"""Tree-structured Parzen Estimator: the sampler (``sampler.py``) and its maths (``parzen.py``)."""
+
+from podbor.samplers._tpe.sampler import (
+    TPESampler,
+    default_gamma,
+    default_weights,
+    hyperopt_default_gamma,
+)
+
+__all__ = ["TPESampler", "default_gamma", "default_weights", "hyperopt_default_gamma"]

@@ -1,0 +1,460 @@
+"""``TPESampler``: the adapter between a study's trials and the Parzen estimators.
+
+The maths (kernels, bandwidths, densities, sampling) is in :mod:`podbor.samplers._tpe.parzen`;
+the cache of encoded, ranked finished trials in :mod:`podbor.samplers._tpe._history`. This module
+only decides which trials feed which estimator, draws candidates and decodes the winner.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import numbers
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from podbor._search_space import from_unit, to_unit
+from podbor._study_view import StudyView
+from podbor.distributions import (
+    BaseDistribution,
+    CategoricalDistribution,
+    FloatDistribution,
+    IntDistribution,
+)
+from podbor.exceptions import invalid_argument
+from podbor.logging import get_logger
+from podbor.samplers._base import BaseSampler
+from podbor.samplers._intersection import GroupDecomposedSearchSpace, IntersectionSearchSpace
+from podbor.samplers._tpe._history import History, encode_column
+from podbor.samplers._tpe.parzen import ColumnKinds, ParzenEstimator, ParzenOptions
+from podbor.trial._frozen import FrozenTrial
+from podbor.trial._state import TrialState
+
+__all__ = ["TPESampler", "default_gamma", "default_weights", "hyperopt_default_gamma"]
+
+FloatArray = npt.NDArray[np.float64]
+_logger = get_logger(__name__)
+_OWNER = "TPESampler"
+
+
+def default_gamma(n: int) -> int:
+    """Return how many of ``n`` finished trials count as good: ``min(ceil(0.1 n), 25)``.
+
+    The 10 % quantile keeps the good group selective; the cap of 25 keeps ``l(x)`` sharp in long
+    studies (Optuna's default, so that studies ported from it behave alike).
+
+    Example:
+        >>> [default_gamma(n) for n in (1, 10, 11, 100, 1000)]
+        [1, 1, 2, 10, 25]
+    """
+    return min(math.ceil(0.1 * n), 25)
+
+
+def hyperopt_default_gamma(n: int) -> int:
+    """Return ``min(ceil(0.25 sqrt(n)), 25)``, the split of Bergstra et al. (2011) and hyperopt.
+
+    Example:
+        >>> [hyperopt_default_gamma(n) for n in (1, 16, 100)]
+        [1, 1, 3]
+    """
+    return min(math.ceil(0.25 * math.sqrt(n)), 25)
+
+
+def default_weights(n: int) -> FloatArray:
+    """Return the weights of ``n`` observations, oldest first: linear forgetting.
+
+    The newest 25 weigh 1; older ones ramp linearly from ``1/n`` up to 1 (hyperopt's linear
+    forgetting, Bergstra et al. 2011), so that a long study's early, exploratory trials fade.
+
+    Example:
+        >>> default_weights(3).tolist()
+        [1.0, 1.0, 1.0]
+        >>> w = default_weights(30)
+        >>> round(float(w[0]), 3), float(w[-1])
+        (0.033, 1.0)
+    """
+    if n < 25:
+        return np.ones(n)
+    n_ramp = n - 25
+    ramp = 1.0 / n + (1.0 - 1.0 / n) * np.arange(n_ramp) / max(n_ramp - 1, 1)
+    return np.concatenate([ramp if n_ramp > 1 else np.full(n_ramp, 1.0 / n), np.ones(25)])
+
+
+class TPESampler(BaseSampler):
+    """Tree-structured Parzen Estimator (Bergstra et al., NeurIPS 2011; Watanabe, 2023).
+
+    After ``n_startup_trials`` random trials, the finished trials are split into the best
+    ``gamma(n)`` (good) and the rest (bad). Each group gets a Parzen estimator (``l`` and ``g``)
+    in the unit-cube encoding; ``n_ei_candidates`` points drawn from ``l`` are ranked by
+    ``l(x) / g(x)`` (which orders them by expected improvement) and the best is proposed.
+    Pruned trials count, ranked after the complete ones by how far they got and then by their
+    last report; failed trials are ignored. With several objectives, trials are ranked by
+    non-dominated sorting.
+
+    The defaults (multivariate, grouped) were chosen by ``benchmarks/sample_efficiency.py``
+    (synthetic problems, 10 seeds x 60 trials, median normalized regret at the full budget,
+    mean over the 9 problems; 0 = optimum, 1 = random search): multivariate and grouped 0.26,
+    univariate 0.54 before this tuning, Optuna 5.0's multivariate TPESampler 0.34; grouped
+    mode wins on ``conditional`` (0.10 against Optuna's 0.62).
+
+    Args:
+        seed: Seed of the sampler's ``numpy.random.Generator``; ``None`` for a random one.
+        n_startup_trials: Finished (complete or pruned) trials drawn at random before the model
+            is used.
+        n_ei_candidates: Candidates drawn from ``l`` per proposal.
+        multivariate: Model the parameters that every finished trial has jointly (product
+            kernels, Falkner et al. 2018) instead of one at a time. Parameters outside that
+            joint space are still sampled one at a time. ``False`` gives the univariate TPE of
+            Bergstra et al. (2011).
+        group: With ``multivariate``, split a conditional search space into the groups of
+            parameters that always occur together and model each group jointly on the trials
+            that have it (``if kind == "svm": C, gamma else: n_trees``). ``None`` (default):
+            the value of ``multivariate``.
+        constant_liar: Count the other RUNNING trials as bad, so that parallel workers spread
+            out instead of proposing the same point.
+        gamma: ``gamma(n)``: how many of ``n`` finished trials are good (clipped to
+            ``[0, n]``). Default :func:`default_gamma`.
+        weights: ``weights(n)``: ``n`` non-negative weights of a group's observations, oldest
+            first. Default :func:`default_weights`.
+        prior_weight: Weight of the prior kernel relative to one observation.
+        consider_endpoints: Let the bounds act as neighbours in the univariate bandwidth rule.
+        consider_magic_clip: Keep bandwidths above ``1 / min(100, 1 + n)`` of the range (above
+            1/100 in multivariate mode, whose bandwidth rule already widens with few points).
+        consider_prior: Add the prior kernel (wide, centred) to each estimator.
+        warn_independent_sampling: In multivariate mode, log once per parameter that it was
+            sampled independently.
+
+    Example:
+        >>> import podbor
+        >>> sampler = TPESampler(seed=0, n_startup_trials=5)
+        >>> study = podbor.create_study(sampler=sampler)
+        >>> study.optimize(lambda t: (t.suggest_float("x", -3, 3) - 1) ** 2, n_trials=30)
+        >>> study.best_value < 0.1
+        True
+    """
+
+    def __init__(
+        self,
+        *,
+        seed: int | None = None,
+        n_startup_trials: int = 10,
+        n_ei_candidates: int = 24,
+        multivariate: bool = True,
+        group: bool | None = None,
+        constant_liar: bool = False,
+        gamma: Callable[[int], int] = default_gamma,
+        weights: Callable[[int], Any] = default_weights,
+        prior_weight: float = 1.0,
+        consider_endpoints: bool = False,
+        consider_magic_clip: bool = True,
+        consider_prior: bool = True,
+        warn_independent_sampling: bool = True,
+    ) -> None:
+        if group is None:
+            group = multivariate is True
+        flags = {
+            "multivariate": multivariate,
+            "group": group,
+            "constant_liar": constant_liar,
+            "consider_endpoints": consider_endpoints,
+            "consider_magic_clip": consider_magic_clip,
+            "consider_prior": consider_prior,
+            "warn_independent_sampling": warn_independent_sampling,
+        }
+        _validate(seed, n_startup_trials, n_ei_candidates, flags, gamma, weights, prior_weight)
+        self._seed = seed
+        self._rng = np.random.default_rng(seed)
+        self._n_startup_trials = int(n_startup_trials)
+        self._n_ei_candidates = int(n_ei_candidates)
+        self._multivariate = multivariate
+        self._group = group
+        self._constant_liar = constant_liar
+        self._gamma = gamma
+        self._weights = weights
+        self._warn_independent_sampling = warn_independent_sampling
+        self._options = ParzenOptions(
+            consider_prior=consider_prior,
+            prior_weight=float(prior_weight),
+            consider_magic_clip=consider_magic_clip,
+            consider_endpoints=consider_endpoints,
+        )
+        self._lock = threading.RLock()
+        self._history = History()
+        self._new_search_spaces()
+        self._warned: set[str] = set()
+
+    @staticmethod
+    def hyperopt_parameters() -> dict[str, Any]:
+        """Return keyword arguments that mimic hyperopt's TPE defaults.
+
+        Example:
+            >>> sampler = TPESampler(**TPESampler.hyperopt_parameters())
+        """
+        return {
+            "consider_prior": True,
+            "prior_weight": 1.0,
+            "consider_magic_clip": True,
+            "consider_endpoints": True,
+            "n_startup_trials": 20,
+            "n_ei_candidates": 24,
+            "gamma": hyperopt_default_gamma,
+            "weights": default_weights,
+        }
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Copies and pickles keep the settings and the random state, not the study caches."""
+        state = super().__getstate__()
+        for cache in ("_history", "_intersection", "_groups"):
+            state.pop(cache, None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        super().__setstate__(state)
+        self._history = History()
+        self._new_search_spaces()
+
+    def _new_search_spaces(self) -> None:
+        self._intersection = IntersectionSearchSpace(include_pruned=True)
+        self._groups = GroupDecomposedSearchSpace(include_pruned=True)
+
+    def _refresh(self, study: StudyView) -> bool:
+        """Take in new finished trials; True while still in the random start-up phase."""
+        if self._history.update(study):
+            self._new_search_spaces()  # a new study: forget the old one's spaces too
+        return len(self._history) < self._n_startup_trials
+
+    def reseed_rng(self) -> None:
+        with self._lock:
+            self._rng = np.random.default_rng()
+
+    # -- relative (joint) sampling ---------------------------------------------------------------
+    def infer_relative_search_space(
+        self, study: StudyView, trial: FrozenTrial
+    ) -> dict[str, BaseDistribution]:
+        """Return the parameters to propose together, once per trial (``{}`` while starting up).
+
+        Multivariate: the intersection of the finished trials' spaces (with ``group``: the union
+        of the groups). Univariate: the intersection too, for speed only: each of its parameters
+        is still modelled on its own, but all of them in one vectorized pass.
+        """
+        with self._lock:
+            if self._refresh(study):
+                return {}
+            if self._group:
+                space: dict[str, BaseDistribution] = {}
+                for sub_space in self._groups.calculate(study):
+                    space.update(sub_space)
+            else:
+                space = self._intersection.calculate(study)
+        return {name: dist for name, dist in sorted(space.items()) if not dist.single()}
+
+    def sample_relative(
+        self, study: StudyView, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
+    ) -> dict[str, Any]:
+        if not search_space:
+            return {}
+        with self._lock:
+            if self._refresh(study):
+                return {}
+            groups = self._groups.calculate(study) if self._group else [search_space]
+            params: dict[str, Any] = {}
+            for group in groups:
+                sub = {n: d for n, d in sorted(group.items()) if n in search_space}
+                sub = {n: d for n, d in sub.items() if not d.single()}
+                if sub:
+                    params.update(self._sample_space(study, trial, sub, self._multivariate))
+            return params
+
+    # -- independent sampling --------------------------------------------------------------------
+    def sample_independent(
+        self,
+        study: StudyView,
+        trial: FrozenTrial,
+        param_name: str,
+        param_distribution: BaseDistribution,
+    ) -> Any:
+        with self._lock:
+            startup = self._refresh(study)
+            if startup or param_distribution.single():
+                u = self._rng.random(1)
+                internal = float(from_unit(param_distribution, u)[0])
+                return param_distribution.to_external_repr(internal)
+            self._warn_independent(param_name, trial)
+            space = {param_name: param_distribution}
+            return self._sample_space(study, trial, space, multivariate=False)[param_name]
+
+    def _warn_independent(self, name: str, trial: FrozenTrial) -> None:
+        if not (self._multivariate and self._warn_independent_sampling) or name in self._warned:
+            return
+        self._warned.add(name)
+        _logger.warning(
+            f"The parameter {name!r} in trial {trial.number} is sampled independently by "
+            "TPESampler, outside its multivariate model (it is not in every finished trial; "
+            "group=True models conditional parameters jointly). This is logged once per "
+            "parameter; pass warn_independent_sampling=False to silence it."
+        )
+
+    # -- the model -------------------------------------------------------------------------------
+    def _sample_space(
+        self,
+        study: StudyView,
+        trial: FrozenTrial,
+        space: dict[str, BaseDistribution],
+        multivariate: bool,
+    ) -> dict[str, Any]:
+        """Fit ``l`` and ``g`` on the trials that have every parameter of ``space``; propose.
+
+        Multivariate: candidates are joint draws from ``l``, ranked by the joint density ratio.
+        Univariate: each column is drawn from its marginal and ranked by its own ratio (the
+        univariate TPE of every parameter at once).
+        """
+        names, dists = list(space), list(space.values())
+        observed = self._history.matrix(names, dists)
+        complete_rows = np.asarray(~np.isnan(observed).any(axis=1))
+        below, above = self._history.split(complete_rows, self._gamma)
+        bad = np.vstack([observed[above], self._liars(study, trial, names, dists)])
+        kinds = _column_kinds(dists)
+        options = dataclasses.replace(self._options, multivariate=multivariate)
+        good_model = ParzenEstimator(observed[below], self._weights_of(len(below)), kinds, options)
+        bad_model = ParzenEstimator(bad, self._weights_of(len(bad)), kinds, options)
+        candidates = good_model.sample(
+            self._rng, self._n_ei_candidates, independent_columns=not multivariate
+        )
+        cells = _grid_cells(dists, candidates)
+        if multivariate:
+            score = good_model.log_pdf(candidates, cells) - bad_model.log_pdf(candidates, cells)
+            best = candidates[int(np.argmax(np.nan_to_num(score, nan=-np.inf)))]
+        else:
+            scores = good_model.marginal_log_pdf(candidates, cells)
+            scores -= bad_model.marginal_log_pdf(candidates, cells)
+            picks = np.argmax(np.nan_to_num(scores, nan=-np.inf), axis=0)
+            best = candidates[picks, np.arange(len(names))]
+        return {name: _decode(dist, best[j]) for j, (name, dist) in enumerate(space.items())}
+
+    def _liars(
+        self,
+        study: StudyView,
+        trial: FrozenTrial,
+        names: Sequence[str],
+        dists: Sequence[BaseDistribution],
+    ) -> FloatArray:
+        """Shape ``r x d``: other RUNNING trials with every parameter (constant liar), else none."""
+        if not self._constant_liar:
+            return np.empty((0, len(names)))
+        running = [
+            t
+            for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+            if t.number != trial.number
+        ]
+        if not running:
+            return np.empty((0, len(names)))
+        lies = np.stack([encode_column(running, n, d) for n, d in zip(names, dists)], axis=1)
+        return lies[~np.isnan(lies).any(axis=1)]
+
+    def _weights_of(self, n: int) -> FloatArray:
+        if n == 0:
+            return np.empty(0)
+        weights = np.asarray(self._weights(n), dtype=float)
+        if weights.shape != (n,) or not np.all(np.isfinite(weights)) or np.any(weights < 0):
+            raise invalid_argument(
+                "weights",
+                self._weights,
+                f"a function returning {n} finite weights >= 0 for n={n} (got {weights!r})",
+                owner=_OWNER,
+            )
+        return weights
+
+    def __repr__(self) -> str:
+        return (
+            f"TPESampler(seed={self._seed}, n_startup_trials={self._n_startup_trials}, "
+            f"multivariate={self._multivariate}, group={self._group}, "
+            f"constant_liar={self._constant_liar})"
+        )
+
+
+# -- encoding helpers ----------------------------------------------------------------------------
+def _half_step(dist: BaseDistribution) -> float | None:
+    """Half the grid spacing, in internal units, of a grid distribution; None when continuous."""
+    if isinstance(dist, IntDistribution):
+        return 0.5 if dist.log else 0.5 * dist.step
+    if isinstance(dist, FloatDistribution) and dist.step is not None:
+        return 0.5 * dist.step
+    return None
+
+
+def _column_kinds(dists: Sequence[BaseDistribution]) -> ColumnKinds:
+    n_choices = [len(d.choices) if isinstance(d, CategoricalDistribution) else 0 for d in dists]
+    discrete = [_half_step(d) is not None for d in dists]
+    return ColumnKinds(np.array(n_choices, dtype=np.int64), np.array(discrete, dtype=bool))
+
+
+def _grid_cells(
+    dists: Sequence[BaseDistribution], points: FloatArray
+) -> tuple[FloatArray, FloatArray] | None:
+    """The grid cell ``[lower, upper]`` (each ``k x d``) that each point's value rounds to.
+
+    A cell's bounds are the encodings of its grid value ``± step/2`` (``± 1/2`` on a log-scale
+    int), exactly the interval :func:`podbor._search_space.from_unit` rounds to that value.
+    """
+    halves = [_half_step(d) for d in dists]
+    if all(h is None for h in halves):
+        return None
+    lower, upper = points.copy(), points.copy()
+    for j, (dist, half) in enumerate(zip(dists, halves)):
+        if half is not None:
+            internal = from_unit(dist, points[:, j])
+            lower[:, j] = to_unit(dist, internal - half)
+            upper[:, j] = to_unit(dist, internal + half)
+    return lower, upper
+
+
+def _decode(dist: BaseDistribution, value: float) -> Any:
+    """The external value of one encoded coordinate (a unit value, or a choice's index)."""
+    if isinstance(dist, CategoricalDistribution):
+        index = min(max(int(value), 0), len(dist.choices) - 1)
+        return dist.to_external_repr(float(index))
+    return dist.to_external_repr(float(from_unit(dist, np.array([value]))[0]))
+
+
+# -- argument validation -------------------------------------------------------------------------
+def _validate(
+    seed: Any,
+    n_startup_trials: Any,
+    n_ei_candidates: Any,
+    flags: dict[str, Any],
+    gamma: Any,
+    weights: Any,
+    prior_weight: Any,
+) -> None:
+    if seed is not None and not (_is_int(seed) and seed >= 0):
+        raise invalid_argument("seed", seed, "an int >= 0 or None", owner=_OWNER)
+    if not (_is_int(n_startup_trials) and n_startup_trials >= 0):
+        raise invalid_argument("n_startup_trials", n_startup_trials, "an int >= 0", owner=_OWNER)
+    if not (_is_int(n_ei_candidates) and n_ei_candidates >= 1):
+        raise invalid_argument("n_ei_candidates", n_ei_candidates, "an int >= 1", owner=_OWNER)
+    for name, value in flags.items():
+        if not isinstance(value, (bool, np.bool_)):
+            raise invalid_argument(name, value, "a bool (True or False)", owner=_OWNER)
+    if flags["group"] and not flags["multivariate"]:
+        raise invalid_argument(
+            "group",
+            True,
+            "False unless multivariate=True (groups are modelled jointly)",
+            owner=_OWNER,
+        )
+    for name, func in (("gamma", gamma), ("weights", weights)):
+        if not callable(func):
+            raise invalid_argument(
+                name, func, "a callable taking the number of trials", owner=_OWNER
+            )
+    real = isinstance(prior_weight, numbers.Real) and not isinstance(prior_weight, bool)
+    if not (real and math.isfinite(prior_weight) and prior_weight > 0):
+        raise invalid_argument("prior_weight", prior_weight, "a finite float > 0", owner=_OWNER)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)

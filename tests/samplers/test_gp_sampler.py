@@ -1,0 +1,251 @@
+"""Tests of ``GPSampler``: the conformance suite, arguments, degenerate histories, parallel
+proposals, deterministic objectives, warnings, and that it beats random search on a smooth problem."""
+
+from __future__ import annotations
+
+import logging
+import math
+import pickle
+from typing import Any
+
+import numpy as np
+import pytest
+
+import podbor
+from podbor.distributions import (
+    BaseDistribution,
+    CategoricalDistribution,
+    FloatDistribution,
+    IntDistribution,
+)
+from podbor.exceptions import InvalidArgumentError
+from podbor.samplers import BaseSampler, GPSampler, RandomSampler
+from podbor.testing.samplers import SamplerConformance
+from podbor.trial import BaseTrial, Trial, TrialState, create_trial
+
+DISTS: dict[str, BaseDistribution] = {
+    "x": FloatDistribution(-2.0, 2.0),
+    "lr": FloatDistribution(1e-4, 1.0, log=True),
+    "n": IntDistribution(0, 6),
+    "kind": CategoricalDistribution(("a", "b", "c")),
+}
+
+
+class TestGPConformance(SamplerConformance):
+    def make_sampler(self, seed: int | None) -> BaseSampler:
+        return GPSampler(seed=seed)
+
+
+def _suggest(trial: BaseTrial) -> dict[str, Any]:
+    return {
+        "x": trial.suggest_float("x", -2.0, 2.0),
+        "lr": trial.suggest_float("lr", 1e-4, 1.0, log=True),
+        "n": trial.suggest_int("n", 0, 6),
+        "kind": trial.suggest_categorical("kind", ("a", "b", "c")),
+    }
+
+
+def _study_with(history: list[tuple[dict[str, Any], float]], **kwargs: Any) -> podbor.Study:
+    sampler = GPSampler(seed=0, n_startup_trials=1, **kwargs)
+    study = podbor.create_study(sampler=sampler)
+    for params, value in history:
+        study.add_trial(create_trial(params=params, distributions=DISTS, value=value))
+    return study
+
+
+def _inside(params: dict[str, Any]) -> bool:
+    return all(DISTS[name].contains_external(value) for name, value in params.items())
+
+
+# -- arguments ----------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("kwargs", "argument"),
+    [
+        ({"seed": "0"}, "seed"),
+        ({"n_startup_trials": -1}, "n_startup_trials"),
+        ({"n_startup_trials": 2.5}, "n_startup_trials"),
+        ({"n_startup_trials": True}, "n_startup_trials"),
+        ({"acquisition": "EI"}, "acquisition"),
+        ({"beta": -1.0}, "beta"),
+        ({"beta": math.nan}, "beta"),
+        ({"beta": "2"}, "beta"),
+        ({"independent_sampler": "random"}, "independent_sampler"),
+    ],
+    ids=lambda v: str(v),
+)
+def test_invalid_arguments_are_refused(kwargs: dict[str, Any], argument: str) -> None:
+    with pytest.raises(InvalidArgumentError, match=f"'{argument}' parameter of GPSampler"):
+        GPSampler(**kwargs)
+
+
+def test_repr_names_the_settings() -> None:
+    text = repr(GPSampler(seed=3, acquisition="ucb", beta=2.0))
+    assert "seed=3" in text and "'ucb'" in text and "beta=2.0" in text
+
+
+# -- degenerate histories -----------------------------------------------------------------------
+_P = {"x": 0.5, "lr": 0.01, "n": 3, "kind": "b"}
+_Q = {"x": -1.0, "lr": 0.5, "n": 0, "kind": "a"}
+_R = {"x": 1.5, "lr": 1e-3, "n": 6, "kind": "c"}
+
+
+@pytest.mark.parametrize(
+    "history",
+    [
+        [(_P, 1.0)],
+        [(_P, 2.0), (_Q, 2.0), (_R, 2.0)],
+        [(_P, 1.0), (_P, 3.0), (_P, 2.0)],
+        [(_P, 1.0), (_P, 1.0), (_Q, 1.0)],
+        [(_P, math.inf), (_Q, -math.inf), (_R, 0.5)],
+        [(_P, math.inf), (_Q, math.inf)],
+        [(_P, 1e300), (_Q, -1e300), (_R, 0.0)],
+    ],
+    ids=[
+        "one_point",
+        "all_equal",
+        "duplicates",
+        "duplicates_equal",
+        "infinities",
+        "all_inf",
+        "huge",
+    ],
+)
+@pytest.mark.parametrize("deterministic", [False, True], ids=["noisy", "deterministic"])
+def test_degenerate_history_gives_a_sensible_proposal(
+    history: list[tuple[dict[str, Any], float]], deterministic: bool
+) -> None:
+    study = _study_with(history, deterministic_objective=deterministic)
+    trial = study.ask()
+    params = _suggest(trial)
+    assert _inside(params)
+    assert set(trial.relative_params) == set(DISTS)  # the GP proposed them, no fallback
+    if deterministic:
+        assert all(params != p for p, _ in history)
+
+
+# -- deterministic objectives and parallel proposals ---------------------------------------------
+def test_deterministic_objective_never_reproposes_an_evaluated_point() -> None:
+    study = podbor.create_study(
+        sampler=GPSampler(seed=1, n_startup_trials=2, deterministic_objective=True)
+    )
+    study.enqueue_trial({"a": 0, "b": 0})
+    study.enqueue_trial({"a": 3, "b": 3})
+
+    def objective(trial: BaseTrial) -> float:
+        a, b = trial.suggest_int("a", 0, 3), trial.suggest_int("b", 0, 3)
+        return (a - 1) ** 2 + (b - 2) ** 2
+
+    study.optimize(objective, n_trials=16)  # the whole 4 x 4 grid
+    points = {(t.params["a"], t.params["b"]) for t in study.trials}
+    assert len(points) == 16
+
+
+def test_exhausted_deterministic_space_falls_back_without_error() -> None:
+    sampler = GPSampler(seed=0, n_startup_trials=1, deterministic_objective=True)
+    study = podbor.create_study(sampler=sampler)
+    study.optimize(lambda t: float(t.suggest_categorical("c", [0, 1])), n_trials=6)
+    assert all(t.state == TrialState.COMPLETE for t in study.trials)
+
+
+def test_running_trials_are_fantasized_so_four_asks_give_four_points() -> None:
+    rng = np.random.default_rng(0)
+    history = [
+        ({"x": float(x), "lr": 0.01, "n": 3, "kind": "a"}, float((x - 0.5) ** 2))
+        for x in rng.uniform(-2, 2, 8)
+    ]
+    study = _study_with(history)
+    trials: list[Trial] = [study.ask() for _ in range(4)]
+    proposals = []
+    for trial in trials:  # each suggests while the others are still RUNNING
+        proposals.append(tuple(_suggest(trial).values()))
+        assert trial.relative_params
+    assert len(set(proposals)) == 4
+
+
+def test_parallel_workers_propose_distinct_points() -> None:
+    sampler = GPSampler(seed=0, n_startup_trials=4, deterministic_objective=True)
+    study = podbor.create_study(sampler=sampler)
+    study.optimize(lambda t: (t.suggest_float("x", -1, 1) - 0.2) ** 2, n_trials=16, n_jobs=4)
+    xs = [t.params["x"] for t in study.trials]
+    assert len(set(xs)) == 16
+
+
+# -- directions, acquisitions, quality -------------------------------------------------------------
+@pytest.mark.parametrize("acquisition", ["logei", "ei", "pi", "ucb"])
+@pytest.mark.parametrize("direction", ["minimize", "maximize"])
+def test_every_acquisition_finds_a_1d_optimum(acquisition: str, direction: str) -> None:
+    sign = 1.0 if direction == "minimize" else -1.0
+    sampler = GPSampler(seed=0, n_startup_trials=4, acquisition=acquisition)
+    study = podbor.create_study(sampler=sampler, direction=direction)
+    study.optimize(lambda t: sign * (t.suggest_float("x", -3, 3) - 1.0) ** 2, n_trials=14)
+    assert abs(study.best_params["x"] - 1.0) < 0.1
+
+
+def _branin(trial: BaseTrial) -> float:
+    x, y = trial.suggest_float("x", -5, 10), trial.suggest_float("y", 0, 15)
+    a, b, c = 5.1 / (4 * math.pi**2), 5 / math.pi, 1 - 1 / (8 * math.pi)
+    return (y - a * x * x + b * x - 6) ** 2 + 10 * c * math.cos(x) + 10 - 0.397887
+
+
+def test_gp_beats_random_search_on_a_smooth_2d_problem() -> None:
+    def best(sampler: BaseSampler) -> float:
+        study = podbor.create_study(sampler=sampler)
+        study.optimize(_branin, n_trials=25)
+        return study.best_value
+
+    gp = np.median([best(GPSampler(seed=s)) for s in range(3)])
+    rand = np.median([best(RandomSampler(seed=s)) for s in range(3)])
+    assert gp < 0.1 and gp < 0.2 * rand
+
+
+# -- fallbacks and warnings ----------------------------------------------------------------------
+def _conditional(trial: BaseTrial) -> float:
+    if trial.suggest_categorical("branch", ["a", "b"]) == "a":
+        return trial.suggest_float("u", 0, 1)
+    return trial.suggest_float("v", 0, 1) + 0.5
+
+
+def _warnings(log: pytest.LogCaptureFixture, name: str) -> list[logging.LogRecord]:
+    return [r for r in log.records if r.levelno == logging.WARNING and f"'{name}'" in r.message]
+
+
+def test_parameters_outside_the_joint_space_warn_once(podbor_log: pytest.LogCaptureFixture) -> None:
+    study = podbor.create_study(sampler=GPSampler(seed=0, n_startup_trials=3))
+    study.optimize(_conditional, n_trials=12)
+    assert len(_warnings(podbor_log, "u")) == 1
+    assert len(_warnings(podbor_log, "v")) == 1
+    assert not _warnings(podbor_log, "branch")
+
+
+def test_warnings_can_be_switched_off(podbor_log: pytest.LogCaptureFixture) -> None:
+    sampler = GPSampler(seed=0, n_startup_trials=3, warn_independent_sampling=False)
+    podbor.create_study(sampler=sampler).optimize(_conditional, n_trials=8)
+    assert not _warnings(podbor_log, "u") and not _warnings(podbor_log, "v")
+
+
+def test_multi_objective_falls_back_with_a_warning(podbor_log: pytest.LogCaptureFixture) -> None:
+    sampler = GPSampler(seed=0, n_startup_trials=2)
+    study = podbor.create_study(sampler=sampler, directions=["minimize", "maximize"])
+    study.optimize(lambda t: (t.suggest_float("x", 0, 1), t.suggest_float("y", 0, 1)), n_trials=5)
+    assert len(study.trials) == 5
+    assert len(_warnings(podbor_log, "x")) == 1
+
+
+def test_custom_independent_sampler_is_used_for_startup() -> None:
+    class Fixed(RandomSampler):
+        def sample_independent(self, *args: Any, **kwargs: Any) -> Any:
+            return 0.25
+
+    study = podbor.create_study(sampler=GPSampler(n_startup_trials=3, independent_sampler=Fixed()))
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=3)
+    assert [t.params["x"] for t in study.trials] == [0.25] * 3
+
+
+def test_a_pickled_sampler_keeps_working_mid_study() -> None:
+    sampler = GPSampler(seed=0, n_startup_trials=3)
+    study = podbor.create_study(sampler=sampler)
+    study.optimize(lambda t: (t.suggest_float("x", -1, 1) - 0.3) ** 2, n_trials=5)
+    study.sampler = pickle.loads(pickle.dumps(sampler))
+    study.optimize(lambda t: (t.suggest_float("x", -1, 1) - 0.3) ** 2, n_trials=3)
+    assert all(t.state == TrialState.COMPLETE for t in study.trials)
+    assert repr(study.sampler) == repr(sampler)
