@@ -15,7 +15,17 @@ Example:
     >>> podbor.logging.set_verbosity(podbor.logging.INFO)
 """
 
-from podbor import distributions, exceptions, logging, pruners, samplers, storages, study, trial
+from podbor import (
+    distributions,
+    exceptions,
+    logging,
+    pruners,
+    samplers,
+    storages,
+    study,
+    trial,
+    validation,
+)
 from podbor._study_direction import StudyDirection
 from podbor.exceptions import TrialPruned
 from podbor.study import (
@@ -54,4 +64,5 @@ __all__ = [
     "storages",
     "study",
     "trial",
+    "validation",
 ]
