@@ -1,0 +1,324 @@
+"""The optimization methods the benchmarks compare: a registry of name → :class:`Method`.
+
+podbor's samplers are always there (TPE and GP once ``podbor.samplers`` exports them); the peers
+(Optuna, Hyperopt) only when they are installed in the environment that runs the benchmark. They
+are never dependencies of podbor: see ``benchmarks/README.md`` for the separate environment.
+
+Every method runs a problem through one loop, :func:`run`, which returns each trial's objective
+value (and, if asked, the seconds each trial took): ``ask`` → objective → ``tell`` for podbor and
+Optuna, ``fmin`` with the problem's declared space translated to ``hp.*`` expressions for
+Hyperopt. ``kind`` pairs a podbor method with its peers (the same algorithm) in the tables.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import math
+import os
+import time
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from problems import Branch, Categorical, Float, Int, Spec, ValuesTrial
+
+
+@dataclass(frozen=True)
+class Method:
+    """One optimization method.
+
+    Attributes:
+        name: Id on the command line and in the tables, e.g. ``"podbor-tpe-mv"``.
+        library: ``"podbor"``, ``"optuna"`` or ``"hyperopt"``.
+        kind: The algorithm (``"random"``, ``"qmc"``, ``"tpe"``, ``"tpe-mv"``, ``"tpe-mv-group"``,
+            ``"gp"``); a podbor method and the peers of the same kind are compared side by side.
+        make_sampler: ``seed → sampler`` for podbor and Optuna; None for Hyperopt.
+    """
+
+    name: str
+    library: str
+    kind: str
+    make_sampler: Callable[[int], Any] | None = None
+
+
+def _installed(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
+
+
+def _podbor_methods() -> list[Method]:
+    import podbor.samplers as s
+
+    methods = [
+        Method("podbor-random", "podbor", "random", lambda seed: s.RandomSampler(seed=seed)),
+        Method(
+            "podbor-qmc",
+            "podbor",
+            "qmc",
+            lambda seed: s.QMCSampler(seed=seed, warn_independent_sampling=False),
+        ),
+    ]
+    tpe = getattr(s, "TPESampler", None)
+    if tpe is not None:
+        methods += [
+            Method(  # the default is multivariate + grouped: ask for the other modes explicitly
+                "podbor-tpe", "podbor", "tpe", lambda seed: tpe(seed=seed, multivariate=False)
+            ),
+            Method(
+                "podbor-tpe-mv",
+                "podbor",
+                "tpe-mv",
+                lambda seed: tpe(seed=seed, multivariate=True, group=False),
+            ),
+            Method(
+                "podbor-tpe-mv-group",
+                "podbor",
+                "tpe-mv-group",
+                lambda seed: tpe(seed=seed, multivariate=True, group=True),
+            ),
+        ]
+    gp = getattr(s, "GPSampler", None)
+    if gp is not None:
+        methods.append(Method("podbor-gp", "podbor", "gp", lambda seed: gp(seed=seed)))
+    return methods
+
+
+def _optuna_methods() -> list[Method]:
+    if not _installed("optuna"):
+        return []
+    import optuna.samplers as s
+
+    methods = [
+        Method("optuna-random", "optuna", "random", lambda seed: s.RandomSampler(seed=seed)),
+        Method(
+            "optuna-qmc",
+            "optuna",
+            "qmc",
+            lambda seed: s.QMCSampler(seed=seed, scramble=True, warn_independent_sampling=False),
+        ),
+        Method(  # Optuna 5's TPESampler is multivariate unless told otherwise
+            "optuna-tpe", "optuna", "tpe", lambda seed: s.TPESampler(seed=seed, multivariate=False)
+        ),
+        Method(
+            "optuna-tpe-mv",
+            "optuna",
+            "tpe-mv",
+            lambda seed: s.TPESampler(seed=seed, multivariate=True),
+        ),
+        Method(
+            "optuna-tpe-mv-group",
+            "optuna",
+            "tpe-mv-group",
+            lambda seed: s.TPESampler(seed=seed, multivariate=True, group=True),
+        ),
+    ]
+    if _installed("torch"):  # Optuna's GPSampler is built on PyTorch
+        methods.append(Method("optuna-gp", "optuna", "gp", lambda seed: s.GPSampler(seed=seed)))
+    return methods
+
+
+def _hyperopt_methods() -> list[Method]:
+    if not _installed("hyperopt"):
+        return []
+    return [Method("hyperopt-tpe", "hyperopt", "tpe")]
+
+
+def registry() -> dict[str, Method]:
+    """Every method runnable in this environment, by name."""
+    return {m.name: m for m in (*_podbor_methods(), *_optuna_methods(), *_hyperopt_methods())}
+
+
+def select(names: Sequence[str] | None, *, exclude_kinds: Sequence[str] = ()) -> list[Method]:
+    """Methods by name (None: all available but ``exclude_kinds``); unknown names are an error,
+    names of peers that are not installed are skipped with a note."""
+    available = registry()
+    if not names:
+        return [m for m in available.values() if m.kind not in exclude_kinds]
+    chosen = []
+    for name in names:
+        if name in available:
+            chosen.append(available[name])
+        elif name.split("-", 1)[0] in ("podbor", "optuna", "hyperopt"):
+            print(f"(skipping {name}: not available in this environment)")
+        else:
+            raise SystemExit(f"unknown method {name!r}; available: {', '.join(available)}")
+    return chosen
+
+
+def one_thread_per_process() -> None:
+    """Give the processes started from now on one BLAS/OpenMP thread each (unless set already).
+
+    The benchmarks spread runs over the CPUs; threads inside each run would only compete (a kNN
+    trial on 2 cores ran 10x slower with 2 runs of 2 threads each)."""
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(var, "1")
+
+
+def quiet() -> None:
+    """Silence the libraries' per-trial logs (warnings are silenced by :func:`run`)."""
+    logging.getLogger("hyperopt").setLevel(logging.WARNING)
+    import podbor
+
+    podbor.logging.set_verbosity(podbor.logging.ERROR)
+    if _installed("optuna"):
+        import optuna
+
+        optuna.logging.set_verbosity(optuna.logging.ERROR)
+
+
+# -- running a study ------------------------------------------------------------------------------
+@dataclass
+class RunResult:
+    """What one study left: each trial's value (NaN if it failed) and seconds (sampler + objective)."""
+
+    values: list[float]
+    seconds: list[float]
+
+
+def run(
+    method: Method,
+    objective: Callable[[Any], float],
+    space: Sequence[Spec],
+    *,
+    direction: str,
+    seed: int,
+    n_trials: int,
+    time_limit: float | None = None,
+) -> RunResult:
+    """Run ``n_trials`` trials of ``objective`` (stopping early after ``time_limit`` seconds).
+
+    Warnings (experimental features, independent sampling, convergence) are silenced.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if method.library == "hyperopt":
+            return _run_hyperopt(objective, space, direction, seed, n_trials, time_limit)
+        return _run_study(method, objective, direction, seed, n_trials, time_limit)
+
+
+def _run_study(
+    method: Method,
+    objective: Callable[[Any], float],
+    direction: str,
+    seed: int,
+    n_trials: int,
+    time_limit: float | None,
+) -> RunResult:
+    lib = __import__(method.library)
+    assert method.make_sampler is not None
+    study = lib.create_study(sampler=method.make_sampler(seed), direction=direction)
+    values: list[float] = []
+    seconds: list[float] = []
+    start = time.perf_counter()
+    for _ in range(n_trials):
+        t0 = time.perf_counter()
+        trial = study.ask()
+        try:
+            value = float(objective(trial))
+        except Exception:  # a failed trial is told as such and scores nothing
+            study.tell(trial, state=lib.trial.TrialState.FAIL)
+            value = math.nan
+        else:
+            study.tell(trial, value)
+        t1 = time.perf_counter()
+        values.append(value)
+        seconds.append(t1 - t0)
+        if time_limit is not None and t1 - start > time_limit:
+            break
+    return RunResult(values, seconds)
+
+
+def hyperopt_space(space: Sequence[Spec]) -> dict[str, Any]:
+    """Translate a declared space into Hyperopt's ``hp`` expressions (a dict of name → expression)."""
+    from hyperopt import hp
+
+    out: dict[str, Any] = {}
+    for spec in space:
+        if isinstance(spec, Branch):
+            out[spec.name] = hp.choice(
+                spec.name,
+                [{spec.name: choice, **hyperopt_space(sub)} for choice, sub in spec.options],
+            )
+        elif isinstance(spec, Categorical):
+            out[spec.name] = hp.choice(spec.name, list(spec.choices))
+        elif isinstance(spec, Int):
+            out[spec.name] = _hyperopt_int(spec)
+        else:
+            out[spec.name] = _hyperopt_float(spec)
+    return out
+
+
+def _hyperopt_float(spec: Float) -> Any:
+    from hyperopt import hp
+
+    if spec.log:
+        return hp.loguniform(spec.name, math.log(spec.low), math.log(spec.high))
+    if spec.step is not None:
+        return spec.low + hp.quniform(spec.name, 0.0, spec.high - spec.low, spec.step)
+    return hp.uniform(spec.name, spec.low, spec.high)
+
+
+def _hyperopt_int(spec: Int) -> Any:
+    from hyperopt import hp
+
+    if spec.log:
+        return hp.qloguniform(spec.name, math.log(spec.low), math.log(spec.high), 1)
+    if spec.step != 1:
+        return spec.low + spec.step * hp.uniformint(
+            spec.name, 0, (spec.high - spec.low) // spec.step
+        )
+    return hp.uniformint(spec.name, spec.low, spec.high)
+
+
+def _flatten(sample: dict[str, Any]) -> dict[str, Any]:
+    """Hyperopt's evaluated space (branches nest dicts) → a flat name → value dict."""
+    flat: dict[str, Any] = {}
+    for name, value in sample.items():
+        if isinstance(value, dict):
+            flat.update(_flatten(value))
+        else:
+            flat[name] = value
+    return flat
+
+
+def _run_hyperopt(
+    objective: Callable[[Any], float],
+    space: Sequence[Spec],
+    direction: str,
+    seed: int,
+    n_trials: int,
+    time_limit: float | None,
+) -> RunResult:
+    from hyperopt import STATUS_FAIL, STATUS_OK, Trials, fmin, tpe
+
+    sign = 1.0 if direction == "minimize" else -1.0
+    values: list[float] = []
+    stamps: list[float] = []
+
+    def loss(sample: dict[str, Any]) -> dict[str, Any]:
+        stamps.append(time.perf_counter())  # the gap between calls is Hyperopt's own time
+        try:
+            value = float(objective(ValuesTrial(_flatten(sample), space)))
+        except Exception:
+            values.append(math.nan)
+            return {"status": STATUS_FAIL}
+        values.append(value)
+        return {"loss": sign * value, "status": STATUS_OK}
+
+    start = time.perf_counter()
+    fmin(
+        loss,
+        hyperopt_space(space),
+        algo=tpe.suggest,
+        max_evals=n_trials,
+        trials=Trials(),
+        rstate=np.random.default_rng(seed),
+        show_progressbar=False,
+        timeout=None if time_limit is None else math.ceil(time_limit),
+    )
+    # a trial's time: from the previous objective call to this one (Hyperopt's proposal, its
+    # bookkeeping, and the previous objective: the same span as ask + objective + tell)
+    seconds = [b - a for a, b in zip([start, *stamps[:-1]], stamps)]
+    return RunResult(values, seconds)

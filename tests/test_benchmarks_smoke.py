@@ -1,0 +1,98 @@
+"""Smoke test of the benchmark scripts: each main path runs on a tiny budget (no timing asserted).
+
+Peers (Optuna, Hyperopt) and scikit-learn are optional: in podbor's own environment they are not
+installed, and the benchmarks skip them with a note.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+def _load(name: str) -> ModuleType:
+    if str(BENCHMARKS) not in sys.path:
+        sys.path.insert(0, str(BENCHMARKS))  # the scripts import their siblings by name
+    return __import__(name)
+
+
+problems = _load("problems")
+methods = _load("methods")
+sample_efficiency = _load("sample_efficiency")
+overhead = _load("overhead")
+
+
+def _runnable(problem_name: str) -> bool:
+    group = problems.PROBLEMS[problem_name].group
+    return group != "sklearn" or importlib.util.find_spec("sklearn") is not None
+
+
+@pytest.mark.parametrize("name", list(problems.PROBLEMS))
+def test_objectives_suggest_exactly_the_declared_space(name: str) -> None:
+    if not _runnable(name):
+        pytest.skip("scikit-learn is not installed")
+    problem = problems.PROBLEMS[name]
+    value = problems.check_declared_space(problem, seed=1)
+    assert np.isfinite(value)
+    if problem.optimum is not None:  # every problem with a known optimum minimizes
+        assert value >= problem.optimum - 1e-9
+
+
+def test_sample_efficiency_main(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "se.json"
+    argv = ["--seeds", "1", "--trials", "8", "--problems", "branin", "conditional"]
+    report = sample_efficiency.main(
+        [*argv, "--methods", "podbor-random", "--jobs", "1", "--out", str(out)]
+    )
+    assert json.loads(out.read_text())["config"]["trials"] == 8
+    regret = report["summary"]["median_regret"]["podbor-random"]
+    assert regret["branin"]["100%"] == pytest.approx(1.0)  # random is its own reference
+    assert regret["conditional"]["25%"] >= 1.0
+    assert len(report["runs"]) == 2 and all(len(r["values"]) == 8 for r in report["runs"])
+    printed = capsys.readouterr().out
+    assert "median normalized regret at 100%" in printed and "average rank" in printed
+
+
+def test_best_so_far_is_direction_aware() -> None:
+    curve = sample_efficiency.best_so_far([3.0, float("nan"), 5.0, 1.0], sign=-1.0)
+    assert curve.tolist() == [-3.0, -3.0, -5.0, -5.0]
+
+
+def test_overhead_main(tmp_path: Path) -> None:
+    out = tmp_path / "overhead.json"
+    argv = ["--marks", "10", "20", "--window", "4", "--methods", "podbor-random", "podbor-qmc"]
+    rows = overhead.main([*argv, "--out", str(out)])
+    assert [r["method"] for r in rows] == ["podbor-random", "podbor-qmc"]
+    assert all(r["per_trial"][20] is not None and r["per_trial"][20] > 0 for r in rows)
+    assert json.loads(out.read_text())["marks"] == [10, 20]
+
+
+def test_missing_peers_are_skipped(capsys: pytest.CaptureFixture[str]) -> None:
+    chosen = methods.select(["podbor-random", "optuna-tpe", "hyperopt-tpe"])
+    installed = {m: importlib.util.find_spec(m) is not None for m in ("optuna", "hyperopt")}
+    expected = ["podbor-random"] + [
+        n for n, lib in (("optuna-tpe", "optuna"), ("hyperopt-tpe", "hyperopt")) if installed[lib]
+    ]
+    assert [m.name for m in chosen] == expected
+    if not all(installed.values()):
+        assert "not available in this environment" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        methods.select(["no-such-method"])
+
+
+def test_hyperopt_adapter_runs_a_conditional_problem() -> None:
+    pytest.importorskip("hyperopt")
+    problem = problems.PROBLEMS["conditional"]
+    method = methods.registry()["hyperopt-tpe"]
+    result = methods.run(
+        method, problem.objective, problem.space, direction="minimize", seed=0, n_trials=6
+    )
+    assert len(result.values) == 6 and all(np.isfinite(result.values))
