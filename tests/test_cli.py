@@ -20,8 +20,7 @@ from typing import Any
 import pytest
 
 import podbor
-import podbor.cli
-from podbor.cli import STORAGE_ENV_VAR, main
+from podbor.cli import STORAGE_ENV_VAR, _output, main
 from podbor.distributions import (
     CategoricalDistribution,
     FloatDistribution,
@@ -193,7 +192,7 @@ def url(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.Monk
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path}/cli.db"
     monkeypatch.setitem(_MEMORY, MEMORY_URL, InMemoryStorage())
-    monkeypatch.setattr("podbor.cli.get_storage", open_storage)
+    monkeypatch.setattr("podbor.cli._storage.get_storage", open_storage)
     return MEMORY_URL
 
 
@@ -585,7 +584,10 @@ def test_ask_with_an_unknown_sampler(s_url: str, capsys: pytest.CaptureFixture[s
         )
         assert (code, out) == (1, "")
         assert "--sampler" in err and repr(name) in err
-        assert "GridSampler, PartialFixedSampler, RandomSampler" in err
+        assert (
+            "GPSampler, GridSampler, PartialFixedSampler, QMCSampler, RandomSampler, TPESampler"
+            in err
+        )
 
 
 def test_ask_with_a_seeded_sampler(url: str, capsys: pytest.CaptureFixture[str]) -> None:
@@ -734,7 +736,9 @@ def test_storage_upgrade_needs_an_existing_database(
 def test_storage_upgrade_of_an_in_memory_storage(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("podbor.cli._open_storage_to_upgrade", lambda url: InMemoryStorage())
+    monkeypatch.setattr(
+        "podbor.cli._storage.open_storage_to_upgrade", lambda url: InMemoryStorage()
+    )
     code, _, err = run(["storage", "upgrade", "--storage", MEMORY_URL], capsys)
     assert code == 1
     assert "database storage" in err and "InMemoryStorage" in err
@@ -769,18 +773,18 @@ def test_storage_without_a_subcommand_is_a_usage_error(capsys: pytest.CaptureFix
     ids=repr,
 )
 def test_yaml_scalars(value: Any, expected: str) -> None:
-    assert podbor.cli._to_yaml(value) == expected
+    assert _output.to_yaml(value) == expected
 
 
 def test_yaml_nesting() -> None:
     data = [{"a": 1, "b": {"c": [1, 2]}, "d": [], "e": {}}, {"a": 2}]
-    assert podbor.cli._to_yaml(data) == (
+    assert _output.to_yaml(data) == (
         "- a: 1\n  b:\n    c:\n      - 1\n      - 2\n  d: []\n  e: {}\n- a: 2"
     )
 
 
 def test_json_has_no_bare_infinity(capsys: pytest.CaptureFixture[str]) -> None:
-    podbor.cli._emit([{"value": float("inf")}], "json")
+    _output.emit([{"value": float("inf")}], "json")
     out = capsys.readouterr().out
     assert json.loads(out) == [{"value": "inf"}]
 
@@ -795,7 +799,7 @@ def test_verbosity_flags_apply_to_the_command_only(
         seen.append(podbor.logging.get_verbosity())
         return InMemoryStorage()
 
-    monkeypatch.setattr("podbor.cli._open_storage", open_and_record)
+    monkeypatch.setattr("podbor.cli._main.open_storage", open_and_record)
     before = podbor.logging.get_verbosity()
     assert main([flag, "studies", "--storage", UNSUPPORTED_URL]) == 0
     assert seen == [getattr(podbor.logging, level)]

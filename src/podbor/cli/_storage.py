@@ -1,0 +1,122 @@
+"""Opening the storage of a command, and the ``storage`` command group (``storage upgrade``)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Callable
+
+from podbor.cli._common import HANDLED_ERRORS, CommandGroup, invalid_option
+from podbor.exceptions import CLIUsageError, StorageInternalError
+from podbor.storages import BaseStorage, get_storage
+
+
+def open_storage(url: str) -> BaseStorage:
+    """Build the storage for a command (the default opener).
+
+    Args:
+        url: The storage URL, e.g. ``sqlite:///study.db``.
+
+    Returns:
+        The storage, as :func:`podbor.storages.get_storage` builds it.
+
+    Raises:
+        StorageInternalError: The backend failed with an error of its own (e.g. a driver's).
+    """
+    return _opening(url, get_storage)
+
+
+def open_storage_to_upgrade(url: str) -> BaseStorage:
+    """Open a database whatever its schema version (the default opener refuses an old one).
+
+    Args:
+        url: The URL of an existing database.
+
+    Returns:
+        The database storage, its compatibility check skipped.
+
+    Raises:
+        CLIUsageError: ``url`` cannot hold an old schema; nothing was created.
+        StorageInternalError: The backend failed with an error of its own.
+    """
+    from podbor.storages import RDBStorage
+
+    _check_upgradable_url(url)
+    return _opening(url, lambda u: RDBStorage(u, skip_compatibility_check=True))
+
+
+def _opening(url: str, factory: Callable[[str], BaseStorage]) -> BaseStorage:
+    """Call ``factory(url)``; a backend's own failure (e.g. a driver error) becomes a podbor error."""
+    try:
+        return factory(url)
+    except HANDLED_ERRORS:
+        raise
+    except Exception as err:
+        raise StorageInternalError(
+            f"cannot open the storage {url!r}: {type(err).__name__}: {err}"
+        ) from err
+
+
+def _check_upgradable_url(url: str) -> None:
+    """Refuse what cannot hold an old schema, before anything is created.
+
+    That is: a URL that is not a database URL, an in-memory SQLite database, or a SQLite file
+    that does not exist.
+    """
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    expected = "the URL of an existing database, such as sqlite:///study.db"
+    try:
+        parsed = make_url(url)
+        parsed.get_dialect()
+    except ArgumentError:  # also an unknown backend: NoSuchModuleError
+        raise invalid_option("--storage", expected, url, "not a database URL") from None
+    if parsed.get_backend_name() != "sqlite" or "uri" in parsed.query:
+        return
+    database = parsed.database or ""
+    if database in ("", ":memory:"):
+        raise invalid_option(
+            "--storage", expected, url, "an in-memory database has no schema to upgrade"
+        )
+    if not os.path.exists(database):
+        raise invalid_option("--storage", expected, url, f"there is no file {database!r}")
+
+
+def _storage_upgrade(args: argparse.Namespace, storage: BaseStorage) -> str:
+    """Upgrade an older schema; refuse one newer than (or unknown to) this podbor."""
+    from podbor.storages import RDBStorage
+
+    if not isinstance(storage, RDBStorage):
+        raise CLIUsageError(
+            f"only a database storage has a schema to upgrade; {type(storage).__name__} has none"
+        )
+    current, head = storage.get_current_version(), storage.get_head_version()
+    if current == head:
+        return f"The storage is already at schema {head}."
+    if not (current.isdigit() and head.isdigit() and int(current) < int(head)):
+        raise CLIUsageError(
+            f"The storage is at schema {current}, which this podbor (schema {head}) does not "
+            "know; it is left untouched. Upgrade podbor to use it."
+        )
+    storage.upgrade()
+    return f"Upgraded the storage from schema {current} to {storage.get_current_version()}."
+
+
+def _add_upgrade_arguments(parser: argparse.ArgumentParser) -> None:
+    """``storage upgrade`` takes no argument of its own; it opens the storage its own way."""
+    parser.set_defaults(opener=open_storage_to_upgrade)
+
+
+STORAGE_GROUP: CommandGroup = (
+    "storage",
+    "Manage the storage itself (its schema).",
+    (
+        (
+            "upgrade",
+            "Upgrade a database made by an older podbor to the current schema.",
+            _storage_upgrade,
+            _add_upgrade_arguments,
+        ),
+    ),
+)
