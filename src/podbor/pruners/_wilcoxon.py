@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import special, stats
 
 from podbor._study_direction import StudyDirection
 from podbor._study_view import StudyView
@@ -100,6 +99,8 @@ def signed_rank_pvalue(diffs: np.ndarray, *, greater: bool) -> float:
         >>> round(signed_rank_pvalue(np.array([1.0, 2.0, 3.0, 4.0, 5.0]), greater=True), 5)
         0.03125
     """
+    from scipy import special, stats  # lazily: scipy.stats costs a second at import
+
     d = diffs[diffs != 0]
     n = d.size
     if n == 0:
