@@ -343,3 +343,52 @@ def test_migrations_build_the_same_schema_as_the_models(tmp_path: Path) -> None:
         }
     expected = {t.name: sorted(c.name for c in t.columns) for t in models.metadata.sorted_tables}
     assert migrated == expected
+
+
+@pytest.mark.parametrize("direction", ["minimize", "maximize"])
+def test_summaries_come_from_queries_and_match_the_in_memory_ones(
+    db_url: str, direction: str
+) -> None:
+    values = (
+        [3.0, -math.inf, 1.0, math.inf, 1.0, 2.0]
+        if direction == "minimize"
+        else [3.0, math.inf, 5.0, -math.inf, 5.0, 2.0]
+    )
+    memory = podbor.storages.InMemoryStorage()
+    for storage in (db_url, memory):
+        study = podbor.create_study(storage=storage, study_name=direction, direction=direction)
+        for v in values:
+            study.add_trial(podbor.create_trial(value=v))
+        running = study.ask()
+        running.report(0.0, 0)
+        podbor.create_study(storage=storage, study_name="empty")
+    fresh = RDBStorage(db_url)  # a new handle: nothing cached
+    loaded: list[int] = []
+    original = fresh.get_all_trials
+    fresh.get_all_trials = lambda *a, **k: loaded.append(1) or original(*a, **k)  # type: ignore[method-assign]
+    got = {s.study_name: s for s in podbor.get_all_study_summaries(fresh)}
+    expected = {s.study_name: s for s in podbor.get_all_study_summaries(memory)}
+    assert loaded == []  # no study's history was loaded
+    for name in (direction, "empty"):
+        assert got[name].n_trials == expected[name].n_trials
+        assert (got[name].datetime_start is None) == (expected[name].datetime_start is None)
+        if expected[name].best_trial is None:
+            assert got[name].best_trial is None
+        else:
+            assert got[name].best_trial is not None
+            assert got[name].best_trial.number == expected[name].best_trial.number
+            assert got[name].best_trial.value == expected[name].best_trial.value
+
+
+@pytest.mark.parametrize(
+    ("direction", "values", "best"),
+    [("minimize", [3.0, 1.0, 2.0, 1.0], 1), ("maximize", [3.0, 1.0, 3.0, -math.inf], 0)],
+)
+def test_best_trial_query_breaks_ties_by_number(
+    sqlite_url: str, direction: str, values: list[float], best: int
+) -> None:
+    study = podbor.create_study(storage=sqlite_url, direction=direction)
+    for v in values:
+        study.add_trial(podbor.create_trial(value=v))
+    assert RDBStorage(sqlite_url).get_best_trial_only(study._study_id).number == best
+    assert study.best_trial.number == best

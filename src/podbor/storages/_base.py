@@ -21,6 +21,7 @@ Contract, for every implementation:
 from __future__ import annotations
 
 import abc
+import datetime
 from collections.abc import Callable, Container, Sequence
 from typing import Any
 
@@ -207,6 +208,21 @@ class BaseStorage(abc.ABC):
             raise ValueError("No trials are completed yet.")
         pick = min if directions[0] != StudyDirection.MAXIMIZE else max
         return pick(trials, key=lambda t: t.values[0] if t.values else float("nan"))
+
+    def get_study_trial_stats(self, study_id: int) -> tuple[int, datetime.datetime | None]:
+        """Return the number of trials and the earliest start, for study summaries.
+
+        Database storages override it with one aggregate query, so that listing many studies
+        does not load their trials.
+        """
+        trials = self.get_all_trials(study_id, deepcopy=False)
+        starts = [t.datetime_start for t in trials if t.datetime_start is not None]
+        return len(trials), min(starts) if starts else None
+
+    def get_best_trial_only(self, study_id: int) -> FrozenTrial:
+        """Like :meth:`get_best_trial`, for a one-off look (a summary): database storages
+        override it with a query that loads the best trial alone, not the whole history."""
+        return self.get_best_trial(study_id)
 
     def check_trial_is_updatable(self, trial_id: int, trial_state: TrialState) -> None:
         """Raise :class:`UpdateFinishedTrialError` when the trial is finished."""

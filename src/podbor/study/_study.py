@@ -545,14 +545,13 @@ def get_all_study_summaries(
     summaries = []
     for frozen in storage_obj.get_all_studies():
         sid = frozen._study_id
-        trials = storage_obj.get_all_trials(sid, deepcopy=False)
+        n_trials, datetime_start = storage_obj.get_study_trial_stats(sid)
         best = None
-        if include_best_trial and len(frozen.directions) == 1:
+        if include_best_trial and len(frozen.directions) == 1 and n_trials > 0:
             try:
-                best = copy.copy(storage_obj.get_best_trial(sid))
+                best = copy.copy(storage_obj.get_best_trial_only(sid))
             except ValueError:
                 best = None
-        starts = [t.datetime_start for t in trials if t.datetime_start is not None]
         summaries.append(
             StudySummary(
                 frozen.study_name,
@@ -560,9 +559,9 @@ def get_all_study_summaries(
                 frozen.user_attrs,
                 frozen.system_attrs,
                 sid,
-                n_trials=len(trials),
+                n_trials=n_trials,
                 best_trial=best,
-                datetime_start=min(starts) if starts else None,
+                datetime_start=datetime_start,
             )
         )
     return summaries

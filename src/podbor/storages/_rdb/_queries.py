@@ -11,6 +11,7 @@ from sqlalchemy import (
     Text,
     and_,
     bindparam,
+    case,
     cast,
     func,
     literal,
@@ -23,6 +24,8 @@ from podbor.storages._rdb import models as m
 from podbor.trial._state import TrialState
 
 __all__ = [
+    "BEST_MAX",
+    "BEST_MIN",
     "CHILDREN",
     "CLAIM",
     "DELETE_VALUES",
@@ -39,6 +42,7 @@ __all__ = [
     "TRIAL_ID_BY_NUMBER",
     "TRIAL_ROWS",
     "TRIAL_STATE_FOR_UPDATE",
+    "TRIAL_STATS",
     "TRIAL_STUDY",
     "WAITING",
 ]
@@ -109,6 +113,39 @@ FAIL_IF_RUNNING = (
     .where(and_(m.trials.c.trial_id == _trial, m.trials.c.state == TrialState.RUNNING.value))
     .values(state=TrialState.FAIL.value, datetime_complete=bindparam("b_now"))
 )
+
+TRIAL_STATS = select(func.count(), func.min(m.trials.c.datetime_start)).where(
+    m.trials.c.study_id == _study
+)
+
+
+def _best(maximize: bool) -> Any:
+    """The id of the best COMPLETE trial by its first value: -inf < finite < +inf (reversed for
+    maximization), NaN never; ties go to the lowest number, as in the other storages."""
+    v = m.trial_values
+    rank = case(
+        (v.c.value_type == m.FloatType.INF_NEG, 2 if maximize else 0),
+        (v.c.value_type == m.FloatType.FINITE, 1),
+        (v.c.value_type == m.FloatType.INF_POS, 0 if maximize else 2),
+        else_=3,
+    )
+    return (
+        select(m.trials.c.trial_id)
+        .join(v, and_(v.c.trial_id == m.trials.c.trial_id, v.c.objective == 0))
+        .where(
+            and_(
+                m.trials.c.study_id == _study,
+                m.trials.c.state == TrialState.COMPLETE.value,
+                v.c.value_type != m.FloatType.NAN,
+            )
+        )
+        .order_by(rank, v.c.value.desc() if maximize else v.c.value.asc(), m.trials.c.number)
+        .limit(1)
+    )
+
+
+BEST_MIN = _best(maximize=False)
+BEST_MAX = _best(maximize=True)
 
 
 def _children() -> Any:

@@ -685,6 +685,24 @@ class RDBStorage(BaseStorage):
         rows = self._read(run)
         return sum(int(n) for s, n in rows if states is None or TrialState(s) in states)
 
+    def get_study_trial_stats(self, study_id: int) -> tuple[int, datetime.datetime | None]:
+        def run(conn: Connection) -> tuple[int, datetime.datetime | None]:
+            self._study_exists(conn, study_id)
+            count, start = conn.execute(q.TRIAL_STATS, {"b_study_id": study_id}).one()
+            return int(count), start
+
+        return self._read(run)
+
+    def get_best_trial_only(self, study_id: int) -> FrozenTrial:
+        directions = self.get_study_directions(study_id)
+        if len(directions) > 1:
+            return super().get_best_trial(study_id)
+        query = q.BEST_MAX if directions[0] == StudyDirection.MAXIMIZE else q.BEST_MIN
+        row = self._read(lambda conn: conn.execute(query, {"b_study_id": study_id}).first())
+        if row is None:
+            raise ValueError("No trials are completed yet.")
+        return self.get_trial(int(row[0]))
+
     def get_trial_id_from_study_id_trial_number(self, study_id: int, trial_number: int) -> int:
         def run(conn: Connection) -> int:
             row = conn.execute(
