@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import datetime
-import functools
 import threading
 import uuid
-from collections.abc import Callable, Container, Iterable, Sequence
+from collections.abc import Callable, Container, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -39,9 +38,18 @@ from podbor.storages._base import DEFAULT_STUDY_NAME_PREFIX, BaseStorage
 from podbor.storages._heartbeat import HeartbeatSettings
 from podbor.storages._rdb import _queries as q
 from podbor.storages._rdb import models as m
-from podbor.storages._rdb._codec import decode_float, decode_json, encode_float, encode_json
+from podbor.storages._rdb._codec import decode_json, encode_float, encode_json
 from podbor.storages._rdb._engine import WRITE_FLAG, make_engine, parse_url, with_retries
 from podbor.storages._rdb._migrate import head_revision, stamp_head, upgrade_to_head
+from podbor.storages._rdb._rows import (
+    TRIAL_CHILDREN,
+    insert_template_children,
+    inserted_id,
+    load_trials,
+    refuse_version,
+    upsert,
+    utcnow,
+)
 from podbor.trial._frozen import FrozenTrial
 from podbor.trial._state import TrialState
 from podbor.version import __version__
@@ -49,7 +57,6 @@ from podbor.version import __version__
 __all__ = ["RDBStorage"]
 
 _T = TypeVar("_T")
-_CHUNK = 500  # ids per IN (...) clause, below every backend's parameter limit
 _SCHEMA_LOCK_KEY = 7_304_285_117  # any constant: serializes schema creation across workers
 
 
@@ -185,7 +192,7 @@ class RDBStorage(BaseStorage):
                     f"{sorted(tables)[:8]} but no podbor version record. Use another database."
                 )
             if not skip_check and row[0] != m.SCHEMA_VERSION:
-                _refuse_version(self._display_url, row[0])
+                refuse_version(self._display_url, row[0])
 
         try:
             self._write(create)
@@ -238,7 +245,7 @@ class RDBStorage(BaseStorage):
 
         def run(conn: Connection) -> int:
             result = conn.execute(insert(m.studies).values(study_name=name))
-            study_id = _inserted_id(result)
+            study_id = inserted_id(result)
             conn.execute(
                 insert(m.study_directions),
                 [
@@ -259,7 +266,7 @@ class RDBStorage(BaseStorage):
         def run(conn: Connection) -> None:
             self._study_exists(conn, study_id)
             trial_ids = select(m.trials.c.trial_id).where(m.trials.c.study_id == study_id)
-            for table in _TRIAL_CHILDREN:
+            for table in TRIAL_CHILDREN:
                 conn.execute(delete(table).where(table.c.trial_id.in_(trial_ids)))
             conn.execute(delete(m.trials).where(m.trials.c.study_id == study_id))
             for table in (m.study_user_attrs, m.study_system_attrs, m.study_directions):
@@ -280,7 +287,7 @@ class RDBStorage(BaseStorage):
 
         def run(conn: Connection) -> None:
             self._study_exists(conn, study_id)
-            _upsert(conn, table, {"study_id": study_id, "key": key}, {"value_json": text})
+            upsert(conn, table, {"study_id": study_id, "key": key}, {"value_json": text})
 
         self._write(run)
 
@@ -412,9 +419,9 @@ class RDBStorage(BaseStorage):
             result = conn.execute(
                 q.INSERT_TRIAL, {"study_id": study_id, "number": number, **values}
             )
-            trial_id = _inserted_id(result)
+            trial_id = inserted_id(result)
             if template_trial is not None:
-                _insert_template_children(conn, trial_id, template_trial)
+                insert_template_children(conn, trial_id, template_trial)
             return trial_id
 
         trial_id = self._write(run)
@@ -471,7 +478,7 @@ class RDBStorage(BaseStorage):
 
         def run(conn: Connection) -> None:
             self._updatable_state(conn, trial_id)
-            _upsert(
+            upsert(
                 conn,
                 m.trial_params,
                 {"trial_id": trial_id, "param_name": param_name},
@@ -519,7 +526,7 @@ class RDBStorage(BaseStorage):
 
         def run(conn: Connection) -> None:
             self._updatable_state(conn, trial_id)
-            _upsert(
+            upsert(
                 conn,
                 m.trial_intermediate_values,
                 {"trial_id": trial_id, "step": int(step)},
@@ -533,7 +540,7 @@ class RDBStorage(BaseStorage):
 
         def run(conn: Connection) -> None:
             self._updatable_state(conn, trial_id)
-            _upsert(conn, table, {"trial_id": trial_id, "key": key}, {"value_json": text})
+            upsert(conn, table, {"trial_id": trial_id, "key": key}, {"value_json": text})
 
         self._write(run)
 
@@ -590,7 +597,7 @@ class RDBStorage(BaseStorage):
             return cached
 
         def run(conn: Connection) -> FrozenTrial:
-            loaded = _load_trials(conn, [trial_id])
+            loaded = load_trials(conn, [trial_id])
             if trial_id not in loaded:
                 raise KeyError(f"No trial with id {trial_id} exists in {self._display_url}.")
             return loaded[trial_id]
@@ -626,7 +633,7 @@ class RDBStorage(BaseStorage):
             if not rows and watermark == 0:
                 self._study_exists(conn, study_id)
             need = [int(tid) for tid, number in rows if number not in known]
-            return [(int(a), int(b)) for a, b in rows], _load_trials(conn, need)
+            return [(int(a), int(b)) for a, b in rows], load_trials(conn, need)
 
         rows, loaded = self._read(run)
         with self._lock:
@@ -724,17 +731,17 @@ class RDBStorage(BaseStorage):
         return self._heartbeat.callback
 
     def record_heartbeat(self, trial_id: int) -> None:
-        now = _utcnow()
+        now = utcnow()
 
         def run(conn: Connection) -> None:
-            _upsert(conn, m.trial_heartbeats, {"trial_id": trial_id}, {"heartbeat": now})
+            upsert(conn, m.trial_heartbeats, {"trial_id": trial_id}, {"heartbeat": now})
 
         self._write(run)
 
     def fail_stale_trials(self, study_id: int) -> list[int]:
         if self._heartbeat.grace_period is None:
             return []
-        deadline = _utcnow() - datetime.timedelta(seconds=self._heartbeat.grace_period)
+        deadline = utcnow() - datetime.timedelta(seconds=self._heartbeat.grace_period)
 
         def run(conn: Connection) -> list[int]:
             stale = conn.execute(q.STALE, {"b_study_id": study_id, "b_deadline": deadline}).all()
@@ -753,156 +760,3 @@ class RDBStorage(BaseStorage):
 
     def __repr__(self) -> str:
         return f"RDBStorage({self._display_url!r})"
-
-
-_TRIAL_CHILDREN = (
-    m.trial_params,
-    m.trial_values,
-    m.trial_intermediate_values,
-    m.trial_user_attrs,
-    m.trial_system_attrs,
-    m.trial_heartbeats,
-)
-
-
-def _refuse_version(url: str, found: str) -> None:
-    if found.isdigit() and int(found) < int(m.SCHEMA_VERSION):
-        raise InvalidArgumentError(
-            f"The database {url!r} was made by an older podbor (schema {found}, this podbor "
-            f"needs {m.SCHEMA_VERSION}). Upgrade it with `podbor storage upgrade --storage URL`."
-        )
-    raise InvalidArgumentError(
-        f"The database {url!r} was made by a newer podbor (schema {found}, this podbor knows "
-        f"{m.SCHEMA_VERSION}); it is left untouched. Upgrade podbor to use it."
-    )
-
-
-def _upsert(conn: Connection, table: Any, key: dict[str, Any], values: dict[str, Any]) -> None:
-    """Insert the row with ``key`` or update it: one native upsert where the dialect has one,
-    else an UPDATE then an INSERT (inside the caller's write transaction, which holds the
-    trial's row lock, so no other writer races on the same key)."""
-    dialect = conn.dialect.name
-    params = {**{f"k_{k}": v for k, v in key.items()}, **{f"v_{c}": v for c, v in values.items()}}
-    native = _native_upsert(dialect, table.name, tuple(key), tuple(values))
-    if native is not None:
-        conn.execute(native, params)
-        return
-    upd, ins = _upsert_statements(table.name, tuple(key), tuple(values))
-    if conn.execute(upd, params).rowcount == 0:
-        conn.execute(ins, params)
-
-
-@functools.cache
-def _native_upsert(
-    dialect: str, table_name: str, keys: tuple[str, ...], cols: tuple[str, ...]
-) -> Any:
-    return q.native_upsert(dialect, m.metadata.tables[table_name], keys, cols)
-
-
-@functools.cache
-def _upsert_statements(
-    table_name: str, keys: tuple[str, ...], cols: tuple[str, ...]
-) -> tuple[Any, Any]:
-    return q.upsert_statements(m.metadata.tables[table_name], keys, cols)
-
-
-def _insert_template_children(conn: Connection, trial_id: int, t: FrozenTrial) -> None:
-    if t.params:
-        conn.execute(
-            insert(m.trial_params),
-            [
-                {
-                    "trial_id": trial_id,
-                    "param_name": name,
-                    "param_value": t.distributions[name].to_internal_repr(value),
-                    "distribution_json": distribution_to_json(t.distributions[name]),
-                }
-                for name, value in t.params.items()
-            ],
-        )
-    if t.values is not None:
-        conn.execute(
-            insert(m.trial_values),
-            [
-                {"trial_id": trial_id, "objective": i, "value": v, "value_type": vt}
-                for i, (v, vt) in enumerate(encode_float(x) for x in t.values)
-            ],
-        )
-    if t.intermediate_values:
-        conn.execute(
-            insert(m.trial_intermediate_values),
-            [
-                {"trial_id": trial_id, "step": step, "value": v, "value_type": vt}
-                for step, (v, vt) in (
-                    (s, encode_float(x)) for s, x in t.intermediate_values.items()
-                )
-            ],
-        )
-    for table, attrs, what in (
-        (m.trial_user_attrs, t.user_attrs, "user attr"),
-        (m.trial_system_attrs, t.system_attrs, "system attr"),
-    ):
-        if attrs:
-            conn.execute(
-                insert(table),
-                [
-                    {"trial_id": trial_id, "key": k, "value_json": encode_json(v, f"{what} {k!r}")}
-                    for k, v in attrs.items()
-                ],
-            )
-
-
-def _chunks(ids: list[int]) -> Iterable[list[int]]:
-    for start in range(0, len(ids), _CHUNK):
-        yield ids[start : start + _CHUNK]
-
-
-def _load_trials(conn: Connection, trial_ids: list[int]) -> dict[int, FrozenTrial]:
-    """Load full trials in bulk: the trial rows first (so a trial seen finished has all its
-    children committed), then every child row in one query."""
-    out: dict[int, FrozenTrial] = {}
-    for ids in _chunks(trial_ids):
-        rows = conn.execute(q.TRIAL_ROWS, {"ids": ids}).all()
-        for r in rows:
-            out[r.trial_id] = FrozenTrial(
-                r.number,
-                TrialState(r.state),
-                None,
-                r.datetime_start,
-                r.datetime_complete,
-                {},
-                {},
-                {},
-                {},
-                {},
-                r.trial_id,
-            )
-        values: dict[int, dict[int, float]] = {}
-        for tid, kind, name, num, fval, ftype, text in conn.execute(q.CHILDREN, {"ids": ids}):
-            trial = out.get(tid)
-            if trial is None:
-                continue
-            if kind == 0:
-                dist = json_to_distribution(text)
-                trial.params[name] = dist.to_external_repr(fval)
-                trial.distributions[name] = dist
-            elif kind == 1:
-                values.setdefault(tid, {})[num] = decode_float(fval, ftype)
-            elif kind == 2:
-                trial.intermediate_values[num] = decode_float(fval, ftype)
-            else:
-                (trial.user_attrs if kind == 3 else trial.system_attrs)[name] = decode_json(text)
-        for tid, by_obj in values.items():
-            out[tid]._values = [by_obj[i] for i in sorted(by_obj)]
-    return out
-
-
-def _utcnow() -> datetime.datetime:
-    """Heartbeats use naive UTC, so workers in different time zones agree."""
-    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
-
-
-def _inserted_id(result: Any) -> int:
-    key = result.inserted_primary_key
-    assert key is not None
-    return int(key[0])

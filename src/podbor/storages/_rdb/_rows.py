@@ -1,0 +1,183 @@
+"""Row-level helpers of RDBStorage: upserts, bulk loads of trials, template inserts, versions."""
+
+from __future__ import annotations
+
+import datetime
+import functools
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Connection, insert
+
+from podbor.distributions import distribution_to_json, json_to_distribution
+from podbor.exceptions import InvalidArgumentError
+from podbor.storages._rdb import _queries as q
+from podbor.storages._rdb import models as m
+from podbor.storages._rdb._codec import decode_float, decode_json, encode_float, encode_json
+from podbor.trial._frozen import FrozenTrial
+from podbor.trial._state import TrialState
+
+__all__ = [
+    "TRIAL_CHILDREN",
+    "insert_template_children",
+    "inserted_id",
+    "load_trials",
+    "refuse_version",
+    "upsert",
+    "utcnow",
+]
+
+_CHUNK = 500  # ids per IN (...) clause, below every backend's parameter limit
+
+
+TRIAL_CHILDREN = (
+    m.trial_params,
+    m.trial_values,
+    m.trial_intermediate_values,
+    m.trial_user_attrs,
+    m.trial_system_attrs,
+    m.trial_heartbeats,
+)
+
+
+def refuse_version(url: str, found: str) -> None:
+    if found.isdigit() and int(found) < int(m.SCHEMA_VERSION):
+        raise InvalidArgumentError(
+            f"The database {url!r} was made by an older podbor (schema {found}, this podbor "
+            f"needs {m.SCHEMA_VERSION}). Upgrade it with `podbor storage upgrade --storage URL`."
+        )
+    raise InvalidArgumentError(
+        f"The database {url!r} was made by a newer podbor (schema {found}, this podbor knows "
+        f"{m.SCHEMA_VERSION}); it is left untouched. Upgrade podbor to use it."
+    )
+
+
+def upsert(conn: Connection, table: Any, key: dict[str, Any], values: dict[str, Any]) -> None:
+    """Insert the row with ``key`` or update it: one native upsert where the dialect has one,
+    else an UPDATE then an INSERT (inside the caller's write transaction, which holds the
+    trial's row lock, so no other writer races on the same key)."""
+    dialect = conn.dialect.name
+    params = {**{f"k_{k}": v for k, v in key.items()}, **{f"v_{c}": v for c, v in values.items()}}
+    native = native_upsert(dialect, table.name, tuple(key), tuple(values))
+    if native is not None:
+        conn.execute(native, params)
+        return
+    upd, ins = upsert_statements(table.name, tuple(key), tuple(values))
+    if conn.execute(upd, params).rowcount == 0:
+        conn.execute(ins, params)
+
+
+@functools.cache
+def native_upsert(
+    dialect: str, table_name: str, keys: tuple[str, ...], cols: tuple[str, ...]
+) -> Any:
+    return q.native_upsert(dialect, m.metadata.tables[table_name], keys, cols)
+
+
+@functools.cache
+def upsert_statements(
+    table_name: str, keys: tuple[str, ...], cols: tuple[str, ...]
+) -> tuple[Any, Any]:
+    return q.upsert_statements(m.metadata.tables[table_name], keys, cols)
+
+
+def insert_template_children(conn: Connection, trial_id: int, t: FrozenTrial) -> None:
+    if t.params:
+        conn.execute(
+            insert(m.trial_params),
+            [
+                {
+                    "trial_id": trial_id,
+                    "param_name": name,
+                    "param_value": t.distributions[name].to_internal_repr(value),
+                    "distribution_json": distribution_to_json(t.distributions[name]),
+                }
+                for name, value in t.params.items()
+            ],
+        )
+    if t.values is not None:
+        conn.execute(
+            insert(m.trial_values),
+            [
+                {"trial_id": trial_id, "objective": i, "value": v, "value_type": vt}
+                for i, (v, vt) in enumerate(encode_float(x) for x in t.values)
+            ],
+        )
+    if t.intermediate_values:
+        conn.execute(
+            insert(m.trial_intermediate_values),
+            [
+                {"trial_id": trial_id, "step": step, "value": v, "value_type": vt}
+                for step, (v, vt) in (
+                    (s, encode_float(x)) for s, x in t.intermediate_values.items()
+                )
+            ],
+        )
+    for table, attrs, what in (
+        (m.trial_user_attrs, t.user_attrs, "user attr"),
+        (m.trial_system_attrs, t.system_attrs, "system attr"),
+    ):
+        if attrs:
+            conn.execute(
+                insert(table),
+                [
+                    {"trial_id": trial_id, "key": k, "value_json": encode_json(v, f"{what} {k!r}")}
+                    for k, v in attrs.items()
+                ],
+            )
+
+
+def chunks(ids: list[int]) -> Iterable[list[int]]:
+    for start in range(0, len(ids), _CHUNK):
+        yield ids[start : start + _CHUNK]
+
+
+def load_trials(conn: Connection, trial_ids: list[int]) -> dict[int, FrozenTrial]:
+    """Load full trials in bulk: the trial rows first (so a trial seen finished has all its
+    children committed), then every child row in one query."""
+    out: dict[int, FrozenTrial] = {}
+    for ids in chunks(trial_ids):
+        rows = conn.execute(q.TRIAL_ROWS, {"ids": ids}).all()
+        for r in rows:
+            out[r.trial_id] = FrozenTrial(
+                r.number,
+                TrialState(r.state),
+                None,
+                r.datetime_start,
+                r.datetime_complete,
+                {},
+                {},
+                {},
+                {},
+                {},
+                r.trial_id,
+            )
+        values: dict[int, dict[int, float]] = {}
+        for tid, kind, name, num, fval, ftype, text in conn.execute(q.CHILDREN, {"ids": ids}):
+            trial = out.get(tid)
+            if trial is None:
+                continue
+            if kind == 0:
+                dist = json_to_distribution(text)
+                trial.params[name] = dist.to_external_repr(fval)
+                trial.distributions[name] = dist
+            elif kind == 1:
+                values.setdefault(tid, {})[num] = decode_float(fval, ftype)
+            elif kind == 2:
+                trial.intermediate_values[num] = decode_float(fval, ftype)
+            else:
+                (trial.user_attrs if kind == 3 else trial.system_attrs)[name] = decode_json(text)
+        for tid, by_obj in values.items():
+            out[tid]._values = [by_obj[i] for i in sorted(by_obj)]
+    return out
+
+
+def utcnow() -> datetime.datetime:
+    """Heartbeats use naive UTC, so workers in different time zones agree."""
+    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+
+
+def inserted_id(result: Any) -> int:
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
