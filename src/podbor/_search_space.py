@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -39,7 +40,7 @@ from podbor.distributions import (
     IntDistribution,
 )
 
-__all__ = ["SearchSpaceEncoder", "from_unit", "to_unit", "transformed_bounds"]
+__all__ = ["SearchSpaceEncoder", "from_unit", "sample_uniform", "to_unit", "transformed_bounds"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -88,6 +89,13 @@ def from_unit(dist: BaseDistribution, u: FloatArray) -> FloatArray:
         k = np.round((x - dist.low) / step)
         x = dist.low + k * step
     return np.clip(x, dist.low, dist.high)
+
+
+def sample_uniform(dist: BaseDistribution, rng: np.random.Generator) -> Any:
+    """Draw one external value uniformly in the encoding (log-uniform on a log scale, evenly
+    over grid points and choices): what random search and every sampler's start-up use."""
+    internal = float(from_unit(dist, rng.random(1))[0])
+    return dist.to_external_repr(internal)
 
 
 class SearchSpaceEncoder:

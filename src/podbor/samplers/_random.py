@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from podbor._search_space import from_unit
+from podbor._search_space import sample_uniform
 from podbor._study_view import StudyView
 from podbor.distributions import BaseDistribution
 from podbor.samplers._base import BaseSampler
@@ -61,9 +61,7 @@ class RandomSampler(BaseSampler):
         param_distribution: BaseDistribution,
     ) -> Any:
         with self._lock:
-            u = self._rng.random(1)
-        internal = float(from_unit(param_distribution, u)[0])
-        return param_distribution.to_external_repr(internal)
+            return sample_uniform(param_distribution, self._rng)
 
     def __repr__(self) -> str:
         return f"RandomSampler(seed={self._seed})"

@@ -55,3 +55,11 @@ class HeartbeatSettings:
             else 2.0 * self.interval
         )
         self.callback = failed_trial_callback
+
+    def as_kwargs(self) -> dict[str, Any]:
+        """The storage constructor's keyword arguments that rebuild these settings (pickling)."""
+        return {
+            "heartbeat_interval": self.interval,
+            "grace_period": self.grace_period,
+            "failed_trial_callback": self.callback,
+        }

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from podbor._search_space import from_unit, to_unit
+from podbor._search_space import from_unit, sample_uniform, to_unit
 from podbor._study_view import StudyView
 from podbor.distributions import (
     BaseDistribution,
@@ -280,9 +280,7 @@ class TPESampler(BaseSampler):
         with self._lock:
             startup = self._refresh(study)
             if startup or param_distribution.single():
-                u = self._rng.random(1)
-                internal = float(from_unit(param_distribution, u)[0])
-                return param_distribution.to_external_repr(internal)
+                return sample_uniform(param_distribution, self._rng)
             self._warn_independent(param_name, trial)
             space = {param_name: param_distribution}
             return self._sample_space(study, trial, space, multivariate=False)[param_name]

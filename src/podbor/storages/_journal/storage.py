@@ -104,12 +104,7 @@ class JournalStorage(BaseStorage):
         self._sync()
 
     def __getstate__(self) -> dict[str, Any]:
-        return {
-            "log_storage": self._backend,
-            "heartbeat_interval": self._heartbeat.interval,
-            "grace_period": self._heartbeat.grace_period,
-            "failed_trial_callback": self._heartbeat.callback,
-        }
+        return {"log_storage": self._backend, **self._heartbeat.as_kwargs()}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         backend = state.pop("log_storage")

@@ -132,12 +132,7 @@ class RDBStorage(BaseStorage):
         self._init_schema(skip_compatibility_check)
 
     def __getstate__(self) -> dict[str, Any]:
-        return {
-            "url": self.url,
-            "heartbeat_interval": self._heartbeat.interval,
-            "grace_period": self._heartbeat.grace_period,
-            "failed_trial_callback": self._heartbeat.callback,
-        }
+        return {"url": self.url, **self._heartbeat.as_kwargs()}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         url = state.pop("url")
