@@ -82,6 +82,20 @@ def _podbor_methods() -> list[Method]:
     gp = getattr(s, "GPSampler", None)
     if gp is not None:
         methods.append(Method("podbor-gp", "podbor", "gp", lambda seed: gp(seed=seed)))
+    auto = getattr(s, "AutoSampler", None)
+    if auto is not None:
+        # The default sampler. These problems stand in for expensive objectives (the regret is
+        # counted per evaluation), so its cost rule, which hands a millisecond objective to TPE,
+        # is switched off here; everything else is the default. "podbor-auto-cost" keeps it.
+        methods += [
+            Method(
+                "podbor-auto",
+                "podbor",
+                "auto",
+                lambda seed: auto(seed=seed, max_overhead_fraction=None),
+            ),
+            Method("podbor-auto-cost", "podbor", "auto-cost", lambda seed: auto(seed=seed)),
+        ]
     return methods
 
 

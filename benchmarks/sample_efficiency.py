@@ -101,6 +101,18 @@ def _execute(tasks: list[Task], jobs: int) -> list[Run]:
     return sorted(done, key=lambda r: (r.problem, r.method, r.seed))
 
 
+def load_runs(paths: Sequence[Path], n_trials: int) -> dict[tuple[str, str, int], Run]:
+    """Runs of earlier invocations (their ``--out`` JSON) with the same budget, by task."""
+    found: dict[tuple[str, str, int], Run] = {}
+    for path in paths:
+        report = json.loads(Path(path).read_text())
+        if report["config"]["trials"] != n_trials:
+            continue
+        for r in report["runs"]:
+            found[(r["method"], r["problem"], r["seed"])] = Run(**r)
+    return found
+
+
 # -- regret ---------------------------------------------------------------------------------------
 def best_so_far(values: Sequence[float], sign: float) -> np.ndarray:
     """Best value so far in minimization terms (``sign * value``), failed trials (NaN) skipped."""
@@ -251,6 +263,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--out", type=Path, default=None, help="write the runs and summary as JSON")
     parser.add_argument(
+        "--reuse",
+        type=Path,
+        nargs="+",
+        default=[],
+        help="JSON files of earlier runs (--out): runs of the same method, problem, seed and "
+        "budget are taken from them instead of being run again (runs are deterministic)",
+    )
+    parser.add_argument(
         "--quick", action="store_true", help="3 seeds x 20 trials on 5 synthetic problems"
     )
     args = parser.parse_args(argv)
@@ -283,8 +303,20 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         file=sys.stderr,
         flush=True,
     )
+    reused = load_runs(args.reuse, args.trials)
+    cached = [
+        reused[(t.method, t.problem, t.seed)]
+        for t in tasks
+        if (t.method, t.problem, t.seed) in reused
+    ]
+    tasks = [t for t in tasks if (t.method, t.problem, t.seed) not in reused]
+    if cached:
+        print(f"reusing {len(cached)} runs from {', '.join(map(str, args.reuse))}", file=sys.stderr)
     start = time.perf_counter()
-    runs = _execute(tasks, args.jobs)
+    runs = sorted(
+        cached + _execute(tasks, args.jobs) if tasks else cached,
+        key=lambda r: (r.problem, r.method, r.seed),
+    )
     elapsed = time.perf_counter() - start
     summary = summarize(runs, args.trials, names)
     print_problems(summary)

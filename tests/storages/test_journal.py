@@ -130,7 +130,12 @@ _ATTRS = {
 def test_everything_round_trips_through_a_reopened_file(tmp_path: Path) -> None:
     path = tmp_path / "study.log"
     storage = _open(path)
-    study = podbor.create_study(storage=storage, study_name="all", direction="maximize")
+    study = podbor.create_study(
+        storage=storage,
+        study_name="all",
+        direction="maximize",
+        sampler=podbor.samplers.RandomSampler(seed=0),  # keeps no state in the study
+    )
     study.set_user_attr("config", _ATTRS)
     study.set_system_attr("sampler", {"state": [1, 2, 3]})
     for value in (math.inf, -math.inf, 0.5):

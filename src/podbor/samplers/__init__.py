@@ -1,6 +1,7 @@
 """Samplers: strategies that propose parameter values from the history of a study.
 
-``TPESampler`` is the default of :func:`podbor.create_study`. ``GPSampler`` (Bayesian
+``AutoSampler`` is the default of :func:`podbor.create_study`: quasi-random start-up, then
+Bayesian optimization with a Gaussian process or TPE, chosen per trial. ``GPSampler`` (Bayesian
 optimization with a Gaussian process) imports SciPy's optimizers on first use, so that
 ``import podbor`` stays light.
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from podbor.samplers._auto import AutoSampler
 from podbor.samplers._base import BaseSampler
 from podbor.samplers._grid import GridSampler
 from podbor.samplers._partial_fixed import PartialFixedSampler
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
     from podbor.samplers._gp import GPSampler
 
 __all__ = [
+    "AutoSampler",
     "BaseSampler",
     "GPSampler",
     "GridSampler",

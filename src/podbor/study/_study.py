@@ -13,7 +13,7 @@ from podbor.distributions import BaseDistribution
 from podbor.exceptions import DuplicatedStudyError, InvalidArgumentError, invalid_argument
 from podbor.logging import get_logger
 from podbor.pruners import BasePruner, NopPruner
-from podbor.samplers import BaseSampler, TPESampler
+from podbor.samplers import AutoSampler, BaseSampler
 from podbor.storages import BaseStorage, InMemoryStorage, get_storage
 from podbor.study import _dataframe, _optimize, _tell
 from podbor.study._multi_objective import pareto_front_trials
@@ -65,7 +65,7 @@ class Study:
         self.study_name = study_name
         self._storage = get_storage(storage)
         self._study_id = self._storage.get_study_id_from_name(study_name)
-        self.sampler: BaseSampler = sampler if sampler is not None else TPESampler()
+        self.sampler: BaseSampler = sampler if sampler is not None else AutoSampler()
         self.pruner: BasePruner = pruner if pruner is not None else NopPruner()
         self._directions = self._storage.get_study_directions(self._study_id)
         self._stop_flag = False
@@ -432,7 +432,7 @@ def create_study(
 
     Args:
         storage: None for in-memory, or a storage object.
-        sampler: The search strategy; :class:`~podbor.samplers.TPESampler` by default.
+        sampler: The search strategy; :class:`~podbor.samplers.AutoSampler` by default.
         pruner: The early-stopping rule; :class:`~podbor.pruners.NopPruner` by default.
         study_name: A unique name; generated (``no-name-<uuid>``) when None.
         direction: ``'minimize'`` (default) or ``'maximize'``.

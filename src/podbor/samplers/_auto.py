@@ -1,0 +1,460 @@
+"""``AutoSampler``: picks, trial by trial, the strategy that suits the study it sees.
+
+No single sampler wins everywhere. On the project's sample-efficiency benchmark a Gaussian
+process is best on smooth continuous and mixed spaces, but it does worse than random search on a
+conditional space and costs 10-100 times TPE's time per trial; TPE is robust and cheap but
+weaker on smooth problems. ``AutoSampler`` looks at the study before each trial and delegates:
+
+1. **start-up** (fewer than ``n_startup_trials`` finished trials): quasi-random (scrambled Sobol)
+   points, which cover the space more evenly than random ones;
+2. **GP-BO** (:class:`~podbor.samplers.GPSampler`, log-EI) when the study has one objective, the
+   finished trials share one search space (no conditional or changing parameter), it has at most
+   ``max_gp_params`` parameters and ``max_categorical_choices`` categorical choices, the history
+   is at most ``max_gp_trials`` complete trials, at most ``max_gp_workers`` trials run at once,
+   most finished trials completed (GP learns nothing from pruned ones), and the GP's time per
+   trial stays under ``max_overhead_fraction`` of the objective's (cost-aware: see below);
+3. **TPE** otherwise (:class:`~podbor.samplers.TPESampler`: multivariate, grouped, with the
+   constant liar), which handles conditional spaces, many categoricals, pruned trials, long
+   studies and many workers at a small cost per trial.
+
+**Cost-aware.** The sampler measures how long the objective takes (the time between
+``before_trial`` and ``after_trial`` minus its own sampling time; the stored durations of trials
+other processes ran when it has measured none) and how long its GP proposals take. When the GP
+would cost more than ``max_overhead_fraction`` (default 0.25) of the objective's median time, TPE
+is used: a cheap objective such as ``(x - 2) ** 2`` never waits for a GP fit, so 100 trials
+finish in about a second. Until the GP has run once, its time is taken to be
+``_GP_SECONDS_PRIOR``. To switch back from TPE, the GP must fit in half that fraction, so that
+noisy timings do not flip the strategy back and forth.
+
+Every decision is recorded on the trial as the system attribute ``"auto_sampler"``, a string
+``"<strategy>: <reason>"`` (``"gp: 6 parameters, 24 complete trials"``), visible in
+``study.trials_dataframe(attrs=("number", "value", "system_attrs"))`` and the CLI; a change of
+strategy is also logged once at INFO level.
+
+Reproducibility: with a ``seed``, the sub-samplers are seeded and a decision depends only on the
+history, except for the cost rule, which depends on measured times. Pass
+``max_overhead_fraction=None`` to take timing out of the decisions.
+"""
+
+from __future__ import annotations
+
+import collections
+import math
+import numbers
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from podbor._study_view import StudyView
+from podbor.distributions import BaseDistribution, CategoricalDistribution
+from podbor.exceptions import invalid_argument
+from podbor.logging import get_logger
+from podbor.samplers._base import BaseSampler
+from podbor.samplers._qmc import QMCSampler
+from podbor.samplers._random import RandomSampler
+from podbor.samplers._tpe import TPESampler
+from podbor.trial._frozen import FrozenTrial
+from podbor.trial._state import TrialState
+
+__all__ = ["STRATEGY_ATTR", "AutoSampler"]
+
+_logger = get_logger(__name__)
+_OWNER = "AutoSampler"
+
+STRATEGY_ATTR = "auto_sampler"
+"""The trial system attribute that records the strategy chosen for a trial, and why."""
+
+_GP_SECONDS_PRIOR = 0.02
+"""The GP's time per trial assumed before it has run once (seconds; a fit on ~10 points)."""
+_TIMING_WINDOW = 20
+"""How many recent trials the objective's and the GP's times are medians over."""
+_FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
+
+
+@dataclass(frozen=True)
+class _Decision:
+    strategy: str  # "qmc", "gp" or "tpe"
+    reason: str
+
+    def label(self) -> str:
+        return f"{self.strategy}: {self.reason}"
+
+
+class _History:
+    """What the decisions need from the finished trials, updated incrementally (a finished
+    trial never changes): counts by state, and which parameters every finished trial has."""
+
+    def __init__(self) -> None:
+        self.seen: set[int] = set()
+        self.n_complete = 0
+        self.n_pruned = 0
+        self.counts: collections.Counter[str] = collections.Counter()
+        self.dists: dict[str, BaseDistribution] = {}
+        self.changed: set[str] = set()
+        self.durations: collections.deque[float] = collections.deque(maxlen=_TIMING_WINDOW)
+
+    def update(self, finished: Sequence[FrozenTrial]) -> None:
+        for trial in finished:
+            if trial.number in self.seen:
+                continue
+            self.seen.add(trial.number)
+            if trial.state == TrialState.COMPLETE:
+                self.n_complete += 1
+                if trial.datetime_start is not None and trial.datetime_complete is not None:
+                    seconds = (trial.datetime_complete - trial.datetime_start).total_seconds()
+                    self.durations.append(max(seconds, 0.0))
+            else:
+                self.n_pruned += 1
+            for name, dist in trial.distributions.items():
+                self.counts[name] += 1
+                if self.dists.setdefault(name, dist) != dist:
+                    self.changed.add(name)
+
+    @property
+    def n_finished(self) -> int:
+        return self.n_complete + self.n_pruned
+
+    def conditional(self) -> list[str]:
+        """Parameters missing from some finished trial, or whose distribution changed."""
+        n = self.n_finished
+        return sorted(name for name, c in self.counts.items() if c < n or name in self.changed)
+
+    def space(self) -> dict[str, BaseDistribution]:
+        """The parameters of every finished trial (those with more than one value)."""
+        return {
+            name: dist
+            for name, dist in sorted(self.dists.items())
+            if self.counts[name] == self.n_finished
+            and name not in self.changed
+            and not dist.single()
+        }
+
+
+def _check_count(name: str, value: Any, low: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
+        raise invalid_argument(name, value, f"an int >= {low}", owner=_OWNER)
+    return int(value)
+
+
+class AutoSampler(BaseSampler):
+    """The default sampler: quasi-random start-up, then a GP or TPE, chosen per trial.
+
+    See the module documentation for the rules; each trial's choice is stored in its system
+    attribute ``"auto_sampler"`` (``"<strategy>: <reason>"``) and a change of strategy is logged.
+
+    Args:
+        seed: Seed of the sub-samplers (quasi-random, GP, TPE); None for random seeds.
+        n_startup_trials: Finished trials drawn quasi-randomly before a model is used.
+        max_gp_trials: The GP is used up to this many complete trials (its fit grows as n³).
+        max_gp_params: The GP is used on search spaces of at most this many parameters.
+        max_categorical_choices: The GP is used while the categorical parameters have at most
+            this many choices in all; beyond, TPE's categorical model is both better and cheaper.
+        max_gp_workers: The GP is used while at most this many trials run at once; beyond, TPE
+            with the constant liar spreads the workers at a fraction of the cost.
+        max_overhead_fraction: The GP is used while its time per trial is at most this fraction
+            of the objective's median time; None: never switch for cost (decisions then depend on
+            the history only).
+        constant_liar: Give TPE the constant liar (running trials count as bad ones), so that
+            parallel workers do not pile onto one point.
+
+    Example:
+        >>> import podbor
+        >>> podbor.logging.set_verbosity(podbor.logging.WARNING)
+        >>> study = podbor.create_study(sampler=AutoSampler(seed=0))
+        >>> study.optimize(lambda t: (t.suggest_float("x", -5, 5) - 2) ** 2, n_trials=30)
+        >>> abs(study.best_params["x"] - 2) < 0.5
+        True
+        >>> study.trials[0].system_attrs["auto_sampler"].split(":")[0]
+        'qmc'
+        >>> podbor.logging.set_verbosity(podbor.logging.INFO)
+    """
+
+    def __init__(
+        self,
+        *,
+        seed: int | None = None,
+        n_startup_trials: int = 10,
+        max_gp_trials: int = 300,
+        max_gp_params: int = 20,
+        max_categorical_choices: int = 32,
+        max_gp_workers: int = 8,
+        max_overhead_fraction: float | None = 0.25,
+        constant_liar: bool = True,
+    ) -> None:
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)):
+            raise invalid_argument("seed", seed, "an int or None", owner=_OWNER)
+        self._n_startup_trials = _check_count("n_startup_trials", n_startup_trials, 0)
+        self._max_gp_trials = _check_count("max_gp_trials", max_gp_trials, 0)
+        self._max_gp_params = _check_count("max_gp_params", max_gp_params, 0)
+        self._max_categorical_choices = _check_count(
+            "max_categorical_choices", max_categorical_choices, 0
+        )
+        self._max_gp_workers = _check_count("max_gp_workers", max_gp_workers, 1)
+        if max_overhead_fraction is not None and (
+            isinstance(max_overhead_fraction, bool)
+            or not isinstance(max_overhead_fraction, numbers.Real)
+            or not math.isfinite(max_overhead_fraction)
+            or max_overhead_fraction <= 0
+        ):
+            raise invalid_argument(
+                "max_overhead_fraction",
+                max_overhead_fraction,
+                "a finite number > 0, or None",
+                owner=_OWNER,
+            )
+        if not isinstance(constant_liar, bool):
+            raise invalid_argument("constant_liar", constant_liar, "True or False", owner=_OWNER)
+        self._fraction = None if max_overhead_fraction is None else float(max_overhead_fraction)
+        self._constant_liar = constant_liar
+        self._seed = None if seed is None else int(seed)
+        seeds: list[int | None] = [None] * 4
+        if seed is not None:
+            seeds = [int(s) for s in np.random.SeedSequence(int(seed)).generate_state(4)]
+        self._qmc = QMCSampler(
+            seed=seeds[0],
+            independent_sampler=RandomSampler(seed=seeds[1]),
+            warn_independent_sampling=False,
+            warn_asynchronous_seeding=False,
+        )
+        self._tpe = TPESampler(
+            seed=seeds[2],
+            n_startup_trials=0,  # the start-up is ours
+            multivariate=True,
+            group=True,
+            constant_liar=constant_liar,
+            warn_independent_sampling=False,
+        )
+        self._gp_seed = seeds[3]
+        self._gp: BaseSampler | None = None  # built on first use: it imports SciPy's optimizers
+        self._lock = threading.RLock()
+        self._new_caches()
+
+    def _new_caches(self) -> None:
+        """What the sampler learns from one study: rebuilt, never copied or pickled."""
+        self._history = _History()
+        self._decisions: dict[int, _Decision] = {}
+        self._started: dict[int, float] = {}
+        self._sampling: dict[int, float] = {}
+        self._objective_seconds: collections.deque[float] = collections.deque(maxlen=_TIMING_WINDOW)
+        self._gp_seconds: collections.deque[float] = collections.deque(maxlen=3)
+        self._last_strategy: str | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Copies and pickles keep the settings and the sub-samplers, not the study caches."""
+        state = super().__getstate__()
+        for cache in (
+            "_history",
+            "_decisions",
+            "_started",
+            "_sampling",
+            "_objective_seconds",
+            "_gp_seconds",
+            "_last_strategy",
+        ):
+            state.pop(cache, None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        super().__setstate__(state)
+        self._new_caches()
+
+    def __repr__(self) -> str:
+        return (
+            f"AutoSampler(seed={self._seed}, n_startup_trials={self._n_startup_trials}, "
+            f"max_gp_trials={self._max_gp_trials}, max_overhead_fraction={self._fraction})"
+        )
+
+    # -- the decision ----------------------------------------------------------------------------
+    def _gp_sampler(self) -> BaseSampler:
+        if self._gp is None:
+            from podbor.samplers._gp import GPSampler
+
+            self._gp = GPSampler(
+                seed=self._gp_seed,
+                n_startup_trials=0,  # the start-up is ours
+                independent_sampler=RandomSampler(seed=self._gp_seed),
+                warn_independent_sampling=False,
+            )
+        return self._gp
+
+    def _sampler(self, strategy: str) -> BaseSampler:
+        if strategy == "qmc":
+            return self._qmc
+        if strategy == "gp":
+            return self._gp_sampler()
+        return self._tpe
+
+    def _objective_estimate(self) -> float | None:
+        """Median seconds of the objective: measured here, else the stored durations."""
+        if self._objective_seconds:
+            return float(np.median(self._objective_seconds))
+        if self._history.durations:
+            return float(np.median(self._history.durations))
+        return None
+
+    def _cost_reason(self) -> str | None:
+        """Why the GP is too slow for this objective, or None if it is not."""
+        if self._fraction is None:
+            return None
+        objective = self._objective_estimate()
+        if objective is None:
+            return None
+        gp = float(np.median(self._gp_seconds)) if self._gp_seconds else _GP_SECONDS_PRIOR
+        limit = self._fraction * objective
+        if self._last_strategy == "tpe":
+            limit *= 0.5  # hysteresis: come back only with a clear margin
+        if gp <= limit:
+            return None
+        return (
+            f"the GP takes ~{gp * 1e3:.3g} ms per trial, over {self._fraction:g} of the "
+            f"objective's {objective * 1e3:.3g} ms"
+        )
+
+    def _decide(self, study: StudyView, trial: FrozenTrial) -> _Decision:
+        history = self._history
+        history.update(study.get_trials(deepcopy=False, states=_FINISHED))
+        n = history.n_finished
+        if n < self._n_startup_trials:
+            return _Decision("qmc", f"start-up, {n} of {self._n_startup_trials} trials finished")
+        if len(study.directions) != 1:
+            return _Decision("tpe", f"{len(study.directions)} objectives (the GP models one)")
+        conditional = history.conditional()
+        if conditional:
+            shown = ", ".join(repr(c) for c in conditional[:3])
+            more = "…" if len(conditional) > 3 else ""
+            return _Decision("tpe", f"conditional or changing parameters ({shown}{more})")
+        space = history.space()
+        if not space:
+            return _Decision("tpe", "no parameter to model jointly")
+        if len(space) > self._max_gp_params:
+            return _Decision(
+                "tpe", f"{len(space)} parameters (the GP takes up to {self._max_gp_params})"
+            )
+        choices = sum(
+            len(d.choices) for d in space.values() if isinstance(d, CategoricalDistribution)
+        )
+        if choices > self._max_categorical_choices:
+            return _Decision(
+                "tpe",
+                f"{choices} categorical choices (the GP takes up to "
+                f"{self._max_categorical_choices})",
+            )
+        if history.n_complete > self._max_gp_trials:
+            return _Decision(
+                "tpe",
+                f"{history.n_complete} complete trials (the GP takes up to {self._max_gp_trials})",
+            )
+        if history.n_pruned > history.n_complete:
+            return _Decision(
+                "tpe",
+                f"{history.n_pruned} of {n} finished trials pruned (TPE learns from them)",
+            )
+        running = len(study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)))
+        if running > self._max_gp_workers:
+            return _Decision(
+                "tpe", f"{running} trials running (the GP takes up to {self._max_gp_workers})"
+            )
+        too_slow = self._cost_reason()
+        if too_slow is not None:
+            return _Decision("tpe", too_slow)
+        return _Decision("gp", f"{len(space)} parameters, {history.n_complete} complete trials")
+
+    def _decision(self, study: StudyView, trial: FrozenTrial) -> _Decision:
+        """The trial's decision: made (and recorded) on the first call for the trial."""
+        with self._lock:
+            decision = self._decisions.get(trial.number)
+            if decision is not None:
+                return decision
+            decision = self._decisions[trial.number] = self._decide(study, trial)
+            changed = decision.strategy != self._last_strategy
+            self._last_strategy = decision.strategy
+        study.set_trial_system_attr(trial, STRATEGY_ATTR, decision.label())
+        if changed:
+            _logger.info(
+                f"AutoSampler: trial {trial.number} and the next ones use "
+                f"{decision.strategy.upper()} ({decision.reason})."
+            )
+        return decision
+
+    def _timed(self, trial: FrozenTrial, start: float, strategy: str | None = None) -> None:
+        seconds = time.perf_counter() - start
+        with self._lock:
+            self._sampling[trial.number] = self._sampling.get(trial.number, 0.0) + seconds
+            if strategy == "gp":
+                self._gp_seconds.append(seconds)
+
+    # -- BaseSampler ------------------------------------------------------------------------------
+    def infer_relative_search_space(
+        self, study: StudyView, trial: FrozenTrial
+    ) -> dict[str, BaseDistribution]:
+        start = time.perf_counter()
+        decision = self._decision(study, trial)
+        space = self._sampler(decision.strategy).infer_relative_search_space(study, trial)
+        self._timed(trial, start)
+        return space
+
+    def sample_relative(
+        self, study: StudyView, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
+    ) -> dict[str, Any]:
+        start = time.perf_counter()
+        strategy = self._decision(study, trial).strategy
+        params = self._sampler(strategy).sample_relative(study, trial, search_space)
+        self._timed(trial, start, strategy)
+        return params
+
+    def sample_independent(
+        self,
+        study: StudyView,
+        trial: FrozenTrial,
+        param_name: str,
+        param_distribution: BaseDistribution,
+    ) -> Any:
+        start = time.perf_counter()
+        strategy = self._decision(study, trial).strategy
+        sampler = self._sampler(strategy)
+        if strategy == "gp":
+            # Outside the GP's joint space (a parameter that appears only now): TPE's model of
+            # it beats the GP's random fallback.
+            sampler = self._tpe
+        value = sampler.sample_independent(study, trial, param_name, param_distribution)
+        self._timed(trial, start)
+        return value
+
+    def before_trial(self, study: StudyView, trial: FrozenTrial) -> None:
+        with self._lock:
+            self._started[trial.number] = time.perf_counter()
+        self._qmc.before_trial(study, trial)
+        self._tpe.before_trial(study, trial)
+        if self._gp is not None:
+            self._gp.before_trial(study, trial)
+
+    def after_trial(
+        self,
+        study: StudyView,
+        trial: FrozenTrial,
+        state: TrialState,
+        values: Sequence[float] | None,
+    ) -> None:
+        now = time.perf_counter()
+        with self._lock:
+            started = self._started.pop(trial.number, None)
+            sampling = self._sampling.pop(trial.number, 0.0)
+            self._decisions.pop(trial.number, None)
+            if started is not None and state == TrialState.COMPLETE:
+                self._objective_seconds.append(max(now - started - sampling, 0.0))
+        self._qmc.after_trial(study, trial, state, values)
+        self._tpe.after_trial(study, trial, state, values)
+        if self._gp is not None:
+            self._gp.after_trial(study, trial, state, values)
+
+    def reseed_rng(self) -> None:
+        if self._gp is None:
+            self._gp_seed = None  # a GP built later must diverge between workers too
+        self._qmc.reseed_rng()
+        self._tpe.reseed_rng()
+        if self._gp is not None:
+            self._gp.reseed_rng()

@@ -1,0 +1,292 @@
+"""Tests of ``AutoSampler``: the conformance suite (as the default and with the GP path forced on),
+each rule of the decision, the recorded decision and its log line, the cost rule, arguments."""
+
+from __future__ import annotations
+
+import copy
+import math
+import pickle
+import time
+from typing import Any
+
+import numpy as np
+import pytest
+
+import podbor
+from podbor.exceptions import InvalidArgumentError
+from podbor.samplers import AutoSampler, BaseSampler, TPESampler
+from podbor.samplers._auto import STRATEGY_ATTR
+from podbor.testing.samplers import SamplerConformance
+from podbor.trial import BaseTrial, TrialState
+
+
+class TestAutoConformance(SamplerConformance):
+    def make_sampler(self, seed: int | None) -> BaseSampler:
+        return AutoSampler(seed=seed)
+
+
+class TestAutoGPPathConformance(SamplerConformance):
+    """Short start-up and no cost rule, so that the GP runs inside the suite's short studies."""
+
+    def make_sampler(self, seed: int | None) -> BaseSampler:
+        return AutoSampler(seed=seed, n_startup_trials=3, max_overhead_fraction=None)
+
+
+def _strategies(study: podbor.Study) -> list[str]:
+    return [t.system_attrs[STRATEGY_ATTR].split(":")[0] for t in study.trials]
+
+
+def _smooth(trial: BaseTrial) -> float:
+    x = trial.suggest_float("x", -5.0, 5.0)
+    y = trial.suggest_float("y", 1e-3, 1.0, log=True)
+    return (x - 1.0) ** 2 + (math.log10(y) + 2.0) ** 2
+
+
+def _conditional(trial: BaseTrial) -> float:
+    if trial.suggest_categorical("kind", ["a", "b"]) == "a":
+        return trial.suggest_float("x", -1.0, 1.0) ** 2
+    return 0.5 + trial.suggest_float("y", 0.0, 1.0)
+
+
+def _study(**kwargs: Any) -> podbor.Study:
+    kwargs.setdefault("seed", 0)
+    kwargs.setdefault("n_startup_trials", 5)
+    kwargs.setdefault("max_overhead_fraction", None)
+    return podbor.create_study(sampler=AutoSampler(**kwargs))
+
+
+# -- the default ------------------------------------------------------------------------------
+def test_it_is_the_default_sampler() -> None:
+    assert isinstance(podbor.create_study().sampler, AutoSampler)
+
+
+def test_trivial_objective_study_is_quick_and_finds_the_optimum() -> None:
+    study = podbor.create_study(sampler=AutoSampler(seed=1))
+    study.optimize(lambda t: (t.suggest_float("x", -10, 10) - 2) ** 2, n_trials=60)
+    assert abs(study.best_params["x"] - 2) < 0.3
+    # The objective takes microseconds: the cost rule keeps the GP out after the start-up.
+    assert set(_strategies(study)[10:]) == {"tpe"}
+    assert "objective" in study.trials[-1].system_attrs[STRATEGY_ATTR]
+
+
+# -- the rules --------------------------------------------------------------------------------
+def test_startup_then_gp_on_a_continuous_space() -> None:
+    study = _study()
+    study.optimize(_smooth, n_trials=12)
+    assert _strategies(study) == ["qmc"] * 5 + ["gp"] * 7
+    assert study.trials[-1].system_attrs[STRATEGY_ATTR] == "gp: 2 parameters, 11 complete trials"
+    assert study.best_value < 1.0
+
+
+def test_conditional_space_goes_to_tpe() -> None:
+    study = _study()
+    study.optimize(_conditional, n_trials=12)
+    strategies = _strategies(study)
+    assert strategies[:5] == ["qmc"] * 5
+    assert set(strategies[5:]) == {"tpe"}
+    assert "conditional" in study.trials[-1].system_attrs[STRATEGY_ATTR]
+
+
+def test_multi_objective_goes_to_tpe() -> None:
+    study = podbor.create_study(
+        directions=["minimize", "maximize"],
+        sampler=AutoSampler(seed=0, n_startup_trials=3, max_overhead_fraction=None),
+    )
+
+    def objective(trial: BaseTrial) -> tuple[float, float]:
+        x = trial.suggest_float("x", 0, 1)
+        return x, x**2
+
+    study.optimize(objective, n_trials=6)
+    assert _strategies(study) == ["qmc"] * 3 + ["tpe"] * 3
+    assert "2 objectives" in study.trials[-1].system_attrs[STRATEGY_ATTR]
+
+
+def test_many_categorical_choices_go_to_tpe() -> None:
+    study = _study(max_categorical_choices=5)
+
+    def objective(trial: BaseTrial) -> float:
+        c = trial.suggest_categorical("c", list(range(6)))
+        return float(c) + trial.suggest_float("x", 0, 1)
+
+    study.optimize(objective, n_trials=8)
+    assert _strategies(study)[5:] == ["tpe"] * 3
+    assert "6 categorical choices" in study.trials[-1].system_attrs[STRATEGY_ATTR]
+
+
+def test_too_many_parameters_go_to_tpe() -> None:
+    study = _study(max_gp_params=1)
+    study.optimize(_smooth, n_trials=7)
+    assert _strategies(study)[5:] == ["tpe"] * 2
+
+
+def test_long_history_goes_to_tpe() -> None:
+    study = _study(max_gp_trials=7)
+    study.optimize(_smooth, n_trials=10)
+    assert _strategies(study) == ["qmc"] * 5 + ["gp"] * 3 + ["tpe"] * 2
+    assert "9 complete trials" in study.trials[-1].system_attrs[STRATEGY_ATTR]
+
+
+def test_mostly_pruned_history_goes_to_tpe() -> None:
+    study = _study()
+
+    def objective(trial: BaseTrial) -> float:
+        x = trial.suggest_float("x", 0, 1)
+        if trial.number % 3:
+            raise podbor.TrialPruned()
+        return x
+
+    study.optimize(objective, n_trials=9)
+    assert _strategies(study)[5:] == ["tpe"] * 4
+    assert "pruned" in study.trials[-1].system_attrs[STRATEGY_ATTR]
+
+
+def test_many_running_trials_go_to_tpe() -> None:
+    study = _study(max_gp_workers=2)
+    study.optimize(_smooth, n_trials=5)
+    running = []
+    for _ in range(3):  # ask and suggest one after the other: each sees the earlier ones run
+        running.append(study.ask())
+        _smooth(running[-1])
+    labels = [study.trials[t.number].system_attrs[STRATEGY_ATTR] for t in running]
+    assert labels[0].startswith("gp") and labels[1].startswith("gp")
+    assert labels[2].startswith("tpe: 3 trials running")
+    for trial in running:
+        study.tell(trial, 1.0)
+
+
+def test_changing_distribution_goes_to_tpe() -> None:
+    study = _study()
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=5)
+    study.optimize(lambda t: t.suggest_float("x", 0, 2), n_trials=2)
+    # Trial 5 decides on the finished trials (one range so far); trial 6 sees the change.
+    assert _strategies(study)[5:] == ["gp", "tpe"]
+    assert 0 <= study.trials[5].params["x"] <= 2
+    assert "'x'" in study.trials[-1].system_attrs[STRATEGY_ATTR]
+
+
+def test_no_startup_and_an_empty_history() -> None:
+    study = _study(n_startup_trials=0)
+    study.optimize(_smooth, n_trials=3)
+    assert _strategies(study)[0] == "tpe"
+    assert _strategies(study)[1:] == ["gp", "gp"]
+
+
+# -- the cost rule ----------------------------------------------------------------------------
+def _slow_smooth(trial: BaseTrial) -> float:
+    time.sleep(0.02)
+    return _smooth(trial)
+
+
+@pytest.mark.parametrize(("fraction", "expected"), [(1e-6, "tpe"), (1e4, "gp")])
+def test_cost_rule_compares_the_gp_with_the_objective(fraction: float, expected: str) -> None:
+    study = _study(max_overhead_fraction=fraction)
+    study.optimize(_slow_smooth, n_trials=8)
+    assert set(_strategies(study)[5:]) == {expected}
+    if expected == "tpe":
+        assert "ms per trial" in study.trials[-1].system_attrs[STRATEGY_ATTR]
+
+
+def test_cost_rule_uses_stored_durations_of_other_workers() -> None:
+    storage = podbor.storages.InMemoryStorage()
+    first = podbor.create_study(storage=storage, study_name="s", sampler=AutoSampler(seed=0))
+    first.optimize(_smooth, n_trials=10)  # microseconds each
+    # A second worker (a fresh sampler that has measured nothing) reads the stored durations.
+    second = podbor.load_study(study_name="s", storage=storage, sampler=AutoSampler(seed=1))
+    trial = second.ask()
+    _smooth(trial)
+    second.tell(trial, 0.0)
+    assert second.trials[-1].system_attrs[STRATEGY_ATTR].startswith("tpe: the GP takes")
+
+
+# -- records, logs, copies ----------------------------------------------------------------------
+def test_decisions_are_in_the_dataframe() -> None:
+    pytest.importorskip("pandas")
+    study = _study()
+    study.optimize(_smooth, n_trials=7)
+    frame = study.trials_dataframe(attrs=("number", "value", "system_attrs"))
+    column = frame[f"system_attrs_{STRATEGY_ATTR}"]
+    assert column.str.split(":").str[0].tolist() == ["qmc"] * 5 + ["gp"] * 2
+
+
+def test_one_info_line_per_change(podbor_log: pytest.LogCaptureFixture) -> None:
+    study = _study(max_gp_trials=7)
+    study.optimize(_smooth, n_trials=10)
+    lines = [r.getMessage() for r in podbor_log.records if "AutoSampler" in r.getMessage()]
+    assert len(lines) == 3
+    assert "trial 0 and the next ones use QMC" in lines[0]
+    assert "trial 5 and the next ones use GP" in lines[1]
+    assert "trial 8 and the next ones use TPE" in lines[2]
+
+
+def test_same_seed_same_proposals_through_the_gp() -> None:
+    def run() -> list[dict[str, Any]]:
+        study = _study(seed=3)
+        study.optimize(_smooth, n_trials=9)
+        return [t.params for t in study.trials]
+
+    assert run() == run()
+
+
+@pytest.mark.parametrize("how", ["deepcopy", "pickle"])
+def test_copies_keep_settings_and_forget_the_study(how: str) -> None:
+    sampler = AutoSampler(seed=0, n_startup_trials=4, max_overhead_fraction=None)
+    study = podbor.create_study(sampler=sampler)
+    study.optimize(_smooth, n_trials=6)
+    clone = copy.deepcopy(sampler) if how == "deepcopy" else pickle.loads(pickle.dumps(sampler))
+    assert repr(clone) == repr(sampler)
+    fresh = podbor.create_study(sampler=clone)
+    fresh.optimize(_smooth, n_trials=5)
+    assert _strategies(fresh) == ["qmc"] * 4 + ["gp"]
+
+
+def test_parallel_threads_record_a_decision_each() -> None:
+    study = _study()
+    study.optimize(_smooth, n_trials=16, n_jobs=4)
+    assert len(study.trials) == 16
+    assert all(t.state == TrialState.COMPLETE for t in study.trials)
+    assert all(STRATEGY_ATTR in t.system_attrs for t in study.trials)
+    points = {(t.params["x"], t.params["y"]) for t in study.trials}
+    assert len(points) == 16
+
+
+def test_enqueued_trials_are_respected() -> None:
+    study = _study()
+    study.enqueue_trial({"x": 4.5, "y": 0.5})
+    study.optimize(_smooth, n_trials=7)
+    assert study.trials[0].params == {"x": 4.5, "y": 0.5}
+
+
+def test_beats_random_search_on_a_smooth_problem() -> None:
+    def best(sampler: BaseSampler) -> float:
+        study = podbor.create_study(sampler=sampler)
+        study.optimize(_smooth, n_trials=25)
+        return study.best_value
+
+    auto = [best(AutoSampler(seed=s, max_overhead_fraction=None)) for s in range(3)]
+    tpe = [best(TPESampler(seed=s)) for s in range(3)]
+    assert np.median(auto) < np.median(tpe)
+    assert np.median(auto) < 0.05
+
+
+# -- arguments ----------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("kwargs", "argument"),
+    [
+        ({"seed": 1.5}, "seed"),
+        ({"seed": True}, "seed"),
+        ({"n_startup_trials": -1}, "n_startup_trials"),
+        ({"max_gp_trials": "300"}, "max_gp_trials"),
+        ({"max_gp_params": -2}, "max_gp_params"),
+        ({"max_categorical_choices": 2.0}, "max_categorical_choices"),
+        ({"max_gp_workers": 0}, "max_gp_workers"),
+        ({"max_overhead_fraction": 0.0}, "max_overhead_fraction"),
+        ({"max_overhead_fraction": math.inf}, "max_overhead_fraction"),
+        ({"max_overhead_fraction": "0.25"}, "max_overhead_fraction"),
+        ({"constant_liar": 1}, "constant_liar"),
+    ],
+    ids=lambda v: str(v),
+)
+def test_invalid_arguments_are_refused(kwargs: dict[str, Any], argument: str) -> None:
+    with pytest.raises(InvalidArgumentError, match=f"'{argument}' parameter of AutoSampler"):
+        AutoSampler(**kwargs)
