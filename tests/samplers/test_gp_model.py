@@ -21,6 +21,8 @@ from podbor.samplers._gp.model import (
     log_posterior,
     robust_cholesky,
     standardize,
+    warp_targets,
+    yeo_johnson,
 )
 
 IS_CAT = np.array([False, False, True])
@@ -172,3 +174,31 @@ def test_standardize(y: list[float], expected: list[float]) -> None:
     finite = np.isfinite(raw)
     if len(set(raw[finite])) > 1:
         np.testing.assert_allclose(how.to_raw(z)[finite], raw[finite])
+
+
+# -- output warping ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("lam", [-2.0, 0.0, 0.5, 1.0, 2.0, 3.5])
+def test_yeo_johnson_is_increasing_and_identity_at_one(lam: float) -> None:
+    z = np.linspace(-5.0, 5.0, 101)
+    w = yeo_johnson(z, lam)
+    assert np.all(np.diff(w) > 0)
+    assert yeo_johnson(np.array([0.0]), lam)[0] == 0.0
+    if lam == 1.0:
+        np.testing.assert_allclose(w, z)
+
+
+def test_warp_keeps_the_order_and_tames_a_heavy_tail() -> None:
+    rng = np.random.default_rng(0)
+    y = -np.exp(rng.normal(0.0, 2.0, 40))  # maximized: a few values are disastrously low
+    z, _ = standardize(y)
+    w = warp_targets(z)
+    assert np.array_equal(np.argsort(w), np.argsort(z))
+    assert abs(w.mean()) < 1e-9 and abs(w.std() - 1.0) < 1e-9
+    best = np.argsort(z)[-10:]  # the good end is spread out instead of squeezed together
+    assert np.ptp(w[best]) > 3 * np.ptp(z[best])
+
+
+@pytest.mark.parametrize("values", [[1.0], [1.0, 2.0], [0.0, 0.0, 1.0, 2.0], [3.0] * 6])
+def test_warp_leaves_too_few_distinct_targets_alone(values: list[float]) -> None:
+    z = np.array(values)
+    np.testing.assert_array_equal(warp_targets(z), z)

@@ -43,6 +43,7 @@ from podbor.samplers._gp.model import (
     default_params,
     fit_kernel_params,
     standardize,
+    warp_targets,
 )
 from podbor.samplers._gp.optimize import SearchDims, maximize_acquisition
 from podbor.samplers._intersection import IntersectionSearchSpace
@@ -240,9 +241,15 @@ def _condition(
 
 
 def _fit(
-    training: _TrainingSet, *, deterministic: bool, initial: KernelParams | None
+    training: _TrainingSet,
+    *,
+    deterministic: bool,
+    initial: KernelParams | None,
+    warp: bool = False,
 ) -> StudyModel:
     z, how = standardize(training.y)
+    if warp:  # the sampler's model; pictures keep the objective's own units
+        z = warp_targets(z)
     is_cat = training.encoder.is_categorical
     noise = DETERMINISTIC_NOISE if deterministic else None
     params = fit_kernel_params(training.x, z, is_cat, initial=initial, fixed_noise=noise)
@@ -558,7 +565,7 @@ class GPSampler(BaseSampler):
         self, study: StudyView, trial: FrozenTrial, training: _TrainingSet
     ) -> FloatArray | None:
         initial = self._params[1] if self._params and self._params[0] == training.key else None
-        model = _fit(training, deterministic=self._deterministic, initial=initial)
+        model = _fit(training, deterministic=self._deterministic, initial=initial, warp=True)
         self._params = (training.key, model.gp.params)
         gp = model.gp
         x_running = self._running_points(study, trial, training.key, training.encoder)
