@@ -313,6 +313,19 @@ def test_trials_table_has_a_column_per_parameter(
     assert len(out.splitlines()) == 3 + 3 + 1
 
 
+def test_trials_show_the_default_samplers_choice(
+    url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    study = podbor.create_study(storage=open_storage(url), study_name="auto")
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2)
+    trials = run_json(["trials", "--storage", url, "--study-name", "auto"], capsys)
+    assert [t["sampler"].split(":")[0] for t in trials] == ["qmc", "qmc"]
+    code, out, _ = run(["trials", "--storage", url, "--study-name", "auto"], capsys)
+    assert code == 0
+    header = [c.strip() for c in out.splitlines()[1].split("|")[1:-1]]
+    assert header[-2:] == ["sampler", "state"]
+
+
 def test_best_trial(study_url: str, capsys: pytest.CaptureFixture[str]) -> None:
     best = run_json(["best-trial", "--storage", study_url, "--study-name", "demo"], capsys)
     assert (best["number"], best["value"], best["params"]) == (1, 0.0, {"x": 1.0})

@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from podbor.samplers import AutoSampler
 from podbor.trial import FrozenTrial
 
 Record = dict[str, Any]
@@ -37,7 +38,8 @@ def trial_record(trial: FrozenTrial, multi: bool) -> Record:
         multi: Whether its study has several objectives (``values`` instead of ``value``).
 
     Returns:
-        Its number, value(s), times, parameters, user attributes and state.
+        Its number, value(s), times, parameters, user attributes, the strategy
+        :class:`~podbor.samplers.AutoSampler` chose for it (when it did) and its state.
     """
     record: Record = {"number": trial.number, **values_field(trial, multi)}
     record.update(
@@ -46,8 +48,11 @@ def trial_record(trial: FrozenTrial, multi: bool) -> Record:
         duration=trial.duration,
         params=trial.params,
         user_attrs=trial.user_attrs,
-        state=trial.state.name,
     )
+    strategy = trial.system_attrs.get(AutoSampler.SYSTEM_ATTR)
+    if strategy is not None:  # the default sampler's choice for this trial, and why
+        record["sampler"] = strategy
+    record["state"] = trial.state.name
     return record
 
 

@@ -20,10 +20,11 @@ weaker on smooth problems. ``AutoSampler`` looks at the study before each trial 
 **Cost-aware.** The sampler measures how long the objective takes (the time between
 ``before_trial`` and ``after_trial`` minus its own sampling time; the stored durations of trials
 other processes ran when it has measured none) and how long its GP proposals take. When the GP
-would cost more than ``max_overhead_fraction`` (default 0.25) of the objective's median time, TPE
-is used: a cheap objective such as ``(x - 2) ** 2`` never waits for a GP fit, so 100 trials
-finish in about a second. Until the GP has run once, its time is taken to be
-``_GP_SECONDS_PRIOR``. To switch back from TPE, the GP must fit in half that fraction, so that
+would cost more than ``max_overhead_fraction`` of the objective's median time (default 0.5: the
+GP may add at most half the objective's time to a trial), TPE is used: a cheap objective such as
+``(x - 2) ** 2`` never waits for a GP fit, so 100 trials finish in about a second, while an
+objective of a tenth of a second or more gets the GP for the first few hundred trials. Until the
+GP has run once, its time is taken to be ``_GP_SECONDS_PRIOR``. To switch back from TPE, the GP must fit in half that fraction, so that
 noisy timings do not flip the strategy back and forth.
 
 Every decision is recorded on the trial as the system attribute ``"auto_sampler"``, a string
@@ -173,6 +174,9 @@ class AutoSampler(BaseSampler):
         >>> podbor.logging.set_verbosity(podbor.logging.INFO)
     """
 
+    SYSTEM_ATTR = STRATEGY_ATTR
+    """The trial system attribute holding each trial's ``"<strategy>: <reason>"``."""
+
     def __init__(
         self,
         *,
@@ -182,7 +186,7 @@ class AutoSampler(BaseSampler):
         max_gp_params: int = 20,
         max_categorical_choices: int = 32,
         max_gp_workers: int = 8,
-        max_overhead_fraction: float | None = 0.25,
+        max_overhead_fraction: float | None = 0.5,
         constant_liar: bool = True,
     ) -> None:
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)):
