@@ -441,3 +441,18 @@ def test_a_weights_function_with_a_wrong_shape_is_reported() -> None:
 def test_positional_arguments_are_refused() -> None:
     with pytest.raises(TypeError):
         TPESampler(0)  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("group", "reason"),
+    [(True, "no finished trial has it yet"), (False, "group=True models conditional")],
+)
+def test_independent_sampling_warning_gives_the_reason_of_the_mode(
+    podbor_log: pytest.LogCaptureFixture, group: bool, reason: str
+) -> None:
+    study = podbor.create_study(sampler=TPESampler(seed=0, n_startup_trials=2, group=group))
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=3)
+    study.optimize(lambda t: t.suggest_float("x", 0, 1) + t.suggest_float("y", 0, 1), n_trials=1)
+    messages = [r.getMessage() for r in podbor_log.records]
+    [message] = [m for m in messages if "'y'" in m and "independently" in m]
+    assert reason in message

@@ -289,10 +289,15 @@ class TPESampler(BaseSampler):
         if not (self._multivariate and self._warn_independent_sampling) or name in self._warned:
             return
         self._warned.add(name)
+        why = (
+            "no finished trial has it yet, or its distribution changed"
+            if self._group
+            else "it is not in every finished trial; group=True models conditional parameters "
+            "jointly"
+        )
         _logger.warning(
             f"The parameter {name!r} in trial {trial.number} is sampled independently by "
-            "TPESampler, outside its multivariate model (it is not in every finished trial; "
-            "group=True models conditional parameters jointly). This is logged once per "
+            f"TPESampler, outside its multivariate model ({why}). This is logged once per "
             "parameter; pass warn_independent_sampling=False to silence it."
         )
 
