@@ -1,6 +1,7 @@
 """Overhead: seconds per trial that the sampler and the study cost, as the study grows.
 
-The objective is trivial (a sum of squares of 8 floats), so a trial's time is the library's own:
+The objective is trivial (a sum of squares of 8 floats; or, with ``--problem``, any problem of
+``problems.py``, e.g. ``conditional``), so a trial's time is the library's own:
 ``ask`` + the 8 ``suggest_float`` calls + ``tell`` for podbor and Optuna (in-memory storage), and
 for Hyperopt the time from one objective call to the next inside ``fmin``. For each method it
 reports the median seconds per trial over a window of ``--window`` trials centred on each mark
@@ -28,6 +29,7 @@ from typing import Any
 
 import methods as methods_mod
 import numpy as np
+import problems as problems_mod
 from problems import Float, Space
 
 N_PARAMS = 8
@@ -48,16 +50,23 @@ class Timing:
     per_trial: dict[int, float | None]  # mark → median seconds per trial in the window
 
 
-def measure(method_name: str, marks: list[int], window: int, time_limit: float) -> Timing:
+def measure(
+    method_name: str, marks: list[int], window: int, time_limit: float, problem: str = "trivial"
+) -> Timing:
     """Run one method up to the last mark (in its own process) and time the windows."""
     methods_mod.quiet()
     method = methods_mod.registry()[method_name]
     half = window // 2
+    if problem == "trivial":
+        objective, space, direction = trivial, SPACE, "minimize"
+    else:
+        chosen = problems_mod.PROBLEMS[problem]
+        objective, space, direction = chosen.objective, chosen.space, chosen.direction
     result = methods_mod.run(
         method,
-        trivial,
-        SPACE,
-        direction="minimize",
+        objective,
+        space,
+        direction=direction,
         seed=0,
         n_trials=max(marks) + half,
         time_limit=time_limit,
@@ -72,7 +81,7 @@ def measure(method_name: str, marks: list[int], window: int, time_limit: float) 
     )
 
 
-def _in_fresh_process(args: tuple[str, list[int], int, float]) -> Timing:
+def _in_fresh_process(args: tuple[str, list[int], int, float, str]) -> Timing:
     return measure(*args)
 
 
@@ -80,9 +89,10 @@ def _fmt_ms(x: float | None) -> str:
     return f"{'—':>10}" if x is None else f"{1e3 * x:10.3f}"
 
 
-def print_tables(rows: list[Timing], marks: list[int]) -> None:
+def print_tables(rows: list[Timing], marks: list[int], problem: str = "trivial") -> None:
     width = max(len("method"), *(len(r.method) for r in rows))
-    print(f"\nmilliseconds per trial (median over a window around each mark), {N_PARAMS} floats")
+    what = f"{N_PARAMS} floats" if problem == "trivial" else f"problem {problem!r}"
+    print(f"\nmilliseconds per trial (median over a window around each mark), {what}")
     header = f"{'method':{width}} " + " ".join(f"{'@' + str(m):>10}" for m in marks)
     header += f" {'trials':>7} {'total s':>8}"
     print(header)
@@ -119,6 +129,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--time-limit", type=float, default=600.0, help="seconds per run before it stops"
     )
+    parser.add_argument(
+        "--problem",
+        default="trivial",
+        choices=["trivial", *problems_mod.PROBLEMS],
+        help="the objective: 8 floats summed (default) or a problem of problems.py",
+    )
     parser.add_argument("--out", type=Path, default=None, help="write the timings as JSON")
     parser.add_argument("--quick", action="store_true", help="marks 50 and 200, window 10")
     args = parser.parse_args(argv)
@@ -138,10 +154,10 @@ def main(argv: Sequence[str] | None = None) -> list[dict[str, Any]]:
     ctx = multiprocessing.get_context("spawn")
     for method in methods:  # one fresh process per run, one run at a time
         with ctx.Pool(1) as pool:
-            task = (method.name, args.marks, args.window, args.time_limit)
+            task = (method.name, args.marks, args.window, args.time_limit, args.problem)
             rows.append(pool.apply(_in_fresh_process, (task,)))
         print(f"  done: {method.name} ({rows[-1].n_trials} trials)", file=sys.stderr, flush=True)
-    print_tables(rows, args.marks)
+    print_tables(rows, args.marks, args.problem)
     report = [asdict(r) for r in rows]
     if args.out:
         args.out.write_text(json.dumps({"marks": args.marks, "rows": report}, indent=1))

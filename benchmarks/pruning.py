@@ -90,6 +90,7 @@ PRUNERS: dict[str, Callable[[], podbor.pruners.BasePruner]] = {
     "none": podbor.pruners.NopPruner,
     "median": lambda: podbor.pruners.MedianPruner(n_startup_trials=5),
     "percentile25": lambda: podbor.pruners.PercentilePruner(25.0, n_startup_trials=5),
+    "percentile10": lambda: podbor.pruners.PercentilePruner(10.0, n_startup_trials=5),
     "wilcoxon": lambda: podbor.pruners.WilcoxonPruner(p_threshold=0.1, n_startup_steps=2),
 }
 

@@ -80,7 +80,8 @@ def run_task(task: Task) -> Run:
     return Run(task.method, task.problem, task.seed, result.values, time.perf_counter() - start)
 
 
-def _execute(tasks: list[Task], jobs: int) -> list[Run]:
+def _execute(tasks: list[Task], jobs: int, journal: Path | None = None) -> list[Run]:
+    """Run the tasks; with ``journal``, append each finished run to it as one JSON line."""
     done: list[Run] = []
     step = max(1, len(tasks) // 20)
     if jobs <= 1:
@@ -92,6 +93,9 @@ def _execute(tasks: list[Task], jobs: int) -> list[Run]:
     try:
         for run in iterator:
             done.append(run)
+            if journal is not None:
+                with journal.open("a") as f:
+                    f.write(json.dumps({"trials": tasks[0].n_trials, **asdict(run)}) + "\n")
             if len(done) % step == 0 or len(done) == len(tasks):
                 print(f"  {len(done)}/{len(tasks)} runs done", file=sys.stderr, flush=True)
     finally:
@@ -105,6 +109,13 @@ def load_runs(paths: Sequence[Path], n_trials: int) -> dict[tuple[str, str, int]
     """Runs of earlier invocations (their ``--out`` JSON) with the same budget, by task."""
     found: dict[tuple[str, str, int], Run] = {}
     for path in paths:
+        if path.suffix == ".jsonl":  # a --journal: one run per line (none yet if it is missing)
+            lines = path.read_text().splitlines() if path.exists() else []
+            for line in lines:
+                r = json.loads(line)
+                if r.pop("trials") == n_trials:
+                    found[(r["method"], r["problem"], r["seed"])] = Run(**r)
+            continue
         report = json.loads(Path(path).read_text())
         if report["config"]["trials"] != n_trials:
             continue
@@ -263,11 +274,18 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--out", type=Path, default=None, help="write the runs and summary as JSON")
     parser.add_argument(
+        "--journal",
+        type=Path,
+        default=None,
+        help="append every finished run to this .jsonl file as it ends (pass it to --reuse to "
+        "resume an interrupted invocation)",
+    )
+    parser.add_argument(
         "--reuse",
         type=Path,
         nargs="+",
         default=[],
-        help="JSON files of earlier runs (--out): runs of the same method, problem, seed and "
+        help="JSON files of earlier runs (--out, or a --journal .jsonl): runs of the same method, problem, seed and "
         "budget are taken from them instead of being run again (runs are deterministic)",
     )
     parser.add_argument(
@@ -314,7 +332,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         print(f"reusing {len(cached)} runs from {', '.join(map(str, args.reuse))}", file=sys.stderr)
     start = time.perf_counter()
     runs = sorted(
-        cached + _execute(tasks, args.jobs) if tasks else cached,
+        cached + _execute(tasks, args.jobs, args.journal) if tasks else cached,
         key=lambda r: (r.problem, r.method, r.seed),
     )
     elapsed = time.perf_counter() - start

@@ -61,6 +61,21 @@ def test_sample_efficiency_main(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert "median normalized regret at 100%" in printed and "average rank" in printed
 
 
+def test_sample_efficiency_journal_resumes(tmp_path: Path) -> None:
+    journal = tmp_path / "runs.jsonl"
+    argv = ["--seeds", "2", "--trials", "6", "--problems", "branin", "--jobs", "1"]
+    first = sample_efficiency.main([*argv, "--methods", "podbor-random", "--journal", str(journal)])
+    assert len(journal.read_text().splitlines()) == 2
+    # A second invocation takes the journaled runs instead of running them again.
+    again = sample_efficiency.main(
+        [*argv, "--methods", "podbor-random", "podbor-auto", "--reuse", str(journal)]
+    )
+    by_task = {(r["method"], r["seed"]): r for r in again["runs"]}
+    for run in first["runs"]:
+        assert by_task[(run["method"], run["seed"])]["seconds"] == run["seconds"]
+    assert {m for m, _ in by_task} == {"podbor-random", "podbor-auto"}
+
+
 def test_best_so_far_is_direction_aware() -> None:
     curve = sample_efficiency.best_so_far([3.0, float("nan"), 5.0, 1.0], sign=-1.0)
     assert curve.tolist() == [-3.0, -3.0, -5.0, -5.0]
@@ -73,6 +88,12 @@ def test_overhead_main(tmp_path: Path) -> None:
     assert [r["method"] for r in rows] == ["podbor-random", "podbor-qmc"]
     assert all(r["per_trial"][20] is not None and r["per_trial"][20] > 0 for r in rows)
     assert json.loads(out.read_text())["marks"] == [10, 20]
+
+
+def test_overhead_on_a_problem_of_the_suite() -> None:
+    argv = ["--marks", "10", "--window", "4", "--methods", "podbor-auto-cost"]
+    [row] = overhead.main([*argv, "--problem", "conditional"])
+    assert row["n_trials"] == 12 and row["per_trial"][10] > 0
 
 
 def test_missing_peers_are_skipped(capsys: pytest.CaptureFixture[str]) -> None:
