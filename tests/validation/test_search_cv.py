@@ -252,6 +252,13 @@ def test_a_sampler_instance_is_used() -> None:
     assert isinstance(search.study_.sampler, RandomSampler)
 
 
+def test_the_default_sampler_is_the_studies_default() -> None:
+    search = SearchCV(SVC(), {"C": LOG_C}, n_trials=3, cv=3, random_state=0)
+    search.fit(X_IRIS, Y_IRIS)
+    assert isinstance(search.study_.sampler, podbor.samplers.AutoSampler)
+    assert all("auto_sampler" in t.system_attrs for t in search.study_.trials)
+
+
 def test_pickle_round_trip_reloads_the_study() -> None:
     search = SearchCV(SVC(), {"C": LOG_C}, n_trials=3, cv=3, random_state=0).fit(X_IRIS, Y_IRIS)
     loaded = pickle.loads(pickle.dumps(search))

@@ -37,7 +37,7 @@ from podbor.distributions import (
 )
 from podbor.exceptions import PodborError, invalid_argument
 from podbor.pruners import BasePruner, MedianPruner, NopPruner
-from podbor.samplers import BaseSampler, TPESampler
+from podbor.samplers import AutoSampler, BaseSampler
 from podbor.storages import BaseStorage, InMemoryStorage
 from podbor.study import Study, create_study, load_study
 from podbor.trial import BaseTrial, FrozenTrial, TrialState
@@ -102,7 +102,8 @@ class SearchCV(MetaEstimatorMixin, BaseEstimator):  # type: ignore[misc]
             the folds are drawn once, so every trial sees the same ones.
         scoring: A scorer name, a callable ``scorer(estimator, X, y)``, or None for
             ``estimator.score``.
-        sampler: The study's sampler; ``TPESampler(seed=random_state)`` by default. ``fit``
+        sampler: The study's sampler; ``AutoSampler(seed=random_state)`` (as in
+            :func:`podbor.create_study`) by default. ``fit``
             works on a copy where the sampler can be deep-copied.
         pruner: The study's pruner; ``MedianPruner(n_startup_trials=5)`` by default (it
             compares each fold with the same fold of the completed trials).
@@ -290,7 +291,7 @@ class SearchCV(MetaEstimatorMixin, BaseEstimator):  # type: ignore[misc]
         seed = self.random_state
         if isinstance(seed, np.random.RandomState):
             seed = int(seed.randint(np.iinfo(np.int32).max))
-        return TPESampler(seed=None if seed is None else int(seed))
+        return AutoSampler(seed=None if seed is None else int(seed))
 
     def _make_pruner(self) -> BasePruner:
         if not self.enable_pruning:
