@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import math
+import multiprocessing
 import pickle
 import time
 from typing import Any
@@ -267,6 +268,35 @@ def test_beats_random_search_on_a_smooth_problem() -> None:
     tpe = [best(TPESampler(seed=s)) for s in range(3)]
     assert np.median(auto) < np.median(tpe)
     assert np.median(auto) < 0.05
+
+
+# -- several processes on one storage ----------------------------------------------------------
+def _process_worker(url: str, seed: int) -> None:
+    podbor.logging.set_verbosity(podbor.logging.WARNING)
+    sampler = AutoSampler(seed=seed, n_startup_trials=4, max_overhead_fraction=None)
+    study = podbor.load_study(study_name="shared", storage=url, sampler=sampler)
+    study.optimize(_smooth, n_trials=8)
+
+
+def test_processes_sharing_a_sqlite_study(sqlite_url: str) -> None:
+    podbor.create_study(storage=sqlite_url, study_name="shared")
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_process_worker, args=(sqlite_url, s)) for s in (1, 2)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(timeout=300)
+    assert [p.exitcode for p in procs] == [0, 0]
+    study = podbor.load_study(study_name="shared", storage=sqlite_url)
+    assert [t.number for t in study.trials] == list(range(16))
+    assert all(t.state == TrialState.COMPLETE for t in study.trials)
+    strategies = _strategies(study)
+    assert strategies[:4] == ["qmc"] * 4 and "gp" in strategies[4:]
+    # The start-up points come from one shared quasi-random sequence: no two are equal. (Later
+    # ones may coincide: two GPs that see the same history in the same instant, before either
+    # proposal is stored, maximize the same acquisition function.)
+    startup = [t for t, s in zip(study.trials, strategies, strict=True) if s == "qmc"]
+    assert len({(t.params["x"], t.params["y"]) for t in startup}) == len(startup)
 
 
 # -- arguments ----------------------------------------------------------------------------------
