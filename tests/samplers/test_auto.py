@@ -241,6 +241,17 @@ def test_copies_keep_settings_and_forget_the_study(how: str) -> None:
     assert _strategies(fresh) == ["qmc"] * 4 + ["gp"]
 
 
+def test_one_sampler_handed_a_second_study_starts_afresh() -> None:
+    sampler = AutoSampler(seed=0, n_startup_trials=4, max_overhead_fraction=None)
+    first = podbor.create_study(sampler=sampler)
+    first.optimize(_smooth, n_trials=6)
+    second = podbor.create_study(sampler=sampler)
+    second.optimize(_conditional, n_trials=6)
+    assert _strategies(first) == ["qmc"] * 4 + ["gp"] * 2
+    assert _strategies(second) == ["qmc"] * 4 + ["tpe"] * 2
+    assert second.trials[3].system_attrs[STRATEGY_ATTR] == "qmc: start-up, 3 of 4 trials finished"
+
+
 def test_parallel_threads_record_a_decision_each() -> None:
     study = _study()
     study.optimize(_smooth, n_trials=16, n_jobs=4)

@@ -39,6 +39,7 @@ history, except for the cost rule, which depends on measured times. Pass
 
 from __future__ import annotations
 
+import bisect
 import collections
 import math
 import numbers
@@ -85,11 +86,16 @@ class _Decision:
         return f"{self.strategy}: {self.reason}"
 
 
+def _stamp(trial: FrozenTrial) -> tuple[Any, ...]:
+    return (trial.number, trial.datetime_start, sorted(trial.params.items(), key=lambda kv: kv[0]))
+
+
 class _History:
     """What the decisions need from the finished trials, updated incrementally (a finished
     trial never changes): counts by state, and which parameters every finished trial has."""
 
     def __init__(self) -> None:
+        self.first: tuple[Any, ...] | None = None  # the first trial seen, to recognize the study
         self.seen: set[int] = set()
         self.n_complete = 0
         self.n_pruned = 0
@@ -98,10 +104,24 @@ class _History:
         self.changed: set[str] = set()
         self.durations: collections.deque[float] = collections.deque(maxlen=_TIMING_WINDOW)
 
+    def same_study(self, finished: Sequence[FrozenTrial]) -> bool:
+        """Whether ``finished`` (in number order) extends the trials seen so far: False when the
+        sampler has been handed another study."""
+        if self.first is None:
+            return True
+        if len(finished) < len(self.seen):
+            return False
+        i = bisect.bisect_left(finished, self.first[0], key=lambda t: t.number)
+        return i < len(finished) and _stamp(finished[i]) == self.first
+
     def update(self, finished: Sequence[FrozenTrial]) -> None:
+        if len(finished) == len(self.seen):
+            return  # finished trials never change state: the same count means nothing new
         for trial in finished:
             if trial.number in self.seen:
                 continue
+            if self.first is None:
+                self.first = _stamp(trial)
             self.seen.add(trial.number)
             if trial.state == TrialState.COMPLETE:
                 self.n_complete += 1
@@ -319,8 +339,11 @@ class AutoSampler(BaseSampler):
         )
 
     def _decide(self, study: StudyView, trial: FrozenTrial) -> _Decision:
+        finished = study.get_trials(deepcopy=False, states=_FINISHED)
+        if not self._history.same_study(finished):  # the sampler was handed another study
+            self._history = _History()
         history = self._history
-        history.update(study.get_trials(deepcopy=False, states=_FINISHED))
+        history.update(finished)
         n = history.n_finished
         if n < self._n_startup_trials:
             return _Decision("qmc", f"start-up, {n} of {self._n_startup_trials} trials finished")
