@@ -15,6 +15,7 @@ Example:
 
 from __future__ import annotations
 
+import numbers
 from typing import Any
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "StudyNotFoundError",
     "TrialPruned",
     "UpdateFinishedTrialError",
+    "check_int",
     "invalid_argument",
 ]
 
@@ -100,3 +102,16 @@ def invalid_argument(
     return InvalidArgumentError(
         f"The '{name}' parameter{where} must be {allowed}. Got {value!r} instead."
     )
+
+
+def check_int(owner: str, name: str, value: Any, minimum: int) -> int:
+    """Return ``value`` as an int if it is an int ``>= minimum`` (not a bool); else raise
+    :class:`InvalidArgumentError` naming the argument, the value and what is allowed.
+
+    Example:
+        >>> check_int("MedianPruner", "n_startup_trials", 5, 0)
+        5
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        raise invalid_argument(name, value, f"an int >= {minimum}", owner=owner)
+    return int(value)

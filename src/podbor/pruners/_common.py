@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from podbor._study_direction import StudyDirection
-from podbor.exceptions import invalid_argument
+from podbor.exceptions import check_int, invalid_argument
 from podbor.trial._frozen import FrozenTrial
 
 __all__ = [
@@ -18,13 +18,6 @@ __all__ = [
     "is_first_in_interval",
     "single_direction",
 ]
-
-
-def check_int(owner: str, name: str, value: Any, minimum: int) -> int:
-    """Return ``value`` if it is an int >= ``minimum``; else raise naming the argument."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise invalid_argument(name, value, f"an int >= {minimum}", owner=owner)
-    return int(value)
 
 
 def check_real(

@@ -53,7 +53,7 @@ import numpy as np
 
 from podbor._study_view import StudyView
 from podbor.distributions import BaseDistribution, CategoricalDistribution
-from podbor.exceptions import invalid_argument
+from podbor.exceptions import check_int, invalid_argument
 from podbor.logging import get_logger
 from podbor.samplers._base import BaseSampler
 from podbor.samplers._qmc import QMCSampler
@@ -155,12 +155,6 @@ class _History:
         }
 
 
-def _check_count(name: str, value: Any, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
-        raise invalid_argument(name, value, f"an int >= {low}", owner=_OWNER)
-    return int(value)
-
-
 class AutoSampler(BaseSampler):
     """The default sampler: quasi-random start-up, then a GP or TPE, chosen per trial.
 
@@ -211,13 +205,13 @@ class AutoSampler(BaseSampler):
     ) -> None:
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)):
             raise invalid_argument("seed", seed, "an int or None", owner=_OWNER)
-        self._n_startup_trials = _check_count("n_startup_trials", n_startup_trials, 0)
-        self._max_gp_trials = _check_count("max_gp_trials", max_gp_trials, 0)
-        self._max_gp_params = _check_count("max_gp_params", max_gp_params, 0)
-        self._max_categorical_choices = _check_count(
-            "max_categorical_choices", max_categorical_choices, 0
+        self._n_startup_trials = check_int(_OWNER, "n_startup_trials", n_startup_trials, 0)
+        self._max_gp_trials = check_int(_OWNER, "max_gp_trials", max_gp_trials, 0)
+        self._max_gp_params = check_int(_OWNER, "max_gp_params", max_gp_params, 0)
+        self._max_categorical_choices = check_int(
+            _OWNER, "max_categorical_choices", max_categorical_choices, 0
         )
-        self._max_gp_workers = _check_count("max_gp_workers", max_gp_workers, 1)
+        self._max_gp_workers = check_int(_OWNER, "max_gp_workers", max_gp_workers, 1)
         if max_overhead_fraction is not None and (
             isinstance(max_overhead_fraction, bool)
             or not isinstance(max_overhead_fraction, numbers.Real)
