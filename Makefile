@@ -13,7 +13,7 @@ $(VENV)/.created:
 
 # Core install plus what the examples use (pandas for trials_dataframe, scikit-learn for the models).
 $(VENV)/.installed: $(VENV)/.created pyproject.toml
-	$(PIP) install -e '.[pandas,sklearn,postgres]'
+	$(PIP) install -e '.[pandas,sklearn,postgres,mysql]'
 	touch $@
 
 $(VENV)/.dev: $(VENV)/.installed pyproject.toml
@@ -42,16 +42,20 @@ format: $(VENV)/.dev
 typecheck: $(VENV)/.dev
 	$(VENV)/bin/mypy
 
-# Everything CI runs: lint, types, unit + conformance tests, doctests, with a throw-away PostgreSQL
-# server (scripts/postgres.sh installs and starts it; under CI=true a failure to start fails the run).
-# Slow cases have their own target.
+# Everything CI runs: lint, types, unit + conformance tests, doctests, with throw-away PostgreSQL
+# and MySQL (MariaDB) servers (scripts/postgres.sh and scripts/mysql.sh install and start them;
+# under CI=true a failure to start either fails the run). Slow cases have their own target.
 PYTEST_ARGS ?= -m "not slow" --doctest-modules src tests -q
 test: lint typecheck
-	@url=$$(scripts/postgres.sh start) || { \
+	@pg=$$(scripts/postgres.sh start) || { \
 	  if [ "$${CI:-}" = true ]; then echo "make test: PostgreSQL could not be started" >&2; exit 1; fi; \
-	  echo "make test: PostgreSQL could not be started; its tests will be skipped" >&2; url=; }; \
-	PODBOR_TEST_POSTGRES_URL="$$url" $(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
-	scripts/postgres.sh stop; exit $$rc
+	  echo "make test: PostgreSQL could not be started; its tests will be skipped" >&2; pg=; }; \
+	my=$$(scripts/mysql.sh start) || { \
+	  if [ "$${CI:-}" = true ]; then echo "make test: MySQL could not be started" >&2; \
+	    scripts/postgres.sh stop; exit 1; fi; \
+	  echo "make test: MySQL could not be started; its tests will be skipped" >&2; my=; }; \
+	PODBOR_TEST_POSTGRES_URL="$$pg" PODBOR_TEST_MYSQL_URL="$$my" $(PY) -m pytest $(PYTEST_ARGS); \
+	rc=$$?; scripts/postgres.sh stop; scripts/mysql.sh stop; exit $$rc
 
 test-fast: $(VENV)/.dev
 	$(PY) -m pytest -m "not slow" -x -q tests

@@ -1,7 +1,7 @@
 """Storage throughput: trials per second with random search, per storage, size and worker count.
 
 For each library (podbor, and Optuna when it is installed in this environment), storage
-(in-memory, SQLite, journal file, PostgreSQL), study size and number of workers it runs a study of
+(in-memory, SQLite, journal file, PostgreSQL, MySQL), study size and number of workers it runs a study of
 a trivial objective over 4 float parameters with random sampling and prints:
 
 * trials/s over the whole study;
@@ -11,12 +11,13 @@ a trivial objective over 4 float parameters with random sampling and prints:
 
 Workers are processes sharing the storage (threads for the in-memory storage, which cannot be
 shared between processes). PostgreSQL needs ``--postgres-url`` (or the ``PODBOR_BENCH_POSTGRES_URL``
-variable, or a server started by ``scripts/postgres.sh start``); a fresh database is made per run.
+variable, or a server started by ``scripts/postgres.sh start``), MySQL ``--mysql-url`` (or
+``PODBOR_BENCH_MYSQL_URL``, or ``scripts/mysql.sh start``); a fresh database is made per run.
 
 Usage (Optuna lives in a separate environment, never in podbor's dependencies)::
 
     python3 -m venv benchmarks/.venv
-    benchmarks/.venv/bin/pip install -e . optuna==5.0.0 'psycopg[binary]'
+    benchmarks/.venv/bin/pip install -e . optuna==5.0.0 'psycopg[binary]' pymysql
     benchmarks/.venv/bin/python benchmarks/storage.py --trials 1000 10000 --workers 1 4
     benchmarks/.venv/bin/python benchmarks/storage.py --quick   # 1000 trials, 1 worker
 """
@@ -36,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 N_PARAMS = 4
-STORAGES = ("memory", "sqlite", "journal", "postgresql")
+STORAGES = ("memory", "sqlite", "journal", "postgresql", "mysql")
 
 
 @dataclass
@@ -104,23 +105,25 @@ def _durations(trials: list[Any]) -> float | None:
     return span(done[-window:]) / max(span(done[:window]), 1e-9)
 
 
-def _postgres_database(base_url: str) -> tuple[str, Callable[[], None]]:
+def _server_database(base_url: str) -> tuple[str, Callable[[], None]]:
+    """A fresh database on a PostgreSQL or MySQL server, and how to drop it."""
     import sqlalchemy
 
     name = f"bench_{uuid.uuid4().hex[:10]}"
     admin = sqlalchemy.create_engine(base_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.exec_driver_sql(f"CREATE DATABASE {name}")
+    force = " WITH (FORCE)" if base_url.startswith("postgresql") else ""
 
     def drop() -> None:
         with admin.connect() as conn:
-            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name}{force}")
         admin.dispose()
 
     return base_url.rsplit("/", 1)[0] + "/" + name, drop
 
 
-def run_one(library: str, kind: str, n_trials: int, workers: int, pg_url: str | None) -> Row:
+def run_one(library: str, kind: str, n_trials: int, workers: int, server_url: str | None) -> Row:
     """Run one configuration in fresh processes and measure it."""
     lib = _import(library)
     cleanup: Callable[[], None] = lambda: None  # noqa: E731
@@ -132,8 +135,8 @@ def run_one(library: str, kind: str, n_trials: int, workers: int, pg_url: str | 
         elif kind == "journal":
             location = f"{folder}/bench.log"
         else:
-            assert pg_url is not None
-            location, cleanup = _postgres_database(pg_url)
+            assert server_url is not None
+            location, cleanup = _server_database(server_url)
         try:
             return _measure(lib, library, kind, location, n_trials, workers)
         finally:
@@ -178,12 +181,13 @@ def _has_optuna() -> bool:
     return True
 
 
-def _pg_base(arg: str | None) -> str | None:
+def _server_base(arg: str | None, variable: str, state_dir: str) -> str | None:
+    """A server URL from the option, the environment, or the state the start script wrote."""
     if arg:
         return arg
-    if os.environ.get("PODBOR_BENCH_POSTGRES_URL"):
-        return os.environ["PODBOR_BENCH_POSTGRES_URL"]
-    state = Path(__file__).resolve().parents[1] / ".pg" / "url"
+    if os.environ.get(variable):
+        return os.environ[variable]
+    state = Path(__file__).resolve().parents[1] / state_dir / "url"
     return state.read_text().strip() if state.exists() else None
 
 
@@ -209,23 +213,29 @@ def main() -> None:
     parser.add_argument("--storages", nargs="+", choices=STORAGES, default=list(STORAGES))
     parser.add_argument("--libraries", nargs="+", choices=("podbor", "optuna"), default=None)
     parser.add_argument("--postgres-url", default=None)
+    parser.add_argument("--mysql-url", default=None)
     parser.add_argument("--quick", action="store_true", help="1000 trials, 1 worker")
     parser.add_argument("--json", type=Path, default=None, help="also write the rows here")
     args = parser.parse_args()
     if args.quick:
         args.trials, args.workers = [1000], [1]
     libraries = args.libraries or (["podbor", "optuna"] if _has_optuna() else ["podbor"])
-    pg = _pg_base(args.postgres_url)
+    servers = {
+        "postgresql": _server_base(args.postgres_url, "PODBOR_BENCH_POSTGRES_URL", ".pg"),
+        "mysql": _server_base(args.mysql_url, "PODBOR_BENCH_MYSQL_URL", ".mysql"),
+    }
     rows: list[Row] = []
     for kind in args.storages:
-        if kind == "postgresql" and pg is None:
-            print("(skipping postgresql: no server; pass --postgres-url)")
+        if kind in servers and servers[kind] is None:
+            print(
+                f"(skipping {kind}: no server; pass --{kind.replace('postgresql', 'postgres')}-url)"
+            )
             continue
         for n in args.trials:
             for w in args.workers:
                 for library in libraries:
                     try:
-                        rows.append(run_one(library, kind, n, w, pg))
+                        rows.append(run_one(library, kind, n, w, servers.get(kind)))
                     except Exception as err:  # report and go on with the other rows
                         print(f"({library}/{kind}/{n}/{w} failed: {err!r})")
                     print(f"  done: {library} {kind} {n} trials x {w} workers", flush=True)

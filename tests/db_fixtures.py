@@ -1,5 +1,6 @@
 """Database URL fixtures, loaded by tests/conftest.py: a SQLite file per test, and the PostgreSQL
-server that `make test` starts (scripts/postgres.sh). Under CI=true a missing server fails."""
+and MySQL (MariaDB) servers that `make test` starts (scripts/postgres.sh, scripts/mysql.sh).
+Under CI=true a missing server fails the test instead of skipping it."""
 
 from __future__ import annotations
 
@@ -10,30 +11,40 @@ from pathlib import Path
 
 import pytest
 
+_ROOT = Path(__file__).resolve().parents[1]
+_SERVERS = {
+    # backend: (environment variable, state file written by the start script, name in messages)
+    "postgresql": ("PODBOR_TEST_POSTGRES_URL", _ROOT / ".pg" / "url", "PostgreSQL"),
+    "mysql": ("PODBOR_TEST_MYSQL_URL", _ROOT / ".mysql" / "url", "MySQL"),
+}
+
 
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'study.db'}"
 
 
-def postgres_base_url() -> str | None:
-    url = os.environ.get("PODBOR_TEST_POSTGRES_URL", "")
+def server_base_url(backend: str) -> str | None:
+    """The URL of the test server for ``backend`` ('postgresql' or 'mysql'), or None."""
+    variable, state, _ = _SERVERS[backend]
+    url = os.environ.get(variable, "")
     if url:
         return url
-    state = Path(__file__).resolve().parents[1] / ".pg" / "url"
     return state.read_text().strip() if state.exists() else None
 
 
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
+def postgres_base_url() -> str | None:
+    return server_base_url("postgresql")
+
+
+def _fresh_database(backend: str) -> Iterator[str]:
     """A fresh, empty database on the test server, dropped afterwards."""
-    base = postgres_base_url()
+    variable, _, label = _SERVERS[backend]
+    base = server_base_url(backend)
     if not base:
         if os.environ.get("CI") == "true":
-            pytest.fail(
-                "PostgreSQL is required under CI=true but PODBOR_TEST_POSTGRES_URL is unset"
-            )
-        pytest.skip("no PostgreSQL server (run `make test`, which starts one)")
+            pytest.fail(f"{label} is required under CI=true but {variable} is unset")
+        pytest.skip(f"no {label} server (run `make test`, which starts one)")
     import sqlalchemy
 
     name = f"t_{uuid.uuid4().hex[:12]}"
@@ -41,16 +52,29 @@ def postgres_url() -> Iterator[str]:
     with admin.connect() as conn:
         conn.exec_driver_sql(f"CREATE DATABASE {name}")
     url = base.rsplit("/", 1)[0] + "/" + name
+    force = " WITH (FORCE)" if backend == "postgresql" else ""
     try:
         yield url
     finally:
         with admin.connect() as conn:
-            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name}{force}")
         admin.dispose()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh, empty database on the PostgreSQL test server, dropped afterwards."""
+    yield from _fresh_database("postgresql")
+
+
+@pytest.fixture
+def mysql_url() -> Iterator[str]:
+    """A fresh, empty database on the MySQL (MariaDB) test server, dropped afterwards."""
+    yield from _fresh_database("mysql")
+
+
+@pytest.fixture(params=["sqlite", "postgresql", "mysql"])
 def db_url(request: pytest.FixtureRequest) -> str:
-    """Each test using it runs once on SQLite and once on PostgreSQL."""
-    fixture = "sqlite_url" if request.param == "sqlite" else "postgres_url"
-    return str(request.getfixturevalue(fixture))
+    """Each test using it runs once on SQLite, once on PostgreSQL and once on MySQL."""
+    fixture = {"sqlite": "sqlite_url", "postgresql": "postgres_url", "mysql": "mysql_url"}
+    return str(request.getfixturevalue(fixture[request.param]))

@@ -101,11 +101,11 @@ def test_finished_trials_are_cached_and_running_ones_refreshed(sqlite_url: str) 
     assert storage.get_best_trial(study._study_id).number == 3
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql", "mysql"])
 def test_eight_processes_share_one_study_without_losing_a_trial(
     backend: str, request: pytest.FixtureRequest
 ) -> None:
-    url = request.getfixturevalue("sqlite_url" if backend == "sqlite" else "postgres_url")
+    url = request.getfixturevalue(f"{backend.replace('postgresql', 'postgres')}_url")
     exit_codes = _run_processes(url, n_proc=8, n_trials=50)
     assert exit_codes == [0] * 8
     trials = podbor.load_study(study_name="shared", storage=url).trials
@@ -168,11 +168,19 @@ def test_malformed_url_names_the_argument(url: str) -> None:
         RDBStorage(url)
 
 
-def test_unreachable_server_fails_fast_with_the_host() -> None:
+@pytest.mark.parametrize(
+    "url", ["postgresql+psycopg://u@127.0.0.1:9/db", "mysql+pymysql://u@127.0.0.1:9/db"]
+)
+def test_unreachable_server_fails_fast_with_the_host(url: str) -> None:
     start = time.monotonic()
     with pytest.raises(podbor.exceptions.PodborError, match=r"127\.0\.0\.1"):
-        RDBStorage("postgresql+psycopg://u@127.0.0.1:9/db")
+        RDBStorage(url)
     assert time.monotonic() - start < 15
+
+
+def test_a_missing_driver_says_what_to_install() -> None:
+    with pytest.raises(ValueError, match=r"podbor\[mysql\].*mysql\+pymysql"):
+        RDBStorage("mysql+nosuchdriver://u@127.0.0.1:9/db")
 
 
 def test_a_foreign_sqlite_database_is_refused_untouched(tmp_path: Path) -> None:

@@ -32,3 +32,11 @@ class TestPostgreSQLStorage(StorageConformance):
         storage = RDBStorage(postgres_url)
         yield storage
         storage.remove_session()
+
+
+class TestMySQLStorage(StorageConformance):
+    @pytest.fixture
+    def storage(self, mysql_url: str) -> Iterator[BaseStorage]:
+        storage = RDBStorage(mysql_url)
+        yield storage
+        storage.remove_session()

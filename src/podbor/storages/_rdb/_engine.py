@@ -57,7 +57,8 @@ def make_engine(url: URL, engine_kwargs: dict[str, Any] | None) -> Engine:
         raise InvalidArgumentError(
             f"Cannot create a database engine for {url.render_as_string(hide_password=True)!r}: "
             f"{err}. For PostgreSQL install psycopg 3 (`pip install podbor[postgres]`) and use "
-            "'postgresql+psycopg://…'."
+            "'postgresql+psycopg://…'; for MySQL or MariaDB install PyMySQL "
+            "(`pip install podbor[mysql]`) and use 'mysql+pymysql://…'."
         ) from err
     if backend == "sqlite":
         _configure_sqlite(engine)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import (
-    Float,
+    Double,
     Integer,
     Text,
     and_,
@@ -152,7 +152,7 @@ def _children() -> Any:
     """One UNION ALL over the five child tables, rows of (trial_id, kind, name, number, float,
     float type, text): a batch of trials loads in two round trips instead of six."""
     i_null = cast(null(), Integer)
-    f_null = cast(null(), Float(precision=53))
+    f_null = cast(null(), Double[float]())
     t_null = cast(null(), Text)
     p, v, iv = m.trial_params, m.trial_values, m.trial_intermediate_values
     ua, sa = m.trial_user_attrs, m.trial_system_attrs

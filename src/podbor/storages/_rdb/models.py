@@ -23,6 +23,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.dialects import mysql
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -46,6 +47,9 @@ SCHEMA_VERSION = "1"
 """Bumped with every Alembic revision; a database at another version is refused or upgraded."""
 
 _KEY = 512  # attribute keys and names: long enough, and indexable on MySQL
+
+TIMESTAMP = DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
+"""Timestamps keep microseconds everywhere (MySQL's plain DATETIME would drop them)."""
 
 metadata = MetaData()
 
@@ -104,8 +108,8 @@ trials = Table(
     Column("study_id", Integer, ForeignKey("studies.study_id", ondelete="CASCADE"), nullable=False),
     Column("number", Integer, nullable=False),
     Column("state", Integer, nullable=False),
-    Column("datetime_start", DateTime),
-    Column("datetime_complete", DateTime),
+    Column("datetime_start", TIMESTAMP),
+    Column("datetime_complete", TIMESTAMP),
     UniqueConstraint("study_id", "number", name="uq_trials_study_number"),
     Index("ix_trials_study_state", "study_id", "state"),
     sqlite_autoincrement=True,
@@ -161,7 +165,7 @@ trial_system_attrs = _trial_child(
 
 trial_heartbeats = _trial_child(
     "trial_heartbeats",
-    Column("heartbeat", DateTime, nullable=False),
+    Column("heartbeat", TIMESTAMP, nullable=False),
 )
 
 version_info = Table(

@@ -164,8 +164,21 @@ class RDBStorage(BaseStorage):
 
     def _init_schema(self, skip_check: bool) -> None:
         def create(conn: Connection) -> None:
-            if self._backend == "postgresql":  # many workers may start on an empty database
+            # Many workers may start on an empty database: one creates the schema, the others
+            # wait for it. PostgreSQL's lock ends with the transaction; MySQL's with a release
+            # (its DDL commits implicitly, so the lock must outlive the transaction's pieces).
+            if self._backend == "postgresql":
                 conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_SCHEMA_LOCK_KEY})")
+            elif self._backend == "mysql":
+                conn.exec_driver_sql(f"SELECT GET_LOCK('podbor_schema_{_SCHEMA_LOCK_KEY}', 60)")
+                try:
+                    check_or_create(conn)
+                finally:
+                    conn.exec_driver_sql(f"SELECT RELEASE_LOCK('podbor_schema_{_SCHEMA_LOCK_KEY}')")
+                return
+            check_or_create(conn)
+
+        def check_or_create(conn: Connection) -> None:
             tables = set(inspect(conn).get_table_names())
             if not tables:  # a new database: create the newest schema and record its revision
                 m.metadata.create_all(conn)

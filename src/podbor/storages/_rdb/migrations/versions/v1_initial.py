@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import mysql
 
 revision = "1"
 down_revision = None
@@ -15,6 +16,8 @@ branch_labels = None
 depends_on = None
 
 _KEY = 512
+# Microsecond timestamps on MySQL too (its plain DATETIME keeps whole seconds only).
+_TIMESTAMP = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
 
 
 def _trial_fk() -> sa.Column[int]:
@@ -66,8 +69,8 @@ def upgrade() -> None:
         ),
         sa.Column("number", sa.Integer, nullable=False),
         sa.Column("state", sa.Integer, nullable=False),
-        sa.Column("datetime_start", sa.DateTime),
-        sa.Column("datetime_complete", sa.DateTime),
+        sa.Column("datetime_start", _TIMESTAMP),
+        sa.Column("datetime_complete", _TIMESTAMP),
         sa.UniqueConstraint("study_id", "number", name="uq_trials_study_number"),
         sqlite_autoincrement=True,
     )
@@ -103,7 +106,7 @@ def upgrade() -> None:
     op.create_table(
         "trial_heartbeats",
         _trial_fk(),
-        sa.Column("heartbeat", sa.DateTime, nullable=False),
+        sa.Column("heartbeat", _TIMESTAMP, nullable=False),
     )
     op.create_table(
         "podbor_version_info",
