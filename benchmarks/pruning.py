@@ -1,7 +1,8 @@
 """Fold-level pruning: the same search with and without it, on scikit-learn tuning tasks.
 
 For each task and seed, the data are split into a development part (75 %) and a test part
-(25 %, never seen by the search). A study of ``--trials`` trials (TPE, seeded) cross-validates
+(25 %, never seen by the search). A study of ``--trials`` trials (``--sampler``: TPE by default,
+or random search, or the AutoSampler; seeded) cross-validates
 each configuration on the development part with 5 folds through
 :func:`podbor.validation.cross_validate`; one study runs with no pruner, the other with the
 pruner under test. The best configuration of each is refitted on the whole development part and
@@ -16,6 +17,11 @@ Usage::
     .venv/bin/python benchmarks/pruning.py                 # 3 tasks x 5 seeds x 40 trials
     .venv/bin/python benchmarks/pruning.py --quick         # a smoke run
     .venv/bin/python benchmarks/pruning.py --pruner median
+    .venv/bin/python benchmarks/pruning.py --sampler random   # pruning under random search
+
+How much pruning saves depends on the sampler: a model-based sampler soon proposes mostly
+good configurations, which no pruner should stop, while random search keeps proposing hopeless
+ones.
 """
 
 from __future__ import annotations
@@ -95,6 +101,13 @@ PRUNERS: dict[str, Callable[[], podbor.pruners.BasePruner]] = {
 }
 
 
+SAMPLERS: dict[str, Callable[[int], podbor.samplers.BaseSampler]] = {
+    "tpe": lambda seed: podbor.samplers.TPESampler(seed=seed),
+    "random": lambda seed: podbor.samplers.RandomSampler(seed=seed),
+    "auto": lambda seed: podbor.samplers.AutoSampler(seed=seed),
+}
+
+
 @dataclass
 class Run:
     task: str
@@ -106,7 +119,7 @@ class Run:
     pruned_trials: int
 
 
-def run_search(task: str, pruner: str, seed: int, n_trials: int) -> Run:
+def run_search(task: str, pruner: str, seed: int, n_trials: int, sampler: str = "tpe") -> Run:
     load, model, scoring = TASKS[task]()
     X, y = load()
     split = holdout_split(X, y, val_size=0, test_size=0.25, seed=seed)
@@ -117,7 +130,7 @@ def run_search(task: str, pruner: str, seed: int, n_trials: int) -> Run:
 
     study = podbor.create_study(
         direction="maximize",
-        sampler=podbor.samplers.TPESampler(seed=seed),
+        sampler=SAMPLERS[sampler](seed),
         pruner=PRUNERS[pruner](),
     )
     start = time.perf_counter()
@@ -174,6 +187,7 @@ def main() -> None:
     parser.add_argument(
         "--pruner", choices=[p for p in PRUNERS if p != "none"], default="percentile25"
     )
+    parser.add_argument("--sampler", choices=list(SAMPLERS), default="tpe")
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--trials", type=int, default=40)
     parser.add_argument("--quick", action="store_true", help="1 task, 2 seeds, 12 trials")
@@ -183,11 +197,12 @@ def main() -> None:
         args.tasks, args.seeds, args.trials = args.tasks[:1], 2, 12
     podbor.logging.set_verbosity(podbor.logging.ERROR)
     runs = [
-        run_search(task, pruner, seed, args.trials)
+        run_search(task, pruner, seed, args.trials, args.sampler)
         for task in args.tasks
         for seed in range(args.seeds)
         for pruner in ("none", args.pruner)
     ]
+    print(f"sampler: {args.sampler}, {args.trials} trials, {args.seeds} seeds, 5 folds\n")
     _print(runs, args.pruner)
     if args.out:
         args.out.write_text(json.dumps([asdict(r) for r in runs], indent=2))

@@ -117,3 +117,24 @@ def test_hyperopt_adapter_runs_a_conditional_problem() -> None:
         method, problem.objective, problem.space, direction="minimize", seed=0, n_trials=6
     )
     assert len(result.values) == 6 and all(np.isfinite(result.values))
+
+
+@pytest.mark.parametrize("sampler", ["tpe", "random"])
+def test_pruning_search_counts_folds_and_scores_on_the_test_part(sampler: str) -> None:
+    pytest.importorskip("sklearn")
+    pruning = _load("pruning")
+    base = pruning.run_search("svc-breast_cancer", "none", 0, 8, sampler)
+    pruned = pruning.run_search("svc-breast_cancer", "percentile25", 0, 8, sampler)
+    assert base.folds == 8 * 5 and base.pruned_trials == 0
+    # each pruned trial stopped after 1 to 4 of its 5 folds
+    assert 40 - 4 * pruned.pruned_trials <= pruned.folds <= 40 - pruned.pruned_trials
+    assert 0.5 < base.test_score <= 1.0 and 0.5 < pruned.test_score <= 1.0
+
+
+def test_storage_benchmark_measures_a_shared_sqlite_study(tmp_path: Path) -> None:
+    storage = _load("storage")
+    row = storage.run_one("podbor", "sqlite", 40, 2, None)
+    assert (row.storage, row.n_trials, row.workers) == ("sqlite", 40, 2)
+    assert row.trials_per_s > 0 and row.last_over_first is None  # too few trials for the ratio
+    memory = storage.run_one("podbor", "memory", 30, 1, None)
+    assert memory.trials_per_s > 0
