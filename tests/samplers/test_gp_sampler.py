@@ -249,3 +249,29 @@ def test_a_pickled_sampler_keeps_working_mid_study() -> None:
     study.optimize(lambda t: (t.suggest_float("x", -1, 1) - 0.3) ** 2, n_trials=3)
     assert all(t.state == TrialState.COMPLETE for t in study.trials)
     assert repr(study.sampler) == repr(sampler)
+
+
+def _grid_objective(trial: podbor.trial.BaseTrial) -> float:
+    x = trial.suggest_int("x", 0, 4)
+    kind = trial.suggest_categorical("kind", ["a", "b", "c"])
+    return (x - 2) ** 2 + {"a": 0.0, "b": 0.5, "c": 1.0}[kind]
+
+
+def test_an_all_grid_space_is_not_searched_twice_while_points_are_left() -> None:
+    # 5 x 3 = 15 points; the start-up trials are random, every model proposal is new
+    study = podbor.create_study(sampler=GPSampler(seed=0, n_startup_trials=3))
+    study.optimize(_grid_objective, n_trials=15)
+    points = [(t.params["x"], t.params["kind"]) for t in study.trials]
+    assert len(set(points[3:])) == 12 and not set(points[3:]) & set(points[:3])
+    assert study.best_value == 0.0
+
+
+def test_a_conditional_grid_space_may_repeat_its_joint_part() -> None:
+    def objective(trial: podbor.trial.BaseTrial) -> float:
+        branch = trial.suggest_categorical("branch", ["a", "b"])
+        return trial.suggest_float(f"u_{branch}", 0.0, 1.0) + (branch == "b")
+
+    study = podbor.create_study(sampler=GPSampler(seed=0, n_startup_trials=3))
+    study.optimize(objective, n_trials=10)
+    modelled = [t for t in study.trials[3:] if t.params["branch"] == "a"]
+    assert len(modelled) >= 2  # the better branch is proposed again, not banned once tried

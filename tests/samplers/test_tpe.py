@@ -456,3 +456,41 @@ def test_independent_sampling_warning_gives_the_reason_of_the_mode(
     messages = [r.getMessage() for r in podbor_log.records]
     [message] = [m for m in messages if "'y'" in m and "independently" in m]
     assert reason in message
+
+
+def _grid_objective(trial: podbor.trial.BaseTrial) -> float:
+    x = trial.suggest_int("x", 0, 3)
+    kind = trial.suggest_categorical("kind", ["a", "b", "c"])
+    scale = trial.suggest_float("scale", 0.0, 1.0, step=0.5)
+    return (x - 1) ** 2 + {"a": 0.0, "b": 0.5, "c": 1.0}[kind] + scale
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_an_all_grid_space_is_not_searched_twice_while_points_are_left(seed: int) -> None:
+    # 4 x 3 x 3 = 36 points: after the 2 random start-up trials every proposal is new
+    sampler = TPESampler(seed=seed, n_startup_trials=2)
+    study = podbor.create_study(sampler=sampler)
+    study.optimize(_grid_objective, n_trials=30)
+    points = [tuple(sorted(t.params.items())) for t in study.trials]
+    assert len(set(points[2:])) == 28
+    assert not set(points[2:]) & set(points[:2])
+    assert study.best_value == 0.0
+
+
+def test_an_exhausted_grid_space_repeats_points_without_error() -> None:
+    study = podbor.create_study(sampler=TPESampler(seed=0, n_startup_trials=2))
+    study.optimize(lambda t: float(t.suggest_int("x", 0, 2)), n_trials=8)
+    assert {t.params["x"] for t in study.trials} == {0, 1, 2}
+    assert len(study.trials) == 8
+
+
+def test_a_running_trial_counts_as_tried_on_a_grid_space() -> None:
+    study = podbor.create_study(sampler=TPESampler(seed=1, n_startup_trials=2))
+    study.optimize(_grid_objective, n_trials=6)
+    running = study.ask()
+    others = [study.ask() for _ in range(3)]
+    for trial in [running, *others]:
+        _grid_objective(trial)
+    finished = {tuple(sorted(t.params.items())) for t in study.trials[:6]}
+    asked = [tuple(sorted(t.params.items())) for t in [running, *others]]
+    assert len(set(asked)) == 4 and not set(asked) & finished

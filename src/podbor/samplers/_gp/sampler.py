@@ -176,6 +176,7 @@ class _TrainingSet:
         self.x: FloatArray = np.empty((0, len(key)))
         self.y: FloatArray = np.empty(0)
         self._seen: set[int] = set()
+        self.whole = True  # no trial so far has a parameter outside the key (none conditional)
 
     def update(self, completes: Sequence[FrozenTrial]) -> None:
         """Append the complete trials not seen yet (finished trials never change)."""
@@ -184,6 +185,10 @@ class _TrainingSet:
         new = [t for t in new if t.value is not None and _in_space(t, self.key)]
         if not new:
             return
+        size = len(self.key)
+        self.whole = self.whole and all(
+            sum(not d.single() for d in t.distributions.values()) == size for t in new
+        )
         self.x = np.vstack([self.x, _encode_trials(self.encoder, new)])
         self.y = np.concatenate([self.y, self.sign * np.array([t.value for t in new], dtype=float)])
 
@@ -582,7 +587,14 @@ class GPSampler(BaseSampler):
         acq = Acquisition(gp, self._acquisition, best=float(np.max(gp.y_train)), beta=beta)
         best_rows = training.x[np.argsort(-model.gp.y_train)[:_N_LOCAL_STARTS]]
         jitter = self._rng.normal(0.0, _LOCAL_JITTER, best_rows.shape) * model.dims.continuous
-        exclude = np.vstack([training.x, x_running]) if self._deterministic else None
+        # Never propose a tried point again when that cannot tell anything new: a deterministic
+        # objective, or a search space that is all grid (ints, steps, categoricals) and holds
+        # every parameter of the trials, where the acquisition otherwise keeps returning to the
+        # best point so far. (With conditional parameters outside it, the same point of the
+        # joint space is not the same configuration.)
+        all_grid = all(_is_discrete(d) for d in training.encoder.distributions)
+        avoid = self._deterministic or (all_grid and training.whole)
+        exclude = np.vstack([training.x, x_running]) if avoid else None
         return maximize_acquisition(
             acq, model.dims, self._rng, local_starts=best_rows + jitter, exclude=exclude
         )

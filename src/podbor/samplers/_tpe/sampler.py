@@ -37,6 +37,8 @@ from podbor.trial._state import TrialState
 __all__ = ["TPESampler", "default_gamma", "default_weights", "hyperopt_default_gamma"]
 
 FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
 _logger = get_logger(__name__)
 _OWNER = "TPESampler"
 
@@ -260,13 +262,21 @@ class TPESampler(BaseSampler):
         with self._lock:
             if self._refresh(study):
                 return {}
-            groups = self._groups.calculate(study) if self._group else [search_space]
+            decomposed = self._groups.calculate(study)
+            groups = decomposed if self._group else [search_space]
+            # Every finished trial has the same parameters, all of them proposed here together:
+            # a proposal is then a whole configuration, and repeating a tried one is detectable.
+            whole = len(decomposed) == 1 and {
+                n for n, d in decomposed[0].items() if not d.single()
+            } == set(search_space)
             params: dict[str, Any] = {}
             for group in groups:
                 sub = {n: d for n, d in sorted(group.items()) if n in search_space}
                 sub = {n: d for n, d in sub.items() if not d.single()}
                 if sub:
-                    params.update(self._sample_space(study, trial, sub, self._multivariate))
+                    params.update(
+                        self._sample_space(study, trial, sub, self._multivariate, whole=whole)
+                    )
             return params
 
     # -- independent sampling --------------------------------------------------------------------
@@ -308,12 +318,15 @@ class TPESampler(BaseSampler):
         trial: FrozenTrial,
         space: dict[str, BaseDistribution],
         multivariate: bool,
+        *,
+        whole: bool = False,
     ) -> dict[str, Any]:
         """Fit ``l`` and ``g`` on the trials that have every parameter of ``space``; propose.
 
         Multivariate: candidates are joint draws from ``l``, ranked by the joint density ratio.
         Univariate: each column is drawn from its marginal and ranked by its own ratio (the
-        univariate TPE of every parameter at once).
+        univariate TPE of every parameter at once). ``whole``: ``space`` is every parameter the
+        trials have, so a candidate equal to a tried trial would repeat it.
         """
         names, dists = list(space), list(space.values())
         observed = self._history.matrix(names, dists)
@@ -330,13 +343,59 @@ class TPESampler(BaseSampler):
         cells = _grid_cells(dists, candidates)
         if multivariate:
             score = good_model.log_pdf(candidates, cells) - bad_model.log_pdf(candidates, cells)
-            best = candidates[int(np.argmax(np.nan_to_num(score, nan=-np.inf)))]
+            score = np.nan_to_num(score, nan=-np.inf)
+            if whole:
+                tried = np.vstack([observed[complete_rows], bad[len(above) :]])
+                candidates, score = self._avoid_repeats(
+                    dists, good_model, bad_model, candidates, score, tried
+                )
+            best = candidates[int(np.argmax(score))]
         else:
             scores = good_model.marginal_log_pdf(candidates, cells)
             scores -= bad_model.marginal_log_pdf(candidates, cells)
             picks = np.argmax(np.nan_to_num(scores, nan=-np.inf), axis=0)
             best = candidates[picks, np.arange(len(names))]
         return {name: _decode(dist, best[j]) for j, (name, dist) in enumerate(space.items())}
+
+    def _avoid_repeats(
+        self,
+        dists: Sequence[BaseDistribution],
+        good_model: ParzenEstimator,
+        bad_model: ParzenEstimator,
+        candidates: FloatArray,
+        score: FloatArray,
+        tried: FloatArray,
+    ) -> tuple[FloatArray, FloatArray]:
+        """On a search space that is all grid (ints, stepped floats, categoricals), never
+        propose a point already tried (finished or running) while an untried one can be found.
+
+        On a small discrete space ``l`` soon concentrates on the best point so far, and every
+        candidate would repeat it: a deterministic objective then learns nothing from the
+        trial (the sampler would settle on a local optimum, and no pruner can stop a repeat
+        of the best trial). Repeats lose their score; if every candidate is a repeat, more are
+        drawn from ``l`` and then from the uniform prior, ranked by the same ratio ``l / g``.
+        Only when the space seems exhausted is a repeat proposed.
+        """
+        keys = _grid_keys(dists, candidates)
+        seen = _grid_keys(dists, tried)
+        if keys is None or seen is None or not len(seen):
+            return candidates, score
+        fresh = ~_rows_in(keys, seen)
+        if not fresh.any():
+            n = 4 * self._n_ei_candidates
+            kinds = good_model.kinds
+            prior = self._rng.random((n, len(dists)))
+            for j in np.flatnonzero(kinds.n_choices):
+                prior[:, j] = self._rng.integers(int(kinds.n_choices[j]), size=n)
+            more = np.vstack([good_model.sample(self._rng, n), prior])
+            cells = _grid_cells(dists, more)
+            more_score = good_model.log_pdf(more, cells) - bad_model.log_pdf(more, cells)
+            more_score = np.nan_to_num(more_score, nan=-np.inf)
+            more_fresh = ~_rows_in(_grid_keys(dists, more), seen)  # type: ignore[arg-type]
+            if not more_fresh.any():
+                return candidates, score  # the space is (nearly) exhausted: repeat the best
+            return more[more_fresh], more_score[more_fresh]
+        return candidates[fresh], score[fresh]
 
     def _liars(
         self,
@@ -393,6 +452,33 @@ def _column_kinds(dists: Sequence[BaseDistribution]) -> ColumnKinds:
     n_choices = [len(d.choices) if isinstance(d, CategoricalDistribution) else 0 for d in dists]
     discrete = [_half_step(d) is not None for d in dists]
     return ColumnKinds(np.array(n_choices, dtype=np.int64), np.array(discrete, dtype=bool))
+
+
+def _grid_keys(dists: Sequence[BaseDistribution], points: FloatArray) -> IntArray | None:
+    """Shape ``k x d``: each point's position on the grid (a choice's index, or the number of
+    steps above ``low``); None when a column is continuous (repeats are then impossible)."""
+    keys = np.empty(points.shape, dtype=np.int64)
+    for j, dist in enumerate(dists):
+        if isinstance(dist, CategoricalDistribution):
+            keys[:, j] = np.rint(points[:, j])
+            continue
+        if _half_step(dist) is None:
+            return None
+        assert isinstance(dist, (FloatDistribution, IntDistribution))
+        step = 1 if isinstance(dist, IntDistribution) and dist.log else dist.step
+        assert step is not None
+        keys[:, j] = np.rint((from_unit(dist, points[:, j]) - dist.low) / step)
+    return keys
+
+
+def _rows_in(rows: IntArray, table: IntArray) -> BoolArray:
+    """Shape ``k``: whether each row of ``rows`` is a row of ``table`` (one vectorized pass)."""
+    width = np.dtype((np.void, 8 * rows.shape[1]))
+
+    def as_items(a: IntArray) -> npt.NDArray[np.void]:
+        return np.ascontiguousarray(a, dtype=np.int64).view(width).ravel()
+
+    return np.isin(as_items(rows), as_items(table))
 
 
 def _grid_cells(
