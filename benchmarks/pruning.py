@@ -10,11 +10,13 @@ scored on the test part. Printed per task (median over seeds) and overall:
 
 * folds fitted (and the ratio unpruned / pruned — target >= 2),
 * wall time of the search,
-* the test score of the refitted best model (target: within noise of the unpruned search).
+* the test score of the refitted best model (target: within noise of the unpruned search), its
+  median change against the unpruned search of the same seed (``Δ test``), and its standard
+  deviation over seeds (``sd test``: the noise scale).
 
 Usage::
 
-    .venv/bin/python benchmarks/pruning.py                 # 3 tasks x 5 seeds x 40 trials
+    .venv/bin/python benchmarks/pruning.py                 # 3 tasks x 5 seeds x 40 trials, percentile10
     .venv/bin/python benchmarks/pruning.py --quick         # a smoke run
     .venv/bin/python benchmarks/pruning.py --pruner median
     .venv/bin/python benchmarks/pruning.py --sampler random   # pruning under random search
@@ -150,7 +152,7 @@ def run_search(task: str, pruner: str, seed: int, n_trials: int, sampler: str = 
 def _print(runs: list[Run], pruner: str) -> None:
     header = (
         f"{'task':22} {'pruner':12} {'folds':>7} {'ratio':>6} {'seconds':>8} "
-        f"{'test score':>11} {'Δ test':>8} {'pruned':>7}"
+        f"{'test score':>11} {'Δ test':>8} {'sd test':>8} {'pruned':>7}"
     )
     print(header)
     print("-" * len(header))
@@ -166,11 +168,13 @@ def _print(runs: list[Run], pruner: str) -> None:
             delta = statistics.median(
                 o.test_score - b.test_score for b, o in zip(base, rows, strict=True)
             )
+            # the noise scale: how much the test score varies from seed to seed (split + search)
+            spread = statistics.stdev(r.test_score for r in rows) if len(rows) > 1 else 0.0
             print(
                 f"{task:22} {label:12} {folds:7.0f} {ratio:6.2f} "
                 f"{statistics.median(r.seconds for r in rows):8.2f} "
                 f"{statistics.median(r.test_score for r in rows):11.4f} {delta:8.4f} "
-                f"{statistics.median(r.pruned_trials for r in rows):7.0f}"
+                f"{spread:8.4f} {statistics.median(r.pruned_trials for r in rows):7.0f}"
             )
         ratios.append(
             statistics.median(b.folds / o.folds for b, o in zip(base, other, strict=True))
@@ -179,13 +183,17 @@ def _print(runs: list[Run], pruner: str) -> None:
         print(
             f"\nmedian over tasks of (folds without / with {pruner}): {statistics.median(ratios):.2f}"
         )
+        tasks = {r.task for r in runs if r.pruner == pruner}
+        base_total = sum(r.folds for r in runs if r.pruner == "none" and r.task in tasks)
+        total = sum(r.folds for r in runs if r.pruner == pruner)
+        print(f"all runs together (total folds without / with): {base_total / total:.2f}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tasks", nargs="+", choices=list(TASKS), default=list(TASKS))
     parser.add_argument(
-        "--pruner", choices=[p for p in PRUNERS if p != "none"], default="percentile25"
+        "--pruner", choices=[p for p in PRUNERS if p != "none"], default="percentile10"
     )
     parser.add_argument("--sampler", choices=list(SAMPLERS), default="tpe")
     parser.add_argument("--seeds", type=int, default=5)

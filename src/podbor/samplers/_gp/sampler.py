@@ -365,6 +365,8 @@ class GPSampler(BaseSampler):
             as in their experiments), which grows slowly with the number of trials.
         deterministic_objective: The objective has no noise: the noise variance is fixed at a
             tiny value and no point already evaluated (or being evaluated) is proposed again.
+            (On a search space that is all grid — ints, steps, categoricals — and the same in
+            every trial, tried points are never proposed again in any case.)
         independent_sampler: The sampler of startup trials and of parameters outside the joint
             space; a :class:`~podbor.samplers.RandomSampler` with ``seed`` by default.
         warn_independent_sampling: Log one warning per parameter that falls back to
