@@ -349,8 +349,51 @@ def test_migrations_build_the_same_schema_as_the_models(tmp_path: Path) -> None:
             for t in inspector.get_table_names()
             if t != "alembic_version"
         }
+        migrated_indexes = {
+            t: sorted(i["name"] for i in inspector.get_indexes(t))
+            for t in inspector.get_table_names()
+            if t != "alembic_version"
+        }
     expected = {t.name: sorted(c.name for c in t.columns) for t in models.metadata.sorted_tables}
     assert migrated == expected
+    expected_indexes = {
+        t.name: sorted(str(i.name) for i in t.indexes) for t in models.metadata.sorted_tables
+    }
+    assert migrated_indexes == expected_indexes
+
+
+def test_a_schema_1_database_is_upgraded_with_its_trials(db_url: str) -> None:
+    import sqlalchemy
+    from alembic import command
+
+    from podbor.storages._rdb import _migrate, models
+
+    engine = sqlalchemy.create_engine(db_url)
+    with engine.begin() as conn:  # the schema podbor's first release made
+        command.upgrade(_migrate._config(conn), "1")  # type: ignore[arg-type]
+        conn.execute(
+            models.version_info.insert().values(
+                version_info_id=1, schema_version="1", library_version="0.1.0"
+            )
+        )
+    engine.dispose()
+    old = RDBStorage(db_url, skip_compatibility_check=True)
+    study = podbor.create_study(storage=old, study_name="s")
+    study.optimize(_objective, n_trials=3)
+    study.enqueue_trial({"x": 0.5})
+    with pytest.raises(ValueError, match="schema 1, this podbor needs 2"):
+        RDBStorage(db_url)
+    old.upgrade()
+    old.remove_session()
+    reopened = RDBStorage(db_url)
+    assert reopened.get_current_version() == "2"
+    study = podbor.load_study(study_name="s", storage=reopened)
+    study.optimize(_objective, n_trials=1)
+    assert [t.params["x"] for t in study.trials][3] == 0.5  # the queue survived
+    engine = sqlalchemy.create_engine(db_url)
+    names = {i["name"] for i in sqlalchemy.inspect(engine).get_indexes("trials")}
+    engine.dispose()
+    assert "ix_trials_study_state_number" in names and "ix_trials_study_state" not in names
 
 
 @pytest.mark.parametrize("direction", ["minimize", "maximize"])

@@ -43,7 +43,7 @@ __all__ = [
     "version_info",
 ]
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 """Bumped with every Alembic revision; a database at another version is refused or upgraded."""
 
 _KEY = 512  # attribute keys and names: long enough, and indexable on MySQL
@@ -111,7 +111,8 @@ trials = Table(
     Column("datetime_start", TIMESTAMP),
     Column("datetime_complete", TIMESTAMP),
     UniqueConstraint("study_id", "number", name="uq_trials_study_number"),
-    Index("ix_trials_study_state", "study_id", "state"),
+    # claiming the oldest WAITING trial: equality on (study_id, state), in order of number
+    Index("ix_trials_study_state_number", "study_id", "state", "number"),
     sqlite_autoincrement=True,
 )
 
