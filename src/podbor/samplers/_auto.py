@@ -13,9 +13,17 @@ weaker on smooth problems. ``AutoSampler`` looks at the study before each trial 
    is at most ``max_gp_trials`` complete trials, at most ``max_gp_workers`` trials run at once,
    most finished trials completed (GP learns nothing from pruned ones), and the GP's time per
    trial stays under ``max_overhead_fraction`` of the objective's (cost-aware: see below);
-3. **TPE** otherwise (:class:`~podbor.samplers.TPESampler`: multivariate, grouped, with the
-   constant liar), which handles conditional spaces, many categoricals, pruned trials, long
-   studies and many workers at a small cost per trial.
+3. **one GP per branch** (:class:`~podbor.samplers._gp.branches.BranchGP`) when the space is
+   conditional in the common way: one categorical parameter (``kind = suggest_categorical(...)``
+   followed by ``if kind == ...``) alone decides which other parameters a trial has, and each
+   branch is a flat space the GP takes. A bandit rule chooses the branch (ThresholdAscent: the
+   branch most likely to give one of the best values, with a bonus for branches tried little, so
+   that a branch that is the best only once tuned gets tried long enough to be tuned) and a GP
+   over the branch's own parameters chooses the point; the same limits on history, workers,
+   pruned trials and cost as for the GP apply;
+4. **TPE** otherwise (:class:`~podbor.samplers.TPESampler`: multivariate, grouped, with the
+   constant liar), which handles nested or changing conditional spaces, many categoricals, pruned
+   trials, long studies and many workers at a small cost per trial.
 
 **Cost-aware.** The sampler measures how long the objective takes (the time between
 ``before_trial`` and ``after_trial`` minus its own sampling time; the stored durations of trials
@@ -28,7 +36,8 @@ GP has run once, its time is taken to be ``_GP_SECONDS_PRIOR``. To switch back f
 noisy timings do not flip the strategy back and forth.
 
 Every decision is recorded on the trial as the system attribute ``"auto_sampler"``, a string
-``"<strategy>: <reason>"`` (``"gp: 6 parameters, 24 complete trials"``), visible in
+``"<strategy>: <reason>"`` (``"gp: 6 parameters, 24 complete trials"``; the strategies are
+``qmc``, ``gp``, ``gp-branches`` and ``tpe``), visible in
 ``study.trials_dataframe(attrs=("number", "value", "system_attrs"))`` and the CLI; a change of
 strategy is also logged once at INFO level.
 
@@ -45,9 +54,9 @@ import math
 import numbers
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -56,11 +65,15 @@ from podbor.distributions import BaseDistribution, CategoricalDistribution
 from podbor.exceptions import check_int, invalid_argument
 from podbor.logging import get_logger
 from podbor.samplers._base import BaseSampler
+from podbor.samplers._branching import Branching
 from podbor.samplers._qmc import QMCSampler
 from podbor.samplers._random import RandomSampler
 from podbor.samplers._tpe import TPESampler
 from podbor.trial._frozen import FrozenTrial
 from podbor.trial._state import TrialState
+
+if TYPE_CHECKING:
+    from podbor.samplers._gp.branches import BranchGP
 
 __all__ = ["STRATEGY_ATTR", "AutoSampler"]
 
@@ -79,8 +92,9 @@ _FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
 
 @dataclass(frozen=True)
 class _Decision:
-    strategy: str  # "qmc", "gp" or "tpe"
+    strategy: str  # "qmc", "gp", "gp-branches" or "tpe"
     reason: str
+    branching: Branching | None = None  # "gp-branches": the branches
 
     def label(self) -> str:
         return f"{self.strategy}: {self.reason}"
@@ -103,6 +117,9 @@ class _History:
         self.dists: dict[str, BaseDistribution] = {}
         self.changed: set[str] = set()
         self.durations: collections.deque[float] = collections.deque(maxlen=_TIMING_WINDOW)
+        # For each categorical parameter and each of its values (by index): the sets of the
+        # other parameters' names seen in the trials that took the value.
+        self.structures: dict[str, dict[int, set[frozenset[str]]]] = {}
 
     def same_study(self, finished: Sequence[FrozenTrial]) -> bool:
         """Whether ``finished`` (in number order) extends the trials seen so far: False when the
@@ -134,6 +151,11 @@ class _History:
                 self.counts[name] += 1
                 if self.dists.setdefault(name, dist) != dist:
                     self.changed.add(name)
+            for name, dist in trial.distributions.items():
+                if isinstance(dist, CategoricalDistribution) and name not in self.changed:
+                    index = int(dist.to_internal_repr(trial.params[name]))
+                    others = frozenset(trial.distributions) - {name}
+                    self.structures.setdefault(name, {}).setdefault(index, set()).add(others)
 
     @property
     def n_finished(self) -> int:
@@ -143,6 +165,41 @@ class _History:
         """Parameters missing from some finished trial, or whose distribution changed."""
         n = self.n_finished
         return sorted(name for name, c in self.counts.items() if c < n or name in self.changed)
+
+    def branching(self) -> Branching | None:
+        """The categorical parameter whose value alone decides which other parameters a trial
+        has (each value: always the same ones; two values at least: different ones), with the
+        parameters of each value seen; None if there is none or a distribution changed.
+
+        With several such parameters, the one with the most distinct branches is taken (then the
+        fewest choices, then the name).
+        """
+        if self.changed:
+            return None
+        n = self.n_finished
+        found: list[tuple[int, int, str]] = []
+        for name, by_value in self.structures.items():
+            if self.counts[name] < n or any(len(shapes) != 1 for shapes in by_value.values()):
+                continue
+            shapes = {next(iter(s)) for s in by_value.values()}
+            if len(shapes) > 1:
+                dist = self.dists[name]
+                assert isinstance(dist, CategoricalDistribution)
+                found.append((-len(shapes), len(dist.choices), name))
+        if not found:
+            return None
+        root = min(found)[2]
+        dist = self.dists[root]
+        assert isinstance(dist, CategoricalDistribution)
+        spaces = {
+            index: {
+                other: self.dists[other]
+                for other in sorted(next(iter(shapes)))
+                if not self.dists[other].single()
+            }
+            for index, shapes in sorted(self.structures[root].items())
+        }
+        return Branching(root, dist, spaces)
 
     def space(self) -> dict[str, BaseDistribution]:
         """The parameters of every finished trial (those with more than one value)."""
@@ -229,9 +286,9 @@ class AutoSampler(BaseSampler):
         self._fraction = None if max_overhead_fraction is None else float(max_overhead_fraction)
         self._constant_liar = constant_liar
         self._seed = None if seed is None else int(seed)
-        seeds: list[int | None] = [None] * 4
+        seeds: list[int | None] = [None] * 5
         if seed is not None:
-            seeds = [int(s) for s in np.random.SeedSequence(int(seed)).generate_state(4)]
+            seeds = [int(s) for s in np.random.SeedSequence(int(seed)).generate_state(5)]
         self._qmc = QMCSampler(
             seed=seeds[0],
             independent_sampler=RandomSampler(seed=seeds[1]),
@@ -248,6 +305,8 @@ class AutoSampler(BaseSampler):
         )
         self._gp_seed = seeds[3]
         self._gp: BaseSampler | None = None  # built on first use: it imports SciPy's optimizers
+        self._branch_seed = seeds[4]
+        self._branch_gp: BranchGP | None = None  # likewise
         self._lock = threading.RLock()
         self._new_caches()
 
@@ -299,12 +358,19 @@ class AutoSampler(BaseSampler):
             )
         return self._gp
 
+    def _branches(self) -> BranchGP:
+        if self._branch_gp is None:
+            from podbor.samplers._gp.branches import BranchGP
+
+            self._branch_gp = BranchGP(seed=self._branch_seed)
+        return self._branch_gp
+
     def _sampler(self, strategy: str) -> BaseSampler:
         if strategy == "qmc":
             return self._qmc
         if strategy == "gp":
             return self._gp_sampler()
-        return self._tpe
+        return self._tpe  # "tpe"; and "gp-branches" outside its branches' parameters
 
     def _objective_estimate(self) -> float | None:
         """Median seconds of the objective: measured here, else the stored durations."""
@@ -336,6 +402,8 @@ class AutoSampler(BaseSampler):
         finished = study.get_trials(deepcopy=False, states=_FINISHED)
         if not self._history.same_study(finished):  # the sampler was handed another study
             self._history = _History()
+            if self._branch_gp is not None:
+                self._branch_gp.reset()
         history = self._history
         history.update(finished)
         n = history.n_finished
@@ -345,25 +413,53 @@ class AutoSampler(BaseSampler):
             return _Decision("tpe", f"{len(study.directions)} objectives (the GP models one)")
         conditional = history.conditional()
         if conditional:
-            shown = ", ".join(repr(c) for c in conditional[:3])
-            more = "…" if len(conditional) > 3 else ""
-            return _Decision("tpe", f"conditional or changing parameters ({shown}{more})")
+            branching = history.branching()
+            if branching is None:
+                shown = ", ".join(repr(c) for c in conditional[:3])
+                more = "…" if len(conditional) > 3 else ""
+                return _Decision("tpe", f"conditional or changing parameters ({shown}{more})")
+            for index, branch in branching.spaces.items():
+                too_big = self._too_big_for_gp(branch)
+                if too_big is not None:
+                    choice = branching.distribution.choices[index]
+                    return _Decision("tpe", f"{too_big} in the branch {branching.root}={choice!r}")
+            limit = self._gp_limits(study, history)
+            if limit is not None:
+                return limit
+            return _Decision(
+                "gp-branches",
+                f"one GP per branch of {branching.root!r} ({len(branching.spaces)} of "
+                f"{len(branching.distribution.choices)} tried), {history.n_complete} complete "
+                "trials",
+                branching,
+            )
         space = history.space()
         if not space:
             return _Decision("tpe", "no parameter to model jointly")
+        too_big = self._too_big_for_gp(space)
+        if too_big is not None:
+            return _Decision("tpe", too_big)
+        limit = self._gp_limits(study, history)
+        if limit is not None:
+            return limit
+        return _Decision("gp", f"{len(space)} parameters, {history.n_complete} complete trials")
+
+    def _too_big_for_gp(self, space: Mapping[str, BaseDistribution]) -> str | None:
+        """Why a (flat) search space is too large for the GP, or None."""
         if len(space) > self._max_gp_params:
-            return _Decision(
-                "tpe", f"{len(space)} parameters (the GP takes up to {self._max_gp_params})"
-            )
+            return f"{len(space)} parameters (the GP takes up to {self._max_gp_params})"
         choices = sum(
             len(d.choices) for d in space.values() if isinstance(d, CategoricalDistribution)
         )
         if choices > self._max_categorical_choices:
-            return _Decision(
-                "tpe",
+            return (
                 f"{choices} categorical choices (the GP takes up to "
-                f"{self._max_categorical_choices})",
+                f"{self._max_categorical_choices})"
             )
+        return None
+
+    def _gp_limits(self, study: StudyView, history: _History) -> _Decision | None:
+        """TPE's decision when the history, the workers or the cost rule out the GP; else None."""
         if history.n_complete > self._max_gp_trials:
             return _Decision(
                 "tpe",
@@ -372,7 +468,8 @@ class AutoSampler(BaseSampler):
         if history.n_pruned > history.n_complete:
             return _Decision(
                 "tpe",
-                f"{history.n_pruned} of {n} finished trials pruned (TPE learns from them)",
+                f"{history.n_pruned} of {history.n_finished} finished trials pruned (TPE learns "
+                "from them)",
             )
         running = len(study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)))
         if running > self._max_gp_workers:
@@ -382,7 +479,7 @@ class AutoSampler(BaseSampler):
         too_slow = self._cost_reason()
         if too_slow is not None:
             return _Decision("tpe", too_slow)
-        return _Decision("gp", f"{len(space)} parameters, {history.n_complete} complete trials")
+        return None
 
     def _decision(self, study: StudyView, trial: FrozenTrial) -> _Decision:
         """The trial's decision: made (and recorded) on the first call for the trial."""
@@ -405,7 +502,7 @@ class AutoSampler(BaseSampler):
         seconds = time.perf_counter() - start
         with self._lock:
             self._sampling[trial.number] = self._sampling.get(trial.number, 0.0) + seconds
-            if strategy == "gp":
+            if strategy in ("gp", "gp-branches"):
                 self._gp_seconds.append(seconds)
 
     # -- BaseSampler ------------------------------------------------------------------------------
@@ -414,7 +511,10 @@ class AutoSampler(BaseSampler):
     ) -> dict[str, BaseDistribution]:
         start = time.perf_counter()
         decision = self._decision(study, trial)
-        space = self._sampler(decision.strategy).infer_relative_search_space(study, trial)
+        if decision.branching is not None:
+            space = decision.branching.search_space()
+        else:
+            space = self._sampler(decision.strategy).infer_relative_search_space(study, trial)
         self._timed(trial, start)
         return space
 
@@ -422,9 +522,12 @@ class AutoSampler(BaseSampler):
         self, study: StudyView, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
     ) -> dict[str, Any]:
         start = time.perf_counter()
-        strategy = self._decision(study, trial).strategy
-        params = self._sampler(strategy).sample_relative(study, trial, search_space)
-        self._timed(trial, start, strategy)
+        decision = self._decision(study, trial)
+        if decision.branching is not None:
+            params = self._branches().sample(study, trial, decision.branching)
+        else:
+            params = self._sampler(decision.strategy).sample_relative(study, trial, search_space)
+        self._timed(trial, start, decision.strategy)
         return params
 
     def sample_independent(
@@ -437,9 +540,9 @@ class AutoSampler(BaseSampler):
         start = time.perf_counter()
         strategy = self._decision(study, trial).strategy
         sampler = self._sampler(strategy)
-        if strategy == "gp":
-            # Outside the GP's joint space (a parameter that appears only now): TPE's model of
-            # it beats the GP's random fallback.
+        if strategy in ("gp", "gp-branches"):
+            # Outside the GP's joint space (a parameter that appears only now, a branch tried
+            # for the first time): TPE's model of it beats the GP's random fallback.
             sampler = self._tpe
         value = sampler.sample_independent(study, trial, param_name, param_distribution)
         self._timed(trial, start)
@@ -471,10 +574,16 @@ class AutoSampler(BaseSampler):
         self._tpe.after_trial(study, trial, state, values)
         if self._gp is not None:
             self._gp.after_trial(study, trial, state, values)
+        if self._branch_gp is not None:
+            self._branch_gp.after_trial(trial)
 
     def reseed_rng(self) -> None:
         if self._gp is None:
             self._gp_seed = None  # a GP built later must diverge between workers too
+        if self._branch_gp is None:
+            self._branch_seed = None
+        else:
+            self._branch_gp.reseed_rng()
         self._qmc.reseed_rng()
         self._tpe.reseed_rng()
         if self._gp is not None:

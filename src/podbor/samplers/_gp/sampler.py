@@ -33,6 +33,7 @@ from podbor.distributions import (
 from podbor.exceptions import invalid_argument
 from podbor.logging import get_logger
 from podbor.samplers._base import BaseSampler
+from podbor.samplers._branching import SpaceKey
 from podbor.samplers._gp.acquisition import ACQUISITIONS, Acquisition, ucb_beta
 from podbor.samplers._gp.kernels import FloatArray, KernelParams
 from podbor.samplers._gp.model import (
@@ -63,8 +64,6 @@ _N_LOCAL_STARTS = 3
 """The best observations, slightly perturbed, are always refined by the acquisition optimizer."""
 _LOCAL_JITTER = 1e-3
 """Standard deviation of that perturbation in the unit cube (continuous columns only)."""
-
-SpaceKey = tuple[tuple[str, BaseDistribution], ...]
 
 
 # -- BLAS threads --------------------------------------------------------------------------------
@@ -166,7 +165,8 @@ class _TrainingSet:
     """The complete trials of one search space as arrays, grown incrementally by trial number.
 
     ``x`` is ``(n x d)`` in the unit-cube encoding; ``y`` (``n``) holds the objective values
-    multiplied by ``sign`` (+1 to maximize, -1 to minimize), so that larger is always better.
+    multiplied by ``sign`` (+1 to maximize, -1 to minimize), so that larger is always better;
+    ``trial_numbers`` (``n``) are the trial numbers of the rows.
     """
 
     def __init__(self, key: SpaceKey, sign: float) -> None:
@@ -175,6 +175,7 @@ class _TrainingSet:
         self.encoder = SearchSpaceEncoder(dict(key))
         self.x: FloatArray = np.empty((0, len(key)))
         self.y: FloatArray = np.empty(0)
+        self.trial_numbers: list[int] = []
         self._seen: set[int] = set()
         self.whole = True  # no trial so far has a parameter outside the key (none conditional)
 
@@ -190,6 +191,7 @@ class _TrainingSet:
             sum(not d.single() for d in t.distributions.values()) == size for t in new
         )
         self.x = np.vstack([self.x, _encode_trials(self.encoder, new)])
+        self.trial_numbers.extend(t.number for t in new)
         self.y = np.concatenate([self.y, self.sign * np.array([t.value for t in new], dtype=float)])
 
 

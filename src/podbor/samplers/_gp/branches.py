@@ -1,0 +1,279 @@
+"""One GP per branch of a search space whose structure is decided by one categorical parameter.
+
+A conditional search space written with plain ``if``::
+
+    kind = trial.suggest_categorical("kind", ["svm", "forest", "linear"])
+    if kind == "svm":
+        c = trial.suggest_float("svm_C", 1e-3, 1e3, log=True)
+        ...
+    elif kind == "forest":
+        ...
+
+is a union of flat spaces, one per value of the *root* parameter (here ``kind``). One GP cannot
+model it (a parameter of one branch does not exist in another), and TPE, which can, chooses the
+branch by how often it appears among the good trials: a branch whose random points are poor but
+whose tuned optimum is the best of all is seldom tried again once another branch has been tuned.
+
+:class:`BranchGP` treats the branches as the arms of a bandit and each branch as a flat search
+space of its own:
+
+* **which branch**: the one with the largest upper confidence bound on the chance that its next
+  trial lands among the best quarter of all complete trials so far. This is the rule of
+  ThresholdAscent (Streeter & Smith, CP 2006, "A simple distribution-free approach to the max
+  k-armed bandit problem"), made for exactly this goal, the best single value rather than the best
+  average: with ``n`` trials of which ``s`` are among the best, the bound is
+  ``μ + (α + sqrt(2 n μ α + α²)) / n`` with ``μ = s / n`` and ``α = log(2 k N / δ)`` (``k`` branches,
+  ``N`` trials, ``δ = 0.1``). A branch tried little keeps a high bound, so it is explored until it
+  has had its chance to be tuned; a branch never tried is tried first.
+* **where in it**: a GP over the branch's own parameters, fitted on its own complete trials,
+  maximizing log-EI against the branch's best (the GP sampler's encoding, kernels, fit and
+  acquisition optimizer; running trials of the branch enter as kriging-believer fantasies).
+
+A first version compared log-EI across branches against the best value of the whole study (one GP
+per branch on a common scale, i.e. BO with a kernel that is zero between branches). On the
+project's conditional benchmark it found the best branch in 5 seeds of 10: a branch whose points
+are all worse than the study's best sends EI to its corners, where the prior mean (the study's
+mean) is better than anything the branch has shown, and two poor corner points close it for
+good. The bandit rule with per-branch GPs found it in 8 of 10.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from podbor._study_direction import StudyDirection
+from podbor._study_view import StudyView
+from podbor.samplers._branching import Branching, SpaceKey
+from podbor.samplers._gp.acquisition import Acquisition
+from podbor.samplers._gp.kernels import FloatArray, KernelParams
+from podbor.samplers._gp.model import (
+    DETERMINISTIC_NOISE,
+    GaussianProcess,
+    fit_kernel_params,
+    standardize,
+    warp_targets,
+)
+from podbor.samplers._gp.optimize import maximize_acquisition
+from podbor.samplers._gp.sampler import (
+    _LOCAL_JITTER,
+    _N_LOCAL_STARTS,
+    _condition,
+    _encode_trials,
+    _in_space,
+    _is_discrete,
+    _TrainingSet,
+    search_dims,
+    single_threaded_blas,
+)
+from podbor.trial._frozen import FrozenTrial
+from podbor.trial._state import TrialState
+
+__all__ = ["BranchGP"]
+
+_TOP_FRACTION = 0.25
+"""The best values are the best quarter of the complete trials (at least one)."""
+_DELTA = 0.1
+"""ThresholdAscent's confidence parameter δ."""
+
+
+@dataclass(frozen=True)
+class _Proposal:
+    index: int  # the branch (the index of the root's value)
+    point: FloatArray | None  # encoded, in the branch's columns; None: left to the caller
+
+
+class BranchGP:
+    """Proposes a branch and its parameters from one GP per branch (see the module docs).
+
+    Not a sampler by itself: :class:`~podbor.samplers.AutoSampler` hands it the
+    :class:`Branching` it detected and asks for the parameters of a trial.
+
+    Args:
+        seed: Seed of the random generator (acquisition candidates, the choice among untried
+            branches).
+        deterministic_objective: Fix the GP noise at a tiny value, as ``GPSampler`` does.
+    """
+
+    def __init__(self, *, seed: int | None = None, deterministic_objective: bool = False) -> None:
+        self._rng = np.random.default_rng(seed)
+        self._deterministic = deterministic_objective
+        self._lock = threading.RLock()
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget what was learnt of a study (the sampler was handed another one)."""
+        with self._lock:
+            self._training: dict[int, _TrainingSet] = {}
+            self._params: dict[int, tuple[SpaceKey, KernelParams]] = {}
+            self._pending: dict[int, tuple[int, SpaceKey, FloatArray]] = {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Copies and pickles keep the settings and the random state, not the lock or caches."""
+        return {"rng": self._rng, "deterministic": self._deterministic}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self._rng = state["rng"]
+        self._deterministic = state["deterministic"]
+        self._lock = threading.RLock()
+        self.reset()
+
+    def reseed_rng(self) -> None:
+        with self._lock:
+            self._rng = np.random.default_rng()
+
+    def after_trial(self, trial: FrozenTrial) -> None:
+        with self._lock:
+            self._pending.pop(trial.number, None)
+
+    def sample(self, study: StudyView, trial: FrozenTrial, branching: Branching) -> dict[str, Any]:
+        """The root's value and the chosen branch's parameters for ``trial``.
+
+        Returns only the root when the chosen branch has never been tried (its parameters are then
+        left to the caller's independent sampler), and ``{}`` when no branch can be modelled.
+        """
+        with self._lock, single_threaded_blas():
+            proposal = self._propose(study, trial, branching)
+            if proposal is None:
+                return {}
+            dist = branching.distribution
+            params: dict[str, Any] = {branching.root: dist.to_external_repr(proposal.index)}
+            if proposal.point is None:
+                return params
+            key = branching.key(proposal.index)
+            self._pending[trial.number] = (proposal.index, key, proposal.point)
+            encoder = self._training[proposal.index].encoder
+        internal = encoder.decode(proposal.point)
+        space = branching.spaces[proposal.index]
+        params.update({name: space[name].to_external_repr(v) for name, v in internal.items()})
+        return params
+
+    # -- helpers ------------------------------------------------------------------------------------
+    def _propose(
+        self, study: StudyView, trial: FrozenTrial, branching: Branching
+    ) -> _Proposal | None:
+        finished = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED))
+        running = [
+            t
+            for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+            if t.number != trial.number
+        ]
+        alive = {t.number for t in running}
+        for number in [n for n in self._pending if n not in alive]:
+            del self._pending[number]
+        # The branch of each running trial: its root, or our proposal before it is stored.
+        in_flight = [
+            i
+            for t in running
+            if (
+                i := branching.index_of(t)
+                if t.number not in self._pending
+                else self._pending[t.number][0]
+            )
+            is not None
+        ]
+        tried = {branching.index_of(t) for t in finished} | set(in_flight)
+        untried = [i for i in range(len(branching.distribution.choices)) if i not in tried]
+        if untried:  # nothing is known of it: try every branch once
+            return _Proposal(int(self._rng.choice(untried)), None)
+        completes = [t for t in finished if t.state == TrialState.COMPLETE and t.value is not None]
+        if not completes:
+            return None
+        sign = 1.0 if study.directions[0] == StudyDirection.MAXIMIZE else -1.0
+        values = sign * np.array([t.value for t in completes], dtype=float)
+        top = max(1, math.ceil(_TOP_FRACTION * len(completes)))
+        threshold = float(np.sort(values)[::-1][top - 1])
+        by_branch: dict[int, list[FrozenTrial]] = {}
+        hits: dict[int, int] = {}
+        for t, v in zip(completes, values):
+            index = branching.index_of(t)
+            assert index is not None  # the root is in every finished trial
+            by_branch.setdefault(index, []).append(t)
+            hits[index] = hits.get(index, 0) + int(v >= threshold)
+        k = len(branching.spaces)
+        alpha = math.log(2 * k * len(completes) / _DELTA)
+        bounds: list[tuple[float, int]] = []
+        for index, rows in by_branch.items():
+            n = len(rows) + in_flight.count(index)  # running trials count as tries already
+            mu = hits[index] / n
+            bound = mu + (alpha + math.sqrt(2 * n * mu * alpha + alpha * alpha)) / n
+            bounds.append((-bound, index))
+        for _, index in sorted(bounds):
+            proposal = self._branch_proposal(index, branching, by_branch[index], sign, running)
+            if proposal is not None:
+                return proposal
+        return None
+
+    def _branch_proposal(
+        self,
+        index: int,
+        branching: Branching,
+        completes: Sequence[FrozenTrial],
+        sign: float,
+        running: Sequence[FrozenTrial],
+    ) -> _Proposal | None:
+        """log-EI's choice in one branch, or None if it has nothing to tune or nothing is left."""
+        key = branching.key(index)
+        if not key:
+            return None
+        training = self._training.get(index)
+        if training is None or training.key != key or training.sign != sign:
+            training = self._training[index] = _TrainingSet(key, sign)
+        training.update(completes)
+        if training.y.size == 0:
+            return None
+        z = warp_targets(standardize(training.y)[0])
+        is_cat = training.encoder.is_categorical
+        noise = DETERMINISTIC_NOISE if self._deterministic else None
+        previous = self._params.get(index)
+        initial = previous[1] if previous is not None and previous[0] == key else None
+        params = fit_kernel_params(training.x, z, is_cat, initial=initial, fixed_noise=noise)
+        self._params[index] = (key, params)
+        gp = _condition(training.x, z, is_cat, params, noise)
+        x_running = self._running_rows(index, key, training, branching, running)
+        if x_running.size:  # kriging believer, as GPSampler
+            believed = gp.predict(x_running)[0]
+            gp = GaussianProcess.condition(
+                np.vstack([gp.x_train, x_running]),
+                np.concatenate([gp.y_train, believed]),
+                is_cat,
+                gp.params,
+            )
+        acq = Acquisition(gp, "logei", best=float(np.max(z)))
+        dims = search_dims(training.encoder)
+        best_rows = training.x[np.argsort(-z)[:_N_LOCAL_STARTS]]
+        jitter = self._rng.normal(0.0, _LOCAL_JITTER, best_rows.shape) * dims.continuous
+        # The root fixes the branch, so a repeat of a point of an all-grid branch is a repeat of
+        # the whole configuration: never propose one (as GPSampler on an all-grid space).
+        all_grid = all(_is_discrete(d) for d in training.encoder.distributions)
+        exclude = np.vstack([training.x, x_running]) if self._deterministic or all_grid else None
+        point = maximize_acquisition(
+            acq, dims, self._rng, local_starts=best_rows + jitter, exclude=exclude
+        )
+        return None if point is None else _Proposal(index, point)
+
+    def _running_rows(
+        self,
+        index: int,
+        key: SpaceKey,
+        training: _TrainingSet,
+        branching: Branching,
+        running: Sequence[FrozenTrial],
+    ) -> FloatArray:
+        """Encodings of the branch's running trials: stored params, or our pending proposal."""
+        rows: list[FloatArray] = []
+        for t in running:
+            if (
+                branching.index_of(t) == index
+                and _in_space(t, key)
+                and all(name in t.params for name, _ in key)
+            ):
+                rows.append(_encode_trials(training.encoder, [t])[0])
+            elif t.number in self._pending and self._pending[t.number][:2] == (index, key):
+                rows.append(self._pending[t.number][2])
+        return np.array(rows).reshape(len(rows), len(key))
