@@ -54,7 +54,6 @@ from podbor.samplers._gp.acquisition import Acquisition
 from podbor.samplers._gp.kernels import FloatArray, KernelParams
 from podbor.samplers._gp.model import (
     DETERMINISTIC_NOISE,
-    GaussianProcess,
     fit_kernel_params,
     standardize,
     warp_targets,
@@ -68,6 +67,7 @@ from podbor.samplers._gp.sampler import (
     _in_space,
     _is_discrete,
     _TrainingSet,
+    believe,
     search_dims,
     single_threaded_blas,
 )
@@ -236,14 +236,7 @@ class BranchGP:
         self._params[index] = (key, params)
         gp = _condition(training.x, z, is_cat, params, noise)
         x_running = self._running_rows(index, key, training, branching, running)
-        if x_running.size:  # kriging believer, as GPSampler
-            believed = gp.predict(x_running)[0]
-            gp = GaussianProcess.condition(
-                np.vstack([gp.x_train, x_running]),
-                np.concatenate([gp.y_train, believed]),
-                is_cat,
-                gp.params,
-            )
+        gp = believe(gp, x_running)
         acq = Acquisition(gp, "logei", best=float(np.max(z)))
         dims = search_dims(training.encoder)
         best_rows = training.x[np.argsort(-z)[:_N_LOCAL_STARTS]]

@@ -272,6 +272,21 @@ def _fit(
     )
 
 
+def believe(gp: GaussianProcess, x_running: FloatArray) -> GaussianProcess:
+    """The "kriging believer" (Ginsbourger, Le Riche & Carraro 2010): ``gp`` conditioned as if the
+    running trials at ``x_running`` (``m x d``) had returned its posterior mean there, so that
+    parallel workers do not all propose the same point. Returns ``gp`` itself when ``m = 0``."""
+    if not x_running.size:
+        return gp
+    believed = gp.predict(x_running)[0]
+    return GaussianProcess.condition(
+        np.vstack([gp.x_train, x_running]),
+        np.concatenate([gp.y_train, believed]),
+        gp.is_categorical,
+        gp.params,
+    )
+
+
 def _sign(study: StudyView) -> float:
     return 1.0 if study.directions[0] == StudyDirection.MAXIMIZE else -1.0
 
@@ -578,14 +593,7 @@ class GPSampler(BaseSampler):
         self._params = (training.key, model.gp.params)
         gp = model.gp
         x_running = self._running_points(study, trial, training.key, training.encoder)
-        if x_running.size:  # kriging believer: pretend the running trials return the mean
-            believed = gp.predict(x_running)[0]
-            gp = GaussianProcess.condition(
-                np.vstack([gp.x_train, x_running]),
-                np.concatenate([gp.y_train, believed]),
-                gp.is_categorical,
-                gp.params,
-            )
+        gp = believe(gp, x_running)
         n, d = training.x.shape
         beta = self._beta if self._beta is not None else ucb_beta(n, d)
         acq = Acquisition(gp, self._acquisition, best=float(np.max(gp.y_train)), beta=beta)
