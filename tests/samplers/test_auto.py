@@ -146,6 +146,24 @@ def test_untried_branches_are_tried_first() -> None:
     assert study.best_value < 0.05
 
 
+def test_a_branch_that_always_fails_is_tried_once() -> None:
+    def objective(trial: BaseTrial) -> float:
+        kind = trial.suggest_categorical("kind", ["a", "b", "broken"])
+        if kind == "broken":
+            raise RuntimeError("this model cannot be built")
+        if kind == "a":
+            return trial.suggest_float("x", -1.0, 1.0) ** 2
+        return 1.0 + trial.suggest_float("y", 0.0, 1.0)
+
+    study = _study(n_startup_trials=2)
+    study.enqueue_trial({"kind": "a"})
+    study.enqueue_trial({"kind": "b"})
+    study.optimize(objective, n_trials=12, catch=(RuntimeError,))
+    kinds = [t.params["kind"] for t in study.trials]
+    assert kinds.count("broken") == 1
+    assert study.trials[-1].system_attrs[STRATEGY_ATTR].startswith("gp-branches")
+
+
 def _hidden_best(trial: BaseTrial) -> float:
     """The branch "tuned" is the best only when tuned; its random points are worse than "easy"."""
     if trial.suggest_categorical("kind", ["easy", "tuned"]) == "easy":

@@ -1,7 +1,8 @@
 """Samplers: strategies that propose parameter values from the history of a study.
 
 ``AutoSampler`` is the default of :func:`podbor.create_study`: quasi-random start-up, then
-Bayesian optimization with a Gaussian process or TPE, chosen per trial. ``GPSampler`` (Bayesian
+Bayesian optimization with a Gaussian process (one per branch on a conditional space whose
+branches one categorical parameter decides) or TPE, chosen per trial. ``GPSampler`` (Bayesian
 optimization with a Gaussian process) imports SciPy's optimizers on first use, so that
 ``import podbor`` stays light.
 

@@ -213,7 +213,8 @@ class _History:
 
 
 class AutoSampler(BaseSampler):
-    """The default sampler: quasi-random start-up, then a GP or TPE, chosen per trial.
+    """The default sampler: quasi-random start-up, then a GP, one GP per branch or TPE, chosen
+    per trial.
 
     See the module documentation for the rules; each trial's choice is stored in its system
     attribute ``"auto_sampler"`` (``"<strategy>: <reason>"``) and a change of strategy is logged.

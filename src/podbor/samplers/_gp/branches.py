@@ -143,7 +143,8 @@ class BranchGP:
                 return {}
             dist = branching.distribution
             params: dict[str, Any] = {branching.root: dist.to_external_repr(proposal.index)}
-            if proposal.point is None:
+            if proposal.point is None:  # a first try: other workers must see the branch taken
+                self._pending[trial.number] = (proposal.index, (), np.empty(0))
                 return params
             key = branching.key(proposal.index)
             self._pending[trial.number] = (proposal.index, key, proposal.point)
@@ -177,9 +178,10 @@ class BranchGP:
             )
             is not None
         ]
-        tried = {branching.index_of(t) for t in finished} | set(in_flight)
+        failed = study.get_trials(deepcopy=False, states=(TrialState.FAIL,))
+        tried = {branching.index_of(t) for t in [*finished, *failed]} | set(in_flight)
         untried = [i for i in range(len(branching.distribution.choices)) if i not in tried]
-        if untried:  # nothing is known of it: try every branch once
+        if untried:  # nothing is known of it: try every branch once (a failure counts)
             return _Proposal(int(self._rng.choice(untried)), None)
         completes = [t for t in finished if t.state == TrialState.COMPLETE and t.value is not None]
         if not completes:
