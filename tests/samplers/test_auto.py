@@ -434,6 +434,30 @@ def test_processes_sharing_a_sqlite_study(sqlite_url: str) -> None:
     assert len({(t.params["x"], t.params["y"]) for t in startup}) == len(startup)
 
 
+def _branch_worker(url: str, seed: int) -> None:
+    podbor.logging.set_verbosity(podbor.logging.WARNING)
+    sampler = AutoSampler(seed=seed, n_startup_trials=4, max_overhead_fraction=None)
+    study = podbor.load_study(study_name="branches", storage=url, sampler=sampler)
+    study.optimize(_hidden_best, n_trials=10)
+
+
+def test_processes_sharing_a_conditional_study(sqlite_url: str) -> None:
+    podbor.create_study(storage=sqlite_url, study_name="branches")
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_branch_worker, args=(sqlite_url, s)) for s in (1, 2)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(timeout=300)
+    assert [p.exitcode for p in procs] == [0, 0]
+    study = podbor.load_study(study_name="branches", storage=sqlite_url)
+    assert [t.number for t in study.trials] == list(range(20))
+    assert all(t.state == TrialState.COMPLETE for t in study.trials)
+    assert "gp-branches" in _strategies(study)
+    for t in study.trials:
+        assert set(t.params) in ({"kind", "a"}, {"kind", "x", "y"})
+
+
 # -- arguments ----------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("kwargs", "argument"),
