@@ -202,15 +202,6 @@ def test_branches_with_pruned_trials_and_threads() -> None:
         assert set(t.params) in ({"kind", "x"}, {"kind", "y"})
 
 
-def test_same_seed_same_proposals_through_the_branches() -> None:
-    def run() -> list[dict[str, Any]]:
-        study = _study(seed=5)
-        study.optimize(_conditional, n_trials=10)
-        return [t.params for t in study.trials]
-
-    assert run() == run()
-
-
 def test_multi_objective_goes_to_tpe() -> None:
     study = podbor.create_study(
         directions=["minimize", "maximize"],
@@ -343,10 +334,11 @@ def test_one_info_line_per_change(podbor_log: pytest.LogCaptureFixture) -> None:
     assert "trial 8 and the next ones use TPE" in lines[2]
 
 
-def test_same_seed_same_proposals_through_the_gp() -> None:
+@pytest.mark.parametrize("objective", [_smooth, _conditional], ids=["gp", "gp-branches"])
+def test_same_seed_same_proposals_through_the_models(objective: Any) -> None:
     def run() -> list[dict[str, Any]]:
         study = _study(seed=3)
-        study.optimize(_smooth, n_trials=9)
+        study.optimize(objective, n_trials=10)
         return [t.params for t in study.trials]
 
     assert run() == run()
@@ -413,15 +405,20 @@ def _process_worker(url: str, seed: int) -> None:
     study.optimize(_smooth, n_trials=8)
 
 
-def test_processes_sharing_a_sqlite_study(sqlite_url: str) -> None:
-    podbor.create_study(storage=sqlite_url, study_name="shared")
+def _run_two_processes(target: Any, url: str) -> None:
+    """Run ``target(url, seed)`` for seeds 1 and 2 in two spawned processes; both must succeed."""
     ctx = multiprocessing.get_context("spawn")
-    procs = [ctx.Process(target=_process_worker, args=(sqlite_url, s)) for s in (1, 2)]
+    procs = [ctx.Process(target=target, args=(url, s)) for s in (1, 2)]
     for p in procs:
         p.start()
     for p in procs:
         p.join(timeout=300)
     assert [p.exitcode for p in procs] == [0, 0]
+
+
+def test_processes_sharing_a_sqlite_study(sqlite_url: str) -> None:
+    podbor.create_study(storage=sqlite_url, study_name="shared")
+    _run_two_processes(_process_worker, sqlite_url)
     study = podbor.load_study(study_name="shared", storage=sqlite_url)
     assert [t.number for t in study.trials] == list(range(16))
     assert all(t.state == TrialState.COMPLETE for t in study.trials)
@@ -443,13 +440,7 @@ def _branch_worker(url: str, seed: int) -> None:
 
 def test_processes_sharing_a_conditional_study(sqlite_url: str) -> None:
     podbor.create_study(storage=sqlite_url, study_name="branches")
-    ctx = multiprocessing.get_context("spawn")
-    procs = [ctx.Process(target=_branch_worker, args=(sqlite_url, s)) for s in (1, 2)]
-    for p in procs:
-        p.start()
-    for p in procs:
-        p.join(timeout=300)
-    assert [p.exitcode for p in procs] == [0, 0]
+    _run_two_processes(_branch_worker, sqlite_url)
     study = podbor.load_study(study_name="branches", storage=sqlite_url)
     assert [t.number for t in study.trials] == list(range(20))
     assert all(t.state == TrialState.COMPLETE for t in study.trials)
