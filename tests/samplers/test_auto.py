@@ -398,28 +398,34 @@ def test_beats_random_search_on_a_smooth_problem() -> None:
 
 
 # -- several processes on one storage ----------------------------------------------------------
-def _process_worker(url: str, seed: int) -> None:
+_PROCESS_STUDIES = {"shared": (_smooth, 8), "branches": (_hidden_best, 10)}
+"""What each worker process runs on a study of that name: the objective and its trials."""
+
+
+def _process_worker(url: str, seed: int, name: str) -> None:
     podbor.logging.set_verbosity(podbor.logging.WARNING)
     sampler = AutoSampler(seed=seed, n_startup_trials=4, max_overhead_fraction=None)
-    study = podbor.load_study(study_name="shared", storage=url, sampler=sampler)
-    study.optimize(_smooth, n_trials=8)
+    study = podbor.load_study(study_name=name, storage=url, sampler=sampler)
+    objective, n_trials = _PROCESS_STUDIES[name]
+    study.optimize(objective, n_trials=n_trials)
 
 
-def _run_two_processes(target: Any, url: str) -> None:
-    """Run ``target(url, seed)`` for seeds 1 and 2 in two spawned processes; both must succeed."""
+def _run_two_processes(url: str, name: str) -> podbor.Study:
+    """Create study ``name``, run :func:`_process_worker` on it with seeds 1 and 2 in two spawned
+    processes (both must succeed) and return it as stored."""
+    podbor.create_study(storage=url, study_name=name)
     ctx = multiprocessing.get_context("spawn")
-    procs = [ctx.Process(target=target, args=(url, s)) for s in (1, 2)]
+    procs = [ctx.Process(target=_process_worker, args=(url, s, name)) for s in (1, 2)]
     for p in procs:
         p.start()
     for p in procs:
         p.join(timeout=300)
     assert [p.exitcode for p in procs] == [0, 0]
+    return podbor.load_study(study_name=name, storage=url)
 
 
 def test_processes_sharing_a_sqlite_study(sqlite_url: str) -> None:
-    podbor.create_study(storage=sqlite_url, study_name="shared")
-    _run_two_processes(_process_worker, sqlite_url)
-    study = podbor.load_study(study_name="shared", storage=sqlite_url)
+    study = _run_two_processes(sqlite_url, "shared")
     assert [t.number for t in study.trials] == list(range(16))
     assert all(t.state == TrialState.COMPLETE for t in study.trials)
     strategies = _strategies(study)
@@ -431,17 +437,8 @@ def test_processes_sharing_a_sqlite_study(sqlite_url: str) -> None:
     assert len({(t.params["x"], t.params["y"]) for t in startup}) == len(startup)
 
 
-def _branch_worker(url: str, seed: int) -> None:
-    podbor.logging.set_verbosity(podbor.logging.WARNING)
-    sampler = AutoSampler(seed=seed, n_startup_trials=4, max_overhead_fraction=None)
-    study = podbor.load_study(study_name="branches", storage=url, sampler=sampler)
-    study.optimize(_hidden_best, n_trials=10)
-
-
 def test_processes_sharing_a_conditional_study(sqlite_url: str) -> None:
-    podbor.create_study(storage=sqlite_url, study_name="branches")
-    _run_two_processes(_branch_worker, sqlite_url)
-    study = podbor.load_study(study_name="branches", storage=sqlite_url)
+    study = _run_two_processes(sqlite_url, "branches")
     assert [t.number for t in study.trials] == list(range(20))
     assert all(t.state == TrialState.COMPLETE for t in study.trials)
     assert "gp-branches" in _strategies(study)

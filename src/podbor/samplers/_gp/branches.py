@@ -158,11 +158,12 @@ class BranchGP:
     def _propose(
         self, study: StudyView, trial: FrozenTrial, branching: Branching
     ) -> _Proposal | None:
-        finished = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED))
+        # One read of the study, split by state.
+        everything = study.get_trials(deepcopy=False)
+        finished = [t for t in everything if t.state in (TrialState.COMPLETE, TrialState.PRUNED)]
+        failed = [t for t in everything if t.state == TrialState.FAIL]
         running = [
-            t
-            for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
-            if t.number != trial.number
+            t for t in everything if t.state == TrialState.RUNNING and t.number != trial.number
         ]
         alive = {t.number for t in running}
         for number in [n for n in self._pending if n not in alive]:
@@ -178,7 +179,6 @@ class BranchGP:
             )
             is not None
         ]
-        failed = study.get_trials(deepcopy=False, states=(TrialState.FAIL,))
         tried = {branching.index_of(t) for t in [*finished, *failed]} | set(in_flight)
         untried = [i for i in range(len(branching.distribution.choices)) if i not in tried]
         if untried:  # nothing is known of it: try every branch once (a failure counts)
