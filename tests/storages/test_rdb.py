@@ -443,3 +443,11 @@ def test_best_trial_query_breaks_ties_by_number(
         study.add_trial(podbor.create_trial(value=v))
     assert RDBStorage(sqlite_url).get_best_trial_only(study._study_id).number == best
     assert study.best_trial.number == best
+
+
+def test_a_sqlite_file_is_switched_to_wal_once(tmp_path: Path) -> None:
+    path = tmp_path / "wal.db"
+    podbor.storages.RDBStorage(f"sqlite:///{path}")
+    podbor.storages.RDBStorage(f"sqlite:///{path}")  # already WAL: left alone
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"

@@ -222,12 +222,21 @@ class RDBStorage(BaseStorage):
 
     def _enable_wal(self) -> None:
         """Switch a podbor SQLite file to WAL (persistent; done only once it is known to be ours):
-        readers then never block the writer."""
-        raw = self._engine.raw_connection()
-        try:
-            raw.driver_connection.execute("PRAGMA journal_mode=WAL")  # type: ignore[union-attr]
-        finally:
-            raw.close()
+        readers then never block the writer.
+
+        Changing the journal mode needs the file to itself, and SQLite answers "database is
+        locked" at once (without its busy timeout) while another process holds it, e.g. when
+        several workers open a new study file together: so the current mode is read first (a
+        file already in WAL is left alone) and the switch is retried like any locked write.
+        """
+
+        def switch() -> None:
+            with self._engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                mode = conn.exec_driver_sql("PRAGMA journal_mode").scalar()
+                if str(mode).lower() != "wal":
+                    conn.exec_driver_sql("PRAGMA journal_mode=WAL")
+
+        with_retries(switch, what="Switching the SQLite file to WAL")
 
     def upgrade(self) -> None:
         """Bring an older podbor database to this podbor's schema (``podbor storage upgrade``)."""
