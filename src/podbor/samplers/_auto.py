@@ -7,7 +7,9 @@ weaker on smooth problems. ``AutoSampler`` looks at the study before each trial 
 
 1. **start-up** (fewer than ``n_startup_trials`` finished trials): quasi-random (scrambled Sobol)
    points, which cover the space more evenly than random ones;
-2. **GP-BO** (:class:`~podbor.samplers.GPSampler`, log-EI) when the study has one objective, the
+2. **GP-BO** (:class:`~podbor.samplers.GPSampler`, log-EI maximized inside a trust region around
+   the incumbent, which grows after improvements and shrinks after failures: fewer trials go to
+   the faces and corners of a space of several dimensions) when the study has one objective, the
    finished trials share one search space (no conditional or changing parameter), it has at most
    ``max_gp_params`` parameters and ``max_categorical_choices`` categorical choices, the history
    is at most ``max_gp_trials`` complete trials, at most ``max_gp_workers`` trials run at once,
@@ -360,6 +362,7 @@ class AutoSampler(BaseSampler):
                 n_startup_trials=0,  # the start-up is ours
                 independent_sampler=RandomSampler(seed=self._gp_seed),
                 warn_independent_sampling=False,
+                trust_region=True,
             )
         return self._gp
 

@@ -96,14 +96,20 @@ def _top_unique(x: FloatArray, values: FloatArray, k: int) -> FloatArray:
 
 
 def _refine_continuous(
-    acq: AcquisitionFunction, starts: FloatArray, dims: SearchDims, max_iter: int
+    acq: AcquisitionFunction,
+    starts: FloatArray,
+    dims: SearchDims,
+    max_iter: int,
+    box: tuple[FloatArray, FloatArray],
 ) -> FloatArray:
-    """One L-BFGS-B run on the summed acquisition of independent starts (``b x d``)."""
+    """One L-BFGS-B run on the summed acquisition of independent starts (``b x d``), each
+    column kept within ``box`` (``(low, high)``, each of shape ``d``)."""
     cont = dims.continuous
     if not cont.any():
         return starts
     fixed = starts.copy()
     shape = (starts.shape[0], int(cont.sum()))
+    low, high = box[0][cont], box[1][cont]
 
     def negative(flat: FloatArray) -> tuple[float, FloatArray]:
         x = fixed.copy()
@@ -118,11 +124,11 @@ def _refine_continuous(
         starts[:, cont].ravel(),
         jac=True,
         method="L-BFGS-B",
-        bounds=[(0.0, 1.0)] * (shape[0] * shape[1]),
+        bounds=list(zip(np.tile(low, shape[0]), np.tile(high, shape[0]))),
         options={"maxiter": max_iter},
     )
     out: FloatArray = fixed.copy()
-    out[:, cont] = np.clip(result.x.reshape(shape), 0.0, 1.0)
+    out[:, cont] = np.clip(result.x.reshape(shape), low, high)
     return out
 
 
@@ -171,6 +177,7 @@ def maximize_acquisition(
     local_starts: FloatArray | None = None,
     exclude: FloatArray | None = None,
     max_iter: int = 50,
+    bounds: tuple[FloatArray, FloatArray] | None = None,
 ) -> FloatArray | None:
     """Return the best point found (shape ``d``, snapped), or None if every candidate is excluded.
 
@@ -185,6 +192,9 @@ def maximize_acquisition(
             where σ ≈ 0, yet its maximum is often close by).
         exclude: Shape ``m x d``, snapped points never to return (e.g. already evaluated).
         max_iter: L-BFGS-B iteration limit of each refinement.
+        bounds: ``(low, high)``, each of shape ``d``: search only this box (a trust region) in
+            the continuously searched columns; the other columns keep their whole grid. None
+            for the whole cube.
 
     Example:
         >>> class Bump:
@@ -194,24 +204,45 @@ def maximize_acquisition(
         >>> maximize_acquisition(Bump(), dims, np.random.default_rng(0)).round(4).tolist()
         [0.3, 0.3]
     """
-    candidates = dims.snap(_sobol(n_candidates, dims.dim, rng))
+    box = _box(dims, bounds)
+    candidates = dims.snap(_in_box(_sobol(n_candidates, dims.dim, rng), box))
     values = acq.value(candidates)
     starts = _top_unique(candidates, values, n_starts)
     if local_starts is not None and local_starts.size:
-        local = dims.snap(local_starts)
+        local = dims.snap(np.clip(local_starts, box[0], box[1]))
         starts = np.vstack([starts, local])
         candidates = np.vstack([candidates, local])
         values = np.concatenate([values, acq.value(local)])
-    refined = dims.snap(_refine_continuous(acq, starts, dims, max_iter))
+    refined = dims.snap(_refine_continuous(acq, starts, dims, max_iter, box))
     refined, refined_values = _local_search(acq, refined, acq.value(refined), dims, sweeps=3)
     if dims.continuous.any() and any(g is not None for g in dims.grids):
-        again = dims.snap(_refine_continuous(acq, refined, dims, max_iter))
+        again = dims.snap(_refine_continuous(acq, refined, dims, max_iter, box))
         again_values = acq.value(again)
         keep = again_values > refined_values
         refined[keep], refined_values[keep] = again[keep], again_values[keep]
     pool = np.vstack([refined, candidates])
     pool_values = np.concatenate([refined_values, values])
     return _best_not_excluded(pool, pool_values, exclude)
+
+
+def _box(
+    dims: SearchDims, bounds: tuple[FloatArray, FloatArray] | None
+) -> tuple[FloatArray, FloatArray]:
+    """``(low, high)`` of the search: ``bounds`` in the continuous columns, else ``[0, 1]``."""
+    low, high = np.zeros(dims.dim), np.ones(dims.dim)
+    if bounds is not None:
+        cont = dims.continuous
+        low[cont] = np.clip(np.asarray(bounds[0], dtype=float)[cont], 0.0, 1.0)
+        high[cont] = np.clip(np.asarray(bounds[1], dtype=float)[cont], 0.0, 1.0)
+        high = np.maximum(high, low)
+    return low, high
+
+
+def _in_box(u: FloatArray, box: tuple[FloatArray, FloatArray]) -> FloatArray:
+    """Map points of the unit cube (``b x d``) linearly onto the box."""
+    low, high = box
+    mapped: FloatArray = low + u * (high - low)
+    return mapped
 
 
 def _best_not_excluded(

@@ -47,6 +47,7 @@ from podbor.samplers._gp.model import (
     warp_targets,
 )
 from podbor.samplers._gp.optimize import SearchDims, maximize_acquisition
+from podbor.samplers._gp.trust_region import TrustRegion, region_bounds
 from podbor.samplers._intersection import IntersectionSearchSpace
 from podbor.samplers._random import RandomSampler
 from podbor.trial._frozen import FrozenTrial
@@ -333,7 +334,10 @@ def _check_args(
     acquisition: Any,
     beta: Any,
     independent_sampler: Any,
+    trust_region: Any,
 ) -> None:
+    if not isinstance(trust_region, bool):
+        raise invalid_argument("trust_region", trust_region, "True or False", owner=_OWNER)
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)):
         raise invalid_argument("seed", seed, "an int or None", owner=_OWNER)
     if (
@@ -386,6 +390,12 @@ class GPSampler(BaseSampler):
             every trial, tried points are never proposed again in any case.)
         independent_sampler: The sampler of startup trials and of parameters outside the joint
             space; a :class:`~podbor.samplers.RandomSampler` with ``seed`` by default.
+        trust_region: Maximize the acquisition only inside a box around the incumbent that
+            doubles after 3 improvements in a row and halves after ``max(4, d)`` trials without
+            one (TuRBO's rule, Eriksson et al. 2019; see
+            :mod:`~podbor.samplers._gp.trust_region`), instead of over the whole space. Fewer
+            trials go to the faces and corners of the space, where a GP in several dimensions
+            is most uncertain and most objectives are worst; ``AutoSampler`` turns it on.
         warn_independent_sampling: Log one warning per parameter that falls back to
             ``independent_sampler`` after the startup trials.
 
@@ -410,8 +420,9 @@ class GPSampler(BaseSampler):
         deterministic_objective: bool = False,
         independent_sampler: BaseSampler | None = None,
         warn_independent_sampling: bool = True,
+        trust_region: bool = False,
     ) -> None:
-        _check_args(seed, n_startup_trials, acquisition, beta, independent_sampler)
+        _check_args(seed, n_startup_trials, acquisition, beta, independent_sampler, trust_region)
         self._seed = seed
         self._rng = np.random.default_rng(seed)
         self._n_startup_trials = int(n_startup_trials)
@@ -420,6 +431,7 @@ class GPSampler(BaseSampler):
         self._deterministic = bool(deterministic_objective)
         self._independent = independent_sampler or RandomSampler(seed=seed)
         self._warn_independent = bool(warn_independent_sampling)
+        self._trust_region = trust_region
         self._lock = threading.RLock()
         self._warned: set[str] = set()
         self._new_caches()
@@ -429,13 +441,21 @@ class GPSampler(BaseSampler):
         self._search_space = IntersectionSearchSpace()
         self._training: _TrainingSet | None = None
         self._params: tuple[SpaceKey, KernelParams] | None = None
+        self._region: tuple[_TrainingSet, TrustRegion] | None = None
         self._pending: dict[int, tuple[SpaceKey, FloatArray]] = {}
         self._unmodelled: set[int] = set()
 
     def __getstate__(self) -> dict[str, Any]:
         """Copies and pickles keep the settings and the random state, not the study caches."""
         state = super().__getstate__()
-        for cache in ("_search_space", "_training", "_params", "_pending", "_unmodelled"):
+        for cache in (
+            "_search_space",
+            "_training",
+            "_params",
+            "_region",
+            "_pending",
+            "_unmodelled",
+        ):
             state.pop(cache, None)
         return state
 
@@ -457,6 +477,11 @@ class GPSampler(BaseSampler):
     def deterministic_objective(self) -> bool:
         """Whether the objective is taken to be noiseless."""
         return self._deterministic
+
+    @property
+    def trust_region(self) -> bool:
+        """Whether the acquisition is maximized inside a trust region around the incumbent."""
+        return self._trust_region
 
     # -- BaseSampler ------------------------------------------------------------------------
     def reseed_rng(self) -> None:
@@ -515,7 +540,7 @@ class GPSampler(BaseSampler):
         return (
             f"GPSampler(seed={self._seed}, n_startup_trials={self._n_startup_trials}, "
             f"acquisition={self._acquisition!r}, beta={self._beta}, "
-            f"deterministic_objective={self._deterministic})"
+            f"deterministic_objective={self._deterministic}, trust_region={self._trust_region})"
         )
 
     # -- helpers ----------------------------------------------------------------------------
@@ -607,6 +632,34 @@ class GPSampler(BaseSampler):
         all_grid = all(_is_discrete(d) for d in training.encoder.distributions)
         avoid = self._deterministic or (all_grid and training.whole)
         exclude = np.vstack([training.x, x_running]) if avoid else None
+        local_starts = best_rows + jitter
+        if self._trust_region:
+            bounds = self._region_bounds(training, model)
+            point = maximize_acquisition(
+                acq,
+                model.dims,
+                self._rng,
+                local_starts=local_starts,
+                exclude=exclude,
+                bounds=bounds,
+            )
+            if point is not None:
+                return point
         return maximize_acquisition(
-            acq, model.dims, self._rng, local_starts=best_rows + jitter, exclude=exclude
+            acq, model.dims, self._rng, local_starts=local_starts, exclude=exclude
+        )
+
+    def _region_bounds(
+        self, training: _TrainingSet, model: StudyModel
+    ) -> tuple[FloatArray, FloatArray]:
+        """The trust region of this proposal: its rule advanced over the new observations, and
+        its box around the observed point with the best posterior mean."""
+        if self._region is None or self._region[0] is not training:
+            self._region = (training, TrustRegion())
+        length = self._region[1].advance(training.y, n_dims=training.x.shape[1])
+        mean, _ = model.gp.predict(training.x)
+        center = training.x[int(np.argmax(mean))]
+        numeric = ~training.encoder.is_categorical
+        return region_bounds(
+            center, length, model.gp.params.lengthscales, numeric, model.dims.continuous
         )

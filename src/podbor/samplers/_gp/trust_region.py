@@ -1,0 +1,141 @@
+"""A trust region for the acquisition search: a box around the incumbent that grows on success
+and shrinks on failure.
+
+Global BO in six or more dimensions with a few dozen trials spends many of them where the GP is
+most uncertain: the faces and corners of the cube, which on most objectives are the worst places
+(the walls of Styblinski-Tang, the rim of Ackley). TuRBO (Eriksson, Pearce, Gardner, Turner &
+Poloczek, "Scalable Global Optimization via Local Bayesian Optimization", NeurIPS 2019) keeps the
+global GP but maximizes the acquisition inside a box centred on the best point so far:
+
+* the box's side is ``L`` (in the unit cube), stretched per column in proportion to the GP's
+  lengthscale, ``L · ℓ_j / (Π ℓ)^{1/p}`` (a column the GP finds irrelevant gets a wide side);
+* ``success_tolerance`` improvements in a row double ``L`` (up to ``max_length``),
+  ``max(4, d)`` trials in a row without one halve it; when ``L`` falls below ``min_length`` the
+  search has converged locally, and the region starts again at ``initial_length``.
+
+An improvement is a value better than the best so far by more than ``1e-3`` of the observed range
+(shift- and scale-free, unlike TuRBO's ``1e-3 · |best|``). The centre is the observed point with
+the best *posterior mean*, not the best observation: with a noisy objective the best observation is
+often just the luckiest draw.
+
+The rule is a state machine over the objective values in the order they were observed; the
+state advances only over the values it has not seen, so each proposal costs O(new values).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from podbor.samplers._gp.kernels import BoolArray, FloatArray
+
+__all__ = ["TrustRegion", "region_bounds"]
+
+
+@dataclass
+class TrustRegion:
+    """The side length ``L`` of the region and the counters that move it.
+
+    Feed it the maximized objective values of the complete trials as they grow
+    (:meth:`advance`); read :attr:`length`.
+
+    Example:
+        >>> region = TrustRegion()
+        >>> region.advance(np.array([0.0, 1.0]))  # the first call only sets the best so far
+        0.8
+        >>> region.advance(np.array([0.0, 1.0, 2.0, 3.0, 4.0]))  # three improvements in a row
+        1.6
+    """
+
+    initial_length: float = 0.8
+    max_length: float = 1.6
+    min_length: float = 2.0**-7
+    success_tolerance: int = 3
+    min_improvement: float = 1e-3
+    length: float = 0.8
+    n_seen: int = 0
+    best: float = -math.inf
+    low: float = math.inf
+    successes: int = 0
+    failures: int = 0
+
+    def __post_init__(self) -> None:
+        self.length = self.initial_length
+
+    def advance(self, y: FloatArray, n_dims: int = 1) -> float:
+        """Consume ``y[n_seen:]`` (maximized values; ``y`` only ever grows) and return ``L``.
+
+        Args:
+            y: Shape ``n``: every value observed so far, in the order observed (±inf allowed).
+            n_dims: ``d``, the number of columns: ``max(4, d)`` failures halve the region.
+        """
+        y = np.asarray(y, dtype=float)
+        if self.n_seen == 0:
+            self._note(y)
+            self.n_seen = y.size
+            return self.length
+        failure_tolerance = max(4, n_dims)
+        for value in y[self.n_seen :]:
+            spread = self.best - self.low if math.isfinite(self.best - self.low) else 0.0
+            if value > self.best + self.min_improvement * spread:
+                self.successes, self.failures = self.successes + 1, 0
+            else:
+                self.successes, self.failures = 0, self.failures + 1
+            self._note(np.array([value]))
+            if self.successes >= self.success_tolerance:
+                self.length = min(2.0 * self.length, self.max_length)
+                self.successes = 0
+            elif self.failures >= failure_tolerance:
+                self.length /= 2.0
+                self.failures = 0
+            if self.length < self.min_length:  # converged here: start again, wide
+                self.length = self.initial_length
+                self.successes = self.failures = 0
+        self.n_seen = y.size
+        return self.length
+
+    def _note(self, values: FloatArray) -> None:
+        finite = values[np.isfinite(values)]
+        if finite.size:
+            self.best = max(self.best, float(finite.max()))
+            self.low = min(self.low, float(finite.min()))
+
+
+def region_bounds(
+    center: FloatArray,
+    length: float,
+    lengthscales: FloatArray,
+    numeric: BoolArray,
+    searched: BoolArray,
+) -> tuple[FloatArray, FloatArray]:
+    """The box of side ``length`` around ``center``, stretched by the lengthscales.
+
+    Args:
+        center: Shape ``d``, the encoded incumbent.
+        length: ``L``, the side before stretching (unit-cube units).
+        lengthscales: Shape ``p``: the GP's lengthscales of the numeric columns, in column order.
+        numeric: Shape ``d``, which columns are numeric (have a lengthscale).
+        searched: Shape ``d``, which columns the box applies to (those searched continuously);
+            the others keep ``[0, 1]``.
+
+    Returns:
+        ``(low, high)``, each of shape ``d``, inside ``[0, 1]``.
+
+    Example:
+        >>> low, high = region_bounds(np.array([0.5, 0.9]), 0.4, np.array([0.1, 0.4]),
+        ...                           np.array([True, True]), np.array([True, True]))
+        >>> low.round(2).tolist(), high.round(2).tolist()
+        ([0.4, 0.5], [0.6, 1.0])
+    """
+    d = center.size
+    weights = np.ones(d)
+    if numeric.any():
+        scales = np.asarray(lengthscales, dtype=float)
+        scales = scales / np.exp(np.mean(np.log(scales)))  # geometric mean 1
+        weights[numeric] = scales
+    half = np.where(searched & numeric, 0.5 * length * weights, 1.0)
+    low = np.clip(center - half, 0.0, 1.0)
+    high = np.clip(center + half, 0.0, 1.0)
+    return low, high

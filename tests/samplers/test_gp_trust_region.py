@@ -1,0 +1,208 @@
+"""Tests of the GP's trust region: the length rule, the box, the bounded acquisition search, and
+``GPSampler(trust_region=True)`` (conformance suite included)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pytest
+
+import podbor
+from podbor.exceptions import InvalidArgumentError
+from podbor.samplers import BaseSampler, GPSampler
+from podbor.samplers._gp import sampler as gp_sampler_module
+from podbor.samplers._gp.optimize import SearchDims, maximize_acquisition
+from podbor.samplers._gp.trust_region import TrustRegion, region_bounds
+from podbor.testing.samplers import SamplerConformance
+from podbor.trial import Trial
+
+
+# -- the length rule ----------------------------------------------------------------------------
+def test_the_first_values_only_set_the_best_so_far() -> None:
+    region = TrustRegion()
+    assert region.advance(np.array([3.0, 1.0, 2.0]), n_dims=2) == 0.8
+    assert (region.best, region.n_seen, region.successes, region.failures) == (3.0, 3, 0, 0)
+
+
+def test_three_improvements_in_a_row_double_the_side_up_to_its_maximum() -> None:
+    region = TrustRegion()
+    y = [0.0, 1.0]
+    region.advance(np.array(y))
+    for value in (2.0, 3.0, 4.0):
+        y.append(value)
+        length = region.advance(np.array(y))
+    assert length == 1.6
+    y += [5.0, 6.0, 7.0]
+    assert region.advance(np.array(y)) == 1.6  # capped
+
+
+def test_an_interrupted_run_of_improvements_does_not_count() -> None:
+    region = TrustRegion()
+    assert region.advance(np.array([0.0, 1.0])) == 0.8
+    assert region.advance(np.array([0.0, 1.0, 2.0, 3.0, 0.5, 4.0])) == 0.8
+
+
+@pytest.mark.parametrize(("n_dims", "failures_to_halve"), [(1, 4), (4, 4), (7, 7)])
+def test_max_4_d_failures_in_a_row_halve_the_side(n_dims: int, failures_to_halve: int) -> None:
+    region = TrustRegion()
+    region.advance(np.array([1.0, 0.0]), n_dims=n_dims)
+    y = [1.0, 0.0] + [0.5] * (failures_to_halve - 1)
+    assert region.advance(np.array(y), n_dims=n_dims) == 0.8
+    assert region.advance(np.array([*y, 0.5]), n_dims=n_dims) == 0.4
+
+
+def test_a_tiny_gain_against_the_observed_range_is_no_improvement() -> None:
+    region = TrustRegion()
+    region.advance(np.array([0.0, 100.0]))
+    y = [0.0, 100.0] + [100.0 + 0.01 * (i + 1) for i in range(4)]  # 1e-4 of the range each
+    assert region.advance(np.array(y)) == 0.4
+    assert region.successes == 0
+
+
+def test_a_converged_region_starts_again_wide() -> None:
+    region = TrustRegion()
+    region.advance(np.array([1.0]))
+    lengths = [region.advance(np.array([1.0] + [0.0] * k)) for k in range(1, 30)]
+    # every 4 failures halve 0.8: 0.4, 0.2, ..., 0.0125; the 7th halving (0.00625) falls
+    # below the minimum 2^-7, and the region starts again at 0.8
+    assert lengths[:4] == [0.8, 0.8, 0.8, 0.4]
+    assert lengths[26] == 0.0125 and min(lengths) == 0.0125
+    assert lengths[27] == 0.8 and (region.successes, region.failures) == (0, 1)
+
+
+def test_only_new_values_advance_the_rule() -> None:
+    region = TrustRegion()
+    y = np.array([0.0, 1.0, 0.0, 0.0, 0.0])
+    region.advance(y[:2])
+    first = region.advance(y)
+    assert region.advance(y) == first and region.failures == 3
+
+
+def test_infinite_values_do_not_break_the_rule() -> None:
+    region = TrustRegion()
+    region.advance(np.array([-math.inf, 0.0]))
+    length = region.advance(np.array([-math.inf, 0.0, math.inf, 1.0, -math.inf]))
+    assert length == 0.8 and (region.best, region.low) == (1.0, 0.0)  # the range stays finite
+
+
+# -- the box ------------------------------------------------------------------------------------
+def test_the_box_keeps_the_volume_and_stretches_with_the_lengthscales() -> None:
+    numeric = np.array([True, True, True])
+    low, high = region_bounds(np.full(3, 0.5), 0.2, np.array([0.1, 0.2, 0.4]), numeric, numeric)
+    sides = high - low
+    assert np.allclose(sides, [0.1, 0.2, 0.4])
+    assert math.isclose(float(np.prod(sides)), 0.2**3)
+
+
+def test_the_box_is_clipped_to_the_cube_and_spares_other_columns() -> None:
+    numeric = np.array([True, False, True])  # the middle column is categorical
+    searched = np.array([True, True, False])  # the last is a small int grid
+    low, high = region_bounds(
+        np.array([0.95, 0.5, 0.5]), 0.4, np.array([1.0, 1.0]), numeric, searched
+    )
+    assert low.tolist() == pytest.approx([0.75, 0.0, 0.0])
+    assert high.tolist() == pytest.approx([1.0, 1.0, 1.0])
+
+
+# -- the bounded acquisition search -------------------------------------------------------------
+class _Bowl:
+    """``-|x - c|²``: its maximum is ``c``."""
+
+    def __init__(self, center: list[float]) -> None:
+        self.center = np.array(center)
+
+    def value(self, x: np.ndarray) -> np.ndarray:
+        return -np.sum((x - self.center) ** 2, axis=1)
+
+    def value_and_grad(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return self.value(x), -2.0 * (x - self.center)
+
+
+def test_the_search_stays_in_the_box_and_finds_its_best_point() -> None:
+    dims = SearchDims(np.array([True, True]), [None, None])
+    bounds = (np.array([0.1, 0.6]), np.array([0.3, 0.9]))
+    best = maximize_acquisition(_Bowl([0.8, 0.7]), dims, np.random.default_rng(0), bounds=bounds)
+    assert best is not None
+    assert best.tolist() == pytest.approx([0.3, 0.7], abs=1e-6)  # the box's point nearest c
+
+
+def test_grid_columns_are_searched_whole_whatever_the_box() -> None:
+    grid = np.array([0.0, 0.5, 1.0])
+    dims = SearchDims(
+        np.array([True, False]),
+        [None, grid],
+        snap=lambda x: np.column_stack(
+            [np.clip(x[:, 0], 0, 1), grid[np.abs(x[:, 1:2] - grid).argmin(axis=1)]]
+        ),
+    )
+    bounds = (np.array([0.4, 0.0]), np.array([0.6, 0.1]))
+    best = maximize_acquisition(_Bowl([0.5, 1.0]), dims, np.random.default_rng(0), bounds=bounds)
+    assert best is not None and best.tolist() == pytest.approx([0.5, 1.0], abs=1e-6)
+
+
+def test_without_bounds_the_search_is_unchanged() -> None:
+    dims = SearchDims(np.array([True, True, True]), [None, None, None])
+    acq = _Bowl([0.2, 0.9, 0.4])
+    whole = (np.zeros(3), np.ones(3))
+    a = maximize_acquisition(acq, dims, np.random.default_rng(5))
+    b = maximize_acquisition(acq, dims, np.random.default_rng(5), bounds=whole)
+    assert a is not None and b is not None and a.tolist() == b.tolist()
+
+
+# -- the sampler --------------------------------------------------------------------------------
+class TestGPTrustRegionConformance(SamplerConformance):
+    def make_sampler(self, seed: int | None) -> BaseSampler:
+        return GPSampler(seed=seed, trust_region=True)
+
+
+@pytest.mark.parametrize("value", ["yes", 1, None])
+def test_trust_region_must_be_a_bool(value: Any) -> None:
+    with pytest.raises(InvalidArgumentError, match="'trust_region' parameter of GPSampler"):
+        GPSampler(trust_region=value)
+
+
+def test_the_setting_is_shown_and_kept_by_copies() -> None:
+    sampler = GPSampler(seed=1, trust_region=True)
+    assert sampler.trust_region and "trust_region=True" in repr(sampler)
+    assert not GPSampler().trust_region
+
+
+def _sphere(trial: Trial) -> float:
+    return sum((trial.suggest_float(f"x{i}", -5.0, 5.0) - 1.0) ** 2 for i in range(4))
+
+
+def test_every_proposal_lies_in_a_box_around_a_good_observed_point(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls: list[tuple[Any, Any]] = []
+    original = gp_sampler_module.maximize_acquisition
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        point = original(*args, **kwargs)
+        calls.append((kwargs.get("bounds"), point))
+        return point
+
+    monkeypatch.setattr(gp_sampler_module, "maximize_acquisition", spy)
+    sampler = GPSampler(seed=0, n_startup_trials=5, trust_region=True)
+    study = podbor.create_study(sampler=sampler)
+    study.optimize(_sphere, n_trials=30)
+    assert len(calls) == 25
+    for bounds, point in calls:
+        assert bounds is not None and point is not None
+        low, high = bounds
+        assert np.all(low <= point + 1e-12) and np.all(point <= high + 1e-12)
+        assert np.prod(high - low) <= 0.8**4 + 1e-12  # at most L^d of the cube
+    assert sampler._region is not None
+    assert sampler._region[1].n_seen == 29
+
+
+def test_a_flat_objective_shrinks_the_region() -> None:
+    sampler = GPSampler(seed=0, n_startup_trials=3, trust_region=True)
+    study = podbor.create_study(sampler=sampler)
+    study.optimize(
+        lambda t: 0.0 * t.suggest_float("x", 0, 1) + 0.0 * t.suggest_float("y", 0, 1), n_trials=12
+    )
+    # the proposal of trial 11 has seen 8 values after the first 3: two halvings of 0.8
+    assert sampler._region is not None and sampler._region[1].length == 0.2
