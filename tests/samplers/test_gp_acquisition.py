@@ -184,3 +184,29 @@ def test_maximize_never_returns_an_excluded_point() -> None:
     best = maximize_acquisition(acq, dims, np.random.default_rng(0), exclude=seen)
     assert best is not None and not np.allclose(best, [0.5, 0.5])
     assert maximize_acquisition(acq, dims, np.random.default_rng(0), exclude=everything) is None
+
+
+def test_maximize_with_bounds_stays_in_the_box_and_finds_its_best_point() -> None:
+    dims = SearchDims(np.array([True, True]), [None, None])
+    bounds = (np.array([0.1, 0.6]), np.array([0.3, 0.9]))
+    best = maximize_acquisition(_Bowl([0.8, 0.7]), dims, np.random.default_rng(0), bounds=bounds)
+    assert best is not None
+    np.testing.assert_allclose(best, [0.3, 0.7], atol=1e-6)  # the box's point nearest the centre
+
+
+def test_maximize_with_bounds_searches_grid_columns_whole() -> None:
+    grid = np.array([0.0, 0.5, 1.0])
+    dims = SearchDims(np.array([True, False]), [None, grid], _snap_to(grid, 1))
+    bounds = (np.array([0.4, 0.0]), np.array([0.6, 0.1]))
+    best = maximize_acquisition(_Bowl([0.5, 1.0]), dims, np.random.default_rng(0), bounds=bounds)
+    assert best is not None
+    np.testing.assert_allclose(best, [0.5, 1.0], atol=1e-6)
+
+
+def test_maximize_with_the_whole_cube_as_bounds_is_unchanged() -> None:
+    dims = SearchDims(np.array([True, True, True]), [None, None, None])
+    acq = _Bowl([0.2, 0.9, 0.4])
+    whole = (np.zeros(3), np.ones(3))
+    a = maximize_acquisition(acq, dims, np.random.default_rng(5))
+    b = maximize_acquisition(acq, dims, np.random.default_rng(5), bounds=whole)
+    assert a is not None and b is not None and a.tolist() == b.tolist()

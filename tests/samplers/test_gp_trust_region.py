@@ -13,7 +13,6 @@ import podbor
 from podbor.exceptions import InvalidArgumentError
 from podbor.samplers import BaseSampler, GPSampler
 from podbor.samplers._gp import sampler as gp_sampler_module
-from podbor.samplers._gp.optimize import SearchDims, maximize_acquisition
 from podbor.samplers._gp.trust_region import TrustRegion, region_bounds
 from podbor.testing.samplers import SamplerConformance
 from podbor.trial import Trial
@@ -104,51 +103,6 @@ def test_the_box_is_clipped_to_the_cube_and_spares_other_columns() -> None:
     )
     assert low.tolist() == pytest.approx([0.75, 0.0, 0.0])
     assert high.tolist() == pytest.approx([1.0, 1.0, 1.0])
-
-
-# -- the bounded acquisition search -------------------------------------------------------------
-class _Bowl:
-    """``-|x - c|²``: its maximum is ``c``."""
-
-    def __init__(self, center: list[float]) -> None:
-        self.center = np.array(center)
-
-    def value(self, x: np.ndarray) -> np.ndarray:
-        return -np.sum((x - self.center) ** 2, axis=1)
-
-    def value_and_grad(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return self.value(x), -2.0 * (x - self.center)
-
-
-def test_the_search_stays_in_the_box_and_finds_its_best_point() -> None:
-    dims = SearchDims(np.array([True, True]), [None, None])
-    bounds = (np.array([0.1, 0.6]), np.array([0.3, 0.9]))
-    best = maximize_acquisition(_Bowl([0.8, 0.7]), dims, np.random.default_rng(0), bounds=bounds)
-    assert best is not None
-    assert best.tolist() == pytest.approx([0.3, 0.7], abs=1e-6)  # the box's point nearest c
-
-
-def test_grid_columns_are_searched_whole_whatever_the_box() -> None:
-    grid = np.array([0.0, 0.5, 1.0])
-    dims = SearchDims(
-        np.array([True, False]),
-        [None, grid],
-        snap=lambda x: np.column_stack(
-            [np.clip(x[:, 0], 0, 1), grid[np.abs(x[:, 1:2] - grid).argmin(axis=1)]]
-        ),
-    )
-    bounds = (np.array([0.4, 0.0]), np.array([0.6, 0.1]))
-    best = maximize_acquisition(_Bowl([0.5, 1.0]), dims, np.random.default_rng(0), bounds=bounds)
-    assert best is not None and best.tolist() == pytest.approx([0.5, 1.0], abs=1e-6)
-
-
-def test_without_bounds_the_search_is_unchanged() -> None:
-    dims = SearchDims(np.array([True, True, True]), [None, None, None])
-    acq = _Bowl([0.2, 0.9, 0.4])
-    whole = (np.zeros(3), np.ones(3))
-    a = maximize_acquisition(acq, dims, np.random.default_rng(5))
-    b = maximize_acquisition(acq, dims, np.random.default_rng(5), bounds=whole)
-    assert a is not None and b is not None and a.tolist() == b.tolist()
 
 
 # -- the sampler --------------------------------------------------------------------------------
