@@ -3,6 +3,7 @@ each rule of the decision, the recorded decision and its log line, the cost rule
 
 from __future__ import annotations
 
+import collections
 import copy
 import math
 import multiprocessing
@@ -97,6 +98,32 @@ def _nested(trial: BaseTrial) -> float:
             return x + trial.suggest_float("extra", 0.0, 1.0)
         return x**2
     return 0.5 + trial.suggest_float("y", 0.0, 1.0)
+
+
+def test_each_branch_searches_its_own_trust_region(monkeypatch: pytest.MonkeyPatch) -> None:
+    from podbor.samplers._gp import branches as branches_module
+
+    boxes: list[tuple[Any, Any]] = []
+    original = branches_module.maximize_in_region
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        point = original(*args, **kwargs)
+        boxes.append((kwargs["bounds"], point))
+        return point
+
+    monkeypatch.setattr(branches_module, "maximize_in_region", spy)
+    sampler = AutoSampler(seed=0, n_startup_trials=5, max_overhead_fraction=None)
+    study = podbor.create_study(sampler=sampler)
+    study.optimize(_conditional, n_trials=16)
+    assert boxes and all(b is not None and p is not None for b, p in boxes)
+    for (low, high), point in boxes:  # one parameter per branch: a box in 1 dimension
+        assert low.shape == (1,) and low[0] <= point[0] <= high[0] and high[0] - low[0] <= 1.6
+    regions = sampler._branches()._regions
+    seen = {index: region.n_seen for index, (_, region) in regions.items()}
+    in_branch = collections.Counter(t.params["kind"] for t in study.trials[:-1])
+    assert set(seen) <= {0, 1} and len(in_branch) == 2
+    # each rule reads its own branch's trials only: fewer than the study's
+    assert all(0 < n <= max(in_branch.values()) < len(study.trials) - 1 for n in seen.values())
 
 
 def test_conditional_space_without_a_root_goes_to_tpe() -> None:

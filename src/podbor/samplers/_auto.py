@@ -21,8 +21,9 @@ weaker on smooth problems. ``AutoSampler`` looks at the study before each trial 
    branch is a flat space the GP takes. A bandit rule chooses the branch (ThresholdAscent: the
    branch most likely to give one of the best values, with a bonus for branches tried little, so
    that a branch that is the best only once tuned gets tried long enough to be tuned) and a GP
-   over the branch's own parameters chooses the point; the same limits on history, workers,
-   pruned trials and cost as for the GP apply;
+   over the branch's own parameters chooses the point (in a trust region of the branch's own,
+   as the flat GP's); the same limits on history, workers, pruned trials and cost as for the GP
+   apply;
 4. **TPE** otherwise (:class:`~podbor.samplers.TPESampler`: multivariate, grouped, with the
    constant liar), which handles nested or changing conditional spaces, many categoricals, pruned
    trials, long studies and many workers at a small cost per trial.

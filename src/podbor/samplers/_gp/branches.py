@@ -26,8 +26,10 @@ space of its own:
   ``N`` trials, ``δ = 0.1``). A branch tried little keeps a high bound, so it is explored until it
   has had its chance to be tuned; a branch never tried is tried first.
 * **where in it**: a GP over the branch's own parameters, fitted on its own complete trials,
-  maximizing log-EI against the branch's best (the GP sampler's encoding, kernels, fit and
-  acquisition optimizer; running trials of the branch enter as kriging-believer fantasies).
+  maximizing log-EI against the branch's best inside the branch's own trust region (the GP
+  sampler's encoding, kernels, fit, acquisition optimizer and trust-region rule,
+  :mod:`~podbor.samplers._gp.trust_region`; running trials of the branch enter as
+  kriging-believer fantasies).
 
 A first version compared log-EI across branches against the best value of the whole study (one GP
 per branch on a common scale, i.e. BO with a kernel that is zero between branches). On the
@@ -58,7 +60,6 @@ from podbor.samplers._gp.model import (
     standardize,
     warp_targets,
 )
-from podbor.samplers._gp.optimize import maximize_acquisition
 from podbor.samplers._gp.sampler import (
     _LOCAL_JITTER,
     _N_LOCAL_STARTS,
@@ -68,9 +69,12 @@ from podbor.samplers._gp.sampler import (
     _is_discrete,
     _TrainingSet,
     believe,
+    maximize_in_region,
     search_dims,
     single_threaded_blas,
+    trust_region_box,
 )
+from podbor.samplers._gp.trust_region import TrustRegion
 from podbor.trial._frozen import FrozenTrial
 from podbor.trial._state import TrialState
 
@@ -111,6 +115,7 @@ class BranchGP:
         with self._lock:
             self._training: dict[int, _TrainingSet] = {}
             self._params: dict[int, tuple[SpaceKey, KernelParams]] = {}
+            self._regions: dict[int, tuple[_TrainingSet, TrustRegion]] = {}
             self._pending: dict[int, tuple[int, SpaceKey, FloatArray]] = {}
 
     def __getstate__(self) -> dict[str, Any]:
@@ -236,19 +241,22 @@ class BranchGP:
         initial = previous[1] if previous is not None and previous[0] == key else None
         params = fit_kernel_params(training.x, z, is_cat, initial=initial, fixed_noise=noise)
         self._params[index] = (key, params)
-        gp = _condition(training.x, z, is_cat, params, noise)
+        fitted = _condition(training.x, z, is_cat, params, noise)
         x_running = self._running_rows(index, key, training, branching, running)
-        gp = believe(gp, x_running)
-        acq = Acquisition(gp, "logei", best=float(np.max(z)))
+        acq = Acquisition(believe(fitted, x_running), "logei", best=float(np.max(z)))
         dims = search_dims(training.encoder)
+        region = self._regions.get(index)
+        if region is None or region[0] is not training:
+            region = self._regions[index] = (training, TrustRegion())
+        bounds = trust_region_box(region[1], training, fitted, dims)
         best_rows = training.x[np.argsort(-z)[:_N_LOCAL_STARTS]]
         jitter = self._rng.normal(0.0, _LOCAL_JITTER, best_rows.shape) * dims.continuous
         # The root fixes the branch, so a repeat of a point of an all-grid branch is a repeat of
         # the whole configuration: never propose one (as GPSampler on an all-grid space).
         all_grid = all(_is_discrete(d) for d in training.encoder.distributions)
         exclude = np.vstack([training.x, x_running]) if self._deterministic or all_grid else None
-        point = maximize_acquisition(
-            acq, dims, self._rng, local_starts=best_rows + jitter, exclude=exclude
+        point = maximize_in_region(
+            acq, dims, self._rng, best_rows + jitter, exclude=exclude, bounds=bounds
         )
         return None if point is None else _Proposal(index, point)
 

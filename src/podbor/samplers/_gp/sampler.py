@@ -273,6 +273,39 @@ def _fit(
     )
 
 
+def trust_region_box(
+    region: TrustRegion, training: _TrainingSet, gp: GaussianProcess, dims: SearchDims
+) -> tuple[FloatArray, FloatArray]:
+    """The trust region of one proposal: ``region`` advanced over the new observations of
+    ``training``, and its box around the observed point with the best posterior mean of ``gp``
+    (the GP on ``training``, before any fantasies)."""
+    length = region.advance(training.y, n_dims=training.x.shape[1])
+    mean, _ = gp.predict(training.x)
+    center = training.x[int(np.argmax(mean))]
+    numeric = ~training.encoder.is_categorical
+    return region_bounds(center, length, gp.params.lengthscales, numeric, dims.continuous)
+
+
+def maximize_in_region(
+    acq: Acquisition,
+    dims: SearchDims,
+    rng: np.random.Generator,
+    local_starts: FloatArray,
+    *,
+    exclude: FloatArray | None,
+    bounds: tuple[FloatArray, FloatArray] | None,
+) -> FloatArray | None:
+    """The acquisition's best point inside ``bounds`` (a trust region), or over the whole
+    space when there is no region or every point in it is excluded."""
+    if bounds is not None:
+        point = maximize_acquisition(
+            acq, dims, rng, local_starts=local_starts, exclude=exclude, bounds=bounds
+        )
+        if point is not None:
+            return point
+    return maximize_acquisition(acq, dims, rng, local_starts=local_starts, exclude=exclude)
+
+
 def believe(gp: GaussianProcess, x_running: FloatArray) -> GaussianProcess:
     """The "kriging believer" (Ginsbourger, Le Riche & Carraro 2010): ``gp`` conditioned as if the
     running trials at ``x_running`` (``m x d``) had returned its posterior mean there, so that
@@ -632,34 +665,11 @@ class GPSampler(BaseSampler):
         all_grid = all(_is_discrete(d) for d in training.encoder.distributions)
         avoid = self._deterministic or (all_grid and training.whole)
         exclude = np.vstack([training.x, x_running]) if avoid else None
-        local_starts = best_rows + jitter
+        bounds = None
         if self._trust_region:
-            bounds = self._region_bounds(training, model)
-            point = maximize_acquisition(
-                acq,
-                model.dims,
-                self._rng,
-                local_starts=local_starts,
-                exclude=exclude,
-                bounds=bounds,
-            )
-            if point is not None:
-                return point
-        return maximize_acquisition(
-            acq, model.dims, self._rng, local_starts=local_starts, exclude=exclude
-        )
-
-    def _region_bounds(
-        self, training: _TrainingSet, model: StudyModel
-    ) -> tuple[FloatArray, FloatArray]:
-        """The trust region of this proposal: its rule advanced over the new observations, and
-        its box around the observed point with the best posterior mean."""
-        if self._region is None or self._region[0] is not training:
-            self._region = (training, TrustRegion())
-        length = self._region[1].advance(training.y, n_dims=training.x.shape[1])
-        mean, _ = model.gp.predict(training.x)
-        center = training.x[int(np.argmax(mean))]
-        numeric = ~training.encoder.is_categorical
-        return region_bounds(
-            center, length, model.gp.params.lengthscales, numeric, model.dims.continuous
+            if self._region is None or self._region[0] is not training:
+                self._region = (training, TrustRegion())
+            bounds = trust_region_box(self._region[1], training, model.gp, model.dims)
+        return maximize_in_region(
+            acq, model.dims, self._rng, best_rows + jitter, exclude=exclude, bounds=bounds
         )
