@@ -4,8 +4,11 @@ and shrinks on failure.
 Global BO in six or more dimensions with a few dozen trials spends many of them where the GP is
 most uncertain: the faces and corners of the cube, which on most objectives are the worst places
 (the walls of Styblinski-Tang, the rim of Ackley). TuRBO (Eriksson, Pearce, Gardner, Turner &
-Poloczek, "Scalable Global Optimization via Local Bayesian Optimization", NeurIPS 2019) keeps the
-global GP but maximizes the acquisition inside a box centred on the best point so far:
+Poloczek, "Scalable Global Optimization via Local Bayesian Optimization", NeurIPS 2019)
+maximizes the acquisition inside a box centred on the best point so far. TuRBO also fits its GP to
+the region's data only and, once the region has converged, starts afresh with a new design and
+forgets the old data; here the GP stays global (every complete trial informs it) and a converged
+region only starts again wide around the same incumbent. The rule:
 
 * the box's side is ``L`` (in the unit cube), stretched per column in proportion to the GP's
   lengthscale, ``L · ℓ_j / (Π ℓ)^{1/p}`` (a column the GP finds irrelevant gets a wide side);
@@ -25,7 +28,7 @@ state advances only over the values it has not seen, so each proposal costs O(ne
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -54,12 +57,13 @@ class TrustRegion:
     min_length: float = 2.0**-7
     success_tolerance: int = 3
     min_improvement: float = 1e-3
-    length: float = 0.8
-    n_seen: int = 0
-    best: float = -math.inf
-    low: float = math.inf
-    successes: int = 0
-    failures: int = 0
+    # the state: the side now, how many values were read, their best and worst, the run lengths
+    length: float = field(init=False)
+    n_seen: int = field(default=0, init=False)
+    best: float = field(default=-math.inf, init=False)
+    low: float = field(default=math.inf, init=False)
+    successes: int = field(default=0, init=False)
+    failures: int = field(default=0, init=False)
 
     def __post_init__(self) -> None:
         self.length = self.initial_length
