@@ -12,7 +12,7 @@ import pytest
 import podbor
 from podbor.exceptions import InvalidArgumentError
 from podbor.samplers import BaseSampler, GPSampler
-from podbor.samplers._gp import sampler as gp_sampler_module
+from podbor.samplers._gp import trust_region as trust_region_module
 from podbor.samplers._gp.trust_region import TrustRegion, region_bounds
 from podbor.testing.samplers import SamplerConformance
 from podbor.trial import Trial
@@ -131,14 +131,14 @@ def test_every_proposal_lies_in_a_box_around_a_good_observed_point(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     calls: list[tuple[Any, Any]] = []
-    original = gp_sampler_module.maximize_acquisition
+    original = trust_region_module.maximize_acquisition
 
     def spy(*args: Any, **kwargs: Any) -> Any:
         point = original(*args, **kwargs)
         calls.append((kwargs.get("bounds"), point))
         return point
 
-    monkeypatch.setattr(gp_sampler_module, "maximize_acquisition", spy)
+    monkeypatch.setattr(trust_region_module, "maximize_acquisition", spy)
     sampler = GPSampler(seed=0, n_startup_trials=5, trust_region=True)
     study = podbor.create_study(sampler=sampler)
     study.optimize(_sphere, n_trials=30)

@@ -69,12 +69,10 @@ from podbor.samplers._gp.sampler import (
     _is_discrete,
     _TrainingSet,
     believe,
-    maximize_in_region,
     search_dims,
     single_threaded_blas,
-    trust_region_box,
 )
-from podbor.samplers._gp.trust_region import TrustRegion
+from podbor.samplers._gp.trust_region import TrustRegion, maximize_in_region, trust_region_box
 from podbor.trial._frozen import FrozenTrial
 from podbor.trial._state import TrialState
 
@@ -248,7 +246,7 @@ class BranchGP:
         region = self._regions.get(index)
         if region is None or region[0] is not training:
             region = self._regions[index] = (training, TrustRegion())
-        bounds = trust_region_box(region[1], training, fitted, dims)
+        bounds = trust_region_box(region[1], fitted, training.y, dims)
         best_rows = training.x[np.argsort(-z)[:_N_LOCAL_STARTS]]
         jitter = self._rng.normal(0.0, _LOCAL_JITTER, best_rows.shape) * dims.continuous
         # The root fixes the branch, so a repeat of a point of an all-grid branch is a repeat of

@@ -46,8 +46,8 @@ from podbor.samplers._gp.model import (
     standardize,
     warp_targets,
 )
-from podbor.samplers._gp.optimize import SearchDims, maximize_acquisition
-from podbor.samplers._gp.trust_region import TrustRegion, region_bounds
+from podbor.samplers._gp.optimize import SearchDims
+from podbor.samplers._gp.trust_region import TrustRegion, maximize_in_region, trust_region_box
 from podbor.samplers._intersection import IntersectionSearchSpace
 from podbor.samplers._random import RandomSampler
 from podbor.trial._frozen import FrozenTrial
@@ -271,39 +271,6 @@ def _fit(
         training.x,
         training.sign * training.y,
     )
-
-
-def trust_region_box(
-    region: TrustRegion, training: _TrainingSet, gp: GaussianProcess, dims: SearchDims
-) -> tuple[FloatArray, FloatArray]:
-    """The trust region of one proposal: ``region`` advanced over the new observations of
-    ``training``, and its box around the observed point with the best posterior mean of ``gp``
-    (the GP on ``training``, before any fantasies)."""
-    length = region.advance(training.y, n_dims=training.x.shape[1])
-    mean, _ = gp.predict(training.x)
-    center = training.x[int(np.argmax(mean))]
-    numeric = ~training.encoder.is_categorical
-    return region_bounds(center, length, gp.params.lengthscales, numeric, dims.continuous)
-
-
-def maximize_in_region(
-    acq: Acquisition,
-    dims: SearchDims,
-    rng: np.random.Generator,
-    local_starts: FloatArray,
-    *,
-    exclude: FloatArray | None,
-    bounds: tuple[FloatArray, FloatArray] | None,
-) -> FloatArray | None:
-    """The acquisition's best point inside ``bounds`` (a trust region), or over the whole
-    space when there is no region or every point in it is excluded."""
-    if bounds is not None:
-        point = maximize_acquisition(
-            acq, dims, rng, local_starts=local_starts, exclude=exclude, bounds=bounds
-        )
-        if point is not None:
-            return point
-    return maximize_acquisition(acq, dims, rng, local_starts=local_starts, exclude=exclude)
 
 
 def believe(gp: GaussianProcess, x_running: FloatArray) -> GaussianProcess:
@@ -669,7 +636,7 @@ class GPSampler(BaseSampler):
         if self._trust_region:
             if self._region is None or self._region[0] is not training:
                 self._region = (training, TrustRegion())
-            bounds = trust_region_box(self._region[1], training, model.gp, model.dims)
+            bounds = trust_region_box(self._region[1], model.gp, training.y, model.dims)
         return maximize_in_region(
             acq, model.dims, self._rng, best_rows + jitter, exclude=exclude, bounds=bounds
         )

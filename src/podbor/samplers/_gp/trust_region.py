@@ -32,9 +32,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from podbor.samplers._gp.acquisition import Acquisition
 from podbor.samplers._gp.kernels import BoolArray, FloatArray
+from podbor.samplers._gp.model import GaussianProcess
+from podbor.samplers._gp.optimize import SearchDims, maximize_acquisition
 
-__all__ = ["TrustRegion", "region_bounds"]
+__all__ = ["TrustRegion", "maximize_in_region", "region_bounds", "trust_region_box"]
 
 
 @dataclass
@@ -143,3 +146,44 @@ def region_bounds(
     low = np.clip(center - half, 0.0, 1.0)
     high = np.clip(center + half, 0.0, 1.0)
     return low, high
+
+
+def trust_region_box(
+    region: TrustRegion, gp: GaussianProcess, y: FloatArray, dims: SearchDims
+) -> tuple[FloatArray, FloatArray]:
+    """The box of one proposal: ``region`` advanced over the new values of ``y``, around the
+    training point with the best posterior mean of ``gp``.
+
+    Args:
+        region: The rule of this search space (it keeps its state between proposals).
+        gp: The GP fitted on the complete trials, before any fantasies: its training points are
+            the rows of ``y``.
+        y: Shape ``n``: the maximized objective values, in the order observed.
+        dims: How each column is searched (the box applies to the continuous ones).
+    """
+    x = gp.x_train
+    length = region.advance(y, n_dims=x.shape[1])
+    mean, _ = gp.predict(x)
+    center = x[int(np.argmax(mean))]
+    numeric = ~gp.is_categorical
+    return region_bounds(center, length, gp.params.lengthscales, numeric, dims.continuous)
+
+
+def maximize_in_region(
+    acq: Acquisition,
+    dims: SearchDims,
+    rng: np.random.Generator,
+    local_starts: FloatArray,
+    *,
+    exclude: FloatArray | None,
+    bounds: tuple[FloatArray, FloatArray] | None,
+) -> FloatArray | None:
+    """The acquisition's best point inside ``bounds`` (a trust region), or over the whole
+    space when there is no region or every point in it is excluded."""
+    if bounds is not None:
+        point = maximize_acquisition(
+            acq, dims, rng, local_starts=local_starts, exclude=exclude, bounds=bounds
+        )
+        if point is not None:
+            return point
+    return maximize_acquisition(acq, dims, rng, local_starts=local_starts, exclude=exclude)
