@@ -40,6 +40,10 @@ from podbor.study import (
 from podbor.trial import FixedTrial, FrozenTrial, Trial, TrialState, create_trial
 from podbor.version import __version__
 
+# Optuna's path for the retry callback is ``storages.RetryFailedTrialCallback``; the class is the
+# study's business (study/_retry.py), and storages never import upward, so it is set here.
+storages.RetryFailedTrialCallback = study.RetryFailedTrialCallback
+
 __all__ = [
     "FixedTrial",
     "FrozenTrial",

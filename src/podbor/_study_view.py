@@ -7,11 +7,12 @@ satisfies this protocol; so may any test double.
 from __future__ import annotations
 
 from collections.abc import Container
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from podbor._study_direction import StudyDirection
-from podbor.trial._frozen import FrozenTrial
-from podbor.trial._state import TrialState
+if TYPE_CHECKING:  # annotations only; keeps this module importable from anywhere below
+    from podbor._study_direction import StudyDirection
+    from podbor.trial._frozen import FrozenTrial
+    from podbor.trial._state import TrialState
 
 __all__ = ["StudyView"]
 

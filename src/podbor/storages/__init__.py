@@ -24,7 +24,6 @@ from podbor.storages._journal import (
     JournalFileSymlinkLock,
     JournalStorage,
 )
-from podbor.storages._retry import RetryFailedTrialCallback
 
 if TYPE_CHECKING:
     from podbor.storages._rdb import RDBStorage
@@ -37,7 +36,7 @@ __all__ = [
     "JournalFileSymlinkLock",
     "JournalStorage",
     "RDBStorage",
-    "RetryFailedTrialCallback",
+    "RetryFailedTrialCallback",  # set by podbor/__init__.py: it lives in podbor.study
     "get_storage",
     "journal",
 ]

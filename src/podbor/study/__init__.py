@@ -8,8 +8,7 @@ Example:
 from podbor._frozen_study import FrozenStudy, StudySummary
 from podbor._study_direction import StudyDirection
 from podbor.study._callbacks import MaxTrialsCallback
-from podbor.study._study import (
-    Study,
+from podbor.study._manage import (
     copy_study,
     create_study,
     delete_study,
@@ -17,10 +16,13 @@ from podbor.study._study import (
     get_all_study_summaries,
     load_study,
 )
+from podbor.study._retry import RetryFailedTrialCallback
+from podbor.study._study import Study
 
 __all__ = [
     "FrozenStudy",
     "MaxTrialsCallback",
+    "RetryFailedTrialCallback",
     "Study",
     "StudyDirection",
     "StudySummary",

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Container
-from typing import TYPE_CHECKING
 
-from podbor.exceptions import invalid_argument
+from podbor._study_view import StudyView
+from podbor._validation import check_int
 from podbor.trial._frozen import FrozenTrial
 from podbor.trial._state import TrialState
-
-if TYPE_CHECKING:
-    from podbor.study._study import Study
 
 __all__ = ["MaxTrialsCallback"]
 
@@ -37,11 +34,9 @@ class MaxTrialsCallback:
     def __init__(
         self, n_trials: int, states: Container[TrialState] | None = (TrialState.COMPLETE,)
     ) -> None:
-        if isinstance(n_trials, bool) or not isinstance(n_trials, int) or n_trials < 0:
-            raise invalid_argument("n_trials", n_trials, "an int >= 0", owner="MaxTrialsCallback")
-        self._n_trials = n_trials
+        self._n_trials = check_int(n_trials, "n_trials", owner="MaxTrialsCallback", minimum=0)
         self._states = states
 
-    def __call__(self, study: Study, trial: FrozenTrial) -> None:
+    def __call__(self, study: StudyView, trial: FrozenTrial) -> None:
         if len(study.get_trials(deepcopy=False, states=self._states)) >= self._n_trials:
             study.stop()

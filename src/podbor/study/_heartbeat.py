@@ -5,12 +5,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
 
+from podbor._study_core import StudyCore, StudyHandle, core_of
 from podbor.logging import get_logger
-
-if TYPE_CHECKING:
-    from podbor.study._study import Study
 
 __all__ = ["fail_stale_trials", "heartbeat"]
 
@@ -18,20 +15,19 @@ _logger = get_logger("podbor.study")
 
 
 @contextmanager
-def heartbeat(study: Study, trial_id: int) -> Iterator[None]:
+def heartbeat(core: StudyCore, trial_id: int) -> Iterator[None]:
     """Record a heartbeat now and every ``heartbeat_interval`` seconds until the block ends."""
-    storage = study._storage
-    interval = storage.heartbeat_interval
+    interval = core.heartbeat_interval
     if interval is None:
         yield
         return
-    storage.record_heartbeat(trial_id)
+    core.record_heartbeat(trial_id)
     stop = threading.Event()
 
     def beat() -> None:
         while not stop.wait(interval):
             try:
-                storage.record_heartbeat(trial_id)
+                core.record_heartbeat(trial_id)
             except Exception as err:  # a missed beat must not kill the trial
                 _logger.warning(f"Could not record a heartbeat: {err!r}")
 
@@ -44,17 +40,20 @@ def heartbeat(study: Study, trial_id: int) -> Iterator[None]:
         thread.join()
 
 
-def fail_stale_trials(study: Study) -> None:
-    """Mark FAIL the trials whose worker stopped beating, then run the failed-trial callback."""
-    storage = study._storage
-    if storage.heartbeat_interval is None:
+def fail_stale_trials(study: StudyHandle) -> None:
+    """Mark FAIL the trials whose worker stopped beating, then run the failed-trial callback.
+
+    The callback (e.g. :class:`~podbor.study.RetryFailedTrialCallback`) receives the study
+    handle and a copy of each failed trial.
+    """
+    core = core_of(study)
+    if core.heartbeat_interval is None:
         return
-    for trial_id in storage.fail_stale_trials(study._study_id):
-        frozen = storage.get_trial(trial_id)
+    for frozen in core.fail_stale_trials():
         _logger.warning(
             f"Trial {frozen.number} was marked FAIL: its worker sent no heartbeat within the "
             "grace period (it probably died)."
         )
-        callback = storage.failed_trial_callback
+        callback = core.failed_trial_callback
         if callback is not None:
-            callback(study, frozen._copy())
+            callback(study, frozen)

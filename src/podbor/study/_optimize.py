@@ -8,24 +8,24 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from podbor._study_core import FAIL_REASON_KEY, PRUNE_REASON_KEY, StudyCore, StudyHandle, core_of
+from podbor._validation import check_int, check_optional_int, check_optional_real
 from podbor.exceptions import TrialPruned, invalid_argument
 from podbor.logging import get_logger
 from podbor.study._heartbeat import fail_stale_trials, heartbeat
 from podbor.study._progress import ProgressBar
-from podbor.study._tell import FAIL_REASON_KEY
+from podbor.study._tell import tell
 from podbor.trial._frozen import FrozenTrial
 from podbor.trial._state import TrialState
-from podbor.trial._trial import Trial
+from podbor.trial._trial import Trial, new_trial
 
-if TYPE_CHECKING:
-    from podbor.study._study import Study
-
-__all__ = ["ObjectiveFuncType", "optimize"]
+__all__ = ["ObjectiveFuncType", "TrialCallback", "optimize", "run_trial", "start_trial"]
 
 ObjectiveFuncType = Callable[[Trial], "float | Sequence[float]"]
-CallbackType = Callable[["Study", FrozenTrial], None]
+TrialCallback = Callable[[FrozenTrial], None]
+"""A callback bound to its study (``Study.optimize`` binds the user's ``callback(study, trial)``)."""
 
 _logger = get_logger("podbor.study")
 
@@ -34,17 +34,17 @@ def _validate(
     n_trials: Any, timeout: Any, n_jobs: Any, catch: Any
 ) -> tuple[int | None, float | None, int, tuple[type[BaseException], ...]]:
     owner = "Study.optimize"
-    if n_trials is not None and (
-        isinstance(n_trials, bool) or not isinstance(n_trials, int) or n_trials < 0
-    ):
-        raise invalid_argument("n_trials", n_trials, "an int >= 0 or None", owner=owner)
-    if timeout is not None:
-        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
-            raise invalid_argument(
-                "timeout", timeout, "a number of seconds > 0 or None", owner=owner
-            )
-        timeout = float(timeout)
-    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0:
+    n_trials = check_optional_int(n_trials, "n_trials", owner=owner, minimum=0)
+    timeout = check_optional_real(
+        timeout,
+        "timeout",
+        owner=owner,
+        minimum=0.0,
+        include_minimum=False,
+        allowed="a number of seconds > 0 or None",
+    )
+    n_jobs = check_int(n_jobs, "n_jobs", owner=owner, allowed="an int >= 1, or -1 for all cores")
+    if n_jobs == 0:
         raise invalid_argument("n_jobs", n_jobs, "an int >= 1, or -1 for all cores", owner=owner)
     if n_jobs < 0:
         n_jobs = os.cpu_count() or 1
@@ -70,9 +70,9 @@ class _Budget:
         self._start = time.monotonic()
         self._lock = threading.Lock()
 
-    def take(self, study: Study) -> bool:
+    def take(self, core: StudyCore) -> bool:
         with self._lock:
-            if study._stop_flag:
+            if core.stop_requested:
                 return False
             if self._deadline is not None and time.monotonic() >= self._deadline:
                 return False
@@ -87,26 +87,22 @@ class _Budget:
 
 
 def optimize(
-    study: Study,
+    study: StudyHandle,
     func: ObjectiveFuncType,
     n_trials: int | None,
     timeout: float | None,
     n_jobs: int,
     catch: Iterable[type[Exception]] | type[Exception],
-    callbacks: Iterable[CallbackType] | None,
+    callbacks: Sequence[TrialCallback],
     gc_after_trial: bool,
     show_progress_bar: bool,
 ) -> None:
-    """Implement :meth:`Study.optimize` (see there)."""
+    """Implement :meth:`Study.optimize` (see there); ``callbacks`` come bound to the study."""
     n_trials, timeout, n_jobs, catch_tuple = _validate(n_trials, timeout, n_jobs, catch)
     if not callable(func):
         raise invalid_argument("func", func, "a callable taking a trial", owner="Study.optimize")
-    callbacks = list(callbacks or [])
-    if not study._optimize_lock.acquire(blocking=False):
-        raise RuntimeError(
-            "Nested optimization: Study.optimize cannot be called from an objective."
-        )
-    study._stop_flag = False
+    core = core_of(study)
+    core.enter_optimize()
     budget = _Budget(n_trials, timeout)
     bar = ProgressBar(show_progress_bar, n_trials, timeout)
     start_lock = threading.Lock()
@@ -118,30 +114,29 @@ def optimize(
                     # Take the budget and start the trial at once, so that a stop() made while a
                     # trial starts (e.g. GridSampler reserving its last point) holds every thread.
                     with start_lock:
-                        if not budget.take(study):
+                        if not budget.take(core):
                             break
                         trial = start_trial(study)
                     frozen = run_trial(study, func, catch_tuple, trial)
-                    bar.update(budget.elapsed(), _best_text(study))
+                    bar.update(budget.elapsed(), _best_text(core))
                     for callback in callbacks:
-                        callback(study, frozen)
+                        callback(frozen)
                     if gc_after_trial:
                         gc.collect()
             except BaseException:  # stop the other threads at once, not when joined
-                study._stop_flag = True
+                core.request_stop()
                 raise
 
         if n_jobs == 1:
             worker()
         else:
-            _run_threads(study, worker, n_jobs)
+            _run_threads(core, worker, n_jobs)
     finally:
         bar.close()
-        study._stop_flag = False
-        study._optimize_lock.release()
+        core.exit_optimize()
 
 
-def _run_threads(study: Study, worker: Callable[[], None], n_jobs: int) -> None:
+def _run_threads(core: StudyCore, worker: Callable[[], None], n_jobs: int) -> None:
     with ThreadPoolExecutor(max_workers=n_jobs, thread_name_prefix="podbor-worker") as pool:
         futures = [pool.submit(worker) for _ in range(n_jobs)]
         first_error: BaseException | None = None
@@ -150,33 +145,30 @@ def _run_threads(study: Study, worker: Callable[[], None], n_jobs: int) -> None:
                 try:
                     future.result()
                 except BaseException as err:  # stop the others, re-raise the first
-                    study._stop_flag = True
+                    core.request_stop()
                     first_error = first_error or err
         except KeyboardInterrupt:
-            study._stop_flag = True
+            core.request_stop()
             raise
         if first_error is not None:
             raise first_error
 
 
-def _best_text(study: Study) -> str | None:
-    if len(study.directions) > 1:
+def _best_text(core: StudyCore) -> str | None:
+    best = core.best_trial()
+    if best is None or best.value is None:
         return None
-    try:
-        best = study._storage.get_best_trial(study._study_id)
-    except ValueError:
-        return None
-    return f"best trial {best.number}: {best.value:.6g}" if best.value is not None else None
+    return f"best trial {best.number}: {best.value:.6g}"
 
 
-def start_trial(study: Study) -> Trial:
-    """Fail the trials of dead workers, then ask for the next trial."""
+def start_trial(study: StudyHandle) -> Trial:
+    """Fail the trials of dead workers, then start the next trial (an enqueued one first)."""
     fail_stale_trials(study)
-    return study.ask()
+    return new_trial(study)
 
 
 def run_trial(
-    study: Study,
+    study: StudyHandle,
     func: ObjectiveFuncType,
     catch: tuple[type[BaseException], ...],
     trial: Trial | None = None,
@@ -190,20 +182,19 @@ def run_trial(
         trial = start_trial(study)
     error: BaseException | None = None
     try:
-        with heartbeat(study, trial._trial_id):
+        with heartbeat(core_of(study), trial._trial_id):
             returned = func(trial)
     except TrialPruned as pruned:
         if str(pruned):
-            trial.set_system_attr("prune_reason", str(pruned))
-        return study.tell(trial, state=TrialState.PRUNED)
+            trial.set_system_attr(PRUNE_REASON_KEY, str(pruned))
+        return tell(study, trial, None, TrialState.PRUNED, False)
     except BaseException as err:  # KeyboardInterrupt too: fail the trial, keep the study
         error = err
     if error is None:  # COMPLETE explicitly: a None return then fails the trial with a warning
-        return study.tell(trial, returned, state=TrialState.COMPLETE)
+        return tell(study, trial, returned, TrialState.COMPLETE, False)
 
-    reason = f"{type(error).__name__}: {error}"
-    study._storage.set_trial_system_attr(trial._trial_id, FAIL_REASON_KEY, reason)
-    frozen = study.tell(trial, state=TrialState.FAIL)
+    trial.set_system_attr(FAIL_REASON_KEY, f"{type(error).__name__}: {error}")
+    frozen = tell(study, trial, None, TrialState.FAIL, False)
     is_caught = isinstance(error, catch) and isinstance(error, Exception)
     _logger.warning(
         f"Trial {frozen.number} failed with parameters: {frozen.params} because of the following "

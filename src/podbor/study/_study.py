@@ -1,41 +1,33 @@
-"""The ``Study`` handle and the functions that create, load, copy and delete studies."""
+"""The ``Study`` handle: the public face of one study (its state lives in the storage)."""
 
 from __future__ import annotations
 
-import copy
-import threading
-from collections.abc import Container, Iterable, Mapping, Sequence
+import functools
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from podbor._frozen_study import StudySummary
+from podbor._study_core import FIXED_PARAMS_KEY, METRIC_NAMES_KEY, StudyCore
 from podbor._study_direction import StudyDirection
 from podbor.distributions import BaseDistribution
-from podbor.exceptions import DuplicatedStudyError, InvalidArgumentError, invalid_argument
+from podbor.exceptions import invalid_argument
 from podbor.logging import get_logger
 from podbor.pruners import BasePruner, NopPruner
 from podbor.samplers import AutoSampler, BaseSampler
-from podbor.storages import BaseStorage, InMemoryStorage, get_storage
+from podbor.storages import BaseStorage, get_storage
 from podbor.study import _dataframe, _optimize, _tell
 from podbor.study._multi_objective import pareto_front_trials
-from podbor.trial._frozen import FrozenTrial
+from podbor.trial._frozen import FrozenTrial, create_trial
 from podbor.trial._state import TrialState
-from podbor.trial._trial import FIXED_PARAMS_KEY, Trial
+from podbor.trial._trial import Trial, new_trial
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = [
-    "Study",
-    "copy_study",
-    "create_study",
-    "delete_study",
-    "get_all_study_names",
-    "get_all_study_summaries",
-    "load_study",
-]
+__all__ = ["CallbackType", "Study", "open_study"]
 
 _logger = get_logger("podbor.study")
-_METRIC_NAMES_KEY = "study:metric_names"
+
+CallbackType = Callable[["Study", FrozenTrial], None]
 
 
 class Study:
@@ -62,37 +54,72 @@ class Study:
         sampler: BaseSampler | None = None,
         pruner: BasePruner | None = None,
     ) -> None:
-        self.study_name = study_name
-        self._storage = get_storage(storage)
-        self._study_id = self._storage.get_study_id_from_name(study_name)
-        self.sampler: BaseSampler = sampler if sampler is not None else AutoSampler()
-        self.pruner: BasePruner = pruner if pruner is not None else NopPruner()
-        self._directions = self._storage.get_study_directions(self._study_id)
-        self._stop_flag = False
-        self._optimize_lock = threading.Lock()
+        storage_obj = get_storage(storage)
+        study_id = storage_obj.get_study_id_from_name(study_name)
+        self._attach(_new_core(storage_obj, study_id, study_name, sampler, pruner))
+
+    def _attach(self, core: StudyCore) -> None:
+        self.study_name = core.study_name
+        self._core = core
+
+    @classmethod
+    def _from_core(cls, core: StudyCore) -> Study:
+        """A handle on a study whose id is known already (no lookup by name)."""
+        study = cls.__new__(cls)
+        study._attach(core)
+        return study
+
+    # -- strategy ---------------------------------------------------------------------------
+    @property
+    def sampler(self) -> BaseSampler:
+        """The search strategy; assign a new one to change it for the next trials."""
+        return self._core.sampler
+
+    @sampler.setter
+    def sampler(self, sampler: BaseSampler) -> None:
+        self._core.sampler = sampler
+
+    @property
+    def pruner(self) -> BasePruner:
+        """The early-stopping rule; assign a new one to change it for the next reports."""
+        return self._core.pruner
+
+    @pruner.setter
+    def pruner(self, pruner: BasePruner) -> None:
+        self._core.pruner = pruner
+
+    # Optuna's names for the storage and the study's id in it: code written for Optuna reads
+    # them; podbor's own modules go through the study's core instead.
+    @property
+    def _storage(self) -> BaseStorage:
+        return self._core.storage
+
+    @property
+    def _study_id(self) -> int:
+        return self._core.study_id
 
     # -- directions and attributes ------------------------------------------------------
     @property
     def direction(self) -> StudyDirection:
         """The single direction; raises ``RuntimeError`` for a multi-objective study."""
-        if len(self._directions) > 1:
+        if len(self._core.directions) > 1:
             raise RuntimeError("This study has several objectives; use Study.directions instead.")
-        return self._directions[0]
+        return self._core.directions[0]
 
     @property
     def directions(self) -> list[StudyDirection]:
         """One direction per objective."""
-        return list(self._directions)
+        return list(self._core.directions)
 
     @property
     def user_attrs(self) -> dict[str, Any]:
         """The study's user attributes."""
-        return self._storage.get_study_user_attrs(self._study_id)
+        return self._core.storage.get_study_user_attrs(self._core.study_id)
 
     @property
     def system_attrs(self) -> dict[str, Any]:
         """The study's system attributes (samplers keep their JSON state there)."""
-        return self._storage.get_study_system_attrs(self._study_id)
+        return self._core.storage.get_study_system_attrs(self._core.study_id)
 
     def set_user_attr(self, key: str, value: Any) -> None:
         """Attach a JSON-serializable value to the study.
@@ -104,33 +131,32 @@ class Study:
             >>> study.user_attrs
             {'dataset': 'diabetes'}
         """
-        self._storage.set_study_user_attr(self._study_id, key, value)
+        self._core.storage.set_study_user_attr(self._core.study_id, key, value)
 
     def set_system_attr(self, key: str, value: Any) -> None:
         """Attach a JSON-serializable value for podbor's and the samplers' own use."""
-        self._storage.set_study_system_attr(self._study_id, key, value)
+        self._core.storage.set_study_system_attr(self._core.study_id, key, value)
 
     def set_trial_system_attr(self, trial: FrozenTrial, key: str, value: Any) -> None:
         """Record a value on a running trial; meant for samplers (part of the ``StudyView``)."""
-        self._storage.set_trial_system_attr(trial._trial_id, key, value)
+        self._core.set_trial_system_attr(trial._trial_id, key, value)
         trial.system_attrs[key] = value
 
     @property
     def metric_names(self) -> list[str] | None:
         """Names of the objectives set with :meth:`set_metric_names`, or None."""
-        names = self.system_attrs.get(_METRIC_NAMES_KEY)
-        return list(names) if names is not None else None
+        return self._core.metric_names()
 
     def set_metric_names(self, metric_names: Sequence[str]) -> None:
         """Name the objectives (used in logs and as ``values_<name>`` dataframe columns)."""
-        if len(metric_names) != len(self._directions):
+        if len(metric_names) != len(self._core.directions):
             raise invalid_argument(
                 "metric_names",
                 metric_names,
-                f"a sequence of {len(self._directions)} name(s), one per objective",
+                f"a sequence of {len(self._core.directions)} name(s), one per objective",
                 owner="Study.set_metric_names",
             )
-        self.set_system_attr(_METRIC_NAMES_KEY, [str(n) for n in metric_names])
+        self.set_system_attr(METRIC_NAMES_KEY, [str(n) for n in metric_names])
 
     # -- trials -------------------------------------------------------------------------
     def get_trials(
@@ -142,7 +168,7 @@ class Study:
             deepcopy: Return independent copies; pass False for speed when only reading.
             states: E.g. ``(TrialState.COMPLETE,)``.
         """
-        return self._storage.get_all_trials(self._study_id, deepcopy=deepcopy, states=states)
+        return self._core.get_trials(deepcopy=deepcopy, states=states)
 
     @property
     def trials(self) -> list[FrozenTrial]:
@@ -157,11 +183,11 @@ class Study:
             ValueError: If no trial has completed yet.
             RuntimeError: If the study has several objectives (see :attr:`best_trials`).
         """
-        if len(self._directions) > 1:
+        if len(self._core.directions) > 1:
             raise RuntimeError(
                 "A multi-objective study has no single best trial; use Study.best_trials."
             )
-        return self._storage.get_best_trial(self._study_id)._copy()
+        return self._core.storage.get_best_trial(self._core.study_id)._copy()
 
     @property
     def best_value(self) -> float:
@@ -179,7 +205,7 @@ class Study:
     def best_trials(self) -> list[FrozenTrial]:
         """The Pareto front: COMPLETE trials that no other trial beats in every objective."""
         complete = self.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-        return [t._copy() for t in pareto_front_trials(complete, self._directions)]
+        return [t._copy() for t in pareto_front_trials(complete, self._core.directions)]
 
     # -- the loop -------------------------------------------------------------------------
     def optimize(
@@ -189,7 +215,7 @@ class Study:
         timeout: float | None = None,
         n_jobs: int = 1,
         catch: Iterable[type[Exception]] | type[Exception] = (),
-        callbacks: Iterable[_optimize.CallbackType] | None = None,
+        callbacks: Iterable[CallbackType] | None = None,
         gc_after_trial: bool = False,
         show_progress_bar: bool = False,
     ) -> None:
@@ -223,7 +249,7 @@ class Study:
             timeout,
             n_jobs,
             catch,
-            callbacks,
+            [functools.partial(callback, self) for callback in callbacks or ()],
             gc_after_trial,
             show_progress_bar,
         )
@@ -240,14 +266,7 @@ class Study:
             >>> trial = study.ask()
             >>> frozen = study.tell(trial, trial.suggest_float("x", 0, 1))
         """
-        trial_id = self._storage.claim_waiting_trial(self._study_id)
-        if trial_id is None:
-            trial_id = self._storage.create_new_trial(self._study_id)
-        trial = Trial(self, trial_id)
-        self.sampler.before_trial(self, trial._cached)
-        for name, dist in (fixed_distributions or {}).items():
-            trial._suggest(name, dist)
-        return trial
+        return new_trial(self, fixed_distributions)
 
     def tell(
         self,
@@ -279,7 +298,7 @@ class Study:
 
         Call it from an objective or a callback; outside of ``optimize`` it has no effect.
         """
-        self._stop_flag = True
+        self._core.request_stop()
 
     def enqueue_trial(
         self,
@@ -311,14 +330,12 @@ class Study:
         if skip_if_exists and self._has_trial_with(params):
             _logger.info(f"Trial with params {params} already exists; enqueue_trial skipped it.")
             return
-        from podbor.trial._frozen import create_trial
-
         template = create_trial(
             state=TrialState.WAITING,
             system_attrs={FIXED_PARAMS_KEY: dict(params)},
             user_attrs=dict(user_attrs or {}),
         )
-        self._storage.create_new_trial(self._study_id, template_trial=template)
+        self._core.add_trial(template)
 
     def _has_trial_with(self, params: dict[str, Any]) -> bool:
         for t in self.get_trials(deepcopy=False):
@@ -338,14 +355,14 @@ class Study:
             ValueError: If the trial is inconsistent or its values do not match the directions.
         """
         trial._validate()
-        if trial.values is not None and len(trial.values) != len(self._directions):
+        if trial.values is not None and len(trial.values) != len(self._core.directions):
             raise invalid_argument(
                 "trial",
                 trial.values,
-                f"a trial with {len(self._directions)} value(s), one per objective",
+                f"a trial with {len(self._core.directions)} value(s), one per objective",
                 owner="Study.add_trial",
             )
-        self._storage.create_new_trial(self._study_id, template_trial=trial)
+        self._core.add_trial(trial)
 
     def add_trials(self, trials: Iterable[FrozenTrial]) -> None:
         """Add several finished trials, in order (see :meth:`add_trial`)."""
@@ -376,197 +393,45 @@ class Study:
             ['number', 'params_x', 'state']
         """
         return _dataframe.trials_dataframe(
-            self.get_trials(deepcopy=False), self._directions, attrs, multi_index, self.metric_names
+            self.get_trials(deepcopy=False),
+            self._core.directions,
+            attrs,
+            multi_index,
+            self.metric_names,
         )
 
     def __repr__(self) -> str:
-        return f"Study(study_name={self.study_name!r}, directions={self._directions})"
+        return f"Study(study_name={self.study_name!r}, directions={self._core.directions})"
 
 
 # ---------------------------------------------------------------------------------------
-def _parse_direction(value: Any, name: str) -> StudyDirection:
-    if isinstance(value, StudyDirection) and value != StudyDirection.NOT_SET:
-        return value
-    if isinstance(value, str) and value.upper() in ("MINIMIZE", "MAXIMIZE"):
-        return StudyDirection[value.upper()]
-    raise invalid_argument(name, value, "'minimize' or 'maximize'", owner="create_study")
-
-
-def _parse_directions(direction: Any, directions: Any) -> list[StudyDirection]:
-    if direction is not None and directions is not None:
-        raise invalid_argument(
-            "direction",
-            direction,
-            "None when 'directions' is given (pass only one of them)",
-            owner="create_study",
-        )
-    if directions is None:
-        return [_parse_direction("minimize" if direction is None else direction, "direction")]
-    if isinstance(directions, str) or not isinstance(directions, Sequence) or len(directions) == 0:
-        raise invalid_argument(
-            "directions",
-            directions,
-            "a non-empty list of 'minimize' / 'maximize'",
-            owner="create_study",
-        )
-    return [_parse_direction(d, "directions") for d in directions]
-
-
-def _storage_kind(storage: BaseStorage) -> str:
-    if isinstance(storage, InMemoryStorage):
-        return "in memory"
-    return "in RDB" if type(storage).__name__ == "RDBStorage" else f"in {type(storage).__name__}"
-
-
-def create_study(
-    *,
-    storage: BaseStorage | str | None = None,
-    sampler: BaseSampler | None = None,
-    pruner: BasePruner | None = None,
-    study_name: str | None = None,
-    direction: str | StudyDirection | None = None,
-    load_if_exists: bool = False,
-    directions: Sequence[str | StudyDirection] | None = None,
+def open_study(
+    storage: BaseStorage,
+    study_id: int,
+    study_name: str,
+    sampler: BaseSampler | None,
+    pruner: BasePruner | None,
 ) -> Study:
-    """Create a study (or load it with ``load_if_exists=True``).
+    """A handle on a stored study whose id and name are known already (no lookup by name).
 
-    Args:
-        storage: None for in-memory, or a storage object.
-        sampler: The search strategy; :class:`~podbor.samplers.AutoSampler` by default.
-        pruner: The early-stopping rule; :class:`~podbor.pruners.NopPruner` by default.
-        study_name: A unique name; generated (``no-name-<uuid>``) when None.
-        direction: ``'minimize'`` (default) or ``'maximize'``.
-        load_if_exists: Return the existing study of that name instead of raising.
-        directions: One direction per objective, for multi-objective studies.
-
-    Raises:
-        DuplicatedStudyError: If the name exists and ``load_if_exists`` is False.
-        ValueError: For an unknown direction, or both ``direction`` and ``directions``.
-
-    Example:
-        >>> import podbor
-        >>> study = podbor.create_study(direction="maximize")
-        >>> study.direction
-        StudyDirection.MAXIMIZE
+    The study-management functions (``create_study``, ``load_study``) use it; the defaults
+    are those of :class:`Study`: :class:`~podbor.samplers.AutoSampler` and
+    :class:`~podbor.pruners.NopPruner`.
     """
-    parsed = _parse_directions(direction, directions)
-    storage_obj = get_storage(storage)
-    try:
-        study_id = storage_obj.create_new_study(parsed, study_name)
-    except DuplicatedStudyError:
-        if not load_if_exists:
-            raise
-        assert study_name is not None
-        existing = storage_obj.get_study_directions(storage_obj.get_study_id_from_name(study_name))
-        if (direction is not None or directions is not None) and existing != parsed:
-            raise InvalidArgumentError(
-                f"The study {study_name!r} exists with directions {[d.name for d in existing]}, "
-                f"but {[d.name for d in parsed]} were requested."
-            ) from None
-        _logger.info(
-            f"Using an existing study with name '{study_name}' instead of creating a new one."
-        )
-        return Study(study_name, storage_obj, sampler, pruner)
-    study_name = storage_obj.get_study_name_from_id(study_id)
-    study = Study(study_name, storage_obj, sampler, pruner)
-    _logger.info(f"A new study created {_storage_kind(storage_obj)} with name: {study_name}")
-    return study
+    return Study._from_core(_new_core(storage, study_id, study_name, sampler, pruner))
 
 
-def load_study(
-    *,
-    study_name: str | None,
-    storage: BaseStorage | str,
-    sampler: BaseSampler | None = None,
-    pruner: BasePruner | None = None,
-) -> Study:
-    """Load an existing study; ``study_name=None`` works when the storage holds exactly one.
-
-    Raises:
-        StudyNotFoundError: If no such study exists (a ``KeyError`` listing existing names).
-    """
-    storage_obj = get_storage(storage)
-    if study_name is None:
-        names = get_all_study_names(storage_obj)
-        if len(names) != 1:
-            raise invalid_argument(
-                "study_name",
-                None,
-                f"one of {names} (the storage holds {len(names)} studies)",
-                owner="load_study",
-            )
-        study_name = names[0]
-    return Study(study_name, storage_obj, sampler, pruner)
-
-
-def delete_study(*, study_name: str, storage: BaseStorage | str) -> None:
-    """Delete a study and its trials from a storage."""
-    storage_obj = get_storage(storage)
-    storage_obj.delete_study(storage_obj.get_study_id_from_name(study_name))
-
-
-def copy_study(
-    *,
-    from_study_name: str,
-    from_storage: BaseStorage | str,
-    to_storage: BaseStorage | str,
-    to_study_name: str | None = None,
-) -> None:
-    """Copy a study, with its attributes and every trial, to another storage (or name).
-
-    Example:
-        >>> import podbor
-        >>> src = podbor.storages.InMemoryStorage()
-        >>> podbor.create_study(storage=src, study_name="a").optimize(
-        ...     lambda t: t.suggest_float("x", 0, 1), n_trials=3)
-        >>> dst = podbor.storages.InMemoryStorage()
-        >>> copy_study(from_study_name="a", from_storage=src, to_storage=dst)
-        >>> len(podbor.load_study(study_name="a", storage=dst).trials)
-        3
-    """
-    source = load_study(study_name=from_study_name, storage=from_storage)
-    target_storage = get_storage(to_storage)
-    name = to_study_name or from_study_name
-    target_storage.create_new_study(source.directions, name)
-    target = Study(name, target_storage)
-    for key, value in source.system_attrs.items():
-        target.set_system_attr(key, value)
-    for key, value in source.user_attrs.items():
-        target.set_user_attr(key, value)
-    for trial in source.get_trials(deepcopy=False):
-        target._storage.create_new_trial(target._study_id, template_trial=trial)
-
-
-def get_all_study_summaries(
-    storage: BaseStorage | str, include_best_trial: bool = True
-) -> list[StudySummary]:
-    """Summarize every study of a storage: name, directions, attributes, trial count, best trial."""
-    storage_obj = get_storage(storage)
-    summaries = []
-    for frozen in storage_obj.get_all_studies():
-        sid = frozen._study_id
-        n_trials, datetime_start = storage_obj.get_study_trial_stats(sid)
-        best = None
-        if include_best_trial and len(frozen.directions) == 1 and n_trials > 0:
-            try:
-                best = copy.copy(storage_obj.get_best_trial_only(sid))
-            except ValueError:
-                best = None
-        summaries.append(
-            StudySummary(
-                frozen.study_name,
-                frozen.directions,
-                frozen.user_attrs,
-                frozen.system_attrs,
-                sid,
-                n_trials=n_trials,
-                best_trial=best,
-                datetime_start=datetime_start,
-            )
-        )
-    return summaries
-
-
-def get_all_study_names(storage: BaseStorage | str) -> list[str]:
-    """Return the names of every study in a storage."""
-    return [s.study_name for s in get_storage(storage).get_all_studies()]
+def _new_core(
+    storage: BaseStorage,
+    study_id: int,
+    study_name: str,
+    sampler: BaseSampler | None,
+    pruner: BasePruner | None,
+) -> StudyCore:
+    return StudyCore(
+        storage,
+        study_id,
+        study_name,
+        sampler if sampler is not None else AutoSampler(),
+        pruner if pruner is not None else NopPruner(),
+    )

@@ -6,21 +6,18 @@ import math
 import numbers
 import warnings
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from podbor._study_core import FAIL_REASON_KEY, PRUNE_REASON_KEY, StudyCore, StudyHandle, core_of
 from podbor.exceptions import UpdateFinishedTrialError, invalid_argument
 from podbor.logging import get_logger
 from podbor.trial._frozen import FrozenTrial
 from podbor.trial._state import TrialState
 from podbor.trial._trial import Trial
 
-if TYPE_CHECKING:
-    from podbor.study._study import Study
-
 __all__ = ["check_values", "tell"]
 
 _logger = get_logger("podbor.study")
-FAIL_REASON_KEY = "fail_reason"
 
 
 def check_values(value_or_values: Any, n_objectives: int) -> tuple[list[float] | None, str | None]:
@@ -70,34 +67,34 @@ def check_values(value_or_values: Any, n_objectives: int) -> tuple[list[float] |
     return values, None
 
 
-def _resolve_trial(study: Study, trial: Trial | int) -> tuple[int, FrozenTrial]:
-    storage = study._storage
+def _resolve_trial(core: StudyCore, trial: Trial | int) -> tuple[int, FrozenTrial]:
     if isinstance(trial, Trial):
-        if trial.study._study_id != study._study_id or trial.study._storage is not storage:
+        if not core_of(trial.study).is_same_study(core):
             raise invalid_argument("trial", trial, "a trial of this study", owner="Study.tell")
         trial_id = trial._trial_id
     elif isinstance(trial, int) and not isinstance(trial, bool):
         try:
-            trial_id = storage.get_trial_id_from_study_id_trial_number(study._study_id, trial)
+            trial_id = core.trial_id_of(trial)
         except KeyError:
-            n = storage.get_n_trials(study._study_id)
+            n = core.n_trials()
             raise invalid_argument(
                 "trial", trial, f"a Trial or a trial number in [0, {n - 1}]", owner="Study.tell"
             ) from None
     else:
         raise invalid_argument("trial", trial, "a Trial or an int trial number", owner="Study.tell")
-    return trial_id, storage.get_trial(trial_id)
+    return trial_id, core.get_trial(trial_id)
 
 
 def tell(
-    study: Study,
+    study: StudyHandle,
     trial: Trial | int,
     values: float | Sequence[float] | None,
     state: TrialState | None,
     skip_if_finished: bool,
 ) -> FrozenTrial:
     """Implement :meth:`Study.tell` (see there)."""
-    trial_id, frozen = _resolve_trial(study, trial)
+    core = core_of(study)
+    trial_id, frozen = _resolve_trial(core, trial)
     if frozen.state.is_finished():
         if skip_if_finished:
             _logger.info(
@@ -124,46 +121,50 @@ def tell(
             "values", values, f"None when state is {state.name}", owner="Study.tell"
         )
 
-    n_obj = len(study.directions)
+    n_obj = len(core.directions)
     checked: list[float] | None = None
     if state == TrialState.COMPLETE:
         checked, reason = check_values(values, n_obj)
         if reason is not None:
             warnings.warn(f"Trial {frozen.number} failed: {reason}", UserWarning, stacklevel=3)
             _logger.warning(f"Trial {frozen.number} failed with value {values!r}. {reason}")
-            study._storage.set_trial_system_attr(trial_id, FAIL_REASON_KEY, reason)
+            core.set_trial_system_attr(trial_id, FAIL_REASON_KEY, reason)
             state = TrialState.FAIL
     elif state == TrialState.PRUNED and n_obj == 1 and frozen.intermediate_values:
         last = frozen.intermediate_values[max(frozen.intermediate_values)]
         if not math.isnan(last):
             checked = [last]
 
-    study.sampler.after_trial(study, frozen, state, checked)
-    study._storage.set_trial_state_values(trial_id, state, checked)
-    finished = study._storage.get_trial(trial_id)
-    _log_finished(study, finished)
+    core.sampler.after_trial(study, frozen, state, checked)
+    finished = core.finish_trial(trial_id, state, checked)
+    _log_finished(core, finished)
     return finished
 
 
-def _log_finished(study: Study, trial: FrozenTrial) -> None:
+def _log_finished(core: StudyCore, trial: FrozenTrial) -> None:
     if trial.state == TrialState.PRUNED:
         _logger.info(
-            f"Trial {trial.number} pruned. {trial.system_attrs.get('prune_reason', '')}".rstrip()
+            f"Trial {trial.number} pruned. {trial.system_attrs.get(PRUNE_REASON_KEY, '')}".rstrip()
         )
         return
     if trial.state != TrialState.COMPLETE:
         return
     assert trial.values is not None
+    names = core.metric_names()
     if len(trial.values) > 1:
-        names = study.metric_names
         shown: Any = dict(zip(names, trial.values)) if names else trial.values
         _logger.info(
             f"Trial {trial.number} finished with values: {shown} and parameters: {trial.params}."
         )
         return
-    best = study._storage.get_best_trial(study._study_id)
-    label = f"value ({study.metric_names[0]})" if study.metric_names else "value"
+    best = core.best_trial()
+    label = f"value ({names[0]})" if names else "value"
+    best_text = (
+        f" Best is trial {best.number} with value: {best.values[0] if best.values else None}."
+        if best is not None
+        else ""
+    )
     _logger.info(
         f"Trial {trial.number} finished with {label}: {trial.values[0]} and parameters: "
-        f"{trial.params}. Best is trial {best.number} with value: {best.values[0] if best.values else None}."
+        f"{trial.params}.{best_text}"
     )

@@ -48,7 +48,7 @@ import pytest
 from podbor.exceptions import TrialPruned
 from podbor.pruners._base import BasePruner
 from podbor.samplers._random import RandomSampler
-from podbor.study._study import Study, create_study
+from podbor.study import Study, create_study
 from podbor.testing._common import RestrictedStudyView, check_unsupported, quiet_podbor_logging
 from podbor.trial._state import TrialState
 from podbor.trial._trial import Trial

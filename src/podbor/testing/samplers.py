@@ -57,7 +57,7 @@ from podbor.distributions import (
 )
 from podbor.exceptions import TrialPruned
 from podbor.samplers._base import BaseSampler
-from podbor.study._study import Study, create_study
+from podbor.study import Study, create_study
 from podbor.testing._common import RestrictedStudyView, check_unsupported, quiet_podbor_logging
 from podbor.trial._base import BaseTrial
 from podbor.trial._frozen import FrozenTrial, create_trial

@@ -5,19 +5,16 @@ from __future__ import annotations
 import datetime
 import numbers
 import warnings
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import Any
 
+from podbor._study_core import FIXED_PARAMS_KEY, StudyHandle, core_of
 from podbor.distributions import BaseDistribution, check_distribution_compatibility
 from podbor.exceptions import invalid_argument
 from podbor.trial._base import BaseTrial
 from podbor.trial._frozen import FrozenTrial
 
-if TYPE_CHECKING:
-    from podbor.study._study import Study
-
-__all__ = ["BaseTrial", "Trial"]
-
-FIXED_PARAMS_KEY = "fixed_params"
+__all__ = ["BaseTrial", "Trial", "new_trial"]
 
 
 class Trial(BaseTrial):
@@ -38,19 +35,20 @@ class Trial(BaseTrial):
         'COMPLETE'
     """
 
-    def __init__(self, study: Study, trial_id: int) -> None:
+    def __init__(self, study: StudyHandle, trial_id: int) -> None:
         self.study = study
         self._trial_id = trial_id
-        self._storage = study._storage
-        self._cached: FrozenTrial = self._storage.get_trial(trial_id)._copy()
+        self._core = core_of(study)
+        self._cached: FrozenTrial = self._core.get_trial(trial_id)._copy()
         self._relative_search_space: dict[str, BaseDistribution] | None = None
         self._relative_params: dict[str, Any] | None = None
+        self._core.sampler.before_trial(study, self._cached)
 
     # -- relative sampling, computed once on the first suggest --------------------------
     def _ensure_relative(self) -> None:
         if self._relative_params is not None:
             return
-        sampler = self.study.sampler
+        sampler = self._core.sampler
         space = sampler.infer_relative_search_space(self.study, self._cached)
         self._relative_search_space = space
         self._relative_params = (
@@ -96,11 +94,11 @@ class Trial(BaseTrial):
         else:
             found, value = self._relative_value(name, distribution)
             if not found:
-                value = self.study.sampler.sample_independent(
+                value = self._core.sampler.sample_independent(
                     self.study, cached, name, distribution
                 )
         internal = distribution.to_internal_repr(value)
-        self._storage.set_trial_param(self._trial_id, name, internal, distribution)
+        self._core.storage.set_trial_param(self._trial_id, name, internal, distribution)
         external = distribution.to_external_repr(internal)
         cached.params[name] = external
         cached.distributions[name] = distribution
@@ -117,7 +115,7 @@ class Trial(BaseTrial):
             NotImplementedError: In a multi-objective study.
             ValueError: If ``step`` is negative or ``value`` is not a number.
         """
-        if len(self.study.directions) > 1:
+        if len(self._core.directions) > 1:
             raise NotImplementedError(
                 "Trial.report is not supported for multi-objective studies (pruning needs one value)."
             )
@@ -133,7 +131,7 @@ class Trial(BaseTrial):
                 stacklevel=2,
             )
             return
-        self._storage.set_trial_intermediate_value(self._trial_id, step, value)
+        self._core.storage.set_trial_intermediate_value(self._trial_id, step, value)
         self._cached.intermediate_values[step] = value
 
     def should_prune(self) -> bool:
@@ -147,21 +145,21 @@ class Trial(BaseTrial):
             ...             raise podbor.TrialPruned()
             ...     return 0.1
         """
-        if len(self.study.directions) > 1:
+        if len(self._core.directions) > 1:
             raise NotImplementedError(
                 "Trial.should_prune is not supported for multi-objective studies."
             )
-        return bool(self.study.pruner.prune(self.study, self._cached._copy()))
+        return bool(self._core.pruner.prune(self.study, self._cached._copy()))
 
     # -- attributes ---------------------------------------------------------------------
     def set_user_attr(self, key: str, value: Any) -> None:
         """Attach a JSON-serializable value, shown as ``user_attrs_<key>`` in the dataframe."""
-        self._storage.set_trial_user_attr(self._trial_id, key, value)
+        self._core.storage.set_trial_user_attr(self._trial_id, key, value)
         self._cached.user_attrs[key] = value
 
     def set_system_attr(self, key: str, value: Any) -> None:
         """Attach a JSON-serializable value for podbor's own use."""
-        self._storage.set_trial_system_attr(self._trial_id, key, value)
+        self._core.storage.set_trial_system_attr(self._trial_id, key, value)
         self._cached.system_attrs[key] = value
 
     @property
@@ -190,6 +188,20 @@ class Trial(BaseTrial):
 
     def __repr__(self) -> str:
         return f"Trial(number={self.number}, params={self._cached.params})"
+
+
+def new_trial(
+    study: StudyHandle, fixed_distributions: Mapping[str, BaseDistribution] | None = None
+) -> Trial:
+    """Start the study's next trial (the oldest enqueued one first) as a live :class:`Trial`.
+
+    Parameters in ``fixed_distributions`` (name → distribution) are suggested at once, as
+    ``Study.ask(fixed_distributions=…)`` promises.
+    """
+    trial = Trial(study, core_of(study).start_trial())
+    for name, distribution in (fixed_distributions or {}).items():
+        trial._suggest(name, distribution)
+    return trial
 
 
 def _single_value(distribution: BaseDistribution) -> float:

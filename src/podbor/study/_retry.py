@@ -1,10 +1,17 @@
-"""Re-queue trials whose worker died: a ``failed_trial_callback`` for heartbeat storages."""
+"""Re-queue trials whose worker died: a ``failed_trial_callback`` for heartbeat storages.
+
+The storage only marks a stale trial FAIL; what happens next is the study's business, so the
+callback lives in the study layer. ``podbor.storages.RetryFailedTrialCallback`` (Optuna's
+path) names this same class: the top-level package sets it there, so that ``storages`` never
+imports upward.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from podbor.exceptions import invalid_argument
+from podbor._study_core import FIXED_PARAMS_KEY
+from podbor._validation import check_optional_int
 from podbor.trial._frozen import FrozenTrial, create_trial
 from podbor.trial._state import TrialState
 
@@ -37,13 +44,9 @@ class RetryFailedTrialCallback:
     def __init__(
         self, max_retry: int | None = None, inherit_intermediate_values: bool = False
     ) -> None:
-        if max_retry is not None and (
-            isinstance(max_retry, bool) or not isinstance(max_retry, int) or max_retry < 0
-        ):
-            raise invalid_argument(
-                "max_retry", max_retry, "an int >= 0 or None", owner="RetryFailedTrialCallback"
-            )
-        self._max_retry = max_retry
+        self._max_retry = check_optional_int(
+            max_retry, "max_retry", owner="RetryFailedTrialCallback", minimum=0
+        )
         self._inherit = inherit_intermediate_values
 
     def __call__(self, study: Study, trial: FrozenTrial) -> None:
@@ -53,7 +56,7 @@ class RetryFailedTrialCallback:
         system_attrs: dict[str, Any] = {
             _FAILED_TRIAL: trial.system_attrs.get(_FAILED_TRIAL, trial.number),
             _RETRY_HISTORY: [*history, trial.number],
-            "fixed_params": dict(trial.params),
+            FIXED_PARAMS_KEY: dict(trial.params),
         }
         study.add_trial(
             create_trial(

@@ -1,0 +1,216 @@
+"""Creating, loading, copying, listing and deleting the studies of a storage."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from typing import Any
+
+from podbor._frozen_study import StudySummary
+from podbor._study_direction import StudyDirection
+from podbor.exceptions import DuplicatedStudyError, InvalidArgumentError, invalid_argument
+from podbor.logging import get_logger
+from podbor.pruners import BasePruner
+from podbor.samplers import BaseSampler
+from podbor.storages import BaseStorage, InMemoryStorage, get_storage
+from podbor.study._study import Study, open_study
+
+__all__ = [
+    "copy_study",
+    "create_study",
+    "delete_study",
+    "get_all_study_names",
+    "get_all_study_summaries",
+    "load_study",
+]
+
+_logger = get_logger("podbor.study")
+
+
+def _parse_direction(value: Any, name: str) -> StudyDirection:
+    if isinstance(value, StudyDirection) and value != StudyDirection.NOT_SET:
+        return value
+    if isinstance(value, str) and value.upper() in ("MINIMIZE", "MAXIMIZE"):
+        return StudyDirection[value.upper()]
+    raise invalid_argument(name, value, "'minimize' or 'maximize'", owner="create_study")
+
+
+def _parse_directions(direction: Any, directions: Any) -> list[StudyDirection]:
+    if direction is not None and directions is not None:
+        raise invalid_argument(
+            "direction",
+            direction,
+            "None when 'directions' is given (pass only one of them)",
+            owner="create_study",
+        )
+    if directions is None:
+        return [_parse_direction("minimize" if direction is None else direction, "direction")]
+    if isinstance(directions, str) or not isinstance(directions, Sequence) or len(directions) == 0:
+        raise invalid_argument(
+            "directions",
+            directions,
+            "a non-empty list of 'minimize' / 'maximize'",
+            owner="create_study",
+        )
+    return [_parse_direction(d, "directions") for d in directions]
+
+
+def _storage_kind(storage: BaseStorage) -> str:
+    if isinstance(storage, InMemoryStorage):
+        return "in memory"
+    return "in RDB" if type(storage).__name__ == "RDBStorage" else f"in {type(storage).__name__}"
+
+
+def create_study(
+    *,
+    storage: BaseStorage | str | None = None,
+    sampler: BaseSampler | None = None,
+    pruner: BasePruner | None = None,
+    study_name: str | None = None,
+    direction: str | StudyDirection | None = None,
+    load_if_exists: bool = False,
+    directions: Sequence[str | StudyDirection] | None = None,
+) -> Study:
+    """Create a study (or load it with ``load_if_exists=True``).
+
+    Args:
+        storage: None for in-memory, or a storage object.
+        sampler: The search strategy; :class:`~podbor.samplers.AutoSampler` by default.
+        pruner: The early-stopping rule; :class:`~podbor.pruners.NopPruner` by default.
+        study_name: A unique name; generated (``no-name-<uuid>``) when None.
+        direction: ``'minimize'`` (default) or ``'maximize'``.
+        load_if_exists: Return the existing study of that name instead of raising.
+        directions: One direction per objective, for multi-objective studies.
+
+    Raises:
+        DuplicatedStudyError: If the name exists and ``load_if_exists`` is False.
+        ValueError: For an unknown direction, or both ``direction`` and ``directions``.
+
+    Example:
+        >>> import podbor
+        >>> study = podbor.create_study(direction="maximize")
+        >>> study.direction
+        StudyDirection.MAXIMIZE
+    """
+    parsed = _parse_directions(direction, directions)
+    storage_obj = get_storage(storage)
+    try:
+        study_id = storage_obj.create_new_study(parsed, study_name)
+    except DuplicatedStudyError:
+        if not load_if_exists:
+            raise
+        assert study_name is not None
+        study_id = storage_obj.get_study_id_from_name(study_name)
+        existing = storage_obj.get_study_directions(study_id)
+        if (direction is not None or directions is not None) and existing != parsed:
+            raise InvalidArgumentError(
+                f"The study {study_name!r} exists with directions {[d.name for d in existing]}, "
+                f"but {[d.name for d in parsed]} were requested."
+            ) from None
+        _logger.info(
+            f"Using an existing study with name '{study_name}' instead of creating a new one."
+        )
+        return open_study(storage_obj, study_id, study_name, sampler, pruner)
+    study_name = storage_obj.get_study_name_from_id(study_id)  # generated when None was given
+    study = open_study(storage_obj, study_id, study_name, sampler, pruner)
+    _logger.info(f"A new study created {_storage_kind(storage_obj)} with name: {study_name}")
+    return study
+
+
+def load_study(
+    *,
+    study_name: str | None,
+    storage: BaseStorage | str,
+    sampler: BaseSampler | None = None,
+    pruner: BasePruner | None = None,
+) -> Study:
+    """Load an existing study; ``study_name=None`` works when the storage holds exactly one.
+
+    Raises:
+        StudyNotFoundError: If no such study exists (a ``KeyError`` listing existing names).
+    """
+    storage_obj = get_storage(storage)
+    if study_name is None:
+        names = get_all_study_names(storage_obj)
+        if len(names) != 1:
+            raise invalid_argument(
+                "study_name",
+                None,
+                f"one of {names} (the storage holds {len(names)} studies)",
+                owner="load_study",
+            )
+        study_name = names[0]
+    study_id = storage_obj.get_study_id_from_name(study_name)
+    return open_study(storage_obj, study_id, study_name, sampler, pruner)
+
+
+def delete_study(*, study_name: str, storage: BaseStorage | str) -> None:
+    """Delete a study and its trials from a storage."""
+    storage_obj = get_storage(storage)
+    storage_obj.delete_study(storage_obj.get_study_id_from_name(study_name))
+
+
+def copy_study(
+    *,
+    from_study_name: str,
+    from_storage: BaseStorage | str,
+    to_storage: BaseStorage | str,
+    to_study_name: str | None = None,
+) -> None:
+    """Copy a study, with its attributes and every trial, to another storage (or name).
+
+    Example:
+        >>> import podbor
+        >>> src = podbor.storages.InMemoryStorage()
+        >>> podbor.create_study(storage=src, study_name="a").optimize(
+        ...     lambda t: t.suggest_float("x", 0, 1), n_trials=3)
+        >>> dst = podbor.storages.InMemoryStorage()
+        >>> copy_study(from_study_name="a", from_storage=src, to_storage=dst)
+        >>> len(podbor.load_study(study_name="a", storage=dst).trials)
+        3
+    """
+    source = load_study(study_name=from_study_name, storage=from_storage)
+    target_storage = get_storage(to_storage)
+    name = to_study_name or from_study_name
+    target_id = target_storage.create_new_study(source.directions, name)
+    for key, value in source.system_attrs.items():
+        target_storage.set_study_system_attr(target_id, key, value)
+    for key, value in source.user_attrs.items():
+        target_storage.set_study_user_attr(target_id, key, value)
+    for trial in source.get_trials(deepcopy=False):
+        target_storage.create_new_trial(target_id, template_trial=trial)
+
+
+def get_all_study_summaries(
+    storage: BaseStorage | str, include_best_trial: bool = True
+) -> list[StudySummary]:
+    """Summarize every study of a storage: name, directions, attributes, trial count, best trial."""
+    storage_obj = get_storage(storage)
+    summaries = []
+    for frozen in storage_obj.get_all_studies():
+        sid = frozen._study_id
+        n_trials, datetime_start = storage_obj.get_study_trial_stats(sid)
+        best = None
+        if include_best_trial and len(frozen.directions) == 1 and n_trials > 0:
+            try:
+                best = copy.copy(storage_obj.get_best_trial_only(sid))
+            except ValueError:
+                best = None
+        summaries.append(
+            StudySummary(
+                frozen.study_name,
+                frozen.directions,
+                frozen.user_attrs,
+                frozen.system_attrs,
+                sid,
+                n_trials=n_trials,
+                best_trial=best,
+                datetime_start=datetime_start,
+            )
+        )
+    return summaries
+
+
+def get_all_study_names(storage: BaseStorage | str) -> list[str]:
+    """Return the names of every study in a storage."""
+    return [s.study_name for s in get_storage(storage).get_all_studies()]
