@@ -8,6 +8,7 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -110,6 +111,10 @@ INVALID = [
     pytest.param(lambda: IntDistribution(0.5, 3), "low", "0.5", id="int-low-fraction"),  # type: ignore[arg-type]
     pytest.param(lambda: FloatDistribution(True, 2.0), "low", "True", id="float-low-bool"),
     pytest.param(lambda: FloatDistribution("0", 1.0), "low", "'0'", id="float-low-str"),  # type: ignore[arg-type]
+    pytest.param(lambda: FloatDistribution(0.0, 10**400), "high", str(10**400), id="float-huge"),
+    pytest.param(lambda: IntDistribution(0, 10**400), "high", str(10**400), id="int-huge"),
+    pytest.param(lambda: IntDistribution(True, 3), "low", "True", id="int-low-bool"),
+    pytest.param(lambda: FloatDistribution(0.0, 1.0, step=True), "step", "True", id="step-bool"),
 ]
 
 
@@ -124,6 +129,12 @@ def test_invalid_arguments_name_the_argument_and_the_value(
     message = str(info.value)
     assert f"The '{argument}' parameter of " in message
     assert f"Got {value} instead." in message
+
+
+def test_int_bounds_may_be_integral_floats() -> None:
+    dist = IntDistribution(1.0, np.float64(5.0), step=2.0)  # type: ignore[arg-type]
+    assert (dist.low, dist.high, dist.step) == (1, 5, 2)
+    assert all(type(v) is int for v in (dist.low, dist.high, dist.step))
 
 
 # -- the step grid ---------------------------------------------------------------------------

@@ -68,3 +68,8 @@ def test_public_api_errors_are_podbor_errors() -> None:
         podbor.create_study(direction="upwards")
     with pytest.raises(exceptions.PodborError):
         podbor.load_study(study_name="missing", storage=podbor.storages.InMemoryStorage())
+
+
+def test_argument_checks_live_in_one_module() -> None:
+    assert not hasattr(exceptions, "check_int")  # replaced by podbor._validation.check_int
+    assert set(exceptions.__all__) <= set(dir(exceptions))

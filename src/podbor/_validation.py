@@ -6,7 +6,11 @@ bad value always gives the same kind of error: an :class:`~podbor.exceptions.Inv
 ``The 'seed' parameter of TPESampler must be an int >= 0 or None. Got -1 instead.``
 
 Each helper returns the value normalized (``numpy.int64(3)`` → ``3``, ``1`` → ``1.0`` for a real),
-so callers store what the helper returns. Bools are never accepted as numbers.
+so callers store what the helper returns. Bools are never accepted as numbers, and NaN is never
+accepted as a real.
+
+Where the default description of what is allowed would mislead, pass ``allowed``: it replaces
+the whole description, "or None" included (``"'auto' or an int >= 1"``).
 
 Example:
     >>> check_int(5, "n_startup_trials", owner="MedianPruner", minimum=0)
@@ -20,7 +24,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Collection
-from typing import Any, TypeVar
+from typing import Any
 
 from podbor.exceptions import invalid_argument
 
@@ -38,8 +42,6 @@ __all__ = [
     "is_real",
 ]
 
-T = TypeVar("T")
-
 
 def is_int(value: Any) -> bool:
     """True for ``int`` and numpy integers, False for bools and everything else.
@@ -52,7 +54,7 @@ def is_int(value: Any) -> bool:
 
 
 def is_real(value: Any) -> bool:
-    """True for ints, floats and numpy numbers (not bools, not complex).
+    """True for ints, floats and numpy numbers (not bools, not complex; NaN is a float).
 
     Example:
         >>> is_real(0.5), is_real(False), is_real("1")
@@ -77,6 +79,7 @@ def check_bool(value: Any, name: str, *, owner: str) -> bool:
     return value
 
 
+# -- integers --------------------------------------------------------------------------
 def _int_allowed(minimum: int | None, maximum: int | None) -> str:
     if minimum is not None and maximum is not None:
         return f"an int in [{minimum}, {maximum}]"
@@ -168,6 +171,37 @@ def check_seed(value: Any, *, owner: str, name: str = "seed") -> int | None:
     return check_optional_int(value, name, owner=owner, minimum=0)
 
 
+# -- reals -----------------------------------------------------------------------------
+def _as_float(value: Any) -> float | None:
+    """``value`` as a float, or None for a non-number, a bool, NaN or an int past float range."""
+    if not is_real(value):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:  # e.g. 10**400: no float can stand for it
+        return None
+    return None if math.isnan(number) else number
+
+
+def _real_allowed(
+    minimum: float | None,
+    maximum: float | None,
+    include_minimum: bool,
+    include_maximum: bool,
+    finite: bool,
+) -> str:
+    noun = "a finite number" if finite else "a number"
+    if minimum is not None and maximum is not None:
+        left = "[" if include_minimum else "("
+        right = "]" if include_maximum else ")"
+        return f"{noun} in {left}{minimum}, {maximum}{right}"
+    if minimum is not None:
+        return f"{noun} {'>=' if include_minimum else '>'} {minimum}"
+    if maximum is not None:
+        return f"{noun} {'<=' if include_maximum else '<'} {maximum}"
+    return noun if finite else "a real number"
+
+
 def check_real(
     value: Any,
     name: str,
@@ -177,30 +211,45 @@ def check_real(
     maximum: float | None = None,
     include_minimum: bool = True,
     include_maximum: bool = True,
+    finite: bool = False,
     allowed: str | None = None,
 ) -> float:
     """Return ``value`` as a ``float`` if it is a real number in the given interval.
 
-    NaN is always refused; infinities only pass where the interval admits them (an open
-    or missing bound).
+    NaN is always refused. An infinity passes only where the interval reaches it: without a
+    bound on that side (unless ``finite``), or with an infinite bound that is included.
+
+    Args:
+        value: What the user passed.
+        name: The argument's name.
+        owner: The function or class the argument belongs to.
+        minimum: The lower bound, or None for none.
+        maximum: The upper bound, or None for none.
+        include_minimum: Whether ``minimum`` itself is allowed.
+        include_maximum: Whether ``maximum`` itself is allowed.
+        finite: Refuse ``inf`` and ``-inf`` too.
+        allowed: The description of what is allowed, when the default one would mislead.
 
     Example:
         >>> check_real(0.5, "gamma", owner="TPESampler", minimum=0.0, maximum=1.0)
         0.5
         >>> check_real(2, "timeout", owner="Study.optimize", minimum=0.0, include_minimum=False)
         2.0
+        >>> check_real(float("inf"), "low", owner="FloatDistribution", finite=True)
+        Traceback (most recent call last):
+        ...
+        podbor.exceptions.InvalidArgumentError: The 'low' parameter of FloatDistribution must be a finite number. Got inf instead.
     """
-    ok = is_real(value) and not math.isnan(float(value))
-    if ok:
-        v = float(value)
-        if minimum is not None:
-            ok = v >= minimum if include_minimum else v > minimum
-        if ok and maximum is not None:
-            ok = v <= maximum if include_maximum else v < maximum
-    if not ok:
-        text = allowed or _real_allowed(minimum, maximum, include_minimum, include_maximum)
+    number = _as_float(value)
+    if (
+        number is None
+        or (finite and math.isinf(number))
+        or (minimum is not None and (number < minimum if include_minimum else number <= minimum))
+        or (maximum is not None and (number > maximum if include_maximum else number >= maximum))
+    ):
+        text = allowed or _real_allowed(minimum, maximum, include_minimum, include_maximum, finite)
         raise invalid_argument(name, value, text, owner=owner)
-    return float(value)
+    return number
 
 
 def check_optional_real(
@@ -212,6 +261,7 @@ def check_optional_real(
     maximum: float | None = None,
     include_minimum: bool = True,
     include_maximum: bool = True,
+    finite: bool = False,
     allowed: str | None = None,
 ) -> float | None:
     """:func:`check_real` that also accepts None (and returns it).
@@ -222,9 +272,7 @@ def check_optional_real(
     """
     if value is None:
         return None
-    text = allowed or (
-        f"{_real_allowed(minimum, maximum, include_minimum, include_maximum)} or None"
-    )
+    bounds = _real_allowed(minimum, maximum, include_minimum, include_maximum, finite)
     return check_real(
         value,
         name,
@@ -233,28 +281,23 @@ def check_optional_real(
         maximum=maximum,
         include_minimum=include_minimum,
         include_maximum=include_maximum,
-        allowed=text,
+        finite=finite,
+        allowed=allowed or f"{bounds} or None",
     )
 
 
-def _real_allowed(
-    minimum: float | None, maximum: float | None, include_minimum: bool, include_maximum: bool
-) -> str:
-    if minimum is not None and maximum is not None:
-        left = "[" if include_minimum else "("
-        right = "]" if include_maximum else ")"
-        return f"a number in {left}{minimum}, {maximum}{right}"
-    if minimum is not None:
-        return f"a number {'>=' if include_minimum else '>'} {minimum}"
-    if maximum is not None:
-        return f"a number {'<=' if include_maximum else '<'} {maximum}"
-    return "a real number"
+# -- instances and choices -------------------------------------------------------------
+def _matches_only_as_number(value: Any, kinds: tuple[type[Any], ...]) -> bool:
+    """True for a bool that ``kinds`` admit only because a bool is an int."""
+    return isinstance(value, bool) and all(
+        issubclass(int, kind) and kind is not object for kind in kinds if isinstance(value, kind)
+    )
 
 
 def check_instance(
     value: Any,
     name: str,
-    types: type[T] | tuple[type[Any], ...],
+    types: type[Any] | tuple[type[Any], ...],
     *,
     owner: str,
     allowed: str,
@@ -262,30 +305,64 @@ def check_instance(
 ) -> Any:
     """Return ``value`` if it is an instance of ``types`` (None too with ``allow_none``).
 
+    A bool is not taken for a number: it passes only where ``types`` admit it as a bool, not
+    merely as an ``int`` or a ``numbers.Integral``.
+
     Args:
+        value: What the user passed.
+        name: The argument's name.
+        types: A class or a tuple of classes, as for ``isinstance``.
+        owner: The function or class the argument belongs to.
         allowed: What is allowed, in words (``"a BaseSampler"``); "or None" is added when
             ``allow_none`` is set.
+        allow_none: Accept None as well.
 
     Example:
         >>> check_instance(3, "n", int, owner="f", allowed="an int")
         3
+        >>> check_instance(True, "n", int, owner="f", allowed="an int")
+        Traceback (most recent call last):
+        ...
+        podbor.exceptions.InvalidArgumentError: The 'n' parameter of f must be an int. Got True instead.
     """
     if value is None and allow_none:
         return None
-    if not isinstance(value, types):
+    kinds = types if isinstance(types, tuple) else (types,)
+    if not isinstance(value, kinds) or _matches_only_as_number(value, kinds):
         raise invalid_argument(name, value, _or_none(allowed, allow_none), owner=owner)
     return value
 
 
-def check_choice(value: Any, name: str, choices: Collection[Any], *, owner: str) -> Any:
-    """Return ``value`` if it is one of ``choices``.
+def check_choice(
+    value: Any, name: str, choices: Collection[Any], *, owner: str, allow_none: bool = False
+) -> Any:
+    """Return the choice equal to ``value`` (None too with ``allow_none``).
+
+    A value matches a choice of its own type or a subclass of it (``numpy.str_`` matches a
+    ``str``), but a bool never matches a number: ``True == 1`` and ``1.0 == 1`` do not count.
+
+    Args:
+        value: What the user passed.
+        name: The argument's name.
+        choices: The allowed values; they are listed in the message in this order.
+        owner: The function or class the argument belongs to.
+        allow_none: Accept None as well.
 
     Example:
         >>> check_choice("rank", "method", ("rank", "value"), owner="f")
         'rank'
+        >>> check_choice(1, "order", (True, False), owner="f")
+        Traceback (most recent call last):
+        ...
+        podbor.exceptions.InvalidArgumentError: The 'order' parameter of f must be one of True, False. Got 1 instead.
     """
-    # True == 1 and 1.0 == 1: a choice matches only a value of its own type.
-    if not any(type(c) is type(value) and c == value for c in choices):
-        listed = ", ".join(repr(c) for c in choices)
-        raise invalid_argument(name, value, f"one of {listed}", owner=owner)
-    return value
+    if value is None and allow_none:
+        return None
+    for choice in choices:
+        same_kind = isinstance(value, type(choice)) and (
+            isinstance(value, bool) == isinstance(choice, bool)
+        )
+        if same_kind and choice == value:
+            return choice
+    listed = ", ".join(repr(c) for c in choices)
+    raise invalid_argument(name, value, _or_none(f"one of {listed}", allow_none), owner=owner)

@@ -18,12 +18,12 @@ import abc
 import decimal
 import json
 import math
-import numbers
 import sys
 import warnings
 from collections.abc import Sequence
 from typing import Any, Union
 
+from podbor._validation import check_optional_real, check_real, is_int, is_real
 from podbor.exceptions import InvalidArgumentError, invalid_argument
 
 __all__ = [
@@ -100,15 +100,6 @@ def _hashable(value: Any) -> Any:
     return tuple(value) if isinstance(value, list) else value
 
 
-def _as_real(name: str, value: Any, owner: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise invalid_argument(name, value, "a real number", owner=owner)
-    result = float(value)
-    if not math.isfinite(result):
-        raise invalid_argument(name, value, "a finite number", owner=owner)
-    return result
-
-
 def _user_stacklevel() -> int:
     """Return the ``stacklevel`` that makes a warning point at the first frame outside podbor.
 
@@ -156,8 +147,8 @@ class FloatDistribution(BaseDistribution):
         self, low: float, high: float, log: bool = False, step: float | None = None
     ) -> None:
         owner = "FloatDistribution"
-        low = _as_real("low", low, owner)
-        high = _as_real("high", high, owner)
+        low = check_real(low, "low", owner=owner, finite=True)
+        high = check_real(high, "high", owner=owner, finite=True)
         if low > high:
             raise invalid_argument("low", low, f"<= high ({high})", owner=owner)
         if log and step is not None:
@@ -169,10 +160,10 @@ class FloatDistribution(BaseDistribution):
             )
         if log and low <= 0.0:
             raise invalid_argument("low", low, "> 0 when log=True", owner=owner)
+        step = check_optional_real(
+            step, "step", owner=owner, minimum=0.0, include_minimum=False, finite=True
+        )
         if step is not None:
-            step = _as_real("step", step, owner)
-            if step <= 0:
-                raise invalid_argument("step", step, "a number > 0 or None", owner=owner)
             high = _adjust_high(low, high, step, owner)
         self.low = low
         self.high = high
@@ -183,7 +174,7 @@ class FloatDistribution(BaseDistribution):
         return float(internal)
 
     def to_internal_repr(self, external: Any) -> float:
-        if isinstance(external, bool) or not isinstance(external, numbers.Real):
+        if not is_real(external):
             raise InvalidArgumentError(
                 f"A value of FloatDistribution must be a real number. Got {external!r} instead."
             )
@@ -255,7 +246,7 @@ class IntDistribution(BaseDistribution):
         return round(internal)
 
     def to_internal_repr(self, external: Any) -> float:
-        if isinstance(external, bool) or not isinstance(external, numbers.Real):
+        if not is_real(external):
             raise InvalidArgumentError(
                 f"A value of IntDistribution must be an integer. Got {external!r} instead."
             )
@@ -277,12 +268,14 @@ class IntDistribution(BaseDistribution):
 
 
 def _as_int(name: str, value: Any, owner: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise invalid_argument(name, value, "an integer", owner=owner)
-    as_float = float(value)
-    if isinstance(value, numbers.Integral):
+    """An int, or a float with an integral value (``2.0`` → ``2``), as an ``int``.
+
+    The value must also fit in a float (the internal representation).
+    """
+    as_float = check_real(value, name, owner=owner, finite=True, allowed="an integer")
+    if is_int(value):
         return int(value)
-    if not math.isfinite(as_float) or as_float != int(as_float):
+    if not as_float.is_integer():
         raise invalid_argument(name, value, "an integer", owner=owner)
     return int(as_float)
 

@@ -221,11 +221,53 @@ def test_wilcoxon_needs_startup_steps_and_a_complete_trial() -> None:
         (lambda: PatientPruner(None, patience=-1), "patience"),
         (lambda: PatientPruner("median", patience=1), "wrapped_pruner"),  # type: ignore[arg-type]
         (lambda: WilcoxonPruner(p_threshold=0.0), "p_threshold"),
+        (lambda: WilcoxonPruner(p_threshold=1.5), "p_threshold"),
+        (lambda: PercentilePruner(math.nan), "percentile"),
+        (lambda: MedianPruner(n_warmup_steps=True), "n_warmup_steps"),
+        (lambda: MedianPruner(n_min_trials=2.0), "n_min_trials"),  # type: ignore[arg-type]
+        (lambda: HyperbandPruner(max_resource=True), "max_resource"),
+        (lambda: ThresholdPruner(lower=math.nan), "lower"),
+        (lambda: PatientPruner(None, patience=1, min_delta=-0.1), "min_delta"),
     ],
 )
 def test_bad_arguments_name_the_argument(factory, name: str) -> None:  # type: ignore[no-untyped-def]
-    with pytest.raises(ValueError, match=f"'{name}'"):
+    with pytest.raises(podbor.exceptions.InvalidArgumentError, match=f"'{name}'"):
         factory()
+
+
+@pytest.mark.parametrize(
+    ("factory", "message"),
+    [
+        pytest.param(
+            lambda: SuccessiveHalvingPruner(min_resource="soon"),
+            "The 'min_resource' parameter of SuccessiveHalvingPruner must be 'auto' or an int "
+            ">= 1. Got 'soon' instead.",
+            id="auto-int",
+        ),
+        pytest.param(
+            lambda: WilcoxonPruner(p_threshold=0.0),
+            "The 'p_threshold' parameter of WilcoxonPruner must be a number in (0.0, 1.0]. "
+            "Got 0.0 instead.",
+            id="half-open",
+        ),
+        pytest.param(
+            lambda: MedianPruner(interval_steps=0),
+            "The 'interval_steps' parameter of MedianPruner must be an int >= 1. Got 0 instead.",
+            id="int",
+        ),
+    ],
+)
+def test_bad_arguments_get_the_one_message(factory, message: str) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(podbor.exceptions.InvalidArgumentError) as info:
+        factory()
+    assert str(info.value) == message
+
+
+def test_numpy_arguments_are_stored_as_python_numbers() -> None:
+    import numpy as np
+
+    pruner = PercentilePruner(np.float32(25.0), n_startup_trials=np.int64(3))
+    assert repr(pruner).startswith("PercentilePruner(percentile=25.0, n_startup_trials=3,")
 
 
 def test_multi_objective_studies_are_refused() -> None:

@@ -291,6 +291,8 @@ def test_error_score_raise_propagates() -> None:
         pytest.param({"cv": 200}, "'cv'.*n_samples=150", id="cv-too-large"),
         pytest.param({"cv": KFold(151)}, "'cv'.*n_samples=150", id="splitter-too-large"),
         pytest.param({"cv": 1}, "'cv'.*int >= 2", id="cv-1"),
+        pytest.param({"cv": True}, "'cv'.*int >= 2", id="cv-bool"),
+        pytest.param({"error_score": True}, "'error_score'", id="error-score-bool"),
         pytest.param({"cv": GroupKFold(3)}, "'groups'.*GroupKFold", id="groups-missing"),
         pytest.param({"groups": np.zeros(3)}, "'groups'.*one entry per sample", id="groups-len"),
         pytest.param({"y": Y_IRIS[:-1]}, "'y'.*one entry per sample", id="y-len"),

@@ -125,6 +125,8 @@ def test_lists_and_sparse_matrices() -> None:
         pytest.param({"val_size": 10, "test_size": 10}, "at least one training", id="no-train"),
         pytest.param({"val_size": "0.2"}, "'val_size'", id="string"),
         pytest.param({"test_size": True}, "'test_size'", id="bool"),
+        pytest.param({"test_size": float("nan")}, "'test_size'", id="nan"),
+        pytest.param({"val_size": np.int64(-1)}, "'val_size'.*n_samples=20", id="np-negative"),
     ],
 )
 def test_bad_sizes(kwargs: dict[str, Any], match: str) -> None:

@@ -366,6 +366,10 @@ def test_verbose_controls_trial_lines(
         pytest.param(SVC(), {"C": LOG_C}, {"pruner": 3}, "'pruner'", id="pruner"),
         pytest.param(SVC(), {"C": LOG_C}, {"random_state": 1.5}, "'random_state'", id="seed"),
         pytest.param(SVC(), {"C": LOG_C}, {"error_score": "skip"}, "'error_score'", id="error"),
+        pytest.param(SVC(), {"C": LOG_C}, {"refit": 1}, "'refit'.*True or False", id="refit-1"),
+        pytest.param(SVC(), {"C": LOG_C}, {"random_state": True}, "'random_state'", id="seed-bool"),
+        pytest.param(SVC(), {"C": LOG_C}, {"verbose": -1}, "'verbose'.*int >= 0", id="verbose"),
+        pytest.param(SVC(), {"C": LOG_C}, {"timeout": float("nan")}, "'timeout'", id="nan"),
     ],
 )
 def test_bad_arguments_fail_in_fit_with_a_clear_message(
@@ -375,6 +379,22 @@ def test_bad_arguments_fail_in_fit_with_a_clear_message(
     with pytest.raises(InvalidArgumentError, match=match) as info:
         search.fit(X_IRIS, Y_IRIS)
     assert str(info.value).startswith("The '")
+
+
+def test_numpy_scalars_are_accepted_as_arguments() -> None:
+    from podbor.validation._search_params import check_search_params
+
+    search = SearchCV(
+        SVC(),
+        {"C": LOG_C},
+        n_trials=np.int64(2),
+        timeout=np.float32(5.0),
+        n_jobs=np.int64(-1),
+        refit=np.True_,  # type: ignore[arg-type]
+        enable_pruning=np.False_,  # type: ignore[arg-type]
+        random_state=np.int64(0),
+    )
+    check_search_params(search.get_params(deep=False))
 
 
 def test_missing_y_for_a_supervised_estimator() -> None:

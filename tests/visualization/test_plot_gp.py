@@ -97,14 +97,30 @@ def test_mixed_space_slice_keeps_the_others_at_the_incumbent(study_mixed: podbor
         ("n", {"acquisition": "nope"}),
         ("n", {"n_samples": -1}),
         ("n", {"n_points": 1}),
+        ("n", {"n_points": True}),
+        ("n", {"n_samples": 2.0}),
     ],
-    ids=["categorical", "unknown", "acquisition", "n_samples", "n_points"],
+    ids=["categorical", "unknown", "acquisition", "n_samples", "n_points", "bool", "float"],
 )
 def test_bad_arguments_are_refused(
     study_mixed: podbor.Study, param: str, kwargs: dict[str, Any]
 ) -> None:
     with pytest.raises(InvalidArgumentError, match="plot_gp"):
         gp_plot_data(study_mixed, param, **kwargs)
+
+
+def test_numpy_integers_are_accepted(study_1d: podbor.Study) -> None:
+    data = gp_plot_data(study_1d, "x", n_samples=np.int64(2), n_points=np.int32(20))
+    assert data.samples.shape == (2, 20)
+
+
+def test_unknown_acquisition_lists_the_choices(study_1d: podbor.Study) -> None:
+    with pytest.raises(InvalidArgumentError) as info:
+        gp_plot_data(study_1d, "x", acquisition="EI")
+    assert str(info.value) == (
+        "The 'acquisition' parameter of plot_gp must be one of 'logei', 'ei', 'pi', 'ucb' "
+        "or None. Got 'EI' instead."
+    )
 
 
 def test_multi_objective_study_is_refused() -> None:

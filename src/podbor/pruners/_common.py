@@ -1,37 +1,17 @@
-"""Helpers shared by the pruners: argument checks and reading a trial's reports."""
+"""Helpers shared by the pruners: the study's direction and reading a trial's reports.
+
+Arguments are checked with :mod:`podbor._validation`.
+"""
 
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Sequence
-from typing import Any
 
 from podbor._study_direction import StudyDirection
-from podbor.exceptions import check_int, invalid_argument
 from podbor.trial._frozen import FrozenTrial
 
-__all__ = [
-    "best_report",
-    "check_int",
-    "check_real",
-    "is_first_in_interval",
-    "single_direction",
-]
-
-
-def check_real(
-    owner: str, name: str, value: Any, *, low: float, high: float, inclusive: bool = True
-) -> float:
-    """Return ``value`` as a float if it lies in ``[low, high]`` (or ``(low, high)``)."""
-    ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
-    if ok:
-        v = float(value)
-        ok = (low <= v <= high) if inclusive else (low < v < high)
-    if not ok:
-        interval = f"[{low}, {high}]" if inclusive else f"({low}, {high})"
-        raise invalid_argument(name, value, f"a number in {interval}", owner=owner)
-    return float(value)
+__all__ = ["best_report", "is_first_in_interval", "single_direction"]
 
 
 def single_direction(directions: Sequence[StudyDirection], owner: str) -> StudyDirection:

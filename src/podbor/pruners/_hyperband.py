@@ -12,10 +12,11 @@ import math
 import zlib
 
 from podbor._study_view import StudyView
+from podbor._validation import check_int
 from podbor.exceptions import invalid_argument
 from podbor.pruners._base import BasePruner
-from podbor.pruners._common import check_int, single_direction
-from podbor.pruners._successive_halving import _check_auto_int, asha_prunes
+from podbor.pruners._common import single_direction
+from podbor.pruners._successive_halving import asha_prunes, check_auto_int
 from podbor.trial._frozen import FrozenTrial
 from podbor.trial._state import TrialState
 
@@ -47,8 +48,8 @@ class HyperbandPruner(BasePruner):
         bootstrap_count: int = 0,
     ) -> None:
         owner = "HyperbandPruner"
-        self._min_resource = check_int(owner, "min_resource", min_resource, 1)
-        self._max_resource = _check_auto_int(owner, "max_resource", max_resource)
+        self._min_resource = check_int(min_resource, "min_resource", owner=owner, minimum=1)
+        self._max_resource = check_auto_int(max_resource, "max_resource", owner=owner)
         if self._max_resource is not None and self._max_resource < self._min_resource:
             raise invalid_argument(
                 "max_resource",
@@ -56,8 +57,10 @@ class HyperbandPruner(BasePruner):
                 f"'auto' or an int >= min_resource ({min_resource})",
                 owner=owner,
             )
-        self._reduction_factor = check_int(owner, "reduction_factor", reduction_factor, 2)
-        self._bootstrap = check_int(owner, "bootstrap_count", bootstrap_count, 0)
+        self._reduction_factor = check_int(
+            reduction_factor, "reduction_factor", owner=owner, minimum=2
+        )
+        self._bootstrap = check_int(bootstrap_count, "bootstrap_count", owner=owner, minimum=0)
 
     def n_brackets(self, max_resource: int) -> int:
         """``⌊log_η(max_resource / min_resource)⌋ + 1`` brackets."""

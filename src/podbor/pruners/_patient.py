@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from podbor._study_direction import StudyDirection
 from podbor._study_view import StudyView
-from podbor.exceptions import invalid_argument
+from podbor._validation import check_instance, check_int, check_real
 from podbor.pruners._base import BasePruner
-from podbor.pruners._common import check_int, check_real, single_direction
+from podbor.pruners._common import single_direction
 from podbor.trial._frozen import FrozenTrial
 
 __all__ = ["PatientPruner"]
@@ -37,13 +35,16 @@ class PatientPruner(BasePruner):
         self, wrapped_pruner: BasePruner | None, patience: int, min_delta: float = 0.0
     ) -> None:
         owner = "PatientPruner"
-        if wrapped_pruner is not None and not isinstance(wrapped_pruner, BasePruner):
-            raise invalid_argument(
-                "wrapped_pruner", wrapped_pruner, "a BasePruner or None", owner=owner
-            )
-        self._wrapped = wrapped_pruner
-        self._patience = check_int(owner, "patience", patience, 0)
-        self._min_delta = check_real(owner, "min_delta", min_delta, low=0.0, high=math.inf)
+        self._wrapped: BasePruner | None = check_instance(
+            wrapped_pruner,
+            "wrapped_pruner",
+            BasePruner,
+            owner=owner,
+            allowed="a BasePruner",
+            allow_none=True,
+        )
+        self._patience = check_int(patience, "patience", owner=owner, minimum=0)
+        self._min_delta = check_real(min_delta, "min_delta", owner=owner, minimum=0.0)
 
     def prune(self, study: StudyView, trial: FrozenTrial) -> bool:
         if trial.last_step is None:

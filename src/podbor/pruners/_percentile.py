@@ -8,14 +8,9 @@ import numpy as np
 
 from podbor._study_direction import StudyDirection
 from podbor._study_view import StudyView
+from podbor._validation import check_int, check_real
 from podbor.pruners._base import BasePruner
-from podbor.pruners._common import (
-    best_report,
-    check_int,
-    check_real,
-    is_first_in_interval,
-    single_direction,
-)
+from podbor.pruners._common import best_report, is_first_in_interval, single_direction
 from podbor.trial._frozen import FrozenTrial
 from podbor.trial._state import TrialState
 
@@ -51,11 +46,15 @@ class PercentilePruner(BasePruner):
         n_min_trials: int = 1,
     ) -> None:
         owner = type(self).__name__
-        self._percentile = check_real(owner, "percentile", percentile, low=0.0, high=100.0)
-        self._n_startup_trials = check_int(owner, "n_startup_trials", n_startup_trials, 0)
-        self._n_warmup_steps = check_int(owner, "n_warmup_steps", n_warmup_steps, 0)
-        self._interval_steps = check_int(owner, "interval_steps", interval_steps, 1)
-        self._n_min_trials = check_int(owner, "n_min_trials", n_min_trials, 1)
+        self._percentile = check_real(
+            percentile, "percentile", owner=owner, minimum=0.0, maximum=100.0
+        )
+        self._n_startup_trials = check_int(
+            n_startup_trials, "n_startup_trials", owner=owner, minimum=0
+        )
+        self._n_warmup_steps = check_int(n_warmup_steps, "n_warmup_steps", owner=owner, minimum=0)
+        self._interval_steps = check_int(interval_steps, "interval_steps", owner=owner, minimum=1)
+        self._n_min_trials = check_int(n_min_trials, "n_min_trials", owner=owner, minimum=1)
 
     def prune(self, study: StudyView, trial: FrozenTrial) -> bool:
         step = trial.last_step

@@ -16,13 +16,14 @@ from typing import Any
 
 from podbor._study_direction import StudyDirection
 from podbor._study_view import StudyView
+from podbor._validation import check_int
 from podbor.exceptions import invalid_argument
 from podbor.pruners._base import BasePruner
-from podbor.pruners._common import check_int, single_direction
+from podbor.pruners._common import single_direction
 from podbor.trial._frozen import FrozenTrial
 from podbor.trial._state import TrialState
 
-__all__ = ["SuccessiveHalvingPruner", "asha_prunes", "auto_min_resource"]
+__all__ = ["SuccessiveHalvingPruner", "asha_prunes", "auto_min_resource", "check_auto_int"]
 
 
 def _rung_value(trial: FrozenTrial, resource: int) -> float | None:
@@ -120,11 +121,15 @@ class SuccessiveHalvingPruner(BasePruner):
         bootstrap_count: int = 0,
     ) -> None:
         owner = "SuccessiveHalvingPruner"
-        self._min_resource = _check_auto_int(owner, "min_resource", min_resource)
-        self._reduction_factor = check_int(owner, "reduction_factor", reduction_factor, 2)
-        self._rate = check_int(owner, "min_early_stopping_rate", min_early_stopping_rate, 0)
-        self._bootstrap = check_int(owner, "bootstrap_count", bootstrap_count, 0)
-        if self._bootstrap > 0 and min_resource == "auto":
+        self._min_resource = check_auto_int(min_resource, "min_resource", owner=owner)
+        self._reduction_factor = check_int(
+            reduction_factor, "reduction_factor", owner=owner, minimum=2
+        )
+        self._rate = check_int(
+            min_early_stopping_rate, "min_early_stopping_rate", owner=owner, minimum=0
+        )
+        self._bootstrap = check_int(bootstrap_count, "bootstrap_count", owner=owner, minimum=0)
+        if self._bootstrap > 0 and self._min_resource is None:
             raise invalid_argument(
                 "bootstrap_count", bootstrap_count, "0 when min_resource='auto'", owner=owner
             )
@@ -154,7 +159,13 @@ class SuccessiveHalvingPruner(BasePruner):
         )
 
 
-def _check_auto_int(owner: str, name: str, value: Any) -> int | None:
-    if value == "auto":
+def check_auto_int(value: Any, name: str, *, owner: str) -> int | None:
+    """Return None for ``"auto"``, else ``value`` as an int >= 1 (a resource in steps).
+
+    Example:
+        >>> check_auto_int("auto", "min_resource", owner="SuccessiveHalvingPruner") is None
+        True
+    """
+    if isinstance(value, str) and value == "auto":
         return None
-    return check_int(owner, name, value, 1)
+    return check_int(value, name, owner=owner, minimum=1, allowed="'auto' or an int >= 1")

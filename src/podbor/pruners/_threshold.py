@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import math
-import numbers
-from typing import Any
 
 from podbor._study_view import StudyView
+from podbor._validation import check_int, check_optional_real
 from podbor.exceptions import invalid_argument
 from podbor.pruners._base import BasePruner
-from podbor.pruners._common import check_int, is_first_in_interval
+from podbor.pruners._common import is_first_in_interval
 from podbor.trial._frozen import FrozenTrial
 
 __all__ = ["ThresholdPruner"]
@@ -40,14 +39,14 @@ class ThresholdPruner(BasePruner):
         interval_steps: int = 1,
     ) -> None:
         owner = "ThresholdPruner"
-        self._lower = _bound(owner, "lower", lower)
-        self._upper = _bound(owner, "upper", upper)
+        self._lower = check_optional_real(lower, "lower", owner=owner)
+        self._upper = check_optional_real(upper, "upper", owner=owner)
         if self._lower is None and self._upper is None:
             raise invalid_argument("lower", lower, "a number when upper is None", owner=owner)
         if self._lower is not None and self._upper is not None and self._lower > self._upper:
             raise invalid_argument("lower", lower, f"<= upper ({upper})", owner=owner)
-        self._n_warmup_steps = check_int(owner, "n_warmup_steps", n_warmup_steps, 0)
-        self._interval_steps = check_int(owner, "interval_steps", interval_steps, 1)
+        self._n_warmup_steps = check_int(n_warmup_steps, "n_warmup_steps", owner=owner, minimum=0)
+        self._interval_steps = check_int(interval_steps, "interval_steps", owner=owner, minimum=1)
 
     def prune(self, study: StudyView, trial: FrozenTrial) -> bool:
         step = trial.last_step
@@ -67,11 +66,3 @@ class ThresholdPruner(BasePruner):
             f"ThresholdPruner(lower={self._lower}, upper={self._upper}, "
             f"n_warmup_steps={self._n_warmup_steps}, interval_steps={self._interval_steps})"
         )
-
-
-def _bound(owner: str, name: str, value: Any) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or math.isnan(float(value)):
-        raise invalid_argument(name, value, "a number or None", owner=owner)
-    return float(value)

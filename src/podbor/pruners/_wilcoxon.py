@@ -14,9 +14,9 @@ import numpy as np
 
 from podbor._study_direction import StudyDirection
 from podbor._study_view import StudyView
-from podbor.exceptions import invalid_argument
+from podbor._validation import check_int, check_real
 from podbor.pruners._base import BasePruner
-from podbor.pruners._common import check_int, check_real, single_direction
+from podbor.pruners._common import single_direction
 from podbor.trial._frozen import FrozenTrial
 from podbor.trial._state import TrialState
 
@@ -41,10 +41,12 @@ class WilcoxonPruner(BasePruner):
 
     def __init__(self, *, p_threshold: float = 0.1, n_startup_steps: int = 2) -> None:
         owner = "WilcoxonPruner"
-        self._p = check_real(owner, "p_threshold", p_threshold, low=0.0, high=1.0)
-        if self._p == 0.0:
-            raise invalid_argument("p_threshold", p_threshold, "a number in (0, 1]", owner=owner)
-        self._n_startup_steps = check_int(owner, "n_startup_steps", n_startup_steps, 0)
+        self._p = check_real(
+            p_threshold, "p_threshold", owner=owner, minimum=0.0, maximum=1.0, include_minimum=False
+        )
+        self._n_startup_steps = check_int(
+            n_startup_steps, "n_startup_steps", owner=owner, minimum=0
+        )
 
     def prune(self, study: StudyView, trial: FrozenTrial) -> bool:
         if trial.last_step is None:

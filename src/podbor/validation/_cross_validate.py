@@ -6,7 +6,6 @@ scikit-learn is imported inside the functions: ``import podbor.validation`` work
 from __future__ import annotations
 
 import math
-import numbers
 import threading
 import time
 import warnings
@@ -18,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from podbor._study_direction import StudyDirection
+from podbor._validation import check_instance, is_int, is_real
 from podbor.exceptions import TrialPruned, invalid_argument
 from podbor.trial._base import BaseTrial
 from podbor.validation._holdout import n_rows, take_rows
@@ -250,8 +250,9 @@ def cross_validate(
 
 # -- argument checks -------------------------------------------------------------------
 def _check_call(trial: Any, estimator: Any, error_score: Any) -> None:
-    if not isinstance(trial, BaseTrial):
-        raise invalid_argument("trial", trial, "a podbor trial (Trial or FixedTrial)", owner=_OWNER)
+    check_instance(
+        trial, "trial", BaseTrial, owner=_OWNER, allowed="a podbor trial (Trial or FixedTrial)"
+    )
     check_estimator_like(estimator, "estimator", _OWNER)
     check_error_score(error_score, _OWNER)
 
@@ -278,10 +279,14 @@ def check_estimator_like(estimator: Any, name: str, owner: str) -> None:
 
 
 def check_error_score(error_score: Any, owner: str) -> None:
-    """Raise unless ``error_score`` is ``"raise"`` or a number."""
-    if error_score == "raise" and isinstance(error_score, str):
+    """Raise unless ``error_score`` is ``"raise"`` or a number (NaN included).
+
+    Example:
+        >>> check_error_score(float("nan"), "demo")
+    """
+    if isinstance(error_score, str) and error_score == "raise":
         return
-    if isinstance(error_score, bool) or not isinstance(error_score, numbers.Real):
+    if not is_real(error_score):
         raise invalid_argument("error_score", error_score, "'raise' or a number", owner=owner)
 
 
@@ -331,7 +336,7 @@ def make_splits(
             )
     _check_cv_size(cv, n, owner)
     if not (
-        isinstance(cv, numbers.Integral)
+        is_int(cv)
         or callable(getattr(cv, "split", None))
         or (hasattr(cv, "__iter__") and not isinstance(cv, (str, bytes, Mapping)))
     ):
@@ -357,7 +362,7 @@ def make_splits(
 
 
 def _check_cv_size(n_splits: Any, n: int, owner: str, cv: Any = None) -> None:
-    if isinstance(n_splits, bool) or not isinstance(n_splits, numbers.Integral):
+    if not is_int(n_splits):
         return
     shown = n_splits if cv is None else cv
     if int(n_splits) < 2:
@@ -485,7 +490,7 @@ def _score(
     except Exception as err:
         message = _failed(err, "scoring", error_score)  # raises for error_score="raise"
         return float(error_score), message
-    if isinstance(value, bool) or not isinstance(value, (numbers.Real, np.floating, np.integer)):
+    if not is_real(value):  # NaN passes: a fold may score NaN
         raise invalid_argument(
             "scoring",
             scorer,

@@ -7,12 +7,12 @@ Pure numpy: scikit-learn is not needed. The row-indexing helpers here (:func:`n_
 from __future__ import annotations
 
 import math
-import numbers
 from typing import Any, NamedTuple
 
 import numpy as np
 import scipy.sparse
 
+from podbor._validation import check_int, check_real, is_int
 from podbor.exceptions import invalid_argument
 
 __all__ = ["HoldoutSplit", "holdout_split", "n_rows", "take_rows"]
@@ -166,23 +166,25 @@ def holdout_split(
 
 
 def _part_size(name: str, size: Any, n: int) -> int:
-    if isinstance(size, bool) or not isinstance(size, numbers.Real):
-        raise invalid_argument(name, size, "a float in [0.0, 1.0) or an int >= 0", owner=_OWNER)
-    if isinstance(size, numbers.Integral):
-        if not 0 <= int(size) < n:
-            raise invalid_argument(
-                name, size, f"an int in [0, n_samples) (n_samples={n})", owner=_OWNER
-            )
-        return int(size)
-    if not 0.0 <= float(size) < 1.0:
-        raise invalid_argument(name, size, "a float in [0.0, 1.0) or an int >= 0", owner=_OWNER)
-    return math.ceil(float(size) * n)
+    if is_int(size):
+        allowed = f"an int in [0, n_samples) (n_samples={n})"
+        return check_int(size, name, owner=_OWNER, minimum=0, maximum=n - 1, allowed=allowed)
+    fraction = check_real(
+        size,
+        name,
+        owner=_OWNER,
+        minimum=0.0,
+        maximum=1.0,
+        include_maximum=False,
+        allowed="a float in [0.0, 1.0) or an int >= 0",
+    )
+    return math.ceil(fraction * n)
 
 
 def _part_sizes(n: int, val_size: Any, test_size: Any) -> tuple[int, int]:
     n_val = _part_size("val_size", val_size, n)
     n_test = _part_size("test_size", test_size, n)
-    fractions = [s for s in (val_size, test_size) if not isinstance(s, numbers.Integral)]
+    fractions = [s for s in (val_size, test_size) if not is_int(s)]
     if len(fractions) == 2 and float(val_size) + float(test_size) >= 1.0:
         raise invalid_argument(
             "test_size",

@@ -12,6 +12,13 @@ from typing import Any
 
 import numpy as np
 
+from podbor._validation import (
+    check_bool,
+    check_instance,
+    check_int,
+    check_optional_int,
+    check_optional_real,
+)
 from podbor.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
 from podbor.exceptions import invalid_argument
 from podbor.pruners import BasePruner
@@ -22,6 +29,18 @@ from podbor.validation._cross_validate import check_error_score, check_estimator
 __all__ = ["check_search_params", "check_y"]
 
 _OWNER = "SearchCV"
+_INSTANCES: tuple[tuple[str, type[Any] | tuple[type[Any], ...], str], ...] = (
+    ("sampler", BaseSampler, "a podbor sampler"),
+    ("pruner", BasePruner, "a podbor pruner"),
+    ("storage", (str, BaseStorage), "a URL, a storage"),
+    ("study_name", str, "a str"),
+    (
+        "random_state",
+        (numbers.Integral, np.random.RandomState),
+        "an int, a numpy.random.RandomState",
+    ),
+)
+"""The arguments that may also be None: name, allowed classes, what is allowed in words."""
 
 
 def check_search_params(params: Mapping[str, Any]) -> None:
@@ -42,23 +61,14 @@ def check_search_params(params: Mapping[str, Any]) -> None:
     _check_distributions(params["param_distributions"], params["estimator"])
     _check_budget(params["n_trials"], params["timeout"])
     n_jobs_allowed = "an int >= 1, or -1 for one per core"
-    _check_int("n_jobs", params["n_jobs"], n_jobs_allowed, low=None)
-    if params["n_jobs"] == 0:
+    if check_int(params["n_jobs"], "n_jobs", owner=_OWNER, allowed=n_jobs_allowed) == 0:
         raise invalid_argument("n_jobs", 0, n_jobs_allowed, owner=_OWNER)
-    _check_int("verbose", params["verbose"], "an int >= 0", low=0)
+    check_int(params["verbose"], "verbose", owner=_OWNER, minimum=0)
     for name in ("refit", "return_train_score", "enable_pruning"):
-        if not isinstance(params[name], (bool, np.bool_)):
-            raise invalid_argument(name, params[name], "True or False", owner=_OWNER)
-    _check_instance("sampler", params["sampler"], BaseSampler, "a podbor sampler or None")
-    _check_instance("pruner", params["pruner"], BasePruner, "a podbor pruner or None")
-    _check_instance("storage", params["storage"], (str, BaseStorage), "a URL, a storage or None")
-    _check_instance("study_name", params["study_name"], str, "a str or None")
-    _check_instance(
-        "random_state",
-        params["random_state"],
-        (numbers.Integral, np.random.RandomState),
-        "an int, a numpy.random.RandomState or None",
-    )
+        value = params[name]  # scikit-learn's convention: numpy bools are bools too
+        check_bool(bool(value) if isinstance(value, np.bool_) else value, name, owner=_OWNER)
+    for name, kinds, allowed in _INSTANCES:
+        check_instance(params[name], name, kinds, owner=_OWNER, allowed=allowed, allow_none=True)
     check_error_score(params["error_score"], _OWNER)
 
 
@@ -109,26 +119,14 @@ def _check_distributions(distributions: Any, estimator: Any) -> None:
 
 
 def _check_budget(n_trials: Any, timeout: Any) -> None:
-    if n_trials is None:
-        if timeout is None:
-            raise invalid_argument(
-                "n_trials", None, "an int >= 1 (None needs a timeout)", owner=_OWNER
-            )
-    else:
-        _check_int("n_trials", n_trials, "an int >= 1 or None", low=1)
-    if timeout is not None and (
-        isinstance(timeout, bool) or not isinstance(timeout, numbers.Real) or not float(timeout) > 0
-    ):
-        raise invalid_argument("timeout", timeout, "a number of seconds > 0 or None", owner=_OWNER)
-
-
-def _check_int(name: str, value: Any, allowed: str, *, low: int | None) -> None:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise invalid_argument(name, value, allowed, owner=_OWNER)
-    if low is not None and int(value) < low:
-        raise invalid_argument(name, value, allowed, owner=_OWNER)
-
-
-def _check_instance(name: str, value: Any, kinds: Any, allowed: str) -> None:
-    if value is not None and (isinstance(value, bool) or not isinstance(value, kinds)):
-        raise invalid_argument(name, value, allowed, owner=_OWNER)
+    if n_trials is None and timeout is None:
+        raise invalid_argument("n_trials", None, "an int >= 1 (None needs a timeout)", owner=_OWNER)
+    check_optional_int(n_trials, "n_trials", owner=_OWNER, minimum=1)
+    check_optional_real(
+        timeout,
+        "timeout",
+        owner=_OWNER,
+        minimum=0.0,
+        include_minimum=False,
+        allowed="a number of seconds > 0 or None",
+    )

@@ -17,6 +17,7 @@ import numpy.typing as npt
 
 from podbor._search_space import transformed_bounds
 from podbor._study_view import StudyView
+from podbor._validation import check_choice, check_int
 from podbor.distributions import BaseDistribution, CategoricalDistribution
 from podbor.exceptions import invalid_argument
 from podbor.samplers._gp.acquisition import ACQUISITIONS, Acquisition, ucb_beta
@@ -99,12 +100,8 @@ def _settings(study: StudyView, acquisition: str | None) -> tuple[str, float | N
         )
     else:
         kind, beta, deterministic = "logei", None, False
-    if acquisition is not None:
-        if acquisition not in ACQUISITIONS:
-            allowed = "None or one of " + ", ".join(repr(a) for a in ACQUISITIONS)
-            raise invalid_argument("acquisition", acquisition, allowed, owner=_OWNER)
-        kind = acquisition
-    return kind, beta, deterministic
+    chosen = check_choice(acquisition, "acquisition", ACQUISITIONS, owner=_OWNER, allow_none=True)
+    return kind if chosen is None else chosen, beta, deterministic
 
 
 def _check_param(model: StudyModel | None, param: str) -> int:
@@ -171,10 +168,8 @@ def gp_plot_data(
     """
     if len(study.directions) != 1:
         raise invalid_argument("study", study, "a single-objective study", owner=_OWNER)
-    if isinstance(n_samples, bool) or not isinstance(n_samples, int) or n_samples < 0:
-        raise invalid_argument("n_samples", n_samples, "an int >= 0", owner=_OWNER)
-    if isinstance(n_points, bool) or not isinstance(n_points, int) or n_points < 2:
-        raise invalid_argument("n_points", n_points, "an int >= 2", owner=_OWNER)
+    n_samples = check_int(n_samples, "n_samples", owner=_OWNER, minimum=0)
+    n_points = check_int(n_points, "n_points", owner=_OWNER, minimum=2)
     kind, beta, deterministic = _settings(study, acquisition)
     with single_threaded_blas():
         model = fit_study_model(study, deterministic_objective=deterministic)
