@@ -15,7 +15,6 @@ Example:
 
 from __future__ import annotations
 
-import numbers
 from typing import Any
 
 __all__ = [
@@ -28,7 +27,6 @@ __all__ = [
     "StudyNotFoundError",
     "TrialPruned",
     "UpdateFinishedTrialError",
-    "check_int",
     "invalid_argument",
 ]
 
@@ -102,16 +100,3 @@ def invalid_argument(
     return InvalidArgumentError(
         f"The '{name}' parameter{where} must be {allowed}. Got {value!r} instead."
     )
-
-
-def check_int(owner: str, name: str, value: Any, minimum: int) -> int:
-    """Return ``value`` as an int if it is an int ``>= minimum`` (not a bool); else raise
-    :class:`InvalidArgumentError` naming the argument, the value and what is allowed.
-
-    Example:
-        >>> check_int("MedianPruner", "n_startup_trials", 5, 0)
-        5
-    """
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise invalid_argument(name, value, f"an int >= {minimum}", owner=owner)
-    return int(value)

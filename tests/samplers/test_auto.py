@@ -101,25 +101,25 @@ def _nested(trial: BaseTrial) -> float:
 
 
 def test_each_branch_searches_its_own_trust_region(monkeypatch: pytest.MonkeyPatch) -> None:
-    from podbor.samplers._gp import branches as branches_module
+    from podbor.samplers._gp import study_model
 
     boxes: list[tuple[Any, Any]] = []
-    original = branches_module.maximize_in_region
+    original = study_model.maximize_in_region
 
     def spy(*args: Any, **kwargs: Any) -> Any:
         point = original(*args, **kwargs)
         boxes.append((kwargs["bounds"], point))
         return point
 
-    monkeypatch.setattr(branches_module, "maximize_in_region", spy)
+    monkeypatch.setattr(study_model, "maximize_in_region", spy)
     sampler = AutoSampler(seed=0, n_startup_trials=5, max_overhead_fraction=None)
     study = podbor.create_study(sampler=sampler)
     study.optimize(_conditional, n_trials=16)
     assert boxes and all(b is not None and p is not None for b, p in boxes)
     for (low, high), point in boxes:  # one parameter per branch: a box in 1 dimension
         assert low.shape == (1,) and low[0] <= point[0] <= high[0] and high[0] - low[0] <= 1.6
-    regions = sampler._branches()._regions
-    seen = {index: region.n_seen for index, (_, region) in regions.items()}
+    trainings = sampler._branches()._training
+    seen = {index: training.region.n_seen for index, training in trainings.items()}
     in_branch = collections.Counter(t.params["kind"] for t in study.trials[:-1])
     assert set(seen) <= {0, 1} and len(in_branch) == 2
     # each rule reads its own branch's trials only: fewer than the study's

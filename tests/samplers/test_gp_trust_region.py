@@ -148,8 +148,8 @@ def test_every_proposal_lies_in_a_box_around_a_good_observed_point(
         low, high = bounds
         assert np.all(low <= point + 1e-12) and np.all(point <= high + 1e-12)
         assert np.prod(high - low) <= 0.8**4 + 1e-12  # at most L^d of the cube
-    assert sampler._region is not None
-    assert sampler._region[1].n_seen == 29
+    assert sampler._training is not None
+    assert sampler._training.region.n_seen == 29
 
 
 def test_a_flat_objective_shrinks_the_region() -> None:
@@ -159,4 +159,4 @@ def test_a_flat_objective_shrinks_the_region() -> None:
         lambda t: 0.0 * t.suggest_float("x", 0, 1) + 0.0 * t.suggest_float("y", 0, 1), n_trials=12
     )
     # the proposal of trial 11 has seen 8 values after the first 3: two halvings of 0.8
-    assert sampler._region is not None and sampler._region[1].length == 0.2
+    assert sampler._training is not None and sampler._training.region.length == 0.2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import warnings
 from collections import Counter
 from collections.abc import Callable, Mapping
@@ -95,6 +96,14 @@ def _unit(space: Mapping[str, BaseDistribution], study: podbor.Study) -> np.ndar
     return SearchSpaceEncoder(space).encode(internal)
 
 
+def _independent_sampling_logs(log: pytest.LogCaptureFixture) -> list[str]:
+    return [
+        r.getMessage()
+        for r in log.records
+        if r.levelno == logging.WARNING and "independently" in r.getMessage()
+    ]
+
+
 # -- the points ---------------------------------------------------------------------------------
 def test_first_points_are_scipys_sobol_points_decoded() -> None:
     n = 16
@@ -183,7 +192,9 @@ def test_seeding_warning_can_be_turned_off() -> None:
 
 
 @pytest.mark.parametrize("seed", [None, 5], ids=["drawn-seed", "given-seed"])
-def test_two_workers_on_one_storage_draw_distinct_points(tmp_path: Path, seed: int | None) -> None:
+def test_two_workers_on_one_storage_draw_distinct_points(
+    tmp_path: Path, seed: int | None, podbor_log: pytest.LogCaptureFixture
+) -> None:
     url = f"sqlite:///{tmp_path / 'qmc.db'}"
     podbor.create_study(study_name="s", storage=url)
     workers = [
@@ -196,11 +207,12 @@ def test_two_workers_on_one_storage_draw_distinct_points(tmp_path: Path, seed: i
     ]
     objective = _objective(FLOAT_2D)
     with warnings.catch_warnings():
-        warnings.simplefilter("error")  # no independent-sampling warning either
+        warnings.simplefilter("error")
         for i in range(17):  # the workers take turns, without any coordination of their own
             study = workers[i % 2]
             trial = study.ask()
             study.tell(trial, objective(trial))
+    assert _independent_sampling_logs(podbor_log) == []
     trials = workers[0].trials
     points = [(t.params["x"], t.params["y"]) for t in trials]
     assert len(set(points)) == len(points)
@@ -223,13 +235,16 @@ def _conditional(trial: BaseTrial) -> float:
     return trial.suggest_int("y", 0, 10)
 
 
-def test_conditional_params_go_to_the_independent_sampler_with_one_warning() -> None:
+def test_conditional_params_go_to_the_independent_sampler_with_one_warning(
+    podbor_log: pytest.LogCaptureFixture,
+) -> None:
     study = podbor.create_study(sampler=QMCSampler(seed=0))
     dists = {"kind": CategoricalDistribution(("a", "b")), "x": FloatDistribution(0.0, 1.0)}
     study.add_trial(create_trial(params={"kind": "a", "x": 0.5}, distributions=dists, value=0.5))
-    with pytest.warns(UserWarning, match="'y'") as record:
-        study.optimize(_conditional, n_trials=20)
-    assert sum("independent sampler" in str(w.message) for w in record) == 1
+    study.optimize(_conditional, n_trials=20)
+    [message] = _independent_sampling_logs(podbor_log)
+    assert message.startswith("QMCSampler samples the parameter 'y' of trial")
+    assert "RandomSampler(seed=0)" in message and "warn_independent_sampling=False" in message
     assert study.system_attrs["qmc:search_space"].keys() == {"kind", "x"}
     trials = study.trials[1:]
     assert {t.params["kind"] for t in trials} == {"a", "b"}
@@ -243,13 +258,16 @@ def test_conditional_params_go_to_the_independent_sampler_with_one_warning() -> 
             assert t.params["x"] == expected[t.number - 1]["x"]
 
 
-def test_the_first_trial_and_muted_warnings_are_silent() -> None:
+def test_the_first_trial_and_muted_warnings_are_silent(
+    podbor_log: pytest.LogCaptureFixture,
+) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         _run(QMCSampler(seed=0), FLOAT_2D, 1)
         study = podbor.create_study(sampler=QMCSampler(seed=0, warn_independent_sampling=False))
         study.optimize(_conditional, n_trials=20)
     assert len(study.trials) == 20
+    assert _independent_sampling_logs(podbor_log) == []
 
 
 def test_a_custom_independent_sampler_is_used() -> None:

@@ -51,10 +51,8 @@ history, except for the cost rule, which depends on measured times. Pass
 
 from __future__ import annotations
 
-import bisect
 import collections
 import math
-import numbers
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -64,11 +62,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from podbor._study_view import StudyView
+from podbor._validation import check_bool, check_int, check_optional_real, check_seed
 from podbor.distributions import BaseDistribution, CategoricalDistribution
-from podbor.exceptions import check_int, invalid_argument
 from podbor.logging import get_logger
 from podbor.samplers._base import BaseSampler
 from podbor.samplers._branching import Branching
+from podbor.samplers._common import SeenTrials
 from podbor.samplers._qmc import QMCSampler
 from podbor.samplers._random import RandomSampler
 from podbor.samplers._tpe import TPESampler
@@ -103,17 +102,12 @@ class _Decision:
         return f"{self.strategy}: {self.reason}"
 
 
-def _stamp(trial: FrozenTrial) -> tuple[Any, ...]:
-    return (trial.number, trial.datetime_start, sorted(trial.params.items(), key=lambda kv: kv[0]))
-
-
 class _History:
     """What the decisions need from the finished trials, updated incrementally (a finished
     trial never changes): counts by state, and which parameters every finished trial has."""
 
     def __init__(self) -> None:
-        self.first: tuple[Any, ...] | None = None  # the first trial seen, to recognize the study
-        self.seen: set[int] = set()
+        self.seen = SeenTrials()
         self.n_complete = 0
         self.n_pruned = 0
         self.counts: collections.Counter[str] = collections.Counter()
@@ -124,25 +118,8 @@ class _History:
         # other parameters' names seen in the trials that took the value.
         self.structures: dict[str, dict[int, set[frozenset[str]]]] = {}
 
-    def same_study(self, finished: Sequence[FrozenTrial]) -> bool:
-        """Whether ``finished`` (in number order) extends the trials seen so far: False when the
-        sampler has been handed another study."""
-        if self.first is None:
-            return True
-        if len(finished) < len(self.seen):
-            return False
-        i = bisect.bisect_left(finished, self.first[0], key=lambda t: t.number)
-        return i < len(finished) and _stamp(finished[i]) == self.first
-
     def update(self, finished: Sequence[FrozenTrial]) -> None:
-        if len(finished) == len(self.seen):
-            return  # finished trials never change state: the same count means nothing new
-        for trial in finished:
-            if trial.number in self.seen:
-                continue
-            if self.first is None:
-                self.first = _stamp(trial)
-            self.seen.add(trial.number)
+        for trial in self.seen.take_new(finished):
             if trial.state == TrialState.COMPLETE:
                 self.n_complete += 1
                 if trial.datetime_start is not None and trial.datetime_complete is not None:
@@ -223,7 +200,8 @@ class AutoSampler(BaseSampler):
     attribute ``"auto_sampler"`` (``"<strategy>: <reason>"``) and a change of strategy is logged.
 
     Args:
-        seed: Seed of the sub-samplers (quasi-random, GP, TPE); None for random seeds.
+        seed: Seed of the sub-samplers (quasi-random, GP, TPE): an int >= 0, or None for random
+            seeds.
         n_startup_trials: Finished trials drawn quasi-randomly before a model is used. Five,
             half of the GP's and TPE's own default: on the sample-efficiency benchmark (20 seeds
             x 60 trials) the model's extra trials cut the median regret on levy6 from 0.36 to
@@ -256,6 +234,16 @@ class AutoSampler(BaseSampler):
     SYSTEM_ATTR = STRATEGY_ATTR
     """The trial system attribute holding each trial's ``"<strategy>: <reason>"``."""
 
+    _STUDY_CACHES = (
+        "_history",
+        "_decisions",
+        "_started",
+        "_sampling",
+        "_objective_seconds",
+        "_gp_seconds",
+        "_last_strategy",
+    )
+
     def __init__(
         self,
         *,
@@ -268,55 +256,54 @@ class AutoSampler(BaseSampler):
         max_overhead_fraction: float | None = 0.5,
         constant_liar: bool = True,
     ) -> None:
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)):
-            raise invalid_argument("seed", seed, "an int or None", owner=_OWNER)
-        self._n_startup_trials = check_int(_OWNER, "n_startup_trials", n_startup_trials, 0)
-        self._max_gp_trials = check_int(_OWNER, "max_gp_trials", max_gp_trials, 0)
-        self._max_gp_params = check_int(_OWNER, "max_gp_params", max_gp_params, 0)
+        self._seed = check_seed(seed, owner=_OWNER)
+        self._n_startup_trials = check_int(
+            n_startup_trials, "n_startup_trials", owner=_OWNER, minimum=0
+        )
+        self._max_gp_trials = check_int(max_gp_trials, "max_gp_trials", owner=_OWNER, minimum=0)
+        self._max_gp_params = check_int(max_gp_params, "max_gp_params", owner=_OWNER, minimum=0)
         self._max_categorical_choices = check_int(
-            _OWNER, "max_categorical_choices", max_categorical_choices, 0
+            max_categorical_choices, "max_categorical_choices", owner=_OWNER, minimum=0
         )
-        self._max_gp_workers = check_int(_OWNER, "max_gp_workers", max_gp_workers, 1)
-        if max_overhead_fraction is not None and (
-            isinstance(max_overhead_fraction, bool)
-            or not isinstance(max_overhead_fraction, numbers.Real)
-            or not math.isfinite(max_overhead_fraction)
-            or max_overhead_fraction <= 0
-        ):
-            raise invalid_argument(
-                "max_overhead_fraction",
-                max_overhead_fraction,
-                "a finite number > 0, or None",
-                owner=_OWNER,
-            )
-        if not isinstance(constant_liar, bool):
-            raise invalid_argument("constant_liar", constant_liar, "True or False", owner=_OWNER)
-        self._fraction = None if max_overhead_fraction is None else float(max_overhead_fraction)
-        self._constant_liar = constant_liar
-        self._seed = None if seed is None else int(seed)
+        self._max_gp_workers = check_int(max_gp_workers, "max_gp_workers", owner=_OWNER, minimum=1)
+        self._fraction = check_optional_real(
+            max_overhead_fraction,
+            "max_overhead_fraction",
+            owner=_OWNER,
+            minimum=0.0,
+            maximum=math.inf,
+            include_minimum=False,
+            include_maximum=False,
+        )
+        self._constant_liar = check_bool(constant_liar, "constant_liar", owner=_OWNER)
         seeds: list[int | None] = [None] * 5
-        if seed is not None:
-            seeds = [int(s) for s in np.random.SeedSequence(int(seed)).generate_state(5)]
-        self._qmc = QMCSampler(
-            seed=seeds[0],
-            independent_sampler=RandomSampler(seed=seeds[1]),
-            warn_independent_sampling=False,
-            warn_asynchronous_seeding=False,
-        )
-        self._tpe = TPESampler(
-            seed=seeds[2],
-            n_startup_trials=0,  # the start-up is ours
-            multivariate=True,
-            group=True,
-            constant_liar=constant_liar,
-            warn_independent_sampling=False,
-        )
+        if self._seed is not None:
+            seeds = [int(s) for s in np.random.SeedSequence(self._seed).generate_state(5)]
+        self._qmc, self._tpe = self._startup_and_tpe(seeds[:3])
         self._gp_seed = seeds[3]
         self._gp: BaseSampler | None = None  # built on first use: it imports SciPy's optimizers
         self._branch_seed = seeds[4]
         self._branch_gp: BranchGP | None = None  # likewise
         self._lock = threading.RLock()
         self._new_caches()
+
+    def _startup_and_tpe(self, seeds: Sequence[int | None]) -> tuple[QMCSampler, TPESampler]:
+        """The quasi-random start-up sampler and TPE, from the first three derived seeds."""
+        qmc = QMCSampler(
+            seed=seeds[0],
+            independent_sampler=RandomSampler(seed=seeds[1]),
+            warn_independent_sampling=False,
+            warn_asynchronous_seeding=False,
+        )
+        tpe = TPESampler(
+            seed=seeds[2],
+            n_startup_trials=0,  # the start-up is ours
+            multivariate=True,
+            group=True,
+            constant_liar=self._constant_liar,
+            warn_independent_sampling=False,
+        )
+        return qmc, tpe
 
     def _new_caches(self) -> None:
         """What the sampler learns from one study: rebuilt, never copied or pickled."""
@@ -327,25 +314,6 @@ class AutoSampler(BaseSampler):
         self._objective_seconds: collections.deque[float] = collections.deque(maxlen=_TIMING_WINDOW)
         self._gp_seconds: collections.deque[float] = collections.deque(maxlen=3)
         self._last_strategy: str | None = None
-
-    def __getstate__(self) -> dict[str, Any]:
-        """Copies and pickles keep the settings and the sub-samplers, not the study caches."""
-        state = super().__getstate__()
-        for cache in (
-            "_history",
-            "_decisions",
-            "_started",
-            "_sampling",
-            "_objective_seconds",
-            "_gp_seconds",
-            "_last_strategy",
-        ):
-            state.pop(cache, None)
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        super().__setstate__(state)
-        self._new_caches()
 
     def __repr__(self) -> str:
         return (
@@ -409,7 +377,7 @@ class AutoSampler(BaseSampler):
 
     def _decide(self, study: StudyView, trial: FrozenTrial) -> _Decision:
         finished = study.get_trials(deepcopy=False, states=_FINISHED)
-        if not self._history.same_study(finished):  # the sampler was handed another study
+        if not self._history.seen.same_study(finished):  # the sampler was handed another study
             self._history = _History()
             if self._branch_gp is not None:
                 self._branch_gp.reset()
@@ -557,21 +525,17 @@ class AutoSampler(BaseSampler):
         self._timed(trial, start)
         return value
 
-    def before_trial(self, study: StudyView, trial: FrozenTrial) -> None:
+    def _delegates(self) -> Sequence[BaseSampler]:
+        samplers: list[BaseSampler] = [self._qmc, self._tpe]
+        if self._gp is not None:  # built on first use
+            samplers.append(self._gp)
+        return samplers
+
+    def _trial_started(self, study: StudyView, trial: FrozenTrial) -> None:
         with self._lock:
             self._started[trial.number] = time.perf_counter()
-        self._qmc.before_trial(study, trial)
-        self._tpe.before_trial(study, trial)
-        if self._gp is not None:
-            self._gp.before_trial(study, trial)
 
-    def after_trial(
-        self,
-        study: StudyView,
-        trial: FrozenTrial,
-        state: TrialState,
-        values: Sequence[float] | None,
-    ) -> None:
+    def _trial_finished(self, study: StudyView, trial: FrozenTrial, state: TrialState) -> None:
         now = time.perf_counter()
         with self._lock:
             started = self._started.pop(trial.number, None)
@@ -579,21 +543,13 @@ class AutoSampler(BaseSampler):
             self._decisions.pop(trial.number, None)
             if started is not None and state == TrialState.COMPLETE:
                 self._objective_seconds.append(max(now - started - sampling, 0.0))
-        self._qmc.after_trial(study, trial, state, values)
-        self._tpe.after_trial(study, trial, state, values)
-        if self._gp is not None:
-            self._gp.after_trial(study, trial, state, values)
         if self._branch_gp is not None:
             self._branch_gp.after_trial(trial)
 
-    def reseed_rng(self) -> None:
+    def _reseed(self) -> None:
         if self._gp is None:
             self._gp_seed = None  # a GP built later must diverge between workers too
         if self._branch_gp is None:
             self._branch_seed = None
         else:
             self._branch_gp.reseed_rng()
-        self._qmc.reseed_rng()
-        self._tpe.reseed_rng()
-        if self._gp is not None:
-            self._gp.reseed_rng()

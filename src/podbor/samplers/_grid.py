@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import itertools
 import math
-import threading
 import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import numpy as np
-
 from podbor._study_view import StudyView
 from podbor.distributions import BaseDistribution, CategoricalChoiceType
 from podbor.exceptions import InvalidArgumentError, invalid_argument
-from podbor.samplers._base import BaseSampler
+from podbor.samplers._base import SeededSampler
 from podbor.trial._frozen import FrozenTrial
 from podbor.trial._state import TrialState
 
@@ -25,7 +22,7 @@ _SEARCH_SPACE = "search_space"
 _ALLOWED = (type(None), bool, int, float, str)
 
 
-class GridSampler(BaseSampler):
+class GridSampler(SeededSampler):
     """Evaluate each point of a grid once; the study stops when the grid is done.
 
     Points are taken in a random (seeded) order, each at most once, also with ``n_jobs`` threads:
@@ -35,7 +32,7 @@ class GridSampler(BaseSampler):
 
     Args:
         search_space: Parameter name → the values to try (None, bool, int, float or str).
-        seed: Seed of the order in which points are visited.
+        seed: Seed of the order in which points are visited (an int >= 0, or None).
 
     Example:
         >>> import podbor
@@ -73,34 +70,18 @@ class GridSampler(BaseSampler):
                         "a list of None, bool, int, float or str values",
                         owner="GridSampler",
                     )
+        super().__init__(seed, owner="GridSampler")
         self._search_space = {name: list(search_space[name]) for name in sorted(search_space)}
         self._names = list(self._search_space)
         self._all_grids = list(itertools.product(*self._search_space.values()))
         self._n_grids = len(self._all_grids)
-        self._seed = seed
-        self._rng = np.random.default_rng(seed)
-        self._lock = threading.Lock()
 
     @property
     def n_grids(self) -> int:
         """The number of points in the grid."""
         return self._n_grids
 
-    def reseed_rng(self) -> None:
-        with self._lock:
-            self._rng = np.random.default_rng()
-
-    def infer_relative_search_space(
-        self, study: StudyView, trial: FrozenTrial
-    ) -> dict[str, BaseDistribution]:
-        return {}
-
-    def sample_relative(
-        self, study: StudyView, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
-    ) -> dict[str, Any]:
-        return {}
-
-    def before_trial(self, study: StudyView, trial: FrozenTrial) -> None:
+    def _trial_started(self, study: StudyView, trial: FrozenTrial) -> None:
         if "fixed_params" in trial.system_attrs:  # an enqueued trial carries its own values
             return
         with self._lock:  # pick and reserve atomically, so threads never share a point
@@ -117,7 +98,7 @@ class GridSampler(BaseSampler):
                     "GridSampler has no unvisited point left; it re-evaluates one. "
                     "Stop the study with n_trials equal to the grid size or let it stop by itself.",
                     UserWarning,
-                    stacklevel=2,
+                    stacklevel=3,  # the caller of before_trial
                 )
             grid_id = int(free[int(self._rng.integers(len(free)))])
             study.set_trial_system_attr(trial, _SEARCH_SPACE, self._search_space)
@@ -151,15 +132,9 @@ class GridSampler(BaseSampler):
             )
         return value
 
-    def after_trial(
-        self,
-        study: StudyView,
-        trial: FrozenTrial,
-        state: TrialState,
-        values: Sequence[float] | None,
-    ) -> None:
+    def _trial_finished(self, study: StudyView, trial: FrozenTrial, state: TrialState) -> None:
         with self._lock:
-            if len(self._taken_grid_ids(study, states=None)) >= self._n_grids:
+            if self.is_exhausted(study):
                 study.stop()
 
     def is_exhausted(self, study: StudyView) -> bool:

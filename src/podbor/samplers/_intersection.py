@@ -28,6 +28,7 @@ import threading
 
 from podbor._study_view import StudyView
 from podbor.distributions import BaseDistribution
+from podbor.samplers._common import SeenTrials
 from podbor.trial._frozen import FrozenTrial
 from podbor.trial._state import TrialState
 
@@ -50,16 +51,13 @@ class IntersectionSearchSpace:
     def __init__(self, include_pruned: bool = False) -> None:
         self._states = _finished_states(include_pruned)
         self._space: dict[str, BaseDistribution] | None = None
-        self._seen: set[int] = set()
+        self._seen = SeenTrials()
         self._lock = threading.Lock()
 
     def calculate(self, study: StudyView) -> dict[str, BaseDistribution]:
         """Return the current intersection, sorted by parameter name."""
         with self._lock:
-            for trial in study.get_trials(deepcopy=False, states=self._states):
-                if trial.number in self._seen:
-                    continue
-                self._seen.add(trial.number)
+            for trial in self._seen.take_new(study.get_trials(deepcopy=False, states=self._states)):
                 self._space = _intersect(self._space, trial)
             space = self._space or {}
             return {name: space[name] for name in sorted(space)}
@@ -88,16 +86,13 @@ class GroupDecomposedSearchSpace:
         self._groups: list[set[str]] = []
         self._dists: dict[str, BaseDistribution] = {}
         self._inconsistent: set[str] = set()
-        self._seen: set[int] = set()
+        self._seen = SeenTrials()
         self._lock = threading.Lock()
 
     def calculate(self, study: StudyView) -> list[dict[str, BaseDistribution]]:
         """Return the groups, each a search space sorted by name, ordered by first parameter."""
         with self._lock:
-            for trial in study.get_trials(deepcopy=False, states=self._states):
-                if trial.number in self._seen:
-                    continue
-                self._seen.add(trial.number)
+            for trial in self._seen.take_new(study.get_trials(deepcopy=False, states=self._states)):
                 self._add(trial)
             groups = []
             for group in self._groups:

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from podbor._study_view import StudyView
+from podbor._validation import check_instance
 from podbor.distributions import BaseDistribution
 from podbor.samplers._base import BaseSampler
 from podbor.trial._frozen import FrozenTrial
-from podbor.trial._state import TrialState
 
 __all__ = ["PartialFixedSampler"]
+
+_OWNER = "PartialFixedSampler"
 
 
 class PartialFixedSampler(BaseSampler):
@@ -32,11 +34,15 @@ class PartialFixedSampler(BaseSampler):
     """
 
     def __init__(self, fixed_params: dict[str, Any], base_sampler: BaseSampler) -> None:
+        check_instance(fixed_params, "fixed_params", Mapping, owner=_OWNER, allowed="a dict")
+        check_instance(
+            base_sampler, "base_sampler", BaseSampler, owner=_OWNER, allowed="a BaseSampler"
+        )
         self._fixed_params = dict(fixed_params)
         self._base_sampler = base_sampler
 
-    def reseed_rng(self) -> None:
-        self._base_sampler.reseed_rng()
+    def _delegates(self) -> Sequence[BaseSampler]:
+        return (self._base_sampler,)
 
     def infer_relative_search_space(
         self, study: StudyView, trial: FrozenTrial
@@ -69,18 +75,6 @@ class PartialFixedSampler(BaseSampler):
                 stacklevel=2,
             )
         return value
-
-    def before_trial(self, study: StudyView, trial: FrozenTrial) -> None:
-        self._base_sampler.before_trial(study, trial)
-
-    def after_trial(
-        self,
-        study: StudyView,
-        trial: FrozenTrial,
-        state: TrialState,
-        values: Sequence[float] | None,
-    ) -> None:
-        self._base_sampler.after_trial(study, trial, state, values)
 
     def __repr__(self) -> str:
         return f"PartialFixedSampler({self._fixed_params!r}, {self._base_sampler!r})"

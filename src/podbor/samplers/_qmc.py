@@ -13,9 +13,7 @@ sequence in the same space, and distinct trials get distinct points without any 
 
 from __future__ import annotations
 
-import threading
 import warnings
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -26,13 +24,12 @@ if TYPE_CHECKING:
 
 from podbor._search_space import SearchSpaceEncoder
 from podbor._study_view import StudyView
+from podbor._validation import check_bool, check_choice
 from podbor.distributions import BaseDistribution, distribution_to_json, json_to_distribution
-from podbor.exceptions import invalid_argument
 from podbor.samplers._base import BaseSampler
+from podbor.samplers._common import FallbackSampler
 from podbor.samplers._intersection import IntersectionSearchSpace
-from podbor.samplers._random import RandomSampler
 from podbor.trial._frozen import FrozenTrial
-from podbor.trial._state import TrialState
 
 __all__ = ["QMCSampler", "qmc_point"]
 
@@ -80,7 +77,7 @@ def qmc_point(
     return _draw(_engine(qmc_type, d, scramble, seed), qmc_type, index)
 
 
-class QMCSampler(BaseSampler):
+class QMCSampler(FallbackSampler):
     """Quasi-random search: trial after trial fills the search space evenly.
 
     Points of a scrambled Sobol' or Halton sequence (``scipy.stats.qmc``) are decoded through the
@@ -91,18 +88,19 @@ class QMCSampler(BaseSampler):
 
     Several workers sharing a storage draw distinct points without coordinating: trial ``n``
     takes point ``n - 1`` of one sequence, whose seed (drawn once when ``seed`` is None) and search
-    space are kept in the study's system attributes.
+    space are kept in the study's system attributes; ``reseed_rng`` reseeds the independent
+    sampler, never that sequence.
 
     Args:
         qmc_type: ``"sobol"`` or ``"halton"``.
         scramble: Randomize the sequence (seeded); unscrambled sequences start at the corner
             ``(0, …, 0)``.
-        seed: Seed of the scrambling and of the default independent sampler; ``None``: one is
-            drawn and stored in the study so that every worker uses it.
+        seed: Seed of the scrambling and of the default independent sampler, an int >= 0;
+            ``None``: one is drawn and stored in the study so that every worker uses it.
         independent_sampler: Sampler for parameters outside the search space; default
             ``RandomSampler(seed=seed)``.
-        warn_independent_sampling: Warn (once per parameter) when a parameter outside the search
-            space goes to the independent sampler.
+        warn_independent_sampling: Log a warning (once per parameter) when a parameter outside
+            the search space goes to the independent sampler.
         warn_asynchronous_seeding: Warn once when no seed was given and a scrambled sequence's
             seed had to be drawn.
 
@@ -125,24 +123,15 @@ class QMCSampler(BaseSampler):
         warn_independent_sampling: bool = True,
         warn_asynchronous_seeding: bool = True,
     ) -> None:
-        _validate(
-            qmc_type,
-            scramble,
-            seed,
-            independent_sampler,
-            warn_independent_sampling,
-            warn_asynchronous_seeding,
+        check_choice(qmc_type, "qmc_type", ("sobol", "halton"), owner=_OWNER)
+        self._scramble = check_bool(scramble, "scramble", owner=_OWNER)
+        super().__init__(seed, independent_sampler, warn_independent_sampling, owner=_OWNER)
+        self._warn_seeding = check_bool(
+            warn_asynchronous_seeding, "warn_asynchronous_seeding", owner=_OWNER
         )
         self._qmc_type: QMCType = qmc_type
-        self._scramble = scramble
-        self._seed = None if seed is None else int(seed)
-        self._independent = independent_sampler or RandomSampler(seed=seed)
-        self._warn_independent = warn_independent_sampling
-        self._warn_seeding = warn_asynchronous_seeding
-        self._lock = threading.Lock()
         self._engines: dict[tuple[int, int], qmc.QMCEngine] = {}
         self._space_cache: tuple[Any, dict[str, BaseDistribution]] | None = None
-        self._warned: set[str] = set()
         self._warned_seed = False
 
     # -- the search space, fixed once per study ------------------------------------------------
@@ -204,7 +193,8 @@ class QMCSampler(BaseSampler):
         stored = study.system_attrs.get(_SEED_KEY)
         if isinstance(stored, int):
             return stored
-        drawn = int(np.random.default_rng().integers(_SEED_BOUND))
+        with self._lock:
+            drawn = int(self._rng.integers(_SEED_BOUND))
         study.set_system_attr(_SEED_KEY, drawn)
         stored = study.system_attrs.get(_SEED_KEY)  # a concurrent worker may have won
         seed = stored if isinstance(stored, int) else drawn
@@ -221,78 +211,15 @@ class QMCSampler(BaseSampler):
             )
         return seed
 
-    def sample_independent(
-        self,
-        study: StudyView,
-        trial: FrozenTrial,
-        param_name: str,
-        param_distribution: BaseDistribution,
-    ) -> Any:
-        if self._warn_independent and not param_distribution.single():
-            self._warn_once(study, param_name)
-        return self._independent.sample_independent(study, trial, param_name, param_distribution)
-
-    def _warn_once(self, study: StudyView, param_name: str) -> None:
+    def _why_independent(self, study: StudyView, trial: FrozenTrial, param_name: str) -> str | None:
         if _SPACE_KEY not in study.system_attrs:
-            return  # the first trials define the search space: nothing to warn about
-        with self._lock:
-            if param_name in self._warned:
-                return
-            self._warned.add(param_name)
-        warnings.warn(
-            f"QMCSampler samples {param_name!r} with its independent sampler "
-            f"({self._independent!r}): it lies outside the search space fixed by the first "
-            "finished trial (a conditional parameter, or one whose range changed). Pass "
-            "warn_independent_sampling=False to hide this.",
-            UserWarning,
-            stacklevel=3,
+            return None  # the first trials define the search space: nothing to warn about
+        return (
+            "it lies outside the search space fixed by the first finished trial (a conditional "
+            "parameter, or one whose range changed)"
         )
-
-    # -- hooks, forwarded to the independent sampler -------------------------------------------
-    def before_trial(self, study: StudyView, trial: FrozenTrial) -> None:
-        self._independent.before_trial(study, trial)
-
-    def after_trial(
-        self,
-        study: StudyView,
-        trial: FrozenTrial,
-        state: TrialState,
-        values: Sequence[float] | None,
-    ) -> None:
-        self._independent.after_trial(study, trial, state, values)
-
-    def reseed_rng(self) -> None:
-        """Reseed the independent sampler; the sequence itself stays the one every worker shares."""
-        self._independent.reseed_rng()
 
     def __repr__(self) -> str:
         return (
             f"QMCSampler(qmc_type={self._qmc_type!r}, scramble={self._scramble}, seed={self._seed})"
-        )
-
-
-def _validate(
-    qmc_type: Any,
-    scramble: Any,
-    seed: Any,
-    independent_sampler: Any,
-    warn_independent_sampling: Any,
-    warn_asynchronous_seeding: Any,
-) -> None:
-    if qmc_type not in ("sobol", "halton"):
-        raise invalid_argument("qmc_type", qmc_type, "'sobol' or 'halton'", owner=_OWNER)
-    for name, flag in (
-        ("scramble", scramble),
-        ("warn_independent_sampling", warn_independent_sampling),
-        ("warn_asynchronous_seeding", warn_asynchronous_seeding),
-    ):
-        if not isinstance(flag, bool):
-            raise invalid_argument(name, flag, "a bool", owner=_OWNER)
-    if seed is not None and (
-        isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0
-    ):
-        raise invalid_argument("seed", seed, "an int >= 0 or None", owner=_OWNER)
-    if independent_sampler is not None and not isinstance(independent_sampler, BaseSampler):
-        raise invalid_argument(
-            "independent_sampler", independent_sampler, "a BaseSampler or None", owner=_OWNER
         )

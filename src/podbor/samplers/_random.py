@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import threading
 from typing import Any
-
-import numpy as np
 
 from podbor._search_space import sample_uniform
 from podbor._study_view import StudyView
 from podbor.distributions import BaseDistribution
-from podbor.samplers._base import BaseSampler
+from podbor.samplers._base import SeededSampler
 from podbor.trial._frozen import FrozenTrial
 
 __all__ = ["RandomSampler"]
 
 
-class RandomSampler(BaseSampler):
+class RandomSampler(SeededSampler):
     """Draw each parameter uniformly: on a log scale where ``log=True``, evenly over grid points
     for steps and integers, evenly over the choices of a categorical.
 
@@ -24,7 +21,8 @@ class RandomSampler(BaseSampler):
     few trials are affordable (Bergstra & Bengio, JMLR 13, 2012).
 
     Args:
-        seed: Seed of the sampler's own ``numpy.random.Generator``; ``None`` for a random one.
+        seed: Seed of the sampler's own ``numpy.random.Generator`` (an int >= 0); ``None`` for
+            a random one.
 
     Example:
         >>> import podbor
@@ -35,23 +33,7 @@ class RandomSampler(BaseSampler):
     """
 
     def __init__(self, seed: int | None = None) -> None:
-        self._seed = seed
-        self._rng = np.random.default_rng(seed)
-        self._lock = threading.Lock()
-
-    def reseed_rng(self) -> None:
-        with self._lock:
-            self._rng = np.random.default_rng()
-
-    def infer_relative_search_space(
-        self, study: StudyView, trial: FrozenTrial
-    ) -> dict[str, BaseDistribution]:
-        return {}
-
-    def sample_relative(
-        self, study: StudyView, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
-    ) -> dict[str, Any]:
-        return {}
+        super().__init__(seed, owner="RandomSampler")
 
     def sample_independent(
         self,

@@ -8,9 +8,14 @@ The maths lives in modules that know nothing of studies, each testable on plain 
 * :mod:`~podbor.samplers._gp.acquisition`: UCB, EI, log-EI and PI with input gradients;
 * :mod:`~podbor.samplers._gp.optimize`: Sobol candidates, vectorized L-BFGS-B, discrete local
   search;
+* :mod:`~podbor.samplers._gp.trust_region`: the trust-region rule and the search inside it.
 
-and :mod:`~podbor.samplers._gp.sampler` adapts them to trials (:class:`GPSampler`).
+:mod:`~podbor.samplers._gp.study_model` turns a study's trials into the GP's training data,
+fits it and proposes a point; :mod:`~podbor.samplers._gp.sampler` (:class:`GPSampler`) and
+:mod:`~podbor.samplers._gp.branches` (one GP per branch of a conditional space) build on it.
 """
+
+from __future__ import annotations
 
 from podbor.samplers._gp.sampler import GPSampler
 

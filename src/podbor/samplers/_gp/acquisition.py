@@ -39,7 +39,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
-from podbor.samplers._gp.kernels import FloatArray
+from podbor.samplers._arrays import FloatArray
 from podbor.samplers._gp.model import GaussianProcess
 
 __all__ = [

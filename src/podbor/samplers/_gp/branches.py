@@ -49,30 +49,19 @@ from typing import Any
 
 import numpy as np
 
-from podbor._study_direction import StudyDirection
 from podbor._study_view import StudyView
+from podbor.samplers._arrays import FloatArray
 from podbor.samplers._branching import Branching, SpaceKey
 from podbor.samplers._gp.acquisition import Acquisition
-from podbor.samplers._gp.kernels import FloatArray, KernelParams
-from podbor.samplers._gp.model import (
-    DETERMINISTIC_NOISE,
-    fit_kernel_params,
-    standardize,
-    warp_targets,
-)
-from podbor.samplers._gp.sampler import (
-    _LOCAL_JITTER,
-    _N_LOCAL_STARTS,
-    _condition,
-    _encode_trials,
-    _in_space,
-    _is_discrete,
-    _TrainingSet,
+from podbor.samplers._gp.kernels import KernelParams
+from podbor.samplers._gp.study_model import (
+    TrainingSet,
     believe,
-    search_dims,
+    fit_model,
+    objective_sign,
+    propose_point,
     single_threaded_blas,
 )
-from podbor.samplers._gp.trust_region import TrustRegion, maximize_in_region, trust_region_box
 from podbor.trial._frozen import FrozenTrial
 from podbor.trial._state import TrialState
 
@@ -111,9 +100,8 @@ class BranchGP:
     def reset(self) -> None:
         """Forget what was learnt of a study (the sampler was handed another one)."""
         with self._lock:
-            self._training: dict[int, _TrainingSet] = {}
+            self._training: dict[int, TrainingSet] = {}
             self._params: dict[int, tuple[SpaceKey, KernelParams]] = {}
-            self._regions: dict[int, tuple[_TrainingSet, TrustRegion]] = {}
             self._pending: dict[int, tuple[int, SpaceKey, FloatArray]] = {}
 
     def __getstate__(self) -> dict[str, Any]:
@@ -189,7 +177,7 @@ class BranchGP:
         completes = [t for t in finished if t.state == TrialState.COMPLETE and t.value is not None]
         if not completes:
             return None
-        sign = 1.0 if study.directions[0] == StudyDirection.MAXIMIZE else -1.0
+        sign = objective_sign(study)
         values = sign * np.array([t.value for t in completes], dtype=float)
         top = max(1, math.ceil(_TOP_FRACTION * len(completes)))
         threshold = float(np.sort(values)[::-1][top - 1])
@@ -226,55 +214,43 @@ class BranchGP:
         key = branching.key(index)
         if not key:
             return None
-        training = self._training.get(index)
-        if training is None or training.key != key or training.sign != sign:
-            training = self._training[index] = _TrainingSet(key, sign)
+        training = self._training[index] = TrainingSet.reuse(self._training.get(index), key, sign)
         training.update(completes)
         if training.y.size == 0:
             return None
-        z = warp_targets(standardize(training.y)[0])
-        is_cat = training.encoder.is_categorical
-        noise = DETERMINISTIC_NOISE if self._deterministic else None
         previous = self._params.get(index)
         initial = previous[1] if previous is not None and previous[0] == key else None
-        params = fit_kernel_params(training.x, z, is_cat, initial=initial, fixed_noise=noise)
-        self._params[index] = (key, params)
-        fitted = _condition(training.x, z, is_cat, params, noise)
-        x_running = self._running_rows(index, key, training, branching, running)
-        acq = Acquisition(believe(fitted, x_running), "logei", best=float(np.max(z)))
-        dims = search_dims(training.encoder)
-        region = self._regions.get(index)
-        if region is None or region[0] is not training:
-            region = self._regions[index] = (training, TrustRegion())
-        bounds = trust_region_box(region[1], fitted, training.y, dims)
-        best_rows = training.x[np.argsort(-z)[:_N_LOCAL_STARTS]]
-        jitter = self._rng.normal(0.0, _LOCAL_JITTER, best_rows.shape) * dims.continuous
+        model = fit_model(training, deterministic=self._deterministic, initial=initial, warp=True)
+        self._params[index] = (key, model.gp.params)
+        x_running = self._running_rows(index, training, branching, running)
+        z = model.gp.y_train
+        acq = Acquisition(believe(model.gp, x_running), "logei", best=float(np.max(z)))
         # The root fixes the branch, so a repeat of a point of an all-grid branch is a repeat of
         # the whole configuration: never propose one (as GPSampler on an all-grid space).
-        all_grid = all(_is_discrete(d) for d in training.encoder.distributions)
-        exclude = np.vstack([training.x, x_running]) if self._deterministic or all_grid else None
-        point = maximize_in_region(
-            acq, dims, self._rng, best_rows + jitter, exclude=exclude, bounds=bounds
+        point = propose_point(
+            training,
+            model,
+            acq,
+            self._rng,
+            x_running=x_running,
+            avoid_repeats=self._deterministic or training.all_grid,
+            in_region=True,
         )
         return None if point is None else _Proposal(index, point)
 
     def _running_rows(
         self,
         index: int,
-        key: SpaceKey,
-        training: _TrainingSet,
+        training: TrainingSet,
         branching: Branching,
         running: Sequence[FrozenTrial],
     ) -> FloatArray:
         """Encodings of the branch's running trials: stored params, or our pending proposal."""
         rows: list[FloatArray] = []
         for t in running:
-            if (
-                branching.index_of(t) == index
-                and _in_space(t, key)
-                and all(name in t.params for name, _ in key)
-            ):
-                rows.append(_encode_trials(training.encoder, [t])[0])
-            elif t.number in self._pending and self._pending[t.number][:2] == (index, key):
+            row = training.row_of(t) if branching.index_of(t) == index else None
+            if row is not None:
+                rows.append(row)
+            elif t.number in self._pending and self._pending[t.number][:2] == (index, training.key):
                 rows.append(self._pending[t.number][2])
-        return np.array(rows).reshape(len(rows), len(key))
+        return training.stack(rows)

@@ -31,7 +31,8 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
+
+from podbor.samplers._arrays import BoolArray, FloatArray
 
 __all__ = [
     "KernelParams",
@@ -44,8 +45,6 @@ __all__ = [
     "pairwise_features",
 ]
 
-FloatArray = npt.NDArray[np.float64]
-BoolArray = npt.NDArray[np.bool_]
 
 _SQRT5 = math.sqrt(5.0)
 _MISMATCH_TOL = 1e-9
@@ -204,10 +203,9 @@ def kernel_with_input_grad(
     """Cross-covariances of query points with the training points, and their input gradients.
 
     Args:
-        x: Shape ``b x d``, query points.
-        x_train: Shape ``n x d``, training points.
-        is_categorical: Shape ``d``, which columns are categorical.
-        params: The hyper-parameters.
+        x: Shape ``b x d``, the query points.
+        x_train: Shape ``n x d``, the training points.
+        is_categorical, params: As for :func:`kernel_matrix`.
 
     Returns:
         ``(k, dk)``: ``k`` of shape ``b x n``; ``dk`` of shape ``b x n x d`` with

@@ -32,9 +32,8 @@ import scipy.linalg
 import scipy.optimize
 from scipy.linalg import lapack
 
+from podbor.samplers._arrays import BoolArray, FloatArray
 from podbor.samplers._gp.kernels import (
-    BoolArray,
-    FloatArray,
     KernelParams,
     kernel_from_features,
     kernel_matrix,

@@ -32,8 +32,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from podbor.samplers._arrays import BoolArray, FloatArray
 from podbor.samplers._gp.acquisition import Acquisition
-from podbor.samplers._gp.kernels import BoolArray, FloatArray
 from podbor.samplers._gp.model import GaussianProcess
 from podbor.samplers._gp.optimize import SearchDims, maximize_acquisition
 

@@ -1,5 +1,7 @@
 """Tree-structured Parzen Estimator: the sampler (``sampler.py``) and its maths (``parzen.py``)."""
 
+from __future__ import annotations
+
 from podbor.samplers._tpe.sampler import (
     TPESampler,
     default_gamma,

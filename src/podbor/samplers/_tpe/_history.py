@@ -16,26 +16,23 @@ Ranking, best first (Bergstra et al. 2011, Sec. 4, extended to pruning and sever
 
 from __future__ import annotations
 
-import bisect
 import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
 from podbor._search_space import to_unit
 from podbor._study_direction import StudyDirection
 from podbor._study_view import StudyView
 from podbor.distributions import BaseDistribution, CategoricalDistribution
+from podbor.samplers._arrays import BoolArray, FloatArray, IntArray
+from podbor.samplers._common import SeenTrials
 from podbor.trial._frozen import FrozenTrial
 from podbor.trial._state import TrialState
 
 __all__ = ["FINISHED_STATES", "History", "encode_column", "pareto_ranks"]
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
-BoolArray = npt.NDArray[np.bool_]
 
 FINISHED_STATES = (TrialState.COMPLETE, TrialState.PRUNED)
 """The states of the trials TPE learns from (FAIL is ignored; RUNNING only as a lie)."""
@@ -104,8 +101,7 @@ class History:
     def _reset(self, directions: tuple[StudyDirection, ...]) -> None:
         self.directions = directions
         self.trials: list[FrozenTrial] = []
-        self._seen: set[int] = set()
-        self._stamp: tuple[Any, ...] | None = None
+        self._seen = SeenTrials()
         self._columns: dict[tuple[str, BaseDistribution], _Buffer] = {}
         # Per trial: number, pruned (0/1), last step, last reported value, values…
         self._rows = _Buffer(4 + max(1, len(directions)))
@@ -123,30 +119,17 @@ class History:
         finished = study.get_trials(deepcopy=False, states=FINISHED_STATES)
         directions = tuple(study.directions)
         fresh = not self.trials
-        if directions != self.directions or not self._same_study(finished):
+        if directions != self.directions or not self._seen.same_study(finished):
             self._reset(directions)
             fresh = True
-        if len(finished) != len(self.trials):
-            new = [self._add(t) for t in finished if t.number not in self._seen]
-            if new:
-                self._rows.extend(np.array(new, dtype=float))
-                self._ranks = None
+        new = [self._add(t) for t in self._seen.take_new(finished)]
+        if new:
+            self._rows.extend(np.array(new, dtype=float))
+            self._ranks = None
         return fresh
 
-    def _same_study(self, finished: list[FrozenTrial]) -> bool:
-        if not self.trials:
-            return True
-        if len(finished) < len(self.trials):
-            return False
-        first = self.trials[0]
-        i = bisect.bisect_left(finished, first.number, key=lambda t: t.number)
-        return i < len(finished) and _stamp(finished[i]) == self._stamp
-
     def _add(self, trial: FrozenTrial) -> list[float]:
-        if not self.trials:
-            self._stamp = _stamp(trial)
         self.trials.append(trial)
-        self._seen.add(trial.number)
         steps = trial.intermediate_values
         last_step = max(steps) if steps else -1
         last = steps[last_step] if steps else math.nan
@@ -205,10 +188,6 @@ class History:
         numbers = self.numbers
         below, above = ordered[:n_below], ordered[n_below:]
         return below[np.argsort(numbers[below])], above[np.argsort(numbers[above])]
-
-
-def _stamp(trial: FrozenTrial) -> tuple[Any, ...]:
-    return (trial.number, trial.datetime_start, trial.datetime_complete, trial.values)
 
 
 def _ranking_order(rows: FloatArray, signs: FloatArray) -> IntArray:

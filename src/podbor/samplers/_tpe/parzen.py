@@ -62,8 +62,9 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 from scipy import special
+
+from podbor.samplers._arrays import BoolArray, FloatArray, IntArray
 
 __all__ = [
     "MAX_SIGMA",
@@ -79,9 +80,6 @@ __all__ = [
     "scott_bandwidths",
 ]
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
-BoolArray = npt.NDArray[np.bool_]
 
 PRIOR_MU = 0.5
 """Mean of the prior kernel in every numeric column (the middle of the unit interval)."""

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import numbers
-import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -19,6 +17,7 @@ import numpy.typing as npt
 
 from podbor._search_space import from_unit, sample_uniform, to_unit
 from podbor._study_view import StudyView
+from podbor._validation import check_bool, check_int, check_positive_int, check_real
 from podbor.distributions import (
     BaseDistribution,
     CategoricalDistribution,
@@ -26,8 +25,9 @@ from podbor.distributions import (
     IntDistribution,
 )
 from podbor.exceptions import invalid_argument
-from podbor.logging import get_logger
-from podbor.samplers._base import BaseSampler
+from podbor.samplers._arrays import BoolArray, FloatArray, IntArray
+from podbor.samplers._base import SeededSampler
+from podbor.samplers._common import IndependentSamplingWarner
 from podbor.samplers._intersection import GroupDecomposedSearchSpace, IntersectionSearchSpace
 from podbor.samplers._tpe._history import History, encode_column
 from podbor.samplers._tpe.parzen import ColumnKinds, ParzenEstimator, ParzenOptions
@@ -36,10 +36,6 @@ from podbor.trial._state import TrialState
 
 __all__ = ["TPESampler", "default_gamma", "default_weights", "hyperopt_default_gamma"]
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
-BoolArray = npt.NDArray[np.bool_]
-_logger = get_logger(__name__)
 _OWNER = "TPESampler"
 
 
@@ -86,7 +82,7 @@ def default_weights(n: int) -> FloatArray:
     return np.concatenate([ramp if n_ramp > 1 else np.full(n_ramp, 1.0 / n), np.ones(25)])
 
 
-class TPESampler(BaseSampler):
+class TPESampler(SeededSampler):
     """Tree-structured Parzen Estimator (Bergstra et al., NeurIPS 2011; Watanabe, 2023).
 
     After ``n_startup_trials`` random trials, the finished trials are split into the best
@@ -107,7 +103,8 @@ class TPESampler(BaseSampler):
     mode wins on ``conditional`` (0.10 against Optuna's 0.62).
 
     Args:
-        seed: Seed of the sampler's ``numpy.random.Generator``; ``None`` for a random one.
+        seed: Seed of the sampler's ``numpy.random.Generator`` (an int >= 0); ``None`` for a
+            random one.
         n_startup_trials: Finished (complete or pruned) trials drawn at random before the model
             is used.
         n_ei_candidates: Candidates drawn from ``l`` per proposal.
@@ -142,6 +139,8 @@ class TPESampler(BaseSampler):
         True
     """
 
+    _STUDY_CACHES = ("_history", "_intersection", "_groups")
+
     def __init__(
         self,
         *,
@@ -161,36 +160,33 @@ class TPESampler(BaseSampler):
     ) -> None:
         if group is None:
             group = multivariate is True
-        flags = {
-            "multivariate": multivariate,
-            "group": group,
-            "constant_liar": constant_liar,
-            "consider_endpoints": consider_endpoints,
-            "consider_magic_clip": consider_magic_clip,
-            "consider_prior": consider_prior,
-            "warn_independent_sampling": warn_independent_sampling,
-        }
-        _validate(seed, n_startup_trials, n_ei_candidates, flags, gamma, weights, prior_weight)
-        self._seed = seed
-        self._rng = np.random.default_rng(seed)
-        self._n_startup_trials = int(n_startup_trials)
-        self._n_ei_candidates = int(n_ei_candidates)
-        self._multivariate = multivariate
-        self._group = group
-        self._constant_liar = constant_liar
-        self._gamma = gamma
-        self._weights = weights
-        self._warn_independent_sampling = warn_independent_sampling
-        self._options = ParzenOptions(
-            consider_prior=consider_prior,
-            prior_weight=float(prior_weight),
-            consider_magic_clip=consider_magic_clip,
-            consider_endpoints=consider_endpoints,
+        super().__init__(seed, owner=_OWNER)
+        self._n_startup_trials = check_int(
+            n_startup_trials, "n_startup_trials", owner=_OWNER, minimum=0
         )
-        self._lock = threading.RLock()
-        self._history = History()
-        self._new_search_spaces()
-        self._warned: set[str] = set()
+        self._n_ei_candidates = check_positive_int(n_ei_candidates, "n_ei_candidates", owner=_OWNER)
+        self._multivariate = check_bool(multivariate, "multivariate", owner=_OWNER)
+        self._group = check_bool(group, "group", owner=_OWNER)
+        if group and not multivariate:
+            raise invalid_argument(
+                "group",
+                True,
+                "False unless multivariate=True (groups are modelled jointly)",
+                owner=_OWNER,
+            )
+        self._constant_liar = check_bool(constant_liar, "constant_liar", owner=_OWNER)
+        self._gamma = _check_callable(gamma, "gamma")
+        self._weights = _check_callable(weights, "weights")
+        self._options = _parzen_options(
+            prior_weight, consider_prior, consider_magic_clip, consider_endpoints
+        )
+        self._warner = IndependentSamplingWarner(
+            _OWNER,
+            enabled=check_bool(
+                warn_independent_sampling, "warn_independent_sampling", owner=_OWNER
+            ),
+        )
+        self._new_caches()
 
     @staticmethod
     def hyperopt_parameters() -> dict[str, Any]:
@@ -210,15 +206,8 @@ class TPESampler(BaseSampler):
             "weights": default_weights,
         }
 
-    def __getstate__(self) -> dict[str, Any]:
-        """Copies and pickles keep the settings and the random state, not the study caches."""
-        state = super().__getstate__()
-        for cache in ("_history", "_intersection", "_groups"):
-            state.pop(cache, None)
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        super().__setstate__(state)
+    def _new_caches(self) -> None:
+        """What the sampler learns from one study: rebuilt, never copied or pickled."""
         self._history = History()
         self._new_search_spaces()
 
@@ -231,10 +220,6 @@ class TPESampler(BaseSampler):
         if self._history.update(study):
             self._new_search_spaces()  # a new study: forget the old one's spaces too
         return len(self._history) < self._n_startup_trials
-
-    def reseed_rng(self) -> None:
-        with self._lock:
-            self._rng = np.random.default_rng()
 
     # -- relative (joint) sampling ---------------------------------------------------------------
     def infer_relative_search_space(
@@ -294,25 +279,20 @@ class TPESampler(BaseSampler):
             startup = self._refresh(study)
             if startup or param_distribution.single():
                 return sample_uniform(param_distribution, self._rng)
-            self._warn_independent(param_name, trial)
+            if self._multivariate and self._warner.pending(param_name):
+                self._warner.warn(
+                    param_name,
+                    trial.number,
+                    sampled_by="a univariate Parzen estimator",
+                    reason=self._independent_reason(),
+                )
             space = {param_name: param_distribution}
             return self._sample_space(study, trial, space, multivariate=False)[param_name]
 
-    def _warn_independent(self, name: str, trial: FrozenTrial) -> None:
-        if not (self._multivariate and self._warn_independent_sampling) or name in self._warned:
-            return
-        self._warned.add(name)
-        why = (
-            "no finished trial has it yet, or its distribution changed"
-            if self._group
-            else "it is not in every finished trial; group=True models conditional parameters "
-            "jointly"
-        )
-        _logger.warning(
-            f"The parameter {name!r} in trial {trial.number} is sampled independently by "
-            f"TPESampler, outside its multivariate model ({why}). This is logged once per "
-            "parameter; pass warn_independent_sampling=False to silence it."
-        )
+    def _independent_reason(self) -> str:
+        if self._group:
+            return "no finished trial has it yet, or its distribution changed"
+        return "it is not in every finished trial; group=True models conditional parameters jointly"
 
     # -- the model -------------------------------------------------------------------------------
     def _sample_space(
@@ -513,40 +493,26 @@ def _decode(dist: BaseDistribution, value: float) -> Any:
 
 
 # -- argument validation -------------------------------------------------------------------------
-def _validate(
-    seed: Any,
-    n_startup_trials: Any,
-    n_ei_candidates: Any,
-    flags: dict[str, Any],
-    gamma: Any,
-    weights: Any,
-    prior_weight: Any,
-) -> None:
-    if seed is not None and not (_is_int(seed) and seed >= 0):
-        raise invalid_argument("seed", seed, "an int >= 0 or None", owner=_OWNER)
-    if not (_is_int(n_startup_trials) and n_startup_trials >= 0):
-        raise invalid_argument("n_startup_trials", n_startup_trials, "an int >= 0", owner=_OWNER)
-    if not (_is_int(n_ei_candidates) and n_ei_candidates >= 1):
-        raise invalid_argument("n_ei_candidates", n_ei_candidates, "an int >= 1", owner=_OWNER)
-    for name, value in flags.items():
-        if not isinstance(value, (bool, np.bool_)):
-            raise invalid_argument(name, value, "a bool (True or False)", owner=_OWNER)
-    if flags["group"] and not flags["multivariate"]:
-        raise invalid_argument(
-            "group",
-            True,
-            "False unless multivariate=True (groups are modelled jointly)",
+def _parzen_options(
+    prior_weight: Any, consider_prior: Any, consider_magic_clip: Any, consider_endpoints: Any
+) -> ParzenOptions:
+    return ParzenOptions(
+        consider_prior=check_bool(consider_prior, "consider_prior", owner=_OWNER),
+        prior_weight=check_real(
+            prior_weight,
+            "prior_weight",
             owner=_OWNER,
-        )
-    for name, func in (("gamma", gamma), ("weights", weights)):
-        if not callable(func):
-            raise invalid_argument(
-                name, func, "a callable taking the number of trials", owner=_OWNER
-            )
-    real = isinstance(prior_weight, numbers.Real) and not isinstance(prior_weight, bool)
-    if not (real and math.isfinite(prior_weight) and prior_weight > 0):
-        raise invalid_argument("prior_weight", prior_weight, "a finite float > 0", owner=_OWNER)
+            minimum=0.0,
+            maximum=math.inf,
+            include_minimum=False,
+            include_maximum=False,
+        ),
+        consider_magic_clip=check_bool(consider_magic_clip, "consider_magic_clip", owner=_OWNER),
+        consider_endpoints=check_bool(consider_endpoints, "consider_endpoints", owner=_OWNER),
+    )
 
 
-def _is_int(value: Any) -> bool:
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+def _check_callable(func: Any, name: str) -> Any:
+    if not callable(func):
+        raise invalid_argument(name, func, "a callable taking the number of trials", owner=_OWNER)
+    return func

@@ -1,0 +1,506 @@
+"""The adapter between a study's trials and the GP maths: training data, encoding, fitting.
+
+:class:`TrainingSet` holds the complete trials of one search space as arrays in the shared
+unit-cube encoding (grown incrementally: finished trials never change), :func:`fit_model` fits a
+GP on it (:class:`StudyModel`), :func:`believe` adds running trials as fantasized observations,
+:func:`search_dims` tells the acquisition optimizer how to search each column, and
+:func:`propose_point` maximizes an acquisition from the best observations, in the set's trust
+region if asked. :class:`~podbor.samplers.GPSampler` and the per-branch GPs
+(:mod:`~podbor.samplers._gp.branches`) both build on these; :func:`fit_study_model` fits the
+model of a whole study as the GP sampler would (for plots). Nothing here touches a storage.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import importlib
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from podbor._search_space import SearchSpaceEncoder, from_unit, to_unit
+from podbor._study_direction import StudyDirection
+from podbor._study_view import StudyView
+from podbor.distributions import (
+    BaseDistribution,
+    CategoricalDistribution,
+    FloatDistribution,
+    IntDistribution,
+)
+from podbor.exceptions import invalid_argument
+from podbor.logging import get_logger
+from podbor.samplers._arrays import BoolArray, FloatArray
+from podbor.samplers._branching import SpaceKey
+from podbor.samplers._common import SeenTrials
+from podbor.samplers._gp.acquisition import Acquisition
+from podbor.samplers._gp.kernels import KernelParams
+from podbor.samplers._gp.model import (
+    DETERMINISTIC_NOISE,
+    GaussianProcess,
+    IllConditionedError,
+    Standardization,
+    default_params,
+    fit_kernel_params,
+    standardize,
+    warp_targets,
+)
+from podbor.samplers._gp.optimize import SearchDims
+from podbor.samplers._gp.trust_region import TrustRegion, maximize_in_region, trust_region_box
+from podbor.samplers._intersection import IntersectionSearchSpace
+from podbor.trial._frozen import FrozenTrial
+from podbor.trial._state import TrialState
+
+__all__ = [
+    "LOCAL_JITTER",
+    "N_LOCAL_STARTS",
+    "StudyModel",
+    "TrainingSet",
+    "believe",
+    "encode_trials",
+    "fit_model",
+    "fit_study_model",
+    "is_discrete",
+    "objective_sign",
+    "propose_point",
+    "relative_space",
+    "search_dims",
+    "single_threaded_blas",
+    "space_key",
+]
+
+_logger = get_logger(__name__)
+_GRID_MAX = 4096
+"""Discrete columns with more values than this are relaxed and only snapped, never enumerated."""
+_ENUMERATE_MAX = 32
+"""Discrete columns with more values than this are also refined by L-BFGS-B (then snapped)."""
+N_LOCAL_STARTS = 3
+"""The best observations, slightly perturbed, are always refined by the acquisition optimizer."""
+LOCAL_JITTER = 1e-3
+"""Standard deviation of that perturbation in the unit cube (continuous columns only)."""
+
+
+# -- BLAS threads --------------------------------------------------------------------------------
+@functools.cache
+def _blas_controller() -> Any:
+    try:
+        threadpoolctl = importlib.import_module("threadpoolctl")
+    except ImportError:
+        return None
+    return threadpoolctl.ThreadpoolController()
+
+
+@contextlib.contextmanager
+def single_threaded_blas() -> Iterator[None]:
+    """Run the block with one BLAS thread, when ``threadpoolctl`` is installed.
+
+    The GP's matrices have a few hundred rows: splitting their products and factorizations over
+    threads costs more than it saves, and on a busy machine it costs several times the work
+    itself. Without ``threadpoolctl`` the block runs unchanged.
+
+    Example:
+        >>> with single_threaded_blas():
+        ...     float(np.linalg.det(np.eye(2)))
+        1.0
+    """
+    controller = _blas_controller()
+    if controller is None:
+        yield
+        return
+    with controller.limit(limits=1, user_api="blas"):  # as a context: it frees the control
+        yield
+
+
+# -- the search space as columns ---------------------------------------------------------------
+def is_discrete(dist: BaseDistribution) -> bool:
+    """Whether a distribution is a grid: categorical, int, or float with a step.
+
+    Example:
+        >>> is_discrete(IntDistribution(0, 3)), is_discrete(FloatDistribution(0, 1))
+        (True, False)
+    """
+    return isinstance(dist, (CategoricalDistribution, IntDistribution)) or (
+        isinstance(dist, FloatDistribution) and dist.step is not None
+    )
+
+
+def _grid(dist: BaseDistribution) -> FloatArray | None:
+    """Encodings of every value of a discrete distribution (sorted), or None if continuous/huge."""
+    if isinstance(dist, CategoricalDistribution):
+        values = np.arange(len(dist.choices), dtype=float)
+    elif isinstance(dist, IntDistribution):
+        count = (dist.high - dist.low) // dist.step + 1
+        if count > _GRID_MAX:
+            return None
+        values = dist.low + dist.step * np.arange(count, dtype=float)
+    elif isinstance(dist, FloatDistribution) and dist.step is not None:
+        count = round((dist.high - dist.low) / dist.step) + 1
+        if count > _GRID_MAX:
+            return None
+        values = np.minimum(dist.low + dist.step * np.arange(count, dtype=float), dist.high)
+    else:
+        return None
+    return np.sort(to_unit(dist, values))
+
+
+def search_dims(encoder: SearchSpaceEncoder) -> SearchDims:
+    """How each encoded column is searched by the acquisition optimizer.
+
+    Example:
+        >>> space = {"n": IntDistribution(0, 2), "x": FloatDistribution(0, 1)}
+        >>> dims = search_dims(SearchSpaceEncoder(space))
+        >>> dims.continuous.tolist(), dims.grids[0].round(3).tolist(), dims.grids[1]
+        ([False, True], [0.167, 0.5, 0.833], None)
+    """
+    grids = [_grid(d) for d in encoder.distributions]
+    continuous = np.array(
+        [
+            not isinstance(d, CategoricalDistribution) and (g is None or g.size > _ENUMERATE_MAX)
+            for d, g in zip(encoder.distributions, grids)
+        ],
+        dtype=bool,
+    )
+    return SearchDims(continuous, grids, _snapper(encoder))
+
+
+def _snapper(encoder: SearchSpaceEncoder) -> Callable[[FloatArray], FloatArray]:
+    discrete = [j for j, d in enumerate(encoder.distributions) if is_discrete(d)]
+
+    def snap(x: FloatArray) -> FloatArray:
+        out = np.clip(x, 0.0, 1.0)
+        for j in discrete:
+            dist = encoder.distributions[j]
+            out[:, j] = to_unit(dist, from_unit(dist, out[:, j]))
+        return out
+
+    return snap
+
+
+def space_key(space: Mapping[str, BaseDistribution]) -> SpaceKey:
+    """A search space as sorted ``(name, distribution)`` pairs: hashable and comparable.
+
+    Example:
+        >>> [name for name, _ in space_key({"y": FloatDistribution(0, 1),
+        ...                                 "x": FloatDistribution(0, 1)})]
+        ['x', 'y']
+    """
+    return tuple(sorted(space.items(), key=lambda kv: kv[0]))
+
+
+def relative_space(space: Mapping[str, BaseDistribution]) -> dict[str, BaseDistribution]:
+    """The parameters of ``space`` a model can learn: those with more than one value.
+
+    Example:
+        >>> list(relative_space({"x": FloatDistribution(0, 1), "c": IntDistribution(2, 2)}))
+        ['x']
+    """
+    return {name: dist for name, dist in space.items() if not dist.single()}
+
+
+def objective_sign(study: StudyView) -> float:
+    """+1 when the study's (first) objective is maximized, -1 when it is minimized.
+
+    Example:
+        >>> import podbor
+        >>> objective_sign(podbor.create_study(direction="maximize"))
+        1.0
+    """
+    return 1.0 if study.directions[0] == StudyDirection.MAXIMIZE else -1.0
+
+
+# -- the training data ---------------------------------------------------------------------------
+def encode_trials(encoder: SearchSpaceEncoder, trials: Sequence[FrozenTrial]) -> FloatArray:
+    """Encode trials that hold every parameter of the encoder's space: shape ``n x d``.
+
+    Example:
+        >>> from podbor.trial import create_trial
+        >>> dists = {"x": FloatDistribution(0, 4)}
+        >>> trial = create_trial(params={"x": 1.0}, distributions=dists, value=0.0)
+        >>> encode_trials(SearchSpaceEncoder(dists), [trial]).tolist()
+        [[0.25]]
+    """
+    internal: list[Mapping[str, float]] = [
+        {
+            name: dist.to_internal_repr(t.params[name])
+            for name, dist in zip(encoder.names, encoder.distributions)
+        }
+        for t in trials
+    ]
+    return encoder.encode(internal)
+
+
+def _in_space(trial: FrozenTrial, key: SpaceKey) -> bool:
+    return all(trial.distributions.get(name) == dist for name, dist in key)
+
+
+class TrainingSet:
+    """The complete trials of one search space as arrays, grown incrementally by trial number.
+
+    ``x`` is ``(n x d)`` in the unit-cube encoding; ``y`` (``n``) holds the objective values
+    multiplied by ``sign`` (+1 to maximize, -1 to minimize), so that larger is always better;
+    ``trial_numbers`` (``n``) are the trial numbers of the rows. ``region`` is the trust region
+    that follows ``y`` as it grows (used by samplers that search in one). ``whole`` stays True
+    while no trial had a parameter outside the space (none conditional).
+
+    Example:
+        >>> import podbor
+        >>> study = podbor.create_study()
+        >>> study.optimize(lambda t: t.suggest_float("x", 0, 4), n_trials=3)
+        >>> training = TrainingSet(space_key({"x": FloatDistribution(0, 4)}), sign=-1.0)
+        >>> training.update(study.trials)
+        >>> training.x.shape, training.y.shape
+        ((3, 1), (3,))
+    """
+
+    def __init__(self, key: SpaceKey, sign: float) -> None:
+        self.key = key
+        self.sign = sign
+        self.encoder = SearchSpaceEncoder(dict(key))
+        self.x: FloatArray = np.empty((0, len(key)))
+        self.y: FloatArray = np.empty(0)
+        self.trial_numbers: list[int] = []
+        self.whole = True
+        self.region = TrustRegion()
+        self._seen = SeenTrials()
+
+    @classmethod
+    def reuse(cls, training: TrainingSet | None, key: SpaceKey, sign: float) -> TrainingSet:
+        """``training`` if it is the set of ``key`` and ``sign``; else a new, empty one."""
+        if training is not None and training.key == key and training.sign == sign:
+            return training
+        return cls(key, sign)
+
+    @property
+    def all_grid(self) -> bool:
+        """Whether every column is a grid (ints, steps, categoricals)."""
+        return all(is_discrete(d) for d in self.encoder.distributions)
+
+    def update(self, completes: Sequence[FrozenTrial]) -> None:
+        """Append the complete trials not seen yet (finished trials never change)."""
+        new = [
+            t
+            for t in self._seen.take_new(completes)
+            if t.value is not None and _in_space(t, self.key)
+        ]
+        if not new:
+            return
+        size = len(self.key)
+        self.whole = self.whole and all(
+            sum(not d.single() for d in t.distributions.values()) == size for t in new
+        )
+        self.x = np.vstack([self.x, encode_trials(self.encoder, new)])
+        self.trial_numbers.extend(t.number for t in new)
+        self.y = np.concatenate([self.y, self.sign * np.array([t.value for t in new], dtype=float)])
+
+    def row_of(self, trial: FrozenTrial) -> FloatArray | None:
+        """The encoding (shape ``d``) of a trial that has every parameter of the space, or None."""
+        if not (_in_space(trial, self.key) and all(name in trial.params for name, _ in self.key)):
+            return None
+        row: FloatArray = encode_trials(self.encoder, [trial])[0]
+        return row
+
+    def stack(self, rows: Sequence[FloatArray]) -> FloatArray:
+        """Rows of this space (each shape ``d``) as one ``m x d`` array (``0 x d`` for none)."""
+        return np.array(rows).reshape(len(rows), len(self.key))
+
+
+# -- the model -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class StudyModel:
+    """A GP fitted on a study's complete trials, with what is needed to read it in its units.
+
+    Attributes:
+        encoder: The encoding of the search space's columns.
+        dims: How each column is searched.
+        gp: The GP on standardized, maximized targets (fantasies included, if any).
+        standardization: Maps standardized targets back to ``sign * value``.
+        sign: +1 for a maximized objective, -1 for a minimized one.
+        x_observed: Shape ``n x d``, encodings of the complete trials.
+        y_observed: Shape ``n``, their objective values (±inf kept).
+    """
+
+    encoder: SearchSpaceEncoder
+    dims: SearchDims
+    gp: GaussianProcess
+    standardization: Standardization
+    sign: float
+    x_observed: FloatArray
+    y_observed: FloatArray
+
+    def to_objective_units(self, z: FloatArray) -> FloatArray:
+        """Map standardized, maximized values (any shape) to objective values."""
+        return self.sign * self.standardization.to_raw(z)
+
+    def incumbent(self) -> FloatArray:
+        """The encoding of the best observation, shape ``d``."""
+        best = int(np.argmax(self.gp.y_train[: self.x_observed.shape[0]]))
+        return np.array(self.x_observed[best], dtype=np.float64)
+
+
+def _condition(
+    x: FloatArray, z: FloatArray, is_cat: BoolArray, params: KernelParams, noise: float | None
+) -> GaussianProcess:
+    """Condition the GP, falling back to the prior-median hyper-parameters when ill-posed."""
+    try:
+        return GaussianProcess.condition(x, z, is_cat, params)
+    except IllConditionedError:
+        _logger.warning(
+            "GPSampler: the fitted kernel is ill-conditioned; using default hyper-parameters."
+        )
+        return GaussianProcess.condition(x, z, is_cat, default_params(is_cat, noise_var=noise))
+
+
+def fit_model(
+    training: TrainingSet,
+    *,
+    deterministic: bool,
+    initial: KernelParams | None,
+    warp: bool = False,
+) -> StudyModel:
+    """Fit the GP's hyper-parameters on a (non-empty) training set and condition it.
+
+    Args:
+        training: The complete trials of the search space.
+        deterministic: Fix the noise at a tiny value instead of learning it.
+        initial: Hyper-parameters to start the fit from (the previous fit's), or None.
+        warp: Warp the standardized targets (the samplers' model; plots keep the objective's own
+            units).
+
+    Example:
+        >>> import podbor
+        >>> from podbor.trial import create_trial
+        >>> x = FloatDistribution(0, 4)
+        >>> study = podbor.create_study()
+        >>> for v in (0.5, 2.0, 3.5):
+        ...     study.add_trial(create_trial(params={"x": v}, distributions={"x": x}, value=v))
+        >>> training = TrainingSet(space_key({"x": x}), sign=-1.0)
+        >>> training.update(study.trials)
+        >>> fit_model(training, deterministic=True, initial=None).incumbent().tolist()
+        [0.125]
+    """
+    z, how = standardize(training.y)
+    if warp:
+        z = warp_targets(z)
+    is_cat = training.encoder.is_categorical
+    noise = DETERMINISTIC_NOISE if deterministic else None
+    params = fit_kernel_params(training.x, z, is_cat, initial=initial, fixed_noise=noise)
+    gp = _condition(training.x, z, is_cat, params, noise)
+    return StudyModel(
+        training.encoder,
+        search_dims(training.encoder),
+        gp,
+        how,
+        training.sign,
+        training.x,
+        training.sign * training.y,
+    )
+
+
+def believe(gp: GaussianProcess, x_running: FloatArray) -> GaussianProcess:
+    """The "kriging believer" (Ginsbourger, Le Riche & Carraro 2010): ``gp`` conditioned as if the
+    running trials at ``x_running`` (``m x d``) had returned its posterior mean there, so that
+    parallel workers do not all propose the same point. Returns ``gp`` itself when ``m = 0``.
+
+    Example:
+        >>> from podbor.samplers._gp.model import default_params
+        >>> is_cat = np.array([False])
+        >>> gp = GaussianProcess.condition(np.array([[0.2]]), np.array([1.0]), is_cat,
+        ...                                default_params(is_cat))
+        >>> believe(gp, np.array([[0.7]])).x_train.shape
+        (2, 1)
+    """
+    if not x_running.size:
+        return gp
+    believed = gp.predict(x_running)[0]
+    return GaussianProcess.condition(
+        np.vstack([gp.x_train, x_running]),
+        np.concatenate([gp.y_train, believed]),
+        gp.is_categorical,
+        gp.params,
+    )
+
+
+def propose_point(
+    training: TrainingSet,
+    model: StudyModel,
+    acquisition: Acquisition,
+    rng: np.random.Generator,
+    *,
+    x_running: FloatArray,
+    avoid_repeats: bool,
+    in_region: bool,
+) -> FloatArray | None:
+    """The point (shape ``d``) that maximizes ``acquisition``, or None if none is left.
+
+    The optimizer always refines the ``N_LOCAL_STARTS`` best observations, slightly perturbed.
+
+    Args:
+        training: The training set ``model`` was fitted on.
+        model: The fitted model, before any fantasies.
+        acquisition: The acquisition function to maximize.
+        rng: The random generator (perturbations, candidates).
+        x_running: Shape ``m x d``: the running trials' points.
+        avoid_repeats: Never propose an observed or running point again.
+        in_region: Search inside ``training.region`` (advanced over the new values) first.
+
+    Example:
+        >>> import podbor
+        >>> study = podbor.create_study(direction="maximize")
+        >>> study.optimize(lambda t: -((t.suggest_int("n", 0, 9) - 4) ** 2), n_trials=5)
+        >>> training = TrainingSet(space_key(study.trials[0].distributions), objective_sign(study))
+        >>> training.update(study.trials)
+        >>> model = fit_model(training, deterministic=False, initial=None, warp=True)
+        >>> acq = Acquisition(model.gp, "ei", best=float(model.gp.y_train.max()))
+        >>> point = propose_point(training, model, acq, np.random.default_rng(0),
+        ...                       x_running=training.stack([]), avoid_repeats=True, in_region=False)
+        >>> training.encoder.decode(point)["n"] in range(10)
+        True
+    """
+    best_rows = training.x[np.argsort(-model.gp.y_train)[:N_LOCAL_STARTS]]
+    jitter = rng.normal(0.0, LOCAL_JITTER, best_rows.shape) * model.dims.continuous
+    exclude = np.vstack([training.x, x_running]) if avoid_repeats else None
+    bounds = None
+    if in_region:
+        bounds = trust_region_box(training.region, model.gp, training.y, model.dims)
+    return maximize_in_region(
+        acquisition, model.dims, rng, best_rows + jitter, exclude=exclude, bounds=bounds
+    )
+
+
+def fit_study_model(
+    study: StudyView,
+    *,
+    deterministic_objective: bool = False,
+    search_space: Mapping[str, BaseDistribution] | None = None,
+) -> StudyModel | None:
+    """Fit a GP on a single-objective study's complete trials, as :class:`GPSampler` would.
+
+    Args:
+        study: The study (only its :class:`~podbor._study_view.StudyView` is used).
+        deterministic_objective: Fix the noise at a tiny value instead of learning it.
+        search_space: The columns; by default the intersection search space of the complete trials
+            without single-value distributions.
+
+    Returns:
+        The fitted model, or None when there is no complete trial with a parameter to model.
+
+    Example:
+        >>> import podbor
+        >>> study = podbor.create_study()
+        >>> study.optimize(lambda t: t.suggest_float("x", 0, 4), n_trials=4)
+        >>> fit_study_model(study).x_observed.shape
+        (4, 1)
+    """
+    if len(study.directions) != 1:
+        raise invalid_argument("study", study, "a single-objective study", owner="fit_study_model")
+    if search_space is None:
+        search_space = relative_space(IntersectionSearchSpace().calculate(study))
+    if not search_space:
+        return None
+    training = TrainingSet(space_key(search_space), objective_sign(study))
+    training.update(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)))
+    if training.y.size == 0:
+        return None
+    return fit_model(training, deterministic=deterministic_objective, initial=None)
