@@ -22,8 +22,8 @@ from podbor.distributions import BaseDistribution, CategoricalDistribution
 from podbor.exceptions import invalid_argument
 from podbor.samplers._gp.acquisition import ACQUISITIONS, Acquisition, ucb_beta
 from podbor.samplers._gp.model import robust_cholesky
-from podbor.samplers._gp.sampler import (
-    GPSampler,
+from podbor.samplers._gp.sampler import GPSampler
+from podbor.samplers._gp.study_model import (
     StudyModel,
     fit_study_model,
     single_threaded_blas,

@@ -26,11 +26,9 @@ from podbor.samplers._common import FallbackSampler
 from podbor.samplers._gp.acquisition import ACQUISITIONS, Acquisition, ucb_beta
 from podbor.samplers._gp.kernels import KernelParams
 from podbor.samplers._gp.study_model import (
-    StudyModel,
     TrainingSet,
     believe,
     fit_model,
-    fit_study_model,
     objective_sign,
     propose_point,
     relative_space,
@@ -41,8 +39,7 @@ from podbor.samplers._intersection import IntersectionSearchSpace
 from podbor.trial._frozen import FrozenTrial
 from podbor.trial._state import TrialState
 
-# StudyModel, fit_study_model and single_threaded_blas are re-exported for the plots.
-__all__ = ["GPSampler", "StudyModel", "fit_study_model", "single_threaded_blas"]
+__all__ = ["GPSampler"]
 
 _logger = get_logger(__name__)
 _OWNER = "GPSampler"
