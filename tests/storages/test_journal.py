@@ -1,5 +1,5 @@
-"""JournalStorage: the shared contract, plus what a journal file promises beyond it —
-persistence, many processes, crashes (torn lines, killed lock holders, killed workers),
+"""JournalStorage: the shared contract (killed workers included), plus what a journal file
+promises beyond it — persistence, many processes, crashes (torn lines, killed lock holders),
 strict JSON lines, and clear errors for bad input."""
 
 from __future__ import annotations
@@ -23,13 +23,7 @@ import pytest
 
 import podbor
 from podbor.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
-from podbor.storages import (
-    BaseStorage,
-    JournalFileBackend,
-    JournalStorage,
-    RetryFailedTrialCallback,
-    get_storage,
-)
+from podbor.storages import BaseStorage, JournalFileBackend, JournalStorage, get_storage
 from podbor.storages._journal.backend import encode_record
 from podbor.storages.journal import (
     BaseJournalFileLock,
@@ -46,16 +40,21 @@ LOCKS: dict[str, type[BaseJournalFileLock]] = {
 
 
 class TestJournalStorage(StorageConformance):
+    lock: type[BaseJournalFileLock] = JournalFileSymlinkLock
+
     @pytest.fixture
     def storage(self, tmp_path: Path) -> Iterator[BaseStorage]:
-        yield JournalStorage(JournalFileBackend(tmp_path / "journal.log"))
+        self.path = tmp_path / "journal.log"
+        yield JournalStorage(JournalFileBackend(self.path, lock_obj=self.lock(self.path)))
+
+    def with_heartbeats(self, storage: BaseStorage, **settings: Any) -> BaseStorage:
+        # a short lock grace period too, in case a worker was killed while it held the lock
+        lock = self.lock(self.path, grace_period=1)
+        return JournalStorage(JournalFileBackend(self.path, lock_obj=lock), **settings)
 
 
-class TestJournalStorageWithOpenLock(StorageConformance):
-    @pytest.fixture
-    def storage(self, tmp_path: Path) -> Iterator[BaseStorage]:
-        path = tmp_path / "journal.log"
-        yield JournalStorage(JournalFileBackend(path, lock_obj=JournalFileOpenLock(path)))
+class TestJournalStorageWithOpenLock(TestJournalStorage):
+    lock = JournalFileOpenLock
 
 
 # -- helpers -----------------------------------------------------------------------------------
@@ -230,11 +229,10 @@ def test_storage_pickles_by_path(tmp_path: Path) -> None:
 
 
 def _write_without_lock_before_next_append(
-    storage: JournalStorage, record: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+    backend: JournalFileBackend, record: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Make another "writer" append ``record`` between our last read and our append, as a
     writer whose lock was broken too early could."""
-    backend = storage._backend
     original = backend.append
 
     def append(lines: list[bytes], *, at: int) -> tuple[int, int] | None:
@@ -249,10 +247,11 @@ def _write_without_lock_before_next_append(
 def test_a_line_appended_behind_our_back_is_read_not_cut(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    storage = _open(tmp_path / "study.log")
+    backend = JournalFileBackend(tmp_path / "study.log")
+    storage = JournalStorage(backend)
     study_id = storage.create_new_study([podbor.StudyDirection.MINIMIZE], "s")
     intruder = {"op": "create_trial", "study_id": study_id, "time": "2024-01-01T00:00:00"}
-    _write_without_lock_before_next_append(storage, intruder, monkeypatch)
+    _write_without_lock_before_next_append(backend, intruder, monkeypatch)
     mine = storage.create_new_trial(study_id)
     assert storage.get_trial(mine).number == 1
     assert [t.number for t in _open(tmp_path / "study.log").get_all_trials(study_id)] == [0, 1]
@@ -261,15 +260,16 @@ def test_a_line_appended_behind_our_back_is_read_not_cut(
 def test_a_claim_lost_to_a_line_behind_our_back_takes_the_next_trial(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    storage = _open(tmp_path / "study.log")
+    backend = JournalFileBackend(tmp_path / "study.log")
+    storage = JournalStorage(backend)
     study = podbor.create_study(storage=storage)
     for x in (0.0, 1.0, 2.0):
         study.enqueue_trial({"x": x})
     first, second, third = (t._trial_id for t in study.trials)
     claim = {"op": "set_state", "state": "RUNNING", "values": None, "time": "2024-01-01T00:00"}
-    _write_without_lock_before_next_append(storage, {**claim, "trial_id": first}, monkeypatch)
+    _write_without_lock_before_next_append(backend, {**claim, "trial_id": first}, monkeypatch)
     assert storage.claim_waiting_trial(study._study_id) == second
-    _write_without_lock_before_next_append(storage, {**claim, "trial_id": third}, monkeypatch)
+    _write_without_lock_before_next_append(backend, {**claim, "trial_id": third}, monkeypatch)
     assert storage.set_trial_state_values(third, TrialState.RUNNING) is False
     assert storage.claim_waiting_trial(study._study_id) is None
     assert len(_assert_strict_json_lines(tmp_path / "study.log")) == 1 + 1 + 3 + 3
@@ -414,51 +414,6 @@ def test_a_live_lock_makes_others_wait_and_is_not_broken(tmp_path: Path, lock_ki
     assert len(acquired_at) == 1 and 0.3 <= acquired_at[0] - start < 4
     waiter.release()
     assert not os.path.lexists(f"{path}.lock")
-
-
-def test_a_killed_worker_is_failed_by_the_next_and_retried(tmp_path: Path) -> None:
-    path = tmp_path / "hb.log"
-    script = textwrap.dedent(
-        f"""
-        import time, podbor
-        from podbor.storages import JournalStorage, JournalFileBackend
-        storage = JournalStorage(
-            JournalFileBackend({str(path)!r}), heartbeat_interval=0.5, grace_period=1
-        )
-        study = podbor.create_study(storage=storage, study_name="hb")
-        def objective(trial):
-            x = trial.suggest_float("x", 0, 1)
-            trial.report(x, 0)
-            print("ready", flush=True)
-            time.sleep(60)
-            return x
-        study.optimize(objective, n_trials=1)
-        """
-    )
-    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
-    assert proc.stdout is not None
-    assert proc.stdout.readline().strip() == "ready"
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    time.sleep(1.2)
-    storage = JournalStorage(
-        # a short lock grace period too, in case the worker died while writing a heartbeat
-        JournalFileBackend(path, lock_obj=JournalFileSymlinkLock(path, grace_period=1)),
-        heartbeat_interval=0.5,
-        grace_period=1,
-        failed_trial_callback=RetryFailedTrialCallback(
-            max_retry=1, inherit_intermediate_values=True
-        ),
-    )
-    study = podbor.load_study(study_name="hb", storage=storage)
-    dead_x = study.trials[0].params["x"]
-    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=1)
-    first, retry = study.trials
-    assert first.state == TrialState.FAIL and first.datetime_complete is not None
-    assert retry.state == TrialState.COMPLETE
-    assert retry.params["x"] == dead_x
-    assert retry.intermediate_values == {0: dead_x}
-    assert RetryFailedTrialCallback.retry_history(retry) == [0]
 
 
 def test_each_stale_trial_is_failed_by_exactly_one_caller(tmp_path: Path) -> None:

@@ -1,11 +1,13 @@
 """Run the storage conformance suite over every storage podbor ships.
 
-A new storage joins by adding one subclass here.
+A new storage joins by adding one subclass here (the journal storages run it in
+``tests/storages/test_journal.py``, next to their own checks).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -14,11 +16,22 @@ from podbor.testing.storages import StorageConformance
 
 
 class TestInMemoryStorage(StorageConformance):
+    shared_across_processes = False  # one process: the killed worker is a thread that stops
+
     def make_storage(self) -> Iterator[BaseStorage]:
         yield InMemoryStorage()
 
+    def with_heartbeats(self, storage: BaseStorage, **settings: Any) -> BaseStorage:
+        return InMemoryStorage(**settings)
 
-class TestSQLiteStorage(StorageConformance):
+
+class _DatabaseConformance(StorageConformance):
+    def with_heartbeats(self, storage: BaseStorage, **settings: Any) -> BaseStorage:
+        assert isinstance(storage, RDBStorage)
+        return RDBStorage(storage.url, **settings)
+
+
+class TestSQLiteStorage(_DatabaseConformance):
     @pytest.fixture
     def storage(self, sqlite_url: str) -> Iterator[BaseStorage]:
         storage = RDBStorage(sqlite_url)
@@ -26,7 +39,7 @@ class TestSQLiteStorage(StorageConformance):
         storage.remove_session()
 
 
-class TestPostgreSQLStorage(StorageConformance):
+class TestPostgreSQLStorage(_DatabaseConformance):
     @pytest.fixture
     def storage(self, postgres_url: str) -> Iterator[BaseStorage]:
         storage = RDBStorage(postgres_url)
@@ -34,7 +47,7 @@ class TestPostgreSQLStorage(StorageConformance):
         storage.remove_session()
 
 
-class TestMySQLStorage(StorageConformance):
+class TestMySQLStorage(_DatabaseConformance):
     @pytest.fixture
     def storage(self, mysql_url: str) -> Iterator[BaseStorage]:
         storage = RDBStorage(mysql_url)

@@ -16,25 +16,102 @@ Contract, for every implementation:
 * **Errors.** Unknown ids raise ``KeyError`` (:class:`~podbor.exceptions.StudyNotFoundError` for
   studies); a reused study name raises :class:`~podbor.exceptions.DuplicatedStudyError`.
 * **JSON only.** Attribute values and parameters must be JSON-serializable; nothing is pickled.
+
+Two rules of the contract are checked by shared helpers, so that every storage applies them the
+same way and reports them with the same error: :func:`attr_to_json` (attribute values are
+JSON-serializable) and :func:`check_param_distribution` (a parameter name keeps a compatible
+distribution within a study).
 """
 
 from __future__ import annotations
 
 import abc
 import datetime
-from collections.abc import Callable, Container, Sequence
+import json
+from collections.abc import Callable, Container, MutableMapping, Sequence
 from typing import Any
 
 from podbor._frozen_study import FrozenStudy
 from podbor._study_direction import StudyDirection
-from podbor.distributions import BaseDistribution
-from podbor.exceptions import UpdateFinishedTrialError
+from podbor.distributions import BaseDistribution, check_distribution_compatibility
+from podbor.exceptions import InvalidArgumentError, UpdateFinishedTrialError
 from podbor.trial._frozen import FrozenTrial
 from podbor.trial._state import TrialState
 
-__all__ = ["DEFAULT_STUDY_NAME_PREFIX", "BaseStorage"]
+__all__ = [
+    "DEFAULT_STUDY_NAME_PREFIX",
+    "BaseStorage",
+    "attr_to_json",
+    "check_param_distribution",
+    "select_trials",
+]
 
 DEFAULT_STUDY_NAME_PREFIX = "no-name-"
+
+
+def attr_to_json(value: Any, kind: str, key: str) -> str:
+    """Return the JSON text of a study or trial attribute value (the contract's JSON rule).
+
+    Every storage calls this before storing an attribute, so a value that works on one storage
+    works on all. ±inf and NaN are allowed (written as Python's ``json`` writes them).
+
+    Args:
+        value: The attribute value.
+        kind: ``"user"`` or ``"system"``.
+        key: The attribute's key, named by the error.
+
+    Raises:
+        InvalidArgumentError: (a ``ValueError``) If the value is not JSON-serializable.
+
+    Example:
+        >>> attr_to_json({"folds": [1, 2]}, "user", "data")
+        '{"folds": [1, 2]}'
+        >>> attr_to_json(object, "user", "model")
+        Traceback (most recent call last):
+        ...
+        podbor.exceptions.InvalidArgumentError: The value of user attr 'model' must be JSON-serializable (None, bool, int, float, str, list, dict). Got <class 'object'> of type type instead.
+    """
+    try:
+        return json.dumps(value)
+    except (TypeError, ValueError) as err:  # ValueError: a circular reference
+        raise InvalidArgumentError(
+            f"The value of {kind} attr {key!r} must be JSON-serializable (None, bool, int, float, "
+            f"str, list, dict). Got {value!r} of type {type(value).__name__} instead."
+        ) from err
+
+
+def check_param_distribution(
+    known: MutableMapping[str, BaseDistribution],
+    name: str,
+    distribution: BaseDistribution,
+    *,
+    remember: bool = True,
+) -> None:
+    """Check a parameter's distribution against the one its study used before for that name.
+
+    Args:
+        known: The study's distributions so far, by parameter name (the first use of each).
+        name: The parameter's name.
+        distribution: The distribution the parameter is about to be stored with.
+        remember: Record ``distribution`` in ``known`` when the name is new (pass False to
+            only check, e.g. before the write that makes the parameter part of the study).
+
+    Raises:
+        ValueError: If the two are incompatible (see ``check_distribution_compatibility``).
+    """
+    previous = known.get(name)
+    if previous is not None:
+        check_distribution_compatibility(previous, distribution)
+    elif remember:
+        known[name] = distribution
+
+
+def select_trials(
+    trials: Sequence[FrozenTrial], states: Container[TrialState] | None, deepcopy: bool
+) -> list[FrozenTrial]:
+    """The trials in ``states`` (all when None), copied when ``deepcopy`` (``get_all_trials``)."""
+    chosen = list(trials) if states is None else [t for t in trials if t.state in states]
+    return [t._copy() for t in chosen] if deepcopy else chosen
 
 
 class BaseStorage(abc.ABC):
@@ -57,11 +134,15 @@ class BaseStorage(abc.ABC):
 
     @abc.abstractmethod
     def set_study_user_attr(self, study_id: int, key: str, value: Any) -> None:
-        """Set a JSON-serializable user attribute of a study."""
+        """Set a user attribute of a study.
+
+        Raises:
+            ValueError: If the value is not JSON-serializable (checked by :func:`attr_to_json`).
+        """
 
     @abc.abstractmethod
     def set_study_system_attr(self, study_id: int, key: str, value: Any) -> None:
-        """Set a JSON-serializable system attribute of a study (sampler state lives here)."""
+        """Like :meth:`set_study_user_attr`, for a system attribute (sampler state lives here)."""
 
     @abc.abstractmethod
     def get_study_id_from_name(self, study_name: str) -> int:
@@ -108,7 +189,7 @@ class BaseStorage(abc.ABC):
 
         Raises:
             ValueError: If the distribution is incompatible with the one the study used before
-                for that name (see ``check_distribution_compatibility``).
+                for that name (checked by :func:`check_param_distribution`).
             UpdateFinishedTrialError: If the trial is finished.
         """
 
@@ -134,11 +215,16 @@ class BaseStorage(abc.ABC):
 
     @abc.abstractmethod
     def set_trial_user_attr(self, trial_id: int, key: str, value: Any) -> None:
-        """Set a JSON-serializable user attribute of a trial."""
+        """Set a user attribute of a running trial.
+
+        Raises:
+            ValueError: If the value is not JSON-serializable (checked by :func:`attr_to_json`).
+            UpdateFinishedTrialError: If the trial is finished.
+        """
 
     @abc.abstractmethod
     def set_trial_system_attr(self, trial_id: int, key: str, value: Any) -> None:
-        """Set a JSON-serializable system attribute of a trial."""
+        """Like :meth:`set_trial_user_attr`, for a system attribute."""
 
     @abc.abstractmethod
     def get_trial(self, trial_id: int) -> FrozenTrial:
@@ -146,10 +232,7 @@ class BaseStorage(abc.ABC):
 
     @abc.abstractmethod
     def get_all_trials(
-        self,
-        study_id: int,
-        deepcopy: bool = True,
-        states: Container[TrialState] | None = None,
+        self, study_id: int, deepcopy: bool = True, states: Container[TrialState] | None = None
     ) -> list[FrozenTrial]:
         """Return a study's trials in number order, optionally only those in ``states``.
 
@@ -232,7 +315,7 @@ class BaseStorage(abc.ABC):
                 f"Trial {number} has already finished as {trial_state.name} and cannot be updated."
             )
 
-    # -- heartbeat (optional; storages shared by processes implement it) ---------------------
+    # -- heartbeat (optional; podbor's storages implement it, off unless an interval is set) --
     @property
     def heartbeat_interval(self) -> float | None:
         """Seconds between heartbeats of a running trial; None when heartbeats are off."""

@@ -1,15 +1,33 @@
-"""Validation of heartbeat settings, shared by the storages that support heartbeats."""
+"""Heartbeat settings and their properties, shared by every storage that supports heartbeats."""
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Callable
 from typing import Any
 
+from podbor._validation import check_optional_real
 from podbor.exceptions import invalid_argument
+from podbor.storages._base import BaseStorage
 from podbor.trial._frozen import FrozenTrial
 
-__all__ = ["HeartbeatSettings"]
+__all__ = ["HeartbeatSettings", "HeartbeatStorage", "check_seconds"]
+
+
+def check_seconds(value: Any, name: str, *, owner: str) -> float | None:
+    """Return a duration argument as a float if it is a number of seconds > 0, or None.
+
+    Example:
+        >>> check_seconds(2, "grace_period", owner="JournalFileOpenLock")
+        2.0
+    """
+    return check_optional_real(
+        value,
+        name,
+        owner=owner,
+        minimum=0.0,
+        include_minimum=False,
+        allowed="a number of seconds > 0 or None",
+    )
 
 
 class HeartbeatSettings:
@@ -18,6 +36,10 @@ class HeartbeatSettings:
     Raises:
         ValueError: If the interval or grace period is not a positive number, or a grace
             period or callback is given without an interval.
+
+    Example:
+        >>> HeartbeatSettings("InMemoryStorage", 5, None, None).grace_period
+        10.0
     """
 
     def __init__(
@@ -27,33 +49,21 @@ class HeartbeatSettings:
         grace_period: float | None,
         failed_trial_callback: Callable[[Any, FrozenTrial], None] | None,
     ) -> None:
-        for name, value in (
-            ("heartbeat_interval", heartbeat_interval),
-            ("grace_period", grace_period),
-        ):
-            if value is not None and (
-                isinstance(value, bool) or not isinstance(value, numbers.Real) or not value > 0
+        interval = check_seconds(heartbeat_interval, "heartbeat_interval", owner=owner)
+        grace = check_seconds(grace_period, "grace_period", owner=owner)
+        if interval is None:
+            for name, value in (
+                ("grace_period", grace_period),
+                ("failed_trial_callback", failed_trial_callback),
             ):
-                raise invalid_argument(name, value, "a number of seconds > 0 or None", owner=owner)
-        if heartbeat_interval is None and grace_period is not None:
-            raise invalid_argument(
-                "grace_period", grace_period, "None unless heartbeat_interval is set", owner=owner
-            )
-        if heartbeat_interval is None and failed_trial_callback is not None:
-            raise invalid_argument(
-                "failed_trial_callback",
-                failed_trial_callback,
-                "None unless heartbeat_interval is set",
-                owner=owner,
-            )
-        self.interval = None if heartbeat_interval is None else float(heartbeat_interval)
-        self.grace_period = (
-            None
-            if self.interval is None
-            else float(grace_period)
-            if grace_period is not None
-            else 2.0 * self.interval
-        )
+                if value is not None:
+                    raise invalid_argument(
+                        name, value, "None unless heartbeat_interval is set", owner=owner
+                    )
+        if interval is not None and grace is None:
+            grace = 2.0 * interval
+        self.interval = interval
+        self.grace_period = grace
         self.callback = failed_trial_callback
 
     def as_kwargs(self) -> dict[str, Any]:
@@ -63,3 +73,21 @@ class HeartbeatSettings:
             "grace_period": self.grace_period,
             "failed_trial_callback": self.callback,
         }
+
+
+class HeartbeatStorage(BaseStorage):
+    """A storage whose heartbeat settings are a :class:`HeartbeatSettings` in ``_heartbeat``.
+
+    It answers :attr:`heartbeat_interval` and :attr:`failed_trial_callback` from the settings;
+    subclasses implement ``record_heartbeat`` and ``fail_stale_trials``.
+    """
+
+    _heartbeat: HeartbeatSettings
+
+    @property
+    def heartbeat_interval(self) -> float | None:
+        return self._heartbeat.interval
+
+    @property
+    def failed_trial_callback(self) -> Callable[[Any, FrozenTrial], None] | None:
+        return self._heartbeat.callback

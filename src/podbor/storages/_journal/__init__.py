@@ -1,17 +1,10 @@
-"""The journal storage: an append-only log of JSON lines in a file, guarded by a file lock."""
+"""The journal storage: an append-only log of JSON lines in a file, guarded by a file lock.
 
-from podbor.storages._journal.backend import (
-    BaseJournalFileLock,
-    JournalFileBackend,
-    JournalFileOpenLock,
-    JournalFileSymlinkLock,
-)
-from podbor.storages._journal.storage import JournalStorage
+The public names live in :mod:`podbor.storages` and :mod:`podbor.storages.journal`.
+"""
 
-__all__ = [
-    "BaseJournalFileLock",
-    "JournalFileBackend",
-    "JournalFileOpenLock",
-    "JournalFileSymlinkLock",
-    "JournalStorage",
-]
+from podbor.storages._journal.backend import BaseJournalFileLock as BaseJournalFileLock
+from podbor.storages._journal.backend import JournalFileBackend as JournalFileBackend
+from podbor.storages._journal.backend import JournalFileOpenLock as JournalFileOpenLock
+from podbor.storages._journal.backend import JournalFileSymlinkLock as JournalFileSymlinkLock
+from podbor.storages._journal.storage import JournalStorage as JournalStorage

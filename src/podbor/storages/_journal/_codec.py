@@ -17,7 +17,7 @@ import math
 from typing import Any
 
 from podbor.distributions import BaseDistribution, distribution_to_json, json_to_distribution
-from podbor.exceptions import InvalidArgumentError
+from podbor.storages._base import attr_to_json
 from podbor.trial._frozen import FrozenTrial
 from podbor.trial._state import TrialState
 
@@ -50,20 +50,19 @@ def decode_float(encoded: float | int | str) -> float:
     return float(encoded)
 
 
-def encode_attr(value: Any, what: str) -> Any:
+def encode_attr(value: Any, kind: str, key: str) -> Any:
     """An attribute value as strict JSON (see the module docstring).
 
     Raises:
-        ValueError: If the value is not JSON-serializable; the message names the attribute.
+        ValueError: If the value is not JSON-serializable (the error of
+            :func:`~podbor.storages._base.attr_to_json`, which every storage raises).
     """
     try:
         json.dumps(value, allow_nan=False)
-    except ValueError:  # ±inf or NaN somewhere inside: keep them, as JSON text
-        return {_WRAPPER: _dumps_lenient(value, what)}
-    except TypeError as err:
-        raise _not_json(value, what) from err
+    except (TypeError, ValueError):  # ±inf or NaN somewhere inside (kept, as JSON text), or no JSON
+        return {_WRAPPER: attr_to_json(value, kind, key)}
     if isinstance(value, dict) and list(value) == [_WRAPPER]:
-        return {_WRAPPER: _dumps_lenient(value, what)}
+        return {_WRAPPER: attr_to_json(value, kind, key)}
     return value
 
 
@@ -72,20 +71,6 @@ def decode_attr(encoded: Any) -> Any:
     if isinstance(encoded, dict) and list(encoded) == [_WRAPPER]:
         return json.loads(encoded[_WRAPPER])
     return encoded
-
-
-def _dumps_lenient(value: Any, what: str) -> str:
-    try:
-        return json.dumps(value)
-    except (TypeError, ValueError) as err:
-        raise _not_json(value, what) from err
-
-
-def _not_json(value: Any, what: str) -> InvalidArgumentError:
-    return InvalidArgumentError(
-        f"The value of {what} must be JSON-serializable (None, bool, int, float, str, list, "
-        f"dict). Got {value!r} of type {type(value).__name__} instead."
-    )
 
 
 def encode_datetime(value: datetime.datetime | None) -> str | None:
@@ -112,20 +97,16 @@ def encode_template(trial: FrozenTrial) -> dict[str, Any]:
             ]
             for name, dist in trial.distributions.items()
         },
-        "user_attrs": {k: encode_attr(v, f"user attr {k!r}") for k, v in trial.user_attrs.items()},
-        "system_attrs": {
-            k: encode_attr(v, f"system attr {k!r}") for k, v in trial.system_attrs.items()
-        },
+        "user_attrs": {k: encode_attr(v, "user", k) for k, v in trial.user_attrs.items()},
+        "system_attrs": {k: encode_attr(v, "system", k) for k, v in trial.system_attrs.items()},
         "intermediate_values": [
             [int(step), encode_float(v)] for step, v in trial.intermediate_values.items()
         ],
     }
 
 
-def decode_template(
-    encoded: dict[str, Any], number: int, trial_id: int, dists: DistributionCache
-) -> FrozenTrial:
-    """Inverse of :func:`encode_template`, with the number and id the journal gave the trial."""
+def decode_template(encoded: dict[str, Any], dists: DistributionCache) -> FrozenTrial:
+    """Inverse of :func:`encode_template` (number and id -1 until the trial joins its study)."""
     params: dict[str, Any] = {}
     distributions: dict[str, BaseDistribution] = {}
     for name, (internal, dist_json) in encoded["params"].items():
@@ -134,7 +115,7 @@ def decode_template(
         distributions[name] = dist
     values = encoded["values"]
     return FrozenTrial(
-        number,
+        -1,
         TrialState[encoded["state"]],
         None,
         decode_datetime(encoded["datetime_start"]),
@@ -144,7 +125,7 @@ def decode_template(
         {k: decode_attr(v) for k, v in encoded["user_attrs"].items()},
         {k: decode_attr(v) for k, v in encoded["system_attrs"].items()},
         {int(step): decode_float(v) for step, v in encoded["intermediate_values"]},
-        trial_id,
+        -1,
         values=None if values is None else [decode_float(v) for v in values],
     )
 

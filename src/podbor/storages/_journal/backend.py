@@ -23,7 +23,6 @@ from __future__ import annotations
 import abc
 import contextlib
 import json
-import numbers
 import os
 import random
 import socket
@@ -35,8 +34,10 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
+from podbor._validation import check_instance
 from podbor.exceptions import InvalidArgumentError, StorageInternalError, invalid_argument
 from podbor.logging import get_logger
+from podbor.storages._heartbeat import check_seconds
 
 __all__ = [
     "DEFAULT_GRACE_PERIOD",
@@ -85,18 +86,9 @@ class BaseJournalFileLock(abc.ABC):
         self, filepath: str | os.PathLike[str], grace_period: float | None = DEFAULT_GRACE_PERIOD
     ) -> None:
         owner = type(self).__name__
-        if not isinstance(filepath, (str, os.PathLike)) or not os.fspath(filepath):
-            raise invalid_argument("filepath", filepath, "a path (str or os.PathLike)", owner=owner)
-        if grace_period is not None and (
-            isinstance(grace_period, bool)
-            or not isinstance(grace_period, numbers.Real)
-            or not grace_period > 0
-        ):
-            raise invalid_argument(
-                "grace_period", grace_period, "a number of seconds > 0 or None", owner=owner
-            )
-        self._lock_path = os.path.abspath(os.fspath(filepath)) + ".lock"
-        self._grace_period = None if grace_period is None else float(grace_period)
+        path = _check_path(filepath, "filepath", owner=owner, allowed="a path (str or os.PathLike)")
+        self._lock_path = path + ".lock"
+        self._grace_period = check_seconds(grace_period, "grace_period", owner=owner)
         self._thread_lock = threading.Lock()
         self._token: str | None = None
         self._rng = random.Random()  # jitter only, never results
@@ -236,9 +228,9 @@ class JournalFileOpenLock(BaseJournalFileLock):
 
     Example:
         >>> import os, tempfile
-        >>> lock = JournalFileOpenLock(os.path.join(tempfile.mkdtemp(), "study.log"))
-        >>> with lock:
-        ...     os.path.isfile(lock.lock_path)
+        >>> path = os.path.join(tempfile.mkdtemp(), "study.log")
+        >>> with JournalFileOpenLock(path) as lock:
+        ...     os.path.isfile(lock.lock_path) and not os.path.islink(lock.lock_path)
         True
     """
 
@@ -294,14 +286,15 @@ class JournalFileBackend:
     def __init__(
         self, file_path: str | os.PathLike[str], lock_obj: BaseJournalFileLock | None = None
     ) -> None:
-        self._path = _checked_path(file_path)
-        if lock_obj is not None and not isinstance(lock_obj, BaseJournalFileLock):
-            raise invalid_argument(
-                "lock_obj",
-                lock_obj,
-                "None or a JournalFileSymlinkLock / JournalFileOpenLock",
-                owner="JournalFileBackend",
-            )
+        self._path = _checked_file(file_path)
+        check_instance(
+            lock_obj,
+            "lock_obj",
+            BaseJournalFileLock,
+            owner="JournalFileBackend",
+            allowed="a JournalFileSymlinkLock or JournalFileOpenLock",
+            allow_none=True,
+        )
         self._lock = lock_obj if lock_obj is not None else JournalFileSymlinkLock(self._path)
         _create_if_missing(self._path)
         _check_header(self._path)
@@ -428,13 +421,19 @@ class JournalFileBackend:
         return f"JournalFileBackend({self._path!r}, lock_obj={self._lock!r})"
 
 
-def _checked_path(file_path: Any) -> str:
+def _check_path(value: Any, name: str, *, owner: str, allowed: str) -> str:
+    """Return a path argument (str or os.PathLike, not empty) as an absolute path."""
+    check_instance(value, name, (str, os.PathLike), owner=owner, allowed=allowed)
+    path: str = os.fspath(value)
+    if not path:
+        raise invalid_argument(name, value, allowed, owner=owner)
+    return os.path.abspath(path)
+
+
+def _checked_file(file_path: Any) -> str:
     owner = "JournalFileBackend"
-    if not isinstance(file_path, (str, os.PathLike)) or not os.fspath(file_path):
-        raise invalid_argument(
-            "file_path", file_path, "a path (str or os.PathLike) to a journal file", owner=owner
-        )
-    path = os.path.abspath(os.fspath(file_path))
+    allowed = "a path (str or os.PathLike) to a journal file"
+    path = _check_path(file_path, "file_path", owner=owner, allowed=allowed)
     if os.path.isdir(path):
         raise invalid_argument(
             "file_path", file_path, "a path to a file, not to a directory", owner=owner

@@ -22,11 +22,12 @@ from typing import Any
 
 from podbor._frozen_study import FrozenStudy
 from podbor._study_direction import StudyDirection
+from podbor._validation import check_instance
 from podbor.distributions import BaseDistribution, distribution_to_json
-from podbor.exceptions import PodborError, StorageInternalError, invalid_argument
+from podbor.exceptions import PodborError, StorageInternalError
 from podbor.logging import get_logger
-from podbor.storages._base import DEFAULT_STUDY_NAME_PREFIX, BaseStorage
-from podbor.storages._heartbeat import HeartbeatSettings
+from podbor.storages._base import DEFAULT_STUDY_NAME_PREFIX, select_trials
+from podbor.storages._heartbeat import HeartbeatSettings, HeartbeatStorage
 from podbor.storages._journal._codec import encode_attr, encode_float, encode_template
 from podbor.storages._journal._model import PROCEED, JournalModel, Op, now_iso
 from podbor.storages._journal.backend import HEADER, JournalFileBackend, encode_record
@@ -38,7 +39,7 @@ __all__ = ["JournalStorage"]
 _logger = get_logger(__name__)
 
 
-class JournalStorage(BaseStorage):
+class JournalStorage(HeartbeatStorage):
     """Studies in a journal file, shared by processes on one machine or on a network filesystem.
 
     Use it where no database server is available: several processes on one machine, or
@@ -82,13 +83,13 @@ class JournalStorage(BaseStorage):
         grace_period: float | None = None,
         failed_trial_callback: Callable[[Any, FrozenTrial], None] | None = None,
     ) -> None:
-        if not isinstance(log_storage, JournalFileBackend):
-            raise invalid_argument(
-                "log_storage",
-                log_storage,
-                "a JournalFileBackend, e.g. JournalStorage(JournalFileBackend('study.log'))",
-                owner="JournalStorage",
-            )
+        check_instance(
+            log_storage,
+            "log_storage",
+            JournalFileBackend,
+            owner="JournalStorage",
+            allowed="a JournalFileBackend, e.g. JournalStorage(JournalFileBackend('study.log'))",
+        )
         self._heartbeat = HeartbeatSettings(
             "JournalStorage", heartbeat_interval, grace_period, failed_trial_callback
         )
@@ -215,7 +216,7 @@ class JournalStorage(BaseStorage):
         self._write(lambda: {"op": "delete_study", "study_id": study_id})
 
     def _set_study_attr(self, study_id: int, kind: str, key: str, value: Any) -> None:
-        encoded = encode_attr(value, f"{kind} attr {key!r}")
+        encoded = encode_attr(value, kind, key)
         self._write(
             lambda: {
                 "op": "set_study_attr",
@@ -248,19 +249,7 @@ class JournalStorage(BaseStorage):
         return dict(self._read(lambda m: copy.deepcopy(m.study(study_id).system_attrs)))
 
     def get_all_studies(self) -> list[FrozenStudy]:
-        def run(m: JournalModel) -> list[FrozenStudy]:
-            return [
-                FrozenStudy(
-                    s.name,
-                    s.directions,
-                    copy.deepcopy(s.user_attrs),
-                    copy.deepcopy(s.system_attrs),
-                    study_id,
-                )
-                for study_id, s in m.studies.items()
-            ]
-
-        return list(self._read(run))
+        return list(self._read(lambda m: m.frozen_studies()))
 
     # -- trials: writes -----------------------------------------------------------------
     def create_new_trial(self, study_id: int, template_trial: FrozenTrial | None = None) -> int:
@@ -325,7 +314,7 @@ class JournalStorage(BaseStorage):
             "trial_id": trial_id,
             "kind": kind,
             "key": key,
-            "value": encode_attr(value, f"{kind} attr {key!r}"),
+            "value": encode_attr(value, kind, key),
         }
         self._write(lambda: op)
 
@@ -371,28 +360,13 @@ class JournalStorage(BaseStorage):
         return trial
 
     def get_all_trials(
-        self,
-        study_id: int,
-        deepcopy: bool = True,
-        states: Container[TrialState] | None = None,
+        self, study_id: int, deepcopy: bool = True, states: Container[TrialState] | None = None
     ) -> list[FrozenTrial]:
-        def run(m: JournalModel) -> list[FrozenTrial]:
-            trials = m.study(study_id).trials
-            if states is None:
-                return list(trials)
-            return [t for t in trials if t.state in states]
-
-        trials: list[FrozenTrial] = self._read(run)
-        return [t._copy() for t in trials] if deepcopy else trials
+        trials = self._read(lambda m: list(m.study(study_id).trials))  # snapshots: never mutated
+        return select_trials(trials, states, deepcopy)
 
     def get_trial_id_from_study_id_trial_number(self, study_id: int, trial_number: int) -> int:
-        def run(m: JournalModel) -> int:
-            trials = m.study(study_id).trials
-            if not 0 <= trial_number < len(trials):
-                raise KeyError(f"No trial with number {trial_number} exists in study {study_id}.")
-            return trials[trial_number]._trial_id
-
-        return int(self._read(run))
+        return int(self._read(lambda m: m.study(study_id).trial_id(study_id, trial_number)))
 
     def get_trial_number_from_id(self, trial_id: int) -> int:
         return int(self._read(lambda m: m.trial(trial_id)[1].number))
@@ -400,17 +374,8 @@ class JournalStorage(BaseStorage):
     def get_n_trials(
         self, study_id: int, states: Container[TrialState] | TrialState | None = None
     ) -> int:
-        if isinstance(states, TrialState):
-            states = (states,)
-        chosen = states
-
-        def run(m: JournalModel) -> int:
-            trials = m.study(study_id).trials
-            if chosen is None:
-                return len(trials)
-            return sum(1 for t in trials if t.state in chosen)
-
-        return int(self._read(run))
+        chosen = (states,) if isinstance(states, TrialState) else states
+        return int(self._read(lambda m: m.study(study_id).count(chosen)))
 
     def get_best_trial(self, study_id: int) -> FrozenTrial:
         def run(m: JournalModel) -> tuple[int, FrozenTrial | None]:
@@ -424,14 +389,6 @@ class JournalStorage(BaseStorage):
         return trial
 
     # -- heartbeat ----------------------------------------------------------------------
-    @property
-    def heartbeat_interval(self) -> float | None:
-        return self._heartbeat.interval
-
-    @property
-    def failed_trial_callback(self) -> Callable[[Any, FrozenTrial], None] | None:
-        return self._heartbeat.callback
-
     def record_heartbeat(self, trial_id: int) -> None:
         if self._heartbeat.interval is None:
             return

@@ -6,10 +6,9 @@ import json
 import math
 from typing import Any
 
-from podbor.exceptions import InvalidArgumentError
 from podbor.storages._rdb.models import FloatType
 
-__all__ = ["decode_float", "decode_json", "encode_float", "encode_json"]
+__all__ = ["decode_float", "decode_json", "encode_float"]
 
 
 def encode_float(value: float) -> tuple[float | None, int]:
@@ -33,17 +32,6 @@ def decode_float(value: float | None, value_type: int) -> float:
     return math.nan
 
 
-def encode_json(value: Any, what: str) -> str:
-    """Serialize an attribute value; the error names the attribute when it is not JSON."""
-    try:
-        return json.dumps(value)
-    except (TypeError, ValueError) as err:
-        raise InvalidArgumentError(
-            f"The value of {what} must be JSON-serializable (None, bool, int, float, str, list, "
-            f"dict). Got {value!r} of type {type(value).__name__} instead."
-        ) from err
-
-
 def decode_json(text: str) -> Any:
-    """Inverse of :func:`encode_json`."""
+    """An attribute value from the JSON text :func:`~podbor.storages._base.attr_to_json` wrote."""
     return json.loads(text)

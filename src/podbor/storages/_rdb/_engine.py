@@ -12,7 +12,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 
-from podbor.exceptions import InvalidArgumentError, StorageInternalError
+from podbor._validation import check_instance
+from podbor.exceptions import InvalidArgumentError, StorageInternalError, invalid_argument
 
 __all__ = ["WRITE_FLAG", "make_engine", "parse_url", "with_retries"]
 
@@ -26,18 +27,14 @@ _T = TypeVar("_T")
 
 def parse_url(url: str) -> URL:
     """Parse a database URL; a malformed one raises an error that names it."""
-    if not isinstance(url, str) or not url:
-        raise InvalidArgumentError(
-            f"The 'url' parameter of RDBStorage must be a database URL such as "
-            f"'sqlite:///study.db' or 'postgresql+psycopg://user@host/db'. Got {url!r} instead."
-        )
+    allowed = "a database URL such as 'sqlite:///study.db' or 'postgresql+psycopg://user@host/db'"
+    check_instance(url, "url", str, owner="RDBStorage", allowed=allowed)
     try:
-        return make_url(url)
+        if url:
+            return make_url(url)
     except ArgumentError as err:
-        raise InvalidArgumentError(
-            f"The 'url' parameter of RDBStorage must be a database URL such as "
-            f"'sqlite:///study.db' or 'postgresql+psycopg://user@host/db'. Got {url!r} instead."
-        ) from err
+        raise invalid_argument("url", url, allowed, owner="RDBStorage") from err
+    raise invalid_argument("url", url, allowed, owner="RDBStorage")
 
 
 def make_engine(url: URL, engine_kwargs: dict[str, Any] | None) -> Engine:

@@ -1,4 +1,4 @@
-"""Row-level helpers of RDBStorage: upserts, bulk loads of trials, template inserts, versions."""
+"""Row-level helpers of RDBStorage: upserts, bulk loads of trials, template inserts."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from typing import Any
 from sqlalchemy import Connection, insert
 
 from podbor.distributions import distribution_to_json, json_to_distribution
-from podbor.exceptions import InvalidArgumentError
+from podbor.storages._base import attr_to_json
 from podbor.storages._rdb import _queries as q
 from podbor.storages._rdb import models as m
-from podbor.storages._rdb._codec import decode_float, decode_json, encode_float, encode_json
+from podbor.storages._rdb._codec import decode_float, decode_json, encode_float
 from podbor.trial._frozen import FrozenTrial
 from podbor.trial._state import TrialState
 
@@ -22,7 +22,6 @@ __all__ = [
     "insert_template_children",
     "inserted_id",
     "load_trials",
-    "refuse_version",
     "upsert",
     "utcnow",
 ]
@@ -38,18 +37,6 @@ TRIAL_CHILDREN = (
     m.trial_system_attrs,
     m.trial_heartbeats,
 )
-
-
-def refuse_version(url: str, found: str) -> None:
-    if found.isdigit() and int(found) < int(m.SCHEMA_VERSION):
-        raise InvalidArgumentError(
-            f"The database {url!r} was made by an older podbor (schema {found}, this podbor "
-            f"needs {m.SCHEMA_VERSION}). Upgrade it with `podbor storage upgrade --storage URL`."
-        )
-    raise InvalidArgumentError(
-        f"The database {url!r} was made by a newer podbor (schema {found}, this podbor knows "
-        f"{m.SCHEMA_VERSION}); it is left untouched. Upgrade podbor to use it."
-    )
 
 
 def upsert(conn: Connection, table: Any, key: dict[str, Any], values: dict[str, Any]) -> None:
@@ -113,15 +100,15 @@ def insert_template_children(conn: Connection, trial_id: int, t: FrozenTrial) ->
                 )
             ],
         )
-    for table, attrs, what in (
-        (m.trial_user_attrs, t.user_attrs, "user attr"),
-        (m.trial_system_attrs, t.system_attrs, "system attr"),
+    for table, attrs, kind in (
+        (m.trial_user_attrs, t.user_attrs, "user"),
+        (m.trial_system_attrs, t.system_attrs, "system"),
     ):
         if attrs:
             conn.execute(
                 insert(table),
                 [
-                    {"trial_id": trial_id, "key": k, "value_json": encode_json(v, f"{what} {k!r}")}
+                    {"trial_id": trial_id, "key": k, "value_json": attr_to_json(v, kind, k)}
                     for k, v in attrs.items()
                 ],
             )
@@ -168,7 +155,7 @@ def load_trials(conn: Connection, trial_ids: list[int]) -> dict[int, FrozenTrial
             else:
                 (trial.user_attrs if kind == 3 else trial.system_attrs)[name] = decode_json(text)
         for tid, by_obj in values.items():
-            out[tid]._values = [by_obj[i] for i in sorted(by_obj)]
+            out[tid].values = [by_obj[i] for i in sorted(by_obj)]
     return out
 
 

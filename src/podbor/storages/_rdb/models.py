@@ -71,35 +71,43 @@ studies = Table(
     sqlite_autoincrement=True,  # ids are never reused, so caches keyed by id stay valid
 )
 
-study_directions = Table(
+
+def _child(name: str, parent: Table, *columns: Column[object]) -> Table:
+    """A table whose rows belong to a study or a trial (``parent``), keyed by its id first."""
+    key = next(iter(parent.primary_key.columns))
+    return Table(
+        name,
+        metadata,
+        Column(
+            key.name,
+            Integer,
+            ForeignKey(f"{parent.name}.{key.name}", ondelete="CASCADE"),
+            primary_key=True,
+        ),
+        *columns,
+    )
+
+
+def _attributes(name: str, parent: Table) -> Table:
+    """A table of JSON attributes (key → JSON text) of a study or a trial."""
+    return _child(
+        name,
+        parent,
+        Column("key", String(_KEY), primary_key=True),
+        Column("value_json", Text, nullable=False),
+    )
+
+
+study_directions = _child(
     "study_directions",
-    metadata,
-    Column(
-        "study_id", Integer, ForeignKey("studies.study_id", ondelete="CASCADE"), primary_key=True
-    ),
+    studies,
     Column("objective", Integer, primary_key=True),
     Column("direction", Integer, nullable=False),
 )
 
-study_user_attrs = Table(
-    "study_user_attributes",
-    metadata,
-    Column(
-        "study_id", Integer, ForeignKey("studies.study_id", ondelete="CASCADE"), primary_key=True
-    ),
-    Column("key", String(_KEY), primary_key=True),
-    Column("value_json", Text, nullable=False),
-)
+study_user_attrs = _attributes("study_user_attributes", studies)
 
-study_system_attrs = Table(
-    "study_system_attributes",
-    metadata,
-    Column(
-        "study_id", Integer, ForeignKey("studies.study_id", ondelete="CASCADE"), primary_key=True
-    ),
-    Column("key", String(_KEY), primary_key=True),
-    Column("value_json", Text, nullable=False),
-)
+study_system_attrs = _attributes("study_system_attributes", studies)
 
 trials = Table(
     "trials",
@@ -116,56 +124,37 @@ trials = Table(
     sqlite_autoincrement=True,
 )
 
-
-def _trial_child(name: str, *columns: Column[object]) -> Table:
-    return Table(
-        name,
-        metadata,
-        Column(
-            "trial_id",
-            Integer,
-            ForeignKey("trials.trial_id", ondelete="CASCADE"),
-            primary_key=True,
-        ),
-        *columns,
-    )
-
-
-trial_params = _trial_child(
+trial_params = _child(
     "trial_params",
+    trials,
     Column("param_name", String(_KEY), primary_key=True),
     Column("param_value", Float(precision=53), nullable=False),
     Column("distribution_json", Text, nullable=False),
 )
 
-trial_values = _trial_child(
-    "trial_values",
-    Column("objective", Integer, primary_key=True),
-    Column("value", Float(precision=53)),
-    Column("value_type", Integer, nullable=False),
-)
 
-trial_intermediate_values = _trial_child(
-    "trial_intermediate_values",
-    Column("step", Integer, primary_key=True),
-    Column("value", Float(precision=53)),
-    Column("value_type", Integer, nullable=False),
-)
+def _floats(name: str, index: str) -> Table:
+    """A table of a trial's floats by ``index``, with the ``value_type`` that keeps ±inf/NaN."""
+    return _child(
+        name,
+        trials,
+        Column(index, Integer, primary_key=True),
+        Column("value", Float(precision=53)),
+        Column("value_type", Integer, nullable=False),
+    )
 
-trial_user_attrs = _trial_child(
-    "trial_user_attributes",
-    Column("key", String(_KEY), primary_key=True),
-    Column("value_json", Text, nullable=False),
-)
 
-trial_system_attrs = _trial_child(
-    "trial_system_attributes",
-    Column("key", String(_KEY), primary_key=True),
-    Column("value_json", Text, nullable=False),
-)
+trial_values = _floats("trial_values", "objective")
 
-trial_heartbeats = _trial_child(
+trial_intermediate_values = _floats("trial_intermediate_values", "step")
+
+trial_user_attrs = _attributes("trial_user_attributes", trials)
+
+trial_system_attrs = _attributes("trial_system_attributes", trials)
+
+trial_heartbeats = _child(
     "trial_heartbeats",
+    trials,
     Column("heartbeat", TIMESTAMP, nullable=False),
 )
 

@@ -1,0 +1,137 @@
+"""What every part of :class:`~podbor.storages.RDBStorage` shares: the engine, transactions with
+retries, opening (and if need be creating) the database, and the handle's cache."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection
+from sqlalchemy.exc import OperationalError
+
+from podbor.exceptions import InvalidArgumentError, StorageInternalError, StudyNotFoundError
+from podbor.storages._base import attr_to_json
+from podbor.storages._heartbeat import HeartbeatStorage
+from podbor.storages._rdb import _queries as q
+from podbor.storages._rdb._cache import HandleCache
+from podbor.storages._rdb._engine import WRITE_FLAG, make_engine, parse_url, with_retries
+from podbor.storages._rdb._migrate import create_or_check_schema
+from podbor.storages._rdb._rows import upsert
+
+__all__ = ["RDBConnection"]
+
+_T = TypeVar("_T")
+
+
+class RDBConnection(HeartbeatStorage):
+    """The base of RDBStorage's parts (studies, trials, workers): they run their statements
+    through :meth:`_read` and :meth:`_write`."""
+
+    url: str
+    _display_url: str
+    _cache: HandleCache
+
+    def _connect(self, url: str, engine_kwargs: dict[str, Any] | None, skip_check: bool) -> None:
+        """Open the database at ``url``; create its schema if it is empty, else check it."""
+        self.url = url
+        parsed = parse_url(url)
+        self._engine = make_engine(parsed, engine_kwargs)
+        self._read_engine = self._engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._display_url = parsed.render_as_string(hide_password=True)
+        self._cache = HandleCache()
+        try:
+            self._write(
+                lambda conn: create_or_check_schema(
+                    conn, self._display_url, skip_version_check=skip_check
+                )
+            )
+            if parsed.get_backend_name() == "sqlite":
+                self._enable_wal()
+        except StorageInternalError:
+            raise
+        except OperationalError as err:  # e.g. "file is not a database"
+            raise InvalidArgumentError(
+                f"Cannot open {self._display_url!r} as a podbor database: {err.orig or err}"
+            ) from err
+        except Exception as err:
+            if "not a database" in str(err):
+                raise InvalidArgumentError(
+                    f"Cannot open {self._display_url!r} as a podbor database: it is not a "
+                    "SQLite file."
+                ) from err
+            raise
+
+    def _enable_wal(self) -> None:
+        """Switch a podbor SQLite file to WAL (persistent; done only once it is known to be ours):
+        readers then never block the writer.
+
+        Changing the journal mode needs the file to itself, and SQLite answers "database is
+        locked" at once (without its busy timeout) while another process holds it, e.g. when
+        several workers open a new study file together: so the current mode is read first (a
+        file already in WAL is left alone) and the switch is retried like any locked write.
+        """
+
+        def switch() -> None:
+            with self._engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                mode = conn.exec_driver_sql("PRAGMA journal_mode").scalar()
+                if str(mode).lower() != "wal":
+                    conn.exec_driver_sql("PRAGMA journal_mode=WAL")
+
+        with_retries(switch, what="Switching the SQLite file to WAL")
+
+    # -- transactions -------------------------------------------------------------------
+    def _read(self, fn: Callable[[Connection], _T]) -> _T:
+        """Run reads in autocommit mode: no BEGIN/COMMIT round trips. Reads that take several
+        statements stay correct because trial rows are read before their children, and a trial
+        is finished in the same transaction that stores its values."""
+
+        def run() -> _T:
+            with self._read_engine.connect() as conn:
+                return fn(conn)
+
+        return with_retries(run, what=f"Reading from {self._display_url}")
+
+    def _write(self, fn: Callable[[Connection], _T]) -> _T:
+        """Run ``fn`` in one write transaction (retried as a whole on lock contention)."""
+
+        def run() -> _T:
+            with self._engine.connect() as conn:
+                conn.info[WRITE_FLAG] = True
+                try:
+                    with conn.begin():
+                        return fn(conn)
+                finally:
+                    conn.info.pop(WRITE_FLAG, None)
+
+        return with_retries(run, what=f"Writing to {self._display_url}")
+
+    # -- shared lookups -----------------------------------------------------------------
+    def _no_study(self, study_id: int) -> StudyNotFoundError:
+        """The error for an unknown study id."""
+        return StudyNotFoundError(f"No study with id {study_id} exists in {self._display_url}.")
+
+    def _study_exists(self, conn: Connection, study_id: int) -> None:
+        """Raise :class:`StudyNotFoundError` unless the study exists."""
+        if conn.execute(q.STUDY_EXISTS, {"b_study_id": study_id}).first() is None:
+            raise self._no_study(study_id)
+
+    def _set_attr(
+        self,
+        table: Any,
+        owner_id: int,
+        check: Callable[[Connection, int], object],
+        kind: str,
+        key: str,
+        value: Any,
+    ) -> None:
+        """Set a ``kind`` (user or system) attribute of a study or trial: upsert the row of
+        ``table`` (keyed by the owner's id, then the key) after ``check(conn, owner_id)``, which
+        raises for an owner that is unknown or may not change."""
+        text = attr_to_json(value, kind, key)
+        owner = next(iter(table.c)).name
+
+        def run(conn: Connection) -> None:
+            check(conn, owner_id)
+            upsert(conn, table, {owner: owner_id, "key": key}, {"value_json": text})
+
+        self._write(run)

@@ -1,0 +1,280 @@
+"""RDBStorage's trial operations: creating and updating trials, and reading them through the
+handle's cache of finished trials."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Container, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, and_, select
+
+from podbor._study_direction import StudyDirection
+from podbor.distributions import BaseDistribution, distribution_to_json, json_to_distribution
+from podbor.exceptions import UpdateFinishedTrialError
+from podbor.storages._base import check_param_distribution, select_trials
+from podbor.storages._rdb import _queries as q
+from podbor.storages._rdb import models as m
+from podbor.storages._rdb._codec import encode_float
+from podbor.storages._rdb._connection import RDBConnection
+from podbor.storages._rdb._rows import insert_template_children, inserted_id, load_trials, upsert
+from podbor.trial._frozen import FrozenTrial
+from podbor.trial._state import TrialState
+
+__all__ = ["TrialOperations"]
+
+
+def _finished_error(number: int, state: TrialState) -> UpdateFinishedTrialError:
+    return UpdateFinishedTrialError(
+        f"Trial {number} has already finished as {state.name} and cannot be updated."
+    )
+
+
+class TrialOperations(RDBConnection):
+    """The trial half of the storage contract, on the database."""
+
+    # -- writes -------------------------------------------------------------------------
+    def create_new_trial(self, study_id: int, template_trial: FrozenTrial | None = None) -> int:
+        if template_trial is not None:
+            for name, dist in template_trial.distributions.items():
+                self._check_distribution(study_id, name, dist)
+
+        def run(conn: Connection) -> int:
+            if conn.execute(q.LOCK_STUDY, {"b_study_id": study_id}).first() is None:
+                raise self._no_study(study_id)
+            number = conn.execute(q.NEXT_NUMBER, {"b_study_id": study_id}).scalar_one()
+            if template_trial is None:
+                values: dict[str, Any] = {
+                    "state": TrialState.RUNNING.value,
+                    "datetime_start": datetime.datetime.now(),
+                    "datetime_complete": None,
+                }
+            else:
+                values = {
+                    "state": template_trial.state.value,
+                    "datetime_start": template_trial.datetime_start,
+                    "datetime_complete": template_trial.datetime_complete,
+                }
+            result = conn.execute(
+                q.INSERT_TRIAL, {"study_id": study_id, "number": number, **values}
+            )
+            trial_id = inserted_id(result)
+            if template_trial is not None:
+                insert_template_children(conn, trial_id, template_trial)
+            return trial_id
+
+        trial_id = self._write(run)
+        self._cache.remember_study_of(trial_id, study_id)
+        return trial_id
+
+    def _check_distribution(self, study_id: int, name: str, dist: BaseDistribution) -> None:
+        """Check ``dist`` against the distribution the study used for ``name`` (if any), which
+        is read from the database once and then cached."""
+        known = self._cache.param_dists(study_id)
+        if name not in known:
+
+            def run(conn: Connection) -> str | None:
+                row = conn.execute(
+                    select(m.trial_params.c.distribution_json)
+                    .join(m.trials, m.trials.c.trial_id == m.trial_params.c.trial_id)
+                    .where(
+                        and_(m.trials.c.study_id == study_id, m.trial_params.c.param_name == name)
+                    )
+                    .limit(1)
+                ).first()
+                return None if row is None else str(row[0])
+
+            text = self._read(run)
+            if text is not None:
+                known.setdefault(name, json_to_distribution(text))
+        check_param_distribution(known, name, dist, remember=False)
+
+    def _updatable_state(self, conn: Connection, trial_id: int) -> tuple[int, int]:
+        """Lock the trial's row; return its study id and number, or raise if it is unknown or
+        finished."""
+        row = conn.execute(q.TRIAL_STATE_FOR_UPDATE, {"b_trial_id": trial_id}).first()
+        if row is None:
+            raise KeyError(f"No trial with id {trial_id} exists in {self._display_url}.")
+        state = TrialState(row[0])
+        if state.is_finished():
+            raise _finished_error(row[1], state)
+        return int(row[2]), int(row[1])
+
+    def set_trial_param(
+        self,
+        trial_id: int,
+        param_name: str,
+        param_value_internal: float,
+        distribution: BaseDistribution,
+    ) -> None:
+        study_id = self._study_of_trial(trial_id)
+        self._check_distribution(study_id, param_name, distribution)
+        text = distribution_to_json(distribution)
+
+        def run(conn: Connection) -> None:
+            self._updatable_state(conn, trial_id)
+            upsert(
+                conn,
+                m.trial_params,
+                {"trial_id": trial_id, "param_name": param_name},
+                {"param_value": float(param_value_internal), "distribution_json": text},
+            )
+
+        self._write(run)
+        self._cache.param_dists(study_id).setdefault(param_name, distribution)
+
+    def set_trial_state_values(
+        self, trial_id: int, state: TrialState, values: Sequence[float] | None = None
+    ) -> bool:
+        def run(conn: Connection) -> bool:
+            now = datetime.datetime.now()
+            if state == TrialState.RUNNING:
+                result = conn.execute(q.CLAIM, {"b_trial_id": trial_id, "b_now": now})
+                if result.rowcount == 1:
+                    return True
+                self._updatable_state(conn, trial_id)  # raises if finished or missing
+                return False
+            self._updatable_state(conn, trial_id)
+            complete = now if state.is_finished() else None
+            conn.execute(
+                q.SET_STATE,
+                {"b_trial_id": trial_id, "b_state": state.value, "b_complete": complete},
+            )
+            if values is not None:
+                conn.execute(q.DELETE_VALUES, {"b_trial_id": trial_id})
+                conn.execute(
+                    q.INSERT_VALUE,
+                    [
+                        {"trial_id": trial_id, "objective": i, "value": v, "value_type": t}
+                        for i, (v, t) in enumerate(encode_float(float(x)) for x in values)
+                    ],
+                )
+            return True
+
+        return self._write(run)
+
+    def set_trial_intermediate_value(
+        self, trial_id: int, step: int, intermediate_value: float
+    ) -> None:
+        value, value_type = encode_float(float(intermediate_value))
+
+        def run(conn: Connection) -> None:
+            self._updatable_state(conn, trial_id)
+            upsert(
+                conn,
+                m.trial_intermediate_values,
+                {"trial_id": trial_id, "step": int(step)},
+                {"value": value, "value_type": value_type},
+            )
+
+        self._write(run)
+
+    def set_trial_user_attr(self, trial_id: int, key: str, value: Any) -> None:
+        self._set_attr(m.trial_user_attrs, trial_id, self._updatable_state, "user", key, value)
+
+    def set_trial_system_attr(self, trial_id: int, key: str, value: Any) -> None:
+        self._set_attr(m.trial_system_attrs, trial_id, self._updatable_state, "system", key, value)
+
+    # -- reads --------------------------------------------------------------------------
+    def _study_of_trial(self, trial_id: int) -> int:
+        """The id of a running trial's study; raises if the trial is known finished or unknown."""
+        cached = self._cache.finished_trial(trial_id)
+        if cached is not None:
+            raise _finished_error(cached.number, cached.state)
+        study_id = self._cache.study_of(trial_id)
+        if study_id is not None:
+            return study_id
+
+        def run(conn: Connection) -> int:
+            row = conn.execute(q.TRIAL_STUDY, {"b_trial_id": trial_id}).first()
+            if row is None:
+                raise KeyError(f"No trial with id {trial_id} exists in {self._display_url}.")
+            return int(row[0])
+
+        study_id = self._read(run)
+        self._cache.remember_study_of(trial_id, study_id)
+        return study_id
+
+    def get_trial(self, trial_id: int) -> FrozenTrial:
+        cached = self._cache.finished_trial(trial_id)
+        if cached is not None:
+            return cached
+
+        def run(conn: Connection) -> FrozenTrial:
+            loaded = load_trials(conn, [trial_id])
+            if trial_id not in loaded:
+                raise KeyError(f"No trial with id {trial_id} exists in {self._display_url}.")
+            return loaded[trial_id]
+
+        trial = self._read(run)
+        self._cache.remember_finished(trial)
+        return trial
+
+    def get_all_trials(
+        self, study_id: int, deepcopy: bool = True, states: Container[TrialState] | None = None
+    ) -> list[FrozenTrial]:
+        return select_trials(self._refresh(study_id), states, deepcopy)
+
+    def _refresh(self, study_id: int) -> list[FrozenTrial]:
+        """Return every trial of the study, loading only those not cached as finished."""
+        watermark, known = self._cache.watermark(study_id)
+
+        def run(conn: Connection) -> tuple[list[tuple[int, int]], dict[int, FrozenTrial]]:
+            rows = conn.execute(
+                q.TRIALS_FROM, {"b_study_id": study_id, "b_watermark": watermark}
+            ).all()
+            if not rows and watermark == 0:
+                self._study_exists(conn, study_id)
+            need = [int(tid) for tid, number in rows if number not in known]
+            return [(int(a), int(b)) for a, b in rows], load_trials(conn, need)
+
+        rows, loaded = self._read(run)
+        if any(t.state == TrialState.COMPLETE for t in loaded.values()):
+            self.get_study_directions(study_id)  # known before the best trial is kept
+        return self._cache.merge(study_id, watermark, rows, loaded)
+
+    def get_best_trial(self, study_id: int) -> FrozenTrial:
+        directions = self.get_study_directions(study_id)
+        if len(directions) > 1:
+            return super().get_best_trial(study_id)
+        self._refresh(study_id)
+        best = self._cache.best(study_id)
+        if best is None:
+            raise ValueError("No trials are completed yet.")
+        return best
+
+    def get_best_trial_only(self, study_id: int) -> FrozenTrial:
+        directions = self.get_study_directions(study_id)
+        if len(directions) > 1:
+            return super().get_best_trial(study_id)
+        query = q.BEST_MAX if directions[0] == StudyDirection.MAXIMIZE else q.BEST_MIN
+        row = self._read(lambda conn: conn.execute(query, {"b_study_id": study_id}).first())
+        if row is None:
+            raise ValueError("No trials are completed yet.")
+        return self.get_trial(int(row[0]))
+
+    def get_n_trials(
+        self, study_id: int, states: Container[TrialState] | TrialState | None = None
+    ) -> int:
+        if isinstance(states, TrialState):
+            states = (states,)
+
+        def run(conn: Connection) -> list[Any]:
+            rows = conn.execute(q.STATE_COUNTS, {"b_study_id": study_id}).all()
+            if not rows:
+                self._study_exists(conn, study_id)
+            return list(rows)
+
+        rows = self._read(run)
+        return sum(int(n) for s, n in rows if states is None or TrialState(s) in states)
+
+    def get_trial_id_from_study_id_trial_number(self, study_id: int, trial_number: int) -> int:
+        def run(conn: Connection) -> int:
+            row = conn.execute(
+                q.TRIAL_ID_BY_NUMBER, {"b_study_id": study_id, "b_number": trial_number}
+            ).first()
+            if row is None:
+                raise KeyError(f"No trial with number {trial_number} exists in study {study_id}.")
+            return int(row[0])
+
+        return self._read(run)

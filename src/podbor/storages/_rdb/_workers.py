@@ -1,0 +1,61 @@
+"""RDBStorage's coordination of workers: claiming queued trials, heartbeats of running trials,
+and failing the trials of workers that died."""
+
+from __future__ import annotations
+
+import datetime
+
+from sqlalchemy import Connection
+
+from podbor.storages._rdb import _queries as q
+from podbor.storages._rdb import models as m
+from podbor.storages._rdb._connection import RDBConnection
+from podbor.storages._rdb._rows import upsert, utcnow
+
+__all__ = ["WorkerOperations"]
+
+
+class WorkerOperations(RDBConnection):
+    """Claims, heartbeats and stale trials, each in one write transaction."""
+
+    def claim_waiting_trial(self, study_id: int) -> int | None:
+        def run(conn: Connection) -> int | None:
+            candidates = conn.execute(q.WAITING, {"b_study_id": study_id}).all()
+            if not candidates:
+                return -1
+            now = datetime.datetime.now()
+            for (trial_id,) in candidates:
+                result = conn.execute(q.CLAIM, {"b_trial_id": trial_id, "b_now": now})
+                if result.rowcount == 1:
+                    return int(trial_id)
+            return None
+
+        while True:  # None: every candidate was taken by others meanwhile, look again
+            claimed = self._write(run)
+            if claimed is not None:
+                return None if claimed == -1 else claimed
+
+    def record_heartbeat(self, trial_id: int) -> None:
+        now = utcnow()
+
+        def run(conn: Connection) -> None:
+            upsert(conn, m.trial_heartbeats, {"trial_id": trial_id}, {"heartbeat": now})
+
+        self._write(run)
+
+    def fail_stale_trials(self, study_id: int) -> list[int]:
+        if self._heartbeat.grace_period is None:
+            return []
+        deadline = utcnow() - datetime.timedelta(seconds=self._heartbeat.grace_period)
+
+        def run(conn: Connection) -> list[int]:
+            stale = conn.execute(q.STALE, {"b_study_id": study_id, "b_deadline": deadline}).all()
+            failed = []
+            now = datetime.datetime.now()
+            for (trial_id,) in stale:
+                result = conn.execute(q.FAIL_IF_RUNNING, {"b_trial_id": trial_id, "b_now": now})
+                if result.rowcount == 1:
+                    failed.append(int(trial_id))
+            return failed
+
+        return self._write(run)
