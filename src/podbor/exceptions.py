@@ -28,6 +28,7 @@ __all__ = [
     "TrialPruned",
     "UpdateFinishedTrialError",
     "invalid_argument",
+    "podbor_equivalent",
 ]
 
 
@@ -100,3 +101,35 @@ def invalid_argument(
     return InvalidArgumentError(
         f"The '{name}' parameter{where} must be {allowed}. Got {value!r} instead."
     )
+
+
+# Optuna's exception classes by name → the podbor class each stands for. Code written for Optuna
+# (an objective, a third-party callback) may raise Optuna's own classes inside a podbor study.
+_OPTUNA_EQUIVALENTS: dict[str, type[PodborError]] = {
+    "OptunaError": PodborError,
+    "TrialPruned": TrialPruned,
+    "DuplicatedStudyError": DuplicatedStudyError,
+    "UpdateFinishedTrialError": UpdateFinishedTrialError,
+    "StorageInternalError": StorageInternalError,
+    "CLIUsageError": CLIUsageError,
+}
+
+
+def podbor_equivalent(error: BaseException) -> type[BaseException]:
+    """The class podbor treats ``error`` as: its own, or podbor's for one of Optuna's.
+
+    An exception from Optuna's ``OptunaError`` family (``optuna.TrialPruned`` raised by an
+    objective written for Optuna, say) is recognised by its class's name and module, without
+    importing optuna, and mapped to podbor's class of the same meaning; anything else is its
+    own class.
+
+    Example:
+        >>> podbor_equivalent(TrialPruned()) is TrialPruned
+        True
+        >>> podbor_equivalent(KeyError("x")) is KeyError
+        True
+    """
+    for cls in type(error).__mro__:
+        if cls.__module__.split(".")[0] == "optuna" and cls.__name__ in _OPTUNA_EQUIVALENTS:
+            return _OPTUNA_EQUIVALENTS[cls.__name__]
+    return type(error)

@@ -12,7 +12,7 @@ from typing import Any
 
 from podbor._study_core import FAIL_REASON_KEY, PRUNE_REASON_KEY, StudyCore, StudyHandle, core_of
 from podbor._validation import check_int, check_optional_int, check_optional_real
-from podbor.exceptions import TrialPruned, invalid_argument
+from podbor.exceptions import TrialPruned, invalid_argument, podbor_equivalent
 from podbor.logging import get_logger
 from podbor.study._heartbeat import fail_stale_trials, heartbeat
 from podbor.study._progress import ProgressBar
@@ -184,18 +184,19 @@ def run_trial(
     try:
         with heartbeat(core_of(study), trial._trial_id):
             returned = func(trial)
-    except TrialPruned as pruned:
-        if str(pruned):
-            trial.set_system_attr(PRUNE_REASON_KEY, str(pruned))
-        return tell(study, trial, None, TrialState.PRUNED, False)
     except BaseException as err:  # KeyboardInterrupt too: fail the trial, keep the study
         error = err
     if error is None:  # COMPLETE explicitly: a None return then fails the trial with a warning
         return tell(study, trial, returned, TrialState.COMPLETE, False)
+    kind = podbor_equivalent(error)  # Optuna's TrialPruned, raised by code written for Optuna
+    if issubclass(kind, TrialPruned):
+        if str(error):
+            trial.set_system_attr(PRUNE_REASON_KEY, str(error))
+        return tell(study, trial, None, TrialState.PRUNED, False)
 
     trial.set_system_attr(FAIL_REASON_KEY, f"{type(error).__name__}: {error}")
     frozen = tell(study, trial, None, TrialState.FAIL, False)
-    is_caught = isinstance(error, catch) and isinstance(error, Exception)
+    is_caught = issubclass(kind, catch) and isinstance(error, Exception)
     _logger.warning(
         f"Trial {frozen.number} failed with parameters: {frozen.params} because of the following "
         f"error: {error!r}.",
