@@ -342,13 +342,23 @@ def test_cost_rule_uses_stored_durations_of_other_workers() -> None:
 
 
 # -- records, logs, copies ----------------------------------------------------------------------
-def test_decisions_are_in_the_dataframe() -> None:
+def test_decisions_are_on_the_trials_and_no_dataframe_column() -> None:
     pytest.importorskip("pandas")
     study = _study()
     study.optimize(_smooth, n_trials=7)
-    frame = study.trials_dataframe(attrs=("number", "value", "system_attrs"))
-    column = frame[f"system_attrs_{STRATEGY_ATTR}"]
-    assert column.str.split(":").str[0].tolist() == ["qmc"] * 5 + ["gp"] * 2
+    frame = study.trials_dataframe()
+    assert list(frame.columns) == [
+        "number",
+        "value",
+        "datetime_start",
+        "datetime_complete",
+        "duration",
+        "params_x",
+        "params_y",
+        "state",
+    ]
+    decisions = [t.system_attrs[STRATEGY_ATTR].split(":")[0] for t in study.trials]
+    assert decisions == ["qmc"] * 5 + ["gp"] * 2
 
 
 def test_one_info_line_per_change(podbor_log: pytest.LogCaptureFixture) -> None:

@@ -46,6 +46,22 @@ def test_default_columns_and_order() -> None:
     assert df["user_attrs_note"].tolist() == ["trial 0", "trial 1", "trial 2"]
 
 
+def test_the_seminars_columns_with_the_default_sampler() -> None:
+    """The seminar's first study, with create_study()'s defaults, gives exactly its columns."""
+    study = podbor.create_study(direction="minimize")
+    study.optimize(lambda t: (t.suggest_float("alpha", 0.0, 10.0) - 2) ** 2, n_trials=12)
+    assert list(study.trials_dataframe().columns) == [
+        "number",
+        "value",
+        "datetime_start",
+        "datetime_complete",
+        "duration",
+        "params_alpha",
+        "state",
+    ]
+    assert all("auto_sampler" in t.system_attrs for t in study.trials)  # still on the trials
+
+
 def test_types_of_the_columns() -> None:
     study = _study()
     study.optimize(_objective, n_trials=2)

@@ -527,3 +527,32 @@ def test_a_study_can_be_used_as_optuna() -> None:
     assert isinstance(study.best_trial, optuna.trial.FrozenTrial)
     assert study.best_value >= 0
     assert "Study(study_name=" in repr(study)
+
+
+def test_default_strategy_is_auto_sampler_and_median_pruner() -> None:
+    study = podbor.create_study()
+    assert isinstance(study.sampler, podbor.samplers.AutoSampler)
+    assert isinstance(study.pruner, podbor.pruners.MedianPruner)
+    loaded = podbor.load_study(study_name=study.study_name, storage=study._storage)
+    assert isinstance(loaded.pruner, podbor.pruners.MedianPruner)
+
+
+def test_default_pruner_stops_a_clearly_worse_trial() -> None:
+    """Code that reports and asks should_prune() relies on Optuna's default (MedianPruner)."""
+    fits: list[int] = []
+
+    def objective(trial: podbor.Trial) -> float:
+        level = trial.suggest_categorical("level", [0.0, 1.0])
+        for fold in range(5):
+            fits.append(trial.number)
+            trial.report(level, fold)
+            if trial.should_prune():
+                raise podbor.TrialPruned()
+        return level
+
+    study = podbor.create_study()
+    for level in [0.0] * 5 + [1.0]:
+        study.enqueue_trial({"level": level})
+    study.optimize(objective, n_trials=6)
+    assert study.trials[5].state == TrialState.PRUNED
+    assert fits.count(5) == 1  # stopped after its first fold

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from podbor._study_direction import StudyDirection
 from podbor.exceptions import invalid_argument
+from podbor.samplers import AutoSampler
 from podbor.trial._frozen import FrozenTrial
 
 if TYPE_CHECKING:
@@ -28,6 +29,10 @@ DEFAULT_ATTRS = (
 )
 _ALLOWED = frozenset(DEFAULT_ATTRS) | {"values", "intermediate_values", "distributions", "trial_id"}
 _NESTED = ("params", "user_attrs", "system_attrs", "intermediate_values", "distributions")
+# The default sampler's per-trial decision is podbor's own record, readable on the trial
+# (``trial.system_attrs["auto_sampler"]``) and in the CLI; it is no column, so that a study run
+# with the defaults has the columns Optuna gives (number, value, …, params_x, state).
+_DECISION_ATTRS = frozenset({AutoSampler.SYSTEM_ATTR})
 
 
 def _import_pandas() -> Any:
@@ -107,6 +112,8 @@ def _sort_key(key: Any) -> tuple[int, Any]:
 def _nested(trial: FrozenTrial, attr: str) -> dict[Any, Any]:
     if attr == "distributions":
         return {k: repr(v) for k, v in trial.distributions.items()}
+    if attr == "system_attrs":
+        return {k: v for k, v in trial.system_attrs.items() if k not in _DECISION_ATTRS}
     result: dict[Any, Any] = getattr(trial, attr)
     return result
 

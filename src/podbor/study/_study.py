@@ -11,7 +11,7 @@ from podbor._study_direction import StudyDirection
 from podbor.distributions import BaseDistribution
 from podbor.exceptions import invalid_argument
 from podbor.logging import get_logger
-from podbor.pruners import BasePruner, NopPruner
+from podbor.pruners import BasePruner, MedianPruner
 from podbor.samplers import AutoSampler, BaseSampler
 from podbor.storages import BaseStorage, get_storage
 from podbor.study import _dataframe, _optimize, _tell
@@ -416,7 +416,7 @@ def open_study(
 
     The study-management functions (``create_study``, ``load_study``) use it; the defaults
     are those of :class:`Study`: :class:`~podbor.samplers.AutoSampler` and
-    :class:`~podbor.pruners.NopPruner`.
+    :class:`~podbor.pruners.MedianPruner`.
     """
     return Study._from_core(_new_core(storage, study_id, study_name, sampler, pruner))
 
@@ -433,5 +433,5 @@ def _new_core(
         study_id,
         study_name,
         sampler if sampler is not None else AutoSampler(),
-        pruner if pruner is not None else NopPruner(),
+        pruner if pruner is not None else MedianPruner(),
     )
