@@ -27,10 +27,7 @@ LAYERS: dict[str, int] = {
     "podbor._search_space": 0,
     "podbor._frozen_study": 0,
     "podbor._study_view": 0,
-    "podbor.trial._state": 0,
-    "podbor.trial._frozen": 0,
-    "podbor.trial._base": 0,
-    "podbor.trial._fixed": 0,
+    "podbor._records": 0,  # trial states, FrozenTrial, BaseTrial, FixedTrial
     # storages; samplers and pruners (neither may import the other column)
     "podbor.storages": 1,
     "podbor.samplers": 1,

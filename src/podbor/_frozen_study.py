@@ -6,8 +6,8 @@ import datetime
 from collections.abc import Sequence
 from typing import Any
 
+from podbor._records.frozen_trial import FrozenTrial
 from podbor._study_direction import StudyDirection
-from podbor.trial._frozen import FrozenTrial
 
 __all__ = ["FrozenStudy", "StudySummary"]
 

@@ -27,12 +27,12 @@ from typing import TYPE_CHECKING, Any, Protocol
 from podbor._study_view import StudyView
 
 if TYPE_CHECKING:  # downward only: at run time this module imports nothing but the StudyView
+    from podbor._records.frozen_trial import FrozenTrial
+    from podbor._records.trial_state import TrialState
     from podbor._study_direction import StudyDirection
     from podbor.pruners import BasePruner
     from podbor.samplers import BaseSampler
     from podbor.storages import BaseStorage
-    from podbor.trial._frozen import FrozenTrial
-    from podbor.trial._state import TrialState
 
 __all__ = [
     "FAIL_REASON_KEY",

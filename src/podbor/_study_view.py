@@ -10,9 +10,9 @@ from collections.abc import Container
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:  # annotations only; keeps this module importable from anywhere below
+    from podbor._records.frozen_trial import FrozenTrial
+    from podbor._records.trial_state import TrialState
     from podbor._study_direction import StudyDirection
-    from podbor.trial._frozen import FrozenTrial
-    from podbor.trial._state import TrialState
 
 __all__ = ["StudyView"]
 

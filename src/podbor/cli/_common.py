@@ -17,13 +17,18 @@ from podbor.storages import BaseStorage
 Handler = Callable[[argparse.Namespace, BaseStorage], Result]
 """A command's work: the parsed arguments and the opened storage → what to print."""
 
-Command = tuple[str, str, Handler, Callable[[argparse.ArgumentParser], None]]
+StorageFreeHandler = Callable[[argparse.Namespace], Result]
+"""The work of a command that opens its own storages (``copy-study``): arguments → what to print."""
+
+Command = tuple[str, str, Handler | StorageFreeHandler, Callable[[argparse.ArgumentParser], None]]
 """A command: its name, its help text, its handler and a function that adds its arguments.
 
 Besides its arguments, the function may set through ``parser.set_defaults``: ``prepare``
 (called with the arguments before the storage is opened, e.g. to parse JSON options),
-``opener`` (``url → storage``, instead of the default opener) and ``format`` (the default
-output format).
+``opener`` (``url → storage``, instead of the default opener), ``format`` (the default
+output format), and ``storage_free=True`` with ``url_options`` (the options that hold URLs,
+whose passwords error messages mask) for a command that takes no ``--storage`` and whose
+handler is a :data:`StorageFreeHandler`.
 """
 
 CommandGroup = tuple[str, str, tuple[Command, ...]]

@@ -18,13 +18,14 @@ import podbor
 from podbor.cli._ask_tell import ASK_TELL_COMMANDS
 from podbor.cli._commands import STUDY_COMMANDS
 from podbor.cli._common import HANDLED_ERRORS, Command, CommandGroup
+from podbor.cli._copy import COPY_COMMANDS
 from podbor.cli._output import FORMATS, emit
 from podbor.cli._storage import STORAGE_GROUP, open_storage
 
 STORAGE_ENV_VAR = "PODBOR_STORAGE"
 """The environment variable read when ``--storage`` is not given."""
 
-_COMMANDS: tuple[Command, ...] = (*STUDY_COMMANDS, *ASK_TELL_COMMANDS)
+_COMMANDS: tuple[Command, ...] = (*STUDY_COMMANDS, *COPY_COMMANDS, *ASK_TELL_COMMANDS)
 _GROUPS: tuple[CommandGroup, ...] = (STORAGE_GROUP,)
 
 
@@ -49,18 +50,31 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     """Open the storage, run the command's handler and print its result; return the exit code."""
-    url = args.storage or os.environ.get(STORAGE_ENV_VAR) or None
-    if url is None:
-        return _usage_error(
-            args.command_parser, f"a storage is needed: pass --storage URL or set {STORAGE_ENV_VAR}"
-        )
+    if args.storage_free:  # the command names its storages with options of its own
+        if args.storage is not None:
+            return _usage_error(
+                args.command_parser,
+                f"{args.command} takes no --storage; it names its storages with its own options",
+            )
+        url = None
+    else:
+        url = args.storage or os.environ.get(STORAGE_ENV_VAR) or None
+        if url is None:
+            return _usage_error(
+                args.command_parser,
+                f"a storage is needed: pass --storage URL or set {STORAGE_ENV_VAR}",
+            )
+    urls = [u for u in (url, *(getattr(args, name) for name in args.url_options)) if u]
     try:
         if args.prepare is not None:  # check the command line before the storage is touched
             args.prepare(args)
-        storage = (args.opener or open_storage)(url)
-        result = args.handler(args, storage)
+        if args.storage_free:
+            result = args.handler(args)
+        else:
+            storage = (args.opener or open_storage)(url)
+            result = args.handler(args, storage)
     except HANDLED_ERRORS as err:
-        print(f"podbor: error: {_one_line(err, url)}", file=sys.stderr)
+        print(f"podbor: error: {_one_line(err, urls)}", file=sys.stderr)
         return 1
     try:
         emit(result, args.format)
@@ -107,10 +121,11 @@ def _verbosity(verbosity: int) -> Iterator[None]:
         podbor.logging.set_verbosity(previous)
 
 
-def _one_line(err: BaseException, url: str) -> str:
-    """The error's message on one line, with any password in the storage URL masked."""
+def _one_line(err: BaseException, urls: Sequence[str]) -> str:
+    """The error's message on one line, with any password in the storage URLs masked."""
     message = str(err.args[0]) if isinstance(err, KeyError) and err.args else str(err)
-    message = message.replace(url, _redact(url))
+    for url in urls:
+        message = message.replace(url, _redact(url))
     lines = [line.strip() for line in message.splitlines() if line.strip()]
     return lines[0] if lines else type(err).__name__
 
@@ -163,7 +178,14 @@ def _add_commands(
     """
     for name, help_text, handler, add_arguments in table:
         sub = commands.add_parser(name, parents=[common], help=help_text, description=help_text)
-        sub.set_defaults(handler=handler, command_parser=sub, prepare=None, opener=None)
+        sub.set_defaults(
+            handler=handler,
+            command_parser=sub,
+            prepare=None,
+            opener=None,
+            storage_free=False,
+            url_options=(),
+        )
         add_arguments(sub)
         _add_format_option(sub, default=sub.get_default("format") or "table")
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any, cast
 
+from podbor._records.base_trial import BaseTrial
 from podbor.exceptions import TrialPruned, invalid_argument
-from podbor.trial._base import BaseTrial
 
 if TYPE_CHECKING:
     import torch

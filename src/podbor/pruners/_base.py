@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import abc
 
+from podbor._records.frozen_trial import FrozenTrial
 from podbor._study_view import StudyView
-from podbor.trial._frozen import FrozenTrial
 
 __all__ = ["BasePruner"]
 

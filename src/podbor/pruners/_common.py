@@ -8,8 +8,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from podbor._records.frozen_trial import FrozenTrial
 from podbor._study_direction import StudyDirection
-from podbor.trial._frozen import FrozenTrial
 
 __all__ = ["best_report", "is_first_in_interval", "single_direction"]
 

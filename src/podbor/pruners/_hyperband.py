@@ -11,14 +11,14 @@ from __future__ import annotations
 import math
 import zlib
 
+from podbor._records.frozen_trial import FrozenTrial
+from podbor._records.trial_state import TrialState
 from podbor._study_view import StudyView
 from podbor._validation import check_int
 from podbor.exceptions import invalid_argument
 from podbor.pruners._base import BasePruner
 from podbor.pruners._common import single_direction
 from podbor.pruners._successive_halving import asha_prunes, check_auto_int
-from podbor.trial._frozen import FrozenTrial
-from podbor.trial._state import TrialState
 
 __all__ = ["HyperbandPruner"]
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from podbor._records.frozen_trial import FrozenTrial
 from podbor._study_view import StudyView
 from podbor.pruners._base import BasePruner
-from podbor.trial._frozen import FrozenTrial
 
 __all__ = ["NopPruner"]
 

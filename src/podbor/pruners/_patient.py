@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from podbor._records.frozen_trial import FrozenTrial
 from podbor._study_direction import StudyDirection
 from podbor._study_view import StudyView
 from podbor._validation import check_instance, check_int, check_real
 from podbor.pruners._base import BasePruner
 from podbor.pruners._common import single_direction
-from podbor.trial._frozen import FrozenTrial
 
 __all__ = ["PatientPruner"]
 

@@ -6,13 +6,13 @@ import math
 
 import numpy as np
 
+from podbor._records.frozen_trial import FrozenTrial
+from podbor._records.trial_state import TrialState
 from podbor._study_direction import StudyDirection
 from podbor._study_view import StudyView
 from podbor._validation import check_int, check_real
 from podbor.pruners._base import BasePruner
 from podbor.pruners._common import best_report, is_first_in_interval, single_direction
-from podbor.trial._frozen import FrozenTrial
-from podbor.trial._state import TrialState
 
 __all__ = ["MedianPruner", "PercentilePruner"]
 

@@ -14,14 +14,14 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from podbor._records.frozen_trial import FrozenTrial
+from podbor._records.trial_state import TrialState
 from podbor._study_direction import StudyDirection
 from podbor._study_view import StudyView
 from podbor._validation import check_int
 from podbor.exceptions import invalid_argument
 from podbor.pruners._base import BasePruner
 from podbor.pruners._common import single_direction
-from podbor.trial._frozen import FrozenTrial
-from podbor.trial._state import TrialState
 
 __all__ = ["SuccessiveHalvingPruner", "asha_prunes", "auto_min_resource", "check_auto_int"]
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import math
 
+from podbor._records.frozen_trial import FrozenTrial
 from podbor._study_view import StudyView
 from podbor._validation import check_int, check_optional_real
 from podbor.exceptions import invalid_argument
 from podbor.pruners._base import BasePruner
 from podbor.pruners._common import is_first_in_interval
-from podbor.trial._frozen import FrozenTrial
 
 __all__ = ["ThresholdPruner"]
 

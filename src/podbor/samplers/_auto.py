@@ -61,6 +61,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from podbor._records.frozen_trial import FrozenTrial
+from podbor._records.trial_state import TrialState
 from podbor._study_view import StudyView
 from podbor._validation import check_bool, check_int, check_optional_real, check_seed
 from podbor.distributions import BaseDistribution, CategoricalDistribution
@@ -71,8 +73,6 @@ from podbor.samplers._common import SeenTrials
 from podbor.samplers._qmc import QMCSampler
 from podbor.samplers._random import RandomSampler
 from podbor.samplers._tpe import TPESampler
-from podbor.trial._frozen import FrozenTrial
-from podbor.trial._state import TrialState
 
 if TYPE_CHECKING:
     from podbor.samplers._gp.branches import BranchGP

@@ -31,11 +31,11 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from podbor._records.frozen_trial import FrozenTrial
+from podbor._records.trial_state import TrialState
 from podbor._study_view import StudyView
 from podbor._validation import check_seed
 from podbor.distributions import BaseDistribution
-from podbor.trial._frozen import FrozenTrial
-from podbor.trial._state import TrialState
 
 __all__ = ["BaseSampler", "SeededSampler"]
 

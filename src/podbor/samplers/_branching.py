@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from podbor._records.frozen_trial import FrozenTrial
 from podbor.distributions import BaseDistribution, CategoricalDistribution
-from podbor.trial._frozen import FrozenTrial
 
 __all__ = ["Branching", "SpaceKey"]
 

@@ -19,13 +19,13 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
+from podbor._records.frozen_trial import FrozenTrial
 from podbor._study_view import StudyView
 from podbor._validation import check_bool, check_instance
 from podbor.distributions import BaseDistribution
 from podbor.logging import get_logger
 from podbor.samplers._base import BaseSampler, SeededSampler
 from podbor.samplers._random import RandomSampler
-from podbor.trial._frozen import FrozenTrial
 
 __all__ = ["FallbackSampler", "IndependentSamplingWarner", "SeenTrials", "trial_stamp"]
 

@@ -8,12 +8,12 @@ import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from podbor._records.frozen_trial import FrozenTrial
+from podbor._records.trial_state import TrialState
 from podbor._study_view import StudyView
 from podbor.distributions import BaseDistribution, CategoricalChoiceType
 from podbor.exceptions import InvalidArgumentError, invalid_argument
 from podbor.samplers._base import SeededSampler
-from podbor.trial._frozen import FrozenTrial
-from podbor.trial._state import TrialState
 
 __all__ = ["GridSampler"]
 

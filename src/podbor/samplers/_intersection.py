@@ -26,11 +26,11 @@ from __future__ import annotations
 
 import threading
 
+from podbor._records.frozen_trial import FrozenTrial
+from podbor._records.trial_state import TrialState
 from podbor._study_view import StudyView
 from podbor.distributions import BaseDistribution
 from podbor.samplers._common import SeenTrials
-from podbor.trial._frozen import FrozenTrial
-from podbor.trial._state import TrialState
 
 __all__ = ["GroupDecomposedSearchSpace", "IntersectionSearchSpace"]
 

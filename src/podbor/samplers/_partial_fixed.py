@@ -6,11 +6,11 @@ import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from podbor._records.frozen_trial import FrozenTrial
 from podbor._study_view import StudyView
 from podbor._validation import check_instance
 from podbor.distributions import BaseDistribution
 from podbor.samplers._base import BaseSampler
-from podbor.trial._frozen import FrozenTrial
 
 __all__ = ["PartialFixedSampler"]
 

@@ -22,6 +22,7 @@ import numpy.typing as npt
 if TYPE_CHECKING:
     from scipy.stats import qmc
 
+from podbor._records.frozen_trial import FrozenTrial
 from podbor._search_space import SearchSpaceEncoder
 from podbor._study_view import StudyView
 from podbor._validation import check_bool, check_choice
@@ -29,7 +30,6 @@ from podbor.distributions import BaseDistribution, distribution_to_json, json_to
 from podbor.samplers._base import BaseSampler
 from podbor.samplers._common import FallbackSampler
 from podbor.samplers._intersection import IntersectionSearchSpace
-from podbor.trial._frozen import FrozenTrial
 
 __all__ = ["QMCSampler", "qmc_point"]
 

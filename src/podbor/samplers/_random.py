@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from podbor._records.frozen_trial import FrozenTrial
 from podbor._search_space import sample_uniform
 from podbor._study_view import StudyView
 from podbor.distributions import BaseDistribution
 from podbor.samplers._base import SeededSampler
-from podbor.trial._frozen import FrozenTrial
 
 __all__ = ["RandomSampler"]
 

@@ -32,11 +32,11 @@ from collections.abc import Callable, Container, MutableMapping, Sequence
 from typing import Any
 
 from podbor._frozen_study import FrozenStudy
+from podbor._records.frozen_trial import FrozenTrial
+from podbor._records.trial_state import TrialState
 from podbor._study_direction import StudyDirection
 from podbor.distributions import BaseDistribution, check_distribution_compatibility
 from podbor.exceptions import InvalidArgumentError, UpdateFinishedTrialError
-from podbor.trial._frozen import FrozenTrial
-from podbor.trial._state import TrialState
 
 __all__ = [
     "DEFAULT_STUDY_NAME_PREFIX",

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from podbor._records.frozen_trial import FrozenTrial
 from podbor._validation import check_optional_real
 from podbor.exceptions import invalid_argument
 from podbor.storages._base import BaseStorage
-from podbor.trial._frozen import FrozenTrial
 
 __all__ = ["HeartbeatSettings", "HeartbeatStorage", "check_seconds"]
 

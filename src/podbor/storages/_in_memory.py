@@ -11,13 +11,13 @@ from collections.abc import Callable, Container, Sequence
 from typing import Any
 
 from podbor._frozen_study import FrozenStudy
+from podbor._records.frozen_trial import FrozenTrial
+from podbor._records.trial_state import TrialState
 from podbor._study_direction import StudyDirection
 from podbor.distributions import BaseDistribution
 from podbor.storages._base import DEFAULT_STUDY_NAME_PREFIX, attr_to_json, select_trials
 from podbor.storages._heartbeat import HeartbeatSettings, HeartbeatStorage
 from podbor.storages._records import StudyTable
-from podbor.trial._frozen import FrozenTrial
-from podbor.trial._state import TrialState
 
 __all__ = ["InMemoryStorage"]
 

@@ -21,12 +21,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from podbor._frozen_study import FrozenStudy
+from podbor._records.frozen_trial import FrozenTrial
+from podbor._records.trial_state import TrialState
 from podbor._study_direction import StudyDirection
 from podbor.distributions import BaseDistribution
 from podbor.exceptions import DuplicatedStudyError, StudyNotFoundError, UpdateFinishedTrialError
 from podbor.storages._base import check_param_distribution
-from podbor.trial._frozen import FrozenTrial
-from podbor.trial._state import TrialState
 
 __all__ = ["StudyRecord", "StudyTable", "best_of"]
 

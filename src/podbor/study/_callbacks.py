@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Container
 
+from podbor._records.frozen_trial import FrozenTrial
+from podbor._records.trial_state import TrialState
 from podbor._study_view import StudyView
 from podbor._validation import check_int
-from podbor.trial._frozen import FrozenTrial
-from podbor.trial._state import TrialState
 
 __all__ = ["MaxTrialsCallback"]
 

@@ -6,10 +6,10 @@ import collections
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from podbor._records.frozen_trial import FrozenTrial
 from podbor._study_direction import StudyDirection
 from podbor.exceptions import invalid_argument
 from podbor.samplers import AutoSampler
-from podbor.trial._frozen import FrozenTrial
 
 if TYPE_CHECKING:
     import pandas as pd

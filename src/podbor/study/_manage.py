@@ -8,14 +8,17 @@ from typing import Any
 
 from podbor._frozen_study import StudySummary
 from podbor._study_direction import StudyDirection
+from podbor._validation import check_instance
 from podbor.exceptions import DuplicatedStudyError, InvalidArgumentError, invalid_argument
 from podbor.logging import get_logger
 from podbor.pruners import BasePruner
 from podbor.samplers import BaseSampler
 from podbor.storages import BaseStorage, InMemoryStorage, get_storage
+from podbor.storages._optuna import FORMATS, read_studies, same_location, write_studies
 from podbor.study._study import Study, open_study
 
 __all__ = [
+    "copy_studies",
     "copy_study",
     "create_study",
     "delete_study",
@@ -156,8 +159,31 @@ def copy_study(
     from_storage: BaseStorage | str,
     to_storage: BaseStorage | str,
     to_study_name: str | None = None,
+    to_format: str = "podbor",
 ) -> None:
     """Copy a study, with its attributes and every trial, to another storage (or name).
+
+    Either side may be a storage object or a URL: a database URL (``sqlite:///study.db``,
+    PostgreSQL, MySQL) or a journal file (``journal:///absolute/path`` or
+    ``journal:relative/path``). A source URL may hold podbor's format or Optuna's (a database
+    or a journal written by Optuna 3.x to 5.0, detected and only ever read), so this migrates
+    Optuna's studies; ``to_format="optuna"`` writes a URL in Optuna 5's format instead, for
+    Optuna and optuna-dashboard to open. The source is read and checked whole before anything
+    is written, and the study is written as a unit: a damaged source or a failed write leaves
+    no half-written study.
+
+    Args:
+        from_study_name: The study to copy.
+        from_storage: Where it is.
+        to_storage: Where to copy it to.
+        to_study_name: Its name there (the same name when None).
+        to_format: ``"podbor"`` (default) or ``"optuna"`` (``to_storage`` must be a URL).
+
+    Raises:
+        StudyNotFoundError: If the source holds no such study.
+        DuplicatedStudyError: If the destination already holds a study of that name.
+        ValueError: For a damaged source (the message names the table or the line), or a
+            destination that cannot take the format.
 
     Example:
         >>> import podbor
@@ -169,16 +195,73 @@ def copy_study(
         >>> len(podbor.load_study(study_name="a", storage=dst).trials)
         3
     """
-    source = load_study(study_name=from_study_name, storage=from_storage)
-    target_storage = get_storage(to_storage)
-    name = to_study_name or from_study_name
-    target_id = target_storage.create_new_study(source.directions, name)
-    for key, value in source.system_attrs.items():
-        target_storage.set_study_system_attr(target_id, key, value)
-    for key, value in source.user_attrs.items():
-        target_storage.set_study_user_attr(target_id, key, value)
-    for trial in source.get_trials(deepcopy=False):
-        target_storage.create_new_trial(target_id, template_trial=trial)
+    owner = "copy_study"
+    check_instance(from_study_name, "from_study_name", str, owner=owner, allowed="a study name")
+    check_instance(
+        to_study_name, "to_study_name", str, owner=owner, allowed="a study name", allow_none=True
+    )
+    _copy(from_storage, to_storage, [from_study_name], to_format, rename=to_study_name)
+
+
+def copy_studies(
+    *,
+    from_storage: BaseStorage | str,
+    to_storage: BaseStorage | str,
+    study_names: Sequence[str] | None = None,
+    to_format: str = "podbor",
+) -> list[str]:
+    """Copy several studies (every one when ``study_names`` is None) to another storage.
+
+    The plural of :func:`copy_study`, with the same sources, destinations and guarantees; the
+    command ``podbor copy-study`` calls it. The source is read once.
+
+    Returns:
+        The names of the studies copied, in the order copied.
+
+    Example:
+        >>> import podbor
+        >>> src = podbor.storages.InMemoryStorage()
+        >>> for name in ("a", "b"):
+        ...     _ = podbor.create_study(storage=src, study_name=name)
+        >>> copy_studies(from_storage=src, to_storage=podbor.storages.InMemoryStorage())
+        ['a', 'b']
+    """
+    if study_names is not None and (
+        isinstance(study_names, str)
+        or not isinstance(study_names, Sequence)
+        or not all(isinstance(n, str) for n in study_names)
+    ):
+        raise invalid_argument(
+            "study_names", study_names, "a list of study names or None", owner="copy_studies"
+        )
+    return _copy(from_storage, to_storage, study_names, to_format, rename=None)
+
+
+def _copy(
+    from_storage: BaseStorage | str,
+    to_storage: BaseStorage | str,
+    names: Sequence[str] | None,
+    to_format: str,
+    *,
+    rename: str | None,
+) -> list[str]:
+    """Read and check the studies, then write them (see :mod:`podbor.storages._optuna`)."""
+    if to_format not in FORMATS:
+        raise invalid_argument("to_format", to_format, "'podbor' or 'optuna'", owner="copy_study")
+    if to_format == "optuna" and same_location(from_storage, to_storage):
+        raise invalid_argument(
+            "to_storage",
+            to_storage,
+            "another place than from_storage when to_format='optuna' (a source is only read)",
+            owner="copy_study",
+        )
+    snapshots = read_studies(from_storage, names)
+    if rename is not None:
+        snapshots = [s.renamed(rename) for s in snapshots]
+    write_studies(to_storage, snapshots, to_format=to_format)
+    for snapshot in snapshots:
+        _logger.info(f"Copied the study {snapshot.name!r} with {len(snapshot.trials)} trials.")
+    return [s.name for s in snapshots]
 
 
 def get_all_study_summaries(

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
+from podbor._records.frozen_trial import FrozenTrial
 from podbor._study_direction import StudyDirection
-from podbor.trial._frozen import FrozenTrial
 
 __all__ = ["is_pareto_front", "pareto_front_trials"]
 

@@ -10,6 +10,8 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from podbor._records.frozen_trial import FrozenTrial
+from podbor._records.trial_state import TrialState
 from podbor._study_core import FAIL_REASON_KEY, PRUNE_REASON_KEY, StudyCore, StudyHandle, core_of
 from podbor._validation import check_int, check_optional_int, check_optional_real
 from podbor.exceptions import TrialPruned, invalid_argument, podbor_equivalent
@@ -17,8 +19,6 @@ from podbor.logging import get_logger
 from podbor.study._heartbeat import fail_stale_trials, heartbeat
 from podbor.study._progress import ProgressBar
 from podbor.study._tell import tell
-from podbor.trial._frozen import FrozenTrial
-from podbor.trial._state import TrialState
 from podbor.trial._trial import Trial, new_trial
 
 __all__ = ["ObjectiveFuncType", "TrialCallback", "optimize", "run_trial", "start_trial"]

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from podbor._records.frozen_trial import FrozenTrial, create_trial
+from podbor._records.trial_state import TrialState
 from podbor._study_core import FIXED_PARAMS_KEY
 from podbor._validation import check_optional_int
-from podbor.trial._frozen import FrozenTrial, create_trial
-from podbor.trial._state import TrialState
 
 if TYPE_CHECKING:
     from podbor.study._study import Study

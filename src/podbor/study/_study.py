@@ -6,6 +6,8 @@ import functools
 from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from podbor._records.frozen_trial import FrozenTrial, create_trial
+from podbor._records.trial_state import TrialState
 from podbor._study_core import FIXED_PARAMS_KEY, METRIC_NAMES_KEY, StudyCore
 from podbor._study_direction import StudyDirection
 from podbor.distributions import BaseDistribution
@@ -16,8 +18,6 @@ from podbor.samplers import AutoSampler, BaseSampler
 from podbor.storages import BaseStorage, get_storage
 from podbor.study import _dataframe, _optimize, _tell
 from podbor.study._multi_objective import pareto_front_trials
-from podbor.trial._frozen import FrozenTrial, create_trial
-from podbor.trial._state import TrialState
 from podbor.trial._trial import Trial, new_trial
 
 if TYPE_CHECKING:

@@ -8,11 +8,11 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
+from podbor._records.frozen_trial import FrozenTrial
+from podbor._records.trial_state import TrialState
 from podbor._study_core import FAIL_REASON_KEY, PRUNE_REASON_KEY, StudyCore, StudyHandle, core_of
 from podbor.exceptions import UpdateFinishedTrialError, invalid_argument
 from podbor.logging import get_logger
-from podbor.trial._frozen import FrozenTrial
-from podbor.trial._state import TrialState
 from podbor.trial._trial import Trial
 
 __all__ = ["check_values", "tell"]

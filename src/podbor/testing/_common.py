@@ -7,10 +7,10 @@ from collections.abc import Container, Iterator, Mapping
 from typing import Any
 
 from podbor import logging as podbor_logging
+from podbor._records.frozen_trial import FrozenTrial
+from podbor._records.trial_state import TrialState
 from podbor._study_direction import StudyDirection
 from podbor._study_view import StudyView
-from podbor.trial._frozen import FrozenTrial
-from podbor.trial._state import TrialState
 
 __all__ = ["RestrictedStudyView", "check_unsupported", "quiet_podbor_logging"]
 

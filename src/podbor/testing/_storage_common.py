@@ -8,6 +8,8 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Final, TypeVar
 
+from podbor._records.frozen_trial import FrozenTrial, create_trial
+from podbor._records.trial_state import TrialState
 from podbor._study_direction import StudyDirection
 from podbor.distributions import (
     BaseDistribution,
@@ -16,8 +18,6 @@ from podbor.distributions import (
     IntDistribution,
 )
 from podbor.storages._base import BaseStorage
-from podbor.trial._frozen import FrozenTrial, create_trial
-from podbor.trial._state import TrialState
 
 __all__ = [
     "DISTRIBUTIONS",

@@ -14,11 +14,11 @@ import time
 from typing import Any, ClassVar, Final
 
 from podbor import logging as podbor_logging
+from podbor._records.trial_state import TrialState
 from podbor.storages._base import BaseStorage
 from podbor.study import RetryFailedTrialCallback, create_study, load_study
 from podbor.testing._common import quiet_podbor_logging
 from podbor.testing._storage_common import MIN, N_THREADS, in_threads, make_template
-from podbor.trial._state import TrialState
 from podbor.trial._trial import Trial
 
 __all__ = ["WorkerChecks"]

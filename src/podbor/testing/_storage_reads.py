@@ -6,6 +6,7 @@ import copy
 
 import pytest
 
+from podbor._records.trial_state import TrialState
 from podbor._study_direction import StudyDirection
 from podbor.distributions import FloatDistribution
 from podbor.storages._base import BaseStorage
@@ -18,7 +19,6 @@ from podbor.testing._storage_common import (
     make_template,
     typed,
 )
-from podbor.trial._state import TrialState
 
 __all__ = ["ReadChecks"]
 

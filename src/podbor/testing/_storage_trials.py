@@ -11,6 +11,8 @@ from typing import Any, Final
 
 import pytest
 
+from podbor._records.frozen_trial import create_trial
+from podbor._records.trial_state import TrialState
 from podbor.distributions import (
     BaseDistribution,
     CategoricalDistribution,
@@ -31,8 +33,6 @@ from podbor.testing._storage_common import (
     make_template,
     typed,
 )
-from podbor.trial._frozen import create_trial
-from podbor.trial._state import TrialState
 
 __all__ = ["TrialChecks"]
 

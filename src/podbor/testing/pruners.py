@@ -45,12 +45,12 @@ from typing import ClassVar, Final
 
 import pytest
 
+from podbor._records.trial_state import TrialState
 from podbor.exceptions import TrialPruned
 from podbor.pruners._base import BasePruner
 from podbor.samplers._random import RandomSampler
 from podbor.study import Study, create_study
 from podbor.testing._common import RestrictedStudyView, check_unsupported, quiet_podbor_logging
-from podbor.trial._state import TrialState
 from podbor.trial._trial import Trial
 
 __all__ = ["N_HISTORY", "N_STEPS", "OPTIONAL_FEATURES", "PrunerConformance"]

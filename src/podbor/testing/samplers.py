@@ -47,6 +47,9 @@ from typing import Any, ClassVar, Final
 
 import pytest
 
+from podbor._records.base_trial import BaseTrial
+from podbor._records.frozen_trial import FrozenTrial, create_trial
+from podbor._records.trial_state import TrialState
 from podbor._study_view import StudyView
 from podbor.distributions import (
     BaseDistribution,
@@ -59,9 +62,6 @@ from podbor.exceptions import TrialPruned
 from podbor.samplers._base import BaseSampler
 from podbor.study import Study, create_study
 from podbor.testing._common import RestrictedStudyView, check_unsupported, quiet_podbor_logging
-from podbor.trial._base import BaseTrial
-from podbor.trial._frozen import FrozenTrial, create_trial
-from podbor.trial._state import TrialState
 
 __all__ = [
     "BRANCH_PARAMS",

@@ -6,9 +6,9 @@ Example:
     1.5
 """
 
-from podbor.trial._fixed import FixedTrial
-from podbor.trial._frozen import FrozenTrial, create_trial
-from podbor.trial._state import TrialState
+from podbor._records.fixed_trial import FixedTrial
+from podbor._records.frozen_trial import FrozenTrial, create_trial
+from podbor._records.trial_state import TrialState
 from podbor.trial._trial import BaseTrial, Trial
 
 __all__ = ["BaseTrial", "FixedTrial", "FrozenTrial", "Trial", "TrialState", "create_trial"]

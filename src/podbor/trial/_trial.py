@@ -8,11 +8,11 @@ import warnings
 from collections.abc import Mapping
 from typing import Any
 
+from podbor._records.base_trial import BaseTrial
+from podbor._records.frozen_trial import FrozenTrial
 from podbor._study_core import FIXED_PARAMS_KEY, StudyHandle, core_of
 from podbor.distributions import BaseDistribution, check_distribution_compatibility
 from podbor.exceptions import invalid_argument
-from podbor.trial._base import BaseTrial
-from podbor.trial._frozen import FrozenTrial
 
 __all__ = ["BaseTrial", "Trial", "new_trial"]
 

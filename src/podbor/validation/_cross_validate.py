@@ -16,10 +16,10 @@ from typing import Any
 
 import numpy as np
 
+from podbor._records.base_trial import BaseTrial
 from podbor._study_direction import StudyDirection
 from podbor._validation import check_instance, is_int, is_real
 from podbor.exceptions import TrialPruned, invalid_argument
-from podbor.trial._base import BaseTrial
 from podbor.validation._holdout import n_rows, take_rows
 
 __all__ = ["CVResult", "cross_validate", "require_sklearn"]

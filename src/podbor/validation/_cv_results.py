@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from podbor.trial._frozen import FrozenTrial
-from podbor.trial._state import TrialState
+from podbor._records.frozen_trial import FrozenTrial
+from podbor._records.trial_state import TrialState
 
 __all__ = ["build_cv_results"]
 

@@ -49,6 +49,8 @@ from typing import Any
 
 import numpy as np
 
+from podbor._records.frozen_trial import FrozenTrial
+from podbor._records.trial_state import TrialState
 from podbor._study_view import StudyView
 from podbor.samplers._arrays import FloatArray
 from podbor.samplers._branching import Branching, SpaceKey
@@ -62,8 +64,6 @@ from podbor.samplers._gp.study_model import (
     propose_point,
     single_threaded_blas,
 )
-from podbor.trial._frozen import FrozenTrial
-from podbor.trial._state import TrialState
 
 __all__ = ["BranchGP"]
 

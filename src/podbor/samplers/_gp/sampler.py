@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from podbor._records.frozen_trial import FrozenTrial
+from podbor._records.trial_state import TrialState
 from podbor._study_view import StudyView
 from podbor._validation import check_bool, check_choice, check_int, check_optional_real
 from podbor.distributions import BaseDistribution
@@ -36,8 +38,6 @@ from podbor.samplers._gp.study_model import (
     space_key,
 )
 from podbor.samplers._intersection import IntersectionSearchSpace
-from podbor.trial._frozen import FrozenTrial
-from podbor.trial._state import TrialState
 
 __all__ = ["GPSampler"]
 

@@ -21,6 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from podbor._records.frozen_trial import FrozenTrial
+from podbor._records.trial_state import TrialState
 from podbor._search_space import SearchSpaceEncoder, from_unit, to_unit
 from podbor._study_direction import StudyDirection
 from podbor._study_view import StudyView
@@ -50,8 +52,6 @@ from podbor.samplers._gp.model import (
 from podbor.samplers._gp.optimize import SearchDims
 from podbor.samplers._gp.trust_region import TrustRegion, maximize_in_region, trust_region_box
 from podbor.samplers._intersection import IntersectionSearchSpace
-from podbor.trial._frozen import FrozenTrial
-from podbor.trial._state import TrialState
 
 __all__ = [
     "LOCAL_JITTER",

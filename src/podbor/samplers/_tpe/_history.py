@@ -22,14 +22,14 @@ from typing import Any
 
 import numpy as np
 
+from podbor._records.frozen_trial import FrozenTrial
+from podbor._records.trial_state import TrialState
 from podbor._search_space import to_unit
 from podbor._study_direction import StudyDirection
 from podbor._study_view import StudyView
 from podbor.distributions import BaseDistribution, CategoricalDistribution
 from podbor.samplers._arrays import BoolArray, FloatArray, IntArray
 from podbor.samplers._common import SeenTrials
-from podbor.trial._frozen import FrozenTrial
-from podbor.trial._state import TrialState
 
 __all__ = ["FINISHED_STATES", "History", "encode_column", "pareto_ranks"]
 

@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from podbor._records.frozen_trial import FrozenTrial
+from podbor._records.trial_state import TrialState
 from podbor._search_space import from_unit, sample_uniform, to_unit
 from podbor._study_view import StudyView
 from podbor._validation import check_bool, check_int, check_positive_int, check_real
@@ -31,8 +33,6 @@ from podbor.samplers._common import IndependentSamplingWarner
 from podbor.samplers._intersection import GroupDecomposedSearchSpace, IntersectionSearchSpace
 from podbor.samplers._tpe._history import History, encode_column
 from podbor.samplers._tpe.parzen import ColumnKinds, ParzenEstimator, ParzenOptions
-from podbor.trial._frozen import FrozenTrial
-from podbor.trial._state import TrialState
 
 __all__ = ["TPESampler", "default_gamma", "default_weights", "hyperopt_default_gamma"]
 

@@ -16,10 +16,10 @@ import json
 import math
 from typing import Any
 
+from podbor._records.frozen_trial import FrozenTrial
+from podbor._records.trial_state import TrialState
 from podbor.distributions import BaseDistribution, distribution_to_json, json_to_distribution
 from podbor.storages._base import attr_to_json
-from podbor.trial._frozen import FrozenTrial
-from podbor.trial._state import TrialState
 
 __all__ = [
     "decode_attr",

@@ -18,6 +18,7 @@ import datetime
 from collections.abc import Callable
 from typing import Any, Final
 
+from podbor._records.trial_state import TrialState
 from podbor._study_direction import StudyDirection
 from podbor.storages._base import check_param_distribution
 from podbor.storages._journal._codec import (
@@ -28,7 +29,6 @@ from podbor.storages._journal._codec import (
     decode_template,
 )
 from podbor.storages._records import StudyTable
-from podbor.trial._state import TrialState
 
 __all__ = ["PROCEED", "JournalModel", "Op", "now_iso"]
 

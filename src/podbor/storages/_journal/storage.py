@@ -21,6 +21,8 @@ from collections.abc import Callable, Container, Sequence
 from typing import Any
 
 from podbor._frozen_study import FrozenStudy
+from podbor._records.frozen_trial import FrozenTrial
+from podbor._records.trial_state import TrialState
 from podbor._study_direction import StudyDirection
 from podbor._validation import check_instance
 from podbor.distributions import BaseDistribution, distribution_to_json
@@ -31,8 +33,6 @@ from podbor.storages._heartbeat import HeartbeatSettings, HeartbeatStorage
 from podbor.storages._journal._codec import encode_attr, encode_float, encode_template
 from podbor.storages._journal._model import PROCEED, JournalModel, Op, now_iso
 from podbor.storages._journal.backend import HEADER, JournalFileBackend, encode_record
-from podbor.trial._frozen import FrozenTrial
-from podbor.trial._state import TrialState
 
 __all__ = ["JournalStorage"]
 

@@ -12,11 +12,11 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
+from podbor._records.frozen_trial import FrozenTrial
+from podbor._records.trial_state import TrialState
 from podbor._study_direction import StudyDirection
 from podbor.distributions import BaseDistribution
 from podbor.storages._records import best_of
-from podbor.trial._frozen import FrozenTrial
-from podbor.trial._state import TrialState
 
 __all__ = ["HandleCache"]
 

@@ -20,8 +20,8 @@ from sqlalchemy import (
     update,
 )
 
+from podbor._records.trial_state import TrialState
 from podbor.storages._rdb import models as m
-from podbor.trial._state import TrialState
 
 __all__ = [
     "BEST_MAX",

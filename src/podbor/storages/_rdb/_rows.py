@@ -9,13 +9,13 @@ from typing import Any
 
 from sqlalchemy import Connection, insert
 
+from podbor._records.frozen_trial import FrozenTrial
+from podbor._records.trial_state import TrialState
 from podbor.distributions import distribution_to_json, json_to_distribution
 from podbor.storages._base import attr_to_json
 from podbor.storages._rdb import _queries as q
 from podbor.storages._rdb import models as m
 from podbor.storages._rdb._codec import decode_float, decode_json, encode_float
-from podbor.trial._frozen import FrozenTrial
-from podbor.trial._state import TrialState
 
 __all__ = [
     "TRIAL_CHILDREN",

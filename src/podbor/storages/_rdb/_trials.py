@@ -9,6 +9,8 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, select
 
+from podbor._records.frozen_trial import FrozenTrial
+from podbor._records.trial_state import TrialState
 from podbor._study_direction import StudyDirection
 from podbor.distributions import BaseDistribution, distribution_to_json, json_to_distribution
 from podbor.exceptions import UpdateFinishedTrialError
@@ -18,8 +20,6 @@ from podbor.storages._rdb import models as m
 from podbor.storages._rdb._codec import encode_float
 from podbor.storages._rdb._connection import RDBConnection
 from podbor.storages._rdb._rows import insert_template_children, inserted_id, load_trials, upsert
-from podbor.trial._frozen import FrozenTrial
-from podbor.trial._state import TrialState
 
 __all__ = ["TrialOperations"]
 

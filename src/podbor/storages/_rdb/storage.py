@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from podbor._records.frozen_trial import FrozenTrial
 from podbor._validation import check_bool, check_instance
 from podbor.storages._heartbeat import HeartbeatSettings
 from podbor.storages._rdb import models as m
@@ -19,7 +20,6 @@ from podbor.storages._rdb._migrate import head_revision, upgrade_to_head
 from podbor.storages._rdb._studies import StudyOperations
 from podbor.storages._rdb._trials import TrialOperations
 from podbor.storages._rdb._workers import WorkerOperations
-from podbor.trial._frozen import FrozenTrial
 
 __all__ = ["RDBStorage"]
 

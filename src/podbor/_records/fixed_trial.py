@@ -6,9 +6,9 @@ import datetime
 import warnings
 from typing import Any
 
+from podbor._records.base_trial import BaseTrial
 from podbor.distributions import BaseDistribution
 from podbor.exceptions import InvalidArgumentError
-from podbor.trial._base import BaseTrial
 
 __all__ = ["FixedTrial"]
 

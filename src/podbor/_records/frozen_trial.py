@@ -7,10 +7,10 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from podbor._records.base_trial import BaseTrial
+from podbor._records.trial_state import TrialState
 from podbor.distributions import BaseDistribution
 from podbor.exceptions import InvalidArgumentError, invalid_argument
-from podbor.trial._base import BaseTrial
-from podbor.trial._state import TrialState
 
 __all__ = ["FrozenTrial", "create_trial"]
 
