@@ -100,6 +100,7 @@ def test_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
         "ask",
         "tell",
         "storage",
+        "copy-study",
     ):
         assert command in out
 
@@ -761,6 +762,162 @@ def test_storage_without_a_subcommand_is_a_usage_error(capsys: pytest.CaptureFix
     code, out, err = run(["storage", "--storage", UNSUPPORTED_URL], capsys)
     assert (code, out) == (2, "")
     assert "usage: podbor storage" in err
+
+
+# -- copy-study ---------------------------------------------------------------------------------
+OPTUNA_FIXTURES = Path(__file__).parent / "storages" / "optuna_fixtures"
+
+
+def test_copy_study_from_an_optuna_journal_to_sqlite(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = f"journal://{OPTUNA_FIXTURES / 'optuna-5.0.journal'}"
+    target = f"sqlite:///{tmp_path}/copy.db"
+    code, out, err = run(["copy-study", "--from-storage", source, "--to-storage", target], capsys)
+    assert code == 0, err
+    assert "single" in out and "multi" in out
+    listed = run_json(["studies", "--storage", target], capsys)
+    assert [(s["name"], s["n_trials"]) for s in listed] == [("single", 7), ("multi", 4)]
+
+
+def test_copy_study_of_named_studies_to_optuna_format_and_back(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = f"sqlite:///{OPTUNA_FIXTURES / 'optuna-3.6.sqlite3'}"
+    exported = f"journal:{tmp_path}/optuna.log"
+    copied = run_json(
+        [
+            "copy-study",
+            "--from-storage",
+            source,
+            "--to-storage",
+            exported,
+            "--study-name",
+            "multi",
+            "--study-name",
+            "single",
+            "--to-format",
+            "optuna",
+        ],
+        capsys,
+    )
+    assert copied == [{"name": "multi"}, {"name": "single"}]
+    assert json.loads((tmp_path / "optuna.log").read_text().splitlines()[0])["op_code"] == 0
+    back = f"journal:{tmp_path}/podbor.log"
+    assert (
+        run_json(["copy-study", "--from-storage", exported, "--to-storage", back], capsys) == copied
+    )
+    backend = podbor.storages.JournalFileBackend(str(tmp_path / "podbor.log"))
+    storage = podbor.storages.JournalStorage(backend)
+    assert podbor.get_all_study_names(storage) == ["multi", "single"]
+
+
+def test_copy_study_of_a_damaged_source_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    damaged = tmp_path / "damaged.log"
+    damaged.write_bytes((OPTUNA_FIXTURES / "optuna-4.9.journal").read_bytes()[:-40])
+    target = tmp_path / "copy.db"
+    code, out, err = run(
+        [
+            "copy-study",
+            "--from-storage",
+            f"journal:{damaged}",
+            "--to-storage",
+            f"sqlite:///{target}",
+        ],
+        capsys,
+    )
+    assert (code, out) == (1, "")
+    assert err.startswith("podbor: error: ") and err.count("\n") == 1
+    assert "line 65" in err and "Nothing was written" in err
+    assert not target.exists()
+
+
+def test_copy_study_masks_passwords(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(
+        [
+            "copy-study",
+            "--from-storage",
+            "nosuchdb://user:hunter2@host/db",
+            "--to-storage",
+            "nosuchdb://user:swordfish@host/db",
+        ],
+        capsys,
+    )
+    assert code == 1 and err.startswith("podbor: error: ")
+    assert "hunter2" not in err and "swordfish" not in err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["copy-study", "--to-storage", "sqlite://"],
+        ["copy-study", "--from-storage", "sqlite://"],
+        [
+            "copy-study",
+            "--from-storage",
+            "sqlite://",
+            "--to-storage",
+            "sqlite://",
+            "--to-format",
+            "csv",
+        ],
+        [
+            "--storage",
+            "sqlite://",
+            "copy-study",
+            "--from-storage",
+            "sqlite://",
+            "--to-storage",
+            "sqlite://",
+        ],
+    ],
+    ids=["no source", "no destination", "unknown format", "with --storage"],
+)
+def test_copy_study_usage_errors(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(argv, capsys)
+    assert (code, out) == (2, "")
+    assert "usage: podbor copy-study" in err
+
+
+def test_copy_study_ignores_the_storage_variable(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(STORAGE_ENV_VAR, UNSUPPORTED_URL)
+    source = f"journal:{OPTUNA_FIXTURES / 'optuna-4.0.journal'}"
+    code, _, err = run(
+        [
+            "copy-study",
+            "--from-storage",
+            source,
+            "--to-storage",
+            f"journal:{tmp_path}/c.log",
+            "--study-name",
+            "single",
+        ],
+        capsys,
+    )
+    assert code == 0, err
+
+
+def test_copy_study_with_python_dash_m(tmp_path: Path) -> None:
+    done = run_subprocess(
+        "copy-study",
+        "--from-storage",
+        f"sqlite:///{OPTUNA_FIXTURES / 'optuna-5.0.sqlite3'}",
+        "--to-storage",
+        f"sqlite:///{tmp_path}/c.db",
+        "--to-format",
+        "optuna",
+        "-f",
+        "json",
+        "-q",
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == [{"name": "single"}, {"name": "multi"}]
+    with sqlite3.connect(tmp_path / "c.db") as conn:
+        assert conn.execute("SELECT library_version FROM version_info").fetchall() == [("5.0.0",)]
 
 
 # -- output formats -----------------------------------------------------------------------------

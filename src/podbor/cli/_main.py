@@ -49,32 +49,39 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    """Open the storage, run the command's handler and print its result; return the exit code."""
+    """Find the storage URL, run the command and print its result; return the exit code."""
     if args.storage_free:  # the command names its storages with options of its own
         if args.storage is not None:
             return _usage_error(
                 args.command_parser,
                 f"{args.command} takes no --storage; it names its storages with its own options",
             )
-        url = None
-    else:
-        url = args.storage or os.environ.get(STORAGE_ENV_VAR) or None
-        if url is None:
-            return _usage_error(
-                args.command_parser,
-                f"a storage is needed: pass --storage URL or set {STORAGE_ENV_VAR}",
-            )
-    urls = [u for u in (url, *(getattr(args, name) for name in args.url_options)) if u]
+        return _execute(args, None, [getattr(args, name) for name in args.url_options])
+    url = args.storage or os.environ.get(STORAGE_ENV_VAR) or None
+    if url is None:
+        return _usage_error(
+            args.command_parser, f"a storage is needed: pass --storage URL or set {STORAGE_ENV_VAR}"
+        )
+    return _execute(args, url, [url])
+
+
+def _execute(args: argparse.Namespace, url: str | None, urls: Sequence[str]) -> int:
+    """Open the storage at ``url`` (none for a storage-free command), run the handler, print.
+
+    Args:
+        args: The parsed command line.
+        url: The storage URL, or None for a command that opens its own storages.
+        urls: The URLs whose passwords an error message must not show.
+    """
     try:
         if args.prepare is not None:  # check the command line before the storage is touched
             args.prepare(args)
-        if args.storage_free:
+        if url is None:
             result = args.handler(args)
         else:
-            storage = (args.opener or open_storage)(url)
-            result = args.handler(args, storage)
+            result = args.handler(args, (args.opener or open_storage)(url))
     except HANDLED_ERRORS as err:
-        print(f"podbor: error: {_one_line(err, urls)}", file=sys.stderr)
+        print(f"podbor: error: {_one_line(err, [u for u in urls if u])}", file=sys.stderr)
         return 1
     try:
         emit(result, args.format)

@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlalchemy import Connection, insert, inspect, select, update
 
 from podbor.exceptions import InvalidArgumentError
+from podbor.storages._optuna._detect import optuna_database_error
 from podbor.storages._rdb import models as m
 from podbor.version import __version__
 
@@ -67,6 +68,9 @@ def _create_or_check(conn: Connection, url: str, skip_version_check: bool) -> No
     if m.version_info.name in tables:
         row = conn.execute(select(m.version_info.c.schema_version)).first()
     if row is None:
+        refusal = optuna_database_error(url, tables)  # Optuna's own: name the copy command
+        if refusal is not None:
+            raise refusal
         raise InvalidArgumentError(
             f"The database {url!r} is not a podbor database: it has tables "
             f"{sorted(tables)[:8]} but no podbor version record. Use another database."
