@@ -13,6 +13,8 @@ from podbor.exceptions import invalid_argument
     ("error", "builtin"),
     [
         pytest.param(exceptions.InvalidArgumentError, ValueError, id="invalid-argument"),
+        pytest.param(exceptions.InvalidArgumentTypeError, ValueError, id="invalid-type-value"),
+        pytest.param(exceptions.InvalidArgumentTypeError, TypeError, id="invalid-type-type"),
         pytest.param(exceptions.StudyNotFoundError, KeyError, id="study-not-found"),
         pytest.param(exceptions.DuplicatedStudyError, ValueError, id="duplicated-study"),
         pytest.param(exceptions.UpdateFinishedTrialError, RuntimeError, id="update-finished"),
@@ -73,3 +75,24 @@ def test_public_api_errors_are_podbor_errors() -> None:
 def test_argument_checks_live_in_one_module() -> None:
     assert not hasattr(exceptions, "check_int")  # replaced by podbor._validation.check_int
     assert set(exceptions.__all__) <= set(dir(exceptions))
+
+
+@pytest.mark.parametrize(
+    ("wrong_type", "cls"),
+    [
+        pytest.param(False, exceptions.InvalidArgumentError, id="value"),
+        pytest.param(True, exceptions.InvalidArgumentTypeError, id="type"),
+    ],
+)
+def test_invalid_argument_builds_a_type_error_on_request(
+    wrong_type: bool, cls: type[Exception]
+) -> None:
+    error = invalid_argument("lower", "val", "a real number or None", wrong_type=wrong_type)
+    assert type(error) is cls
+    assert str(error) == "The 'lower' parameter must be a real number or None. Got 'val' instead."
+
+
+def test_experimental_warning_is_optunas_warning_class() -> None:
+    assert issubclass(exceptions.ExperimentalWarning, Warning)
+    assert not issubclass(exceptions.ExperimentalWarning, (UserWarning, FutureWarning))
+    assert "ExperimentalWarning" in exceptions.__all__

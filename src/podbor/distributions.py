@@ -23,6 +23,7 @@ import warnings
 from collections.abc import Sequence
 from typing import Any, Union
 
+from podbor._deprecated import warn_deprecated
 from podbor._validation import check_optional_real, check_real, is_int, is_real
 from podbor.exceptions import InvalidArgumentError, invalid_argument
 
@@ -30,8 +31,13 @@ __all__ = [
     "BaseDistribution",
     "CategoricalChoiceType",
     "CategoricalDistribution",
+    "DiscreteUniformDistribution",
     "FloatDistribution",
     "IntDistribution",
+    "IntLogUniformDistribution",
+    "IntUniformDistribution",
+    "LogUniformDistribution",
+    "UniformDistribution",
     "check_distribution_compatibility",
     "distribution_to_json",
     "json_to_distribution",
@@ -97,7 +103,15 @@ class BaseDistribution(abc.ABC):
 
 
 def _hashable(value: Any) -> Any:
-    return tuple(value) if isinstance(value, list) else value
+    if isinstance(value, (list, tuple)):
+        return tuple(_hashable(v) for v in value)
+    if isinstance(value, float) and math.isnan(value):
+        return "nan"  # every NaN hashes alike, as they compare equal in a distribution
+    try:
+        hash(value)
+    except TypeError:
+        return repr(value)  # an unhashable categorical choice (accepted with a warning)
+    return value
 
 
 def _user_stacklevel() -> int:
@@ -117,16 +131,23 @@ def _user_stacklevel() -> int:
 def _adjust_high(low: float, high: float, step: float, owner: str) -> float:
     """Shrink ``high`` onto the grid ``low + k * step``, warning when it moves (exact decimals)."""
     d_low, d_high, d_step = (decimal.Decimal(str(v)) for v in (low, high, step))
-    adjusted = float((d_high - d_low) // d_step * d_step + d_low)
-    if not math.isclose(adjusted, high, rel_tol=0.0, abs_tol=1e-12 * max(1.0, abs(high))):
-        warnings.warn(
-            f"{owner}: the range [{low}, {high}] is not divisible by step={step}; "
-            f"high is replaced by {adjusted}.",
-            UserWarning,
-            stacklevel=_user_stacklevel(),
-        )
-        return adjusted
-    return high
+    k = (d_high - d_low) // d_step
+    tolerance = 1e-12 * max(1.0, abs(high))
+    # ``k + 1`` too: a high that was itself moved onto the grid may lie a rounding error below
+    # its grid point, and must stay put when the distribution is built again (e.g. from JSON).
+    if any(
+        math.isclose(float(j * d_step + d_low), high, rel_tol=0.0, abs_tol=tolerance)
+        for j in (k, k + 1)
+    ):
+        return high
+    adjusted = float(k * d_step + d_low)
+    warnings.warn(
+        f"{owner}: the range [{low}, {high}] is not divisible by step={step}; "
+        f"high is replaced by {adjusted}.",
+        UserWarning,
+        stacklevel=_user_stacklevel(),
+    )
+    return adjusted
 
 
 class FloatDistribution(BaseDistribution):
@@ -174,19 +195,20 @@ class FloatDistribution(BaseDistribution):
         return float(internal)
 
     def to_internal_repr(self, external: Any) -> float:
-        if not is_real(external):
-            raise InvalidArgumentError(
-                f"A value of FloatDistribution must be a real number. Got {external!r} instead."
-            )
-        value = float(external)
+        value = _number_for(self, external)
         if math.isnan(value):
             raise InvalidArgumentError("A value of FloatDistribution must not be NaN.")
         return value
 
+    def contains_external(self, external: Any) -> bool:
+        return is_real(external) and super().contains_external(external)
+
     def single(self) -> bool:
         if self.step is None:
             return self.low == self.high
-        return self.high - self.low < self.step
+        # in exact decimals: 0.3 - 0.2 < 0.1 in binary floats, yet [0.2, 0.3] has two points
+        d_low, d_high, d_step = (decimal.Decimal(str(v)) for v in (self.low, self.high, self.step))
+        return d_high - d_low < d_step
 
     def _contains(self, internal: float) -> bool:
         if not self.low <= internal <= self.high:
@@ -246,16 +268,15 @@ class IntDistribution(BaseDistribution):
         return round(internal)
 
     def to_internal_repr(self, external: Any) -> float:
-        if not is_real(external):
-            raise InvalidArgumentError(
-                f"A value of IntDistribution must be an integer. Got {external!r} instead."
-            )
-        value = float(external)
+        value = _number_for(self, external)
         if not math.isfinite(value):
             raise InvalidArgumentError(
                 f"A value of IntDistribution must be finite. Got {external!r}."
             )
         return value
+
+    def contains_external(self, external: Any) -> bool:
+        return is_real(external) and super().contains_external(external)
 
     def single(self) -> bool:
         return self.high - self.low < self.step
@@ -265,6 +286,26 @@ class IntDistribution(BaseDistribution):
             return False
         k = (internal - self.low) / self.step
         return abs(k - round(k)) < _STEP_TOLERANCE
+
+
+def _number_for(dist: FloatDistribution | IntDistribution, external: Any) -> float:
+    """``external`` as a float, as Optuna converts it: numbers, bools and numeric strings.
+
+    :meth:`~BaseDistribution.contains_external` stays strict: only real numbers (not bools or
+    strings) belong to a numeric distribution.
+    """
+    name = type(dist).__name__
+    try:
+        value = float(external)
+    except (TypeError, ValueError) as err:
+        raise InvalidArgumentError(
+            f"A value of {name} must be a real number. Got {external!r} instead."
+        ) from err
+    if dist.log and value <= 0.0:
+        raise InvalidArgumentError(
+            f"A value of {name} with log=True must be > 0. Got {external!r} instead."
+        )
+    return value
 
 
 def _as_int(name: str, value: Any, owner: str) -> int:
@@ -291,20 +332,31 @@ def _normalize_choice(choice: Any) -> CategoricalChoiceType:
             return value
     if isinstance(choice, _CHOICE_TYPES):
         return choice
-    raise invalid_argument(
-        "choices",
-        choice,
-        "a sequence of None, bool, int, float or str (each choice must be one of those types; "
-        "pass an index or a name and map it to the object inside the objective)",
-        owner="CategoricalDistribution",
+    warnings.warn(
+        f"CategoricalDistribution: the choice {choice!r} is a {type(choice).__name__}; only "
+        "None, bool, int, float and str choices can be stored outside of memory. Pass an index "
+        "or a name and map it to the object inside the objective.",
+        UserWarning,
+        stacklevel=_user_stacklevel(),
     )
+    return choice  # type: ignore[no-any-return]
+
+
+def _choice_key(choice: Any) -> Any:
+    """What a choice compares by: its type and value, with every NaN alike."""
+    if isinstance(choice, float) and math.isnan(choice):
+        return (float, "nan")
+    return (type(choice), choice)
 
 
 class CategoricalDistribution(BaseDistribution):
     """One of a fixed, ordered, non-empty tuple of choices.
 
-    Choices must be ``None``, ``bool``, ``int``, ``float`` or ``str`` so that they can be stored
-    and compared exactly. The internal value is the choice's index.
+    Choices should be ``None``, ``bool``, ``int``, ``float`` or ``str`` so that they can be
+    stored and compared exactly; another type is kept with a ``UserWarning`` (as in Optuna) and
+    works with the in-memory storage only. The internal value is the choice's index. Two
+    distributions are equal when their choices are, type by type (``1`` is not ``True``), NaN
+    matching NaN.
 
     Example:
         >>> d = CategoricalDistribution(("ridge", "lasso"))
@@ -350,11 +402,133 @@ class CategoricalDistribution(BaseDistribution):
         return len(self.choices) == 1
 
     def _contains(self, internal: float) -> bool:
-        index = int(internal)
-        return index == internal and 0 <= index < len(self.choices)
+        return 0 <= int(internal) < len(self.choices)  # the index part, as Optuna reads it
 
     def _asdict(self) -> dict[str, Any]:
         return {"choices": self.choices}
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, CategoricalDistribution) or type(self) is not type(other):
+            return NotImplemented
+        return len(self.choices) == len(other.choices) and all(
+            _choice_key(a) == _choice_key(b)
+            for a, b in zip(self.choices, other.choices, strict=True)
+        )
+
+    def __hash__(self) -> int:
+        return super().__hash__()
+
+
+class UniformDistribution(FloatDistribution):
+    """Deprecated (as in Optuna): use ``FloatDistribution(low, high)``."""
+
+    def __init__(self, low: float, high: float) -> None:
+        _warn_old(type(self), "FloatDistribution(low, high)")
+        super().__init__(low, high)
+
+    def _asdict(self) -> dict[str, Any]:
+        return {"low": self.low, "high": self.high}
+
+
+class LogUniformDistribution(FloatDistribution):
+    """Deprecated (as in Optuna): use ``FloatDistribution(low, high, log=True)``."""
+
+    def __init__(self, low: float, high: float) -> None:
+        _warn_old(type(self), "FloatDistribution(low, high, log=True)")
+        super().__init__(low, high, log=True)
+
+    def _asdict(self) -> dict[str, Any]:
+        return {"low": self.low, "high": self.high}
+
+
+class DiscreteUniformDistribution(FloatDistribution):
+    """Deprecated (as in Optuna): use ``FloatDistribution(low, high, step=q)``."""
+
+    def __init__(self, low: float, high: float, q: float) -> None:
+        _warn_old(type(self), "FloatDistribution(low, high, step=q)")
+        super().__init__(low, high, step=q)
+
+    @property
+    def q(self) -> float:
+        """The grid's spacing (``step``)."""
+        assert self.step is not None  # set by __init__
+        return self.step
+
+    def _asdict(self) -> dict[str, Any]:
+        return {"low": self.low, "high": self.high, "q": self.q}
+
+
+class IntUniformDistribution(IntDistribution):
+    """Deprecated (as in Optuna): use ``IntDistribution(low, high, step=step)``."""
+
+    def __init__(self, low: int, high: int, step: int = 1) -> None:
+        _warn_old(type(self), "IntDistribution(low, high, step=step)")
+        super().__init__(low, high, step=step)
+
+    def _asdict(self) -> dict[str, Any]:
+        return {"low": self.low, "high": self.high, "step": self.step}
+
+
+class IntLogUniformDistribution(IntDistribution):
+    """Deprecated (as in Optuna): use ``IntDistribution(low, high, log=True)``.
+
+    ``step`` is accepted as in Optuna, and must be 1.
+    """
+
+    def __init__(self, low: int, high: int, step: int = 1) -> None:
+        _warn_old(type(self), "IntDistribution(low, high, log=True)")
+        super().__init__(low, high, log=True, step=step)
+
+    def _asdict(self) -> dict[str, Any]:
+        return {"low": self.low, "high": self.high, "step": self.step}
+
+
+def _warn_old(cls: type[BaseDistribution], replacement: str) -> None:
+    warn_deprecated(
+        cls.__name__,
+        since="0.1.0",
+        removed_in="2.0.0",
+        replacement=replacement,
+        stacklevel=_user_stacklevel(),
+    )
+
+
+def _convert_old_distribution_to_new_distribution(
+    distribution: BaseDistribution,
+) -> BaseDistribution:
+    """The current distribution for a deprecated one, with a ``FutureWarning``; others unchanged.
+
+    Example:
+        >>> import warnings
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore")
+        ...     old = UniformDistribution(0.0, 1.0)
+        ...     new = _convert_old_distribution_to_new_distribution(old)
+        >>> new
+        FloatDistribution(low=0.0, high=1.0, log=False, step=None)
+    """
+    new = _current(distribution)
+    if new is not distribution:
+        warnings.warn(
+            f"{type(distribution).__name__} is deprecated and was converted to {new!r}. "
+            "See https://github.com/optuna/optuna/issues/2941 for the distributions that "
+            "replace the deprecated ones.",
+            FutureWarning,
+            stacklevel=_user_stacklevel(),
+        )
+    return new
+
+
+def _current(distribution: BaseDistribution) -> BaseDistribution:
+    if isinstance(distribution, (UniformDistribution, LogUniformDistribution)):
+        return FloatDistribution(distribution.low, distribution.high, log=distribution.log)
+    if isinstance(distribution, DiscreteUniformDistribution):
+        return FloatDistribution(distribution.low, distribution.high, step=distribution.step)
+    if isinstance(distribution, (IntUniformDistribution, IntLogUniformDistribution)):
+        return IntDistribution(
+            distribution.low, distribution.high, log=distribution.log, step=distribution.step
+        )
+    return distribution
 
 
 _CLASSES: dict[str, type[BaseDistribution]] = {
@@ -363,14 +537,34 @@ _CLASSES: dict[str, type[BaseDistribution]] = {
     "CategoricalDistribution": CategoricalDistribution,
 }
 
+# Optuna's deprecated names, read from JSON as the current distribution they stand for.
+_OLD_NAMES: dict[str, Any] = {
+    "UniformDistribution": lambda a: FloatDistribution(a["low"], a["high"]),
+    "LogUniformDistribution": lambda a: FloatDistribution(a["low"], a["high"], log=True),
+    "DiscreteUniformDistribution": lambda a: FloatDistribution(a["low"], a["high"], step=a["q"]),
+    "IntUniformDistribution": lambda a: IntDistribution(a["low"], a["high"], step=a.get("step", 1)),
+    "IntLogUniformDistribution": lambda a: IntDistribution(a["low"], a["high"], log=True),
+}
+
+# The abbreviated form, ``{"type": "int", "low": 1, "high": 9}``, accepted by Optuna's CLI.
+_ABBREVIATED: dict[str, type[BaseDistribution]] = {
+    "float": FloatDistribution,
+    "int": IntDistribution,
+    "categorical": CategoricalDistribution,
+}
+
 
 def distribution_to_json(distribution: BaseDistribution) -> str:
     """Serialize a distribution to a JSON string (no pickle).
+
+    A deprecated distribution (``UniformDistribution``, …) is written as the current one it
+    stands for.
 
     Example:
         >>> distribution_to_json(IntDistribution(1, 3))
         '{"name": "IntDistribution", "attributes": {"low": 1, "high": 3, "log": false, "step": 1}}'
     """
+    distribution = _current(distribution)
     attrs = distribution._asdict()
     if isinstance(distribution, CategoricalDistribution):
         attrs = {"choices": list(distribution.choices)}
@@ -378,34 +572,52 @@ def distribution_to_json(distribution: BaseDistribution) -> str:
 
 
 def json_to_distribution(json_str: str) -> BaseDistribution:
-    """Rebuild a distribution from :func:`distribution_to_json`'s output.
+    """Rebuild a distribution from JSON.
+
+    Three forms are read: :func:`distribution_to_json`'s output (``{"name": …, "attributes":
+    …}``, ``log`` and ``step`` optional for an ``IntDistribution``), the same with one of
+    Optuna's deprecated names (read as the current distribution), and the abbreviated form
+    ``{"type": "float" | "int" | "categorical", …attributes}``.
 
     Raises:
-        ValueError: If the JSON does not describe a known distribution.
+        ValueError: If the JSON does not describe a known, valid distribution.
+
+    Example:
+        >>> json_to_distribution('{"type": "int", "low": 1, "high": 9}')
+        IntDistribution(low=1, high=9, log=False, step=1)
     """
+    cls: type[BaseDistribution] | None = None
     try:
         payload = json.loads(json_str)
-        cls = _CLASSES[payload["name"]]
-        attributes = payload["attributes"]
+        if "type" in payload and "name" not in payload:
+            attributes = {k: v for k, v in payload.items() if k != "type"}
+            cls = _ABBREVIATED[payload["type"]]
+        else:
+            attributes = payload["attributes"]
+            if payload["name"] in _OLD_NAMES:
+                return _OLD_NAMES[payload["name"]](attributes)  # type: ignore[no-any-return]
+            cls = _CLASSES[payload["name"]]
+        if cls is CategoricalDistribution:
+            return CategoricalDistribution(tuple(attributes["choices"]))
+        return cls(**attributes)
     except (json.JSONDecodeError, KeyError, TypeError) as err:
-        raise InvalidArgumentError(
-            f"The 'json_str' parameter of json_to_distribution must describe one of "
-            f"{sorted(_CLASSES)}. Got {json_str!r} instead."
-        ) from err
-    if cls is CategoricalDistribution:
-        return CategoricalDistribution(tuple(attributes["choices"]))
-    return cls(**attributes)
+        allowed = f"describe one of {sorted(_CLASSES)}"
+        if cls is not None and isinstance(err, KeyError):
+            allowed = f"describe a {cls.__name__} with its {err.args[0]!r} attribute"
+        raise invalid_argument("json_str", json_str, allowed, owner="json_to_distribution") from err
 
 
 def check_distribution_compatibility(old: BaseDistribution, new: BaseDistribution) -> None:
     """Raise when one parameter name is used with two incompatible distributions in one study.
 
     A float or int range may change from trial to trial (dynamic search spaces), but the kind of
-    distribution, its log flag and a categorical's choices may not.
+    distribution, its log flag and a categorical's choices may not. A deprecated distribution
+    counts as the current one it stands for.
 
     Raises:
         ValueError: If the two distributions are incompatible; the message names both.
     """
+    old, new = _current(old), _current(new)
     if type(old) is not type(new):
         raise InvalidArgumentError(
             f"Cannot use {type(new).__name__} for a parameter that was {type(old).__name__} "
@@ -418,11 +630,8 @@ def check_distribution_compatibility(old: BaseDistribution, new: BaseDistributio
                 f"Cannot change log={old.log} to log={new.log} for the same parameter "
                 f"({old!r} vs {new!r}). Use a different parameter name."
             )
-    if (
-        isinstance(old, CategoricalDistribution)
-        and isinstance(new, CategoricalDistribution)
-        and old.choices != new.choices
-    ):
+    if isinstance(old, CategoricalDistribution) and old != new:
+        assert isinstance(new, CategoricalDistribution)
         raise InvalidArgumentError(
             f"Cannot change the choices of a categorical parameter from {old.choices!r} to "
             f"{new.choices!r} within one study. Use a different parameter name."

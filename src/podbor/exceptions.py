@@ -20,7 +20,9 @@ from typing import Any
 __all__ = [
     "CLIUsageError",
     "DuplicatedStudyError",
+    "ExperimentalWarning",
     "InvalidArgumentError",
+    "InvalidArgumentTypeError",
     "OptunaError",
     "PodborError",
     "StorageInternalError",
@@ -56,6 +58,10 @@ class InvalidArgumentError(PodborError, ValueError):
     """A public function was given an argument outside of what it allows."""
 
 
+class InvalidArgumentTypeError(InvalidArgumentError, TypeError):
+    """An argument of the wrong type, where Optuna raises ``TypeError``; still a ``ValueError``."""
+
+
 class StudyNotFoundError(PodborError, KeyError):
     """No study of that name (or id) exists in the storage."""
 
@@ -79,8 +85,16 @@ class CLIUsageError(PodborError, ValueError):
     """The command line was used wrongly."""
 
 
+class ExperimentalWarning(Warning):
+    """Warns that an API is experimental: its interface may change without a deprecation period.
+
+    Optuna's name for the same warning; filter it as in Optuna, e.g.
+    ``warnings.simplefilter("ignore", podbor.exceptions.ExperimentalWarning)``.
+    """
+
+
 def invalid_argument(
-    name: str, value: Any, allowed: str, *, owner: str | None = None
+    name: str, value: Any, allowed: str, *, owner: str | None = None, wrong_type: bool = False
 ) -> InvalidArgumentError:
     """Build the one message shape podbor uses for bad input.
 
@@ -89,6 +103,8 @@ def invalid_argument(
         value: The value that was passed.
         allowed: What would have been accepted, e.g. ``"a float <= high (1.0)"``.
         owner: The function or class the argument belongs to.
+        wrong_type: Build an :class:`InvalidArgumentTypeError` (also a ``TypeError``), for the
+            places where Optuna raises ``TypeError``.
 
     Returns:
         An :class:`InvalidArgumentError` ready to raise.
@@ -98,9 +114,8 @@ def invalid_argument(
         "The 'n_trials' parameter of Study.optimize must be an int >= 0 or None. Got -1 instead."
     """
     where = f" of {owner}" if owner else ""
-    return InvalidArgumentError(
-        f"The '{name}' parameter{where} must be {allowed}. Got {value!r} instead."
-    )
+    cls = InvalidArgumentTypeError if wrong_type else InvalidArgumentError
+    return cls(f"The '{name}' parameter{where} must be {allowed}. Got {value!r} instead.")
 
 
 # Optuna's exception classes by name → the podbor class each stands for. Code written for Optuna

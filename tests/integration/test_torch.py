@@ -39,12 +39,21 @@ def test_epoch_reporter_reports_tracks_best_and_prunes() -> None:
     trial = study.ask()
     report = EpochReporter(trial, maximize=True)
     report(0.5, epoch=0)
-    report(math.nan, epoch=1)
-    assert report.best == 0.5
+    report(0.7, epoch=1)
+    assert report.best == 0.7
     with pytest.raises(podbor.TrialPruned, match="epoch 2"):
         report(0.1, epoch=2)
     assert trial.user_attrs == {}
     assert study.trials[0].intermediate_values[0] == 0.5
+
+
+def test_epoch_reporter_prunes_a_nan_loss_as_optuna_does() -> None:
+    study = podbor.create_study(pruner=podbor.pruners.ThresholdPruner(lower=0.2))
+    report = EpochReporter(study.ask(), maximize=True)
+    report(0.5, epoch=0)
+    with pytest.raises(podbor.TrialPruned, match="epoch 1"):
+        report(math.nan, epoch=1)
+    assert report.best == 0.5
 
 
 def test_epoch_reporter_with_a_fixed_trial_never_prunes() -> None:

@@ -162,7 +162,8 @@ def test_hyperband_compares_only_within_a_bracket() -> None:
         ({"upper": 10.0}, [1.0, 11.0], [False, True]),
         ({"lower": 0.0}, [1.0, -1.0], [False, True]),
         ({"upper": 10.0, "n_warmup_steps": 2}, [11.0, 11.0, 11.0], [False, False, True]),
-        ({"upper": 10.0}, [math.nan, math.inf], [False, True]),
+        ({"upper": 10.0}, [1.0, math.inf], [False, True]),
+        ({"upper": 10.0}, [math.nan], [True]),  # as in Optuna: NaN is outside every range
     ],
 )
 def test_threshold(kwargs: dict[str, float], curve: list[float], expected: list[bool]) -> None:
@@ -170,20 +171,29 @@ def test_threshold(kwargs: dict[str, float], curve: list[float], expected: list[
     assert _answers(study, curve) == expected
 
 
-def test_patient_waits_for_a_plateau() -> None:
-    # stalled when the last patience + 1 reports are no better than the best before them
-    study = podbor.create_study(pruner=PatientPruner(None, patience=2))
-    answers = _answers(study, [5.0, 4.0, 3.0, 3.5, 3.2, 3.1])
-    assert answers == [False, False, False, False, False, True]
-    study = podbor.create_study(pruner=PatientPruner(None, patience=1, min_delta=0.5))
-    assert _answers(study, [5.0, 4.8, 4.7]) == [False, False, True]
+@pytest.mark.parametrize(
+    ("patience", "min_delta", "curve", "expected"),
+    [
+        pytest.param(2, 0.0, [5.0, 4.0, 3.0, 3.5, 3.2, 3.1], [False] * 5 + [True], id="worse"),
+        pytest.param(1, 0.0, [5.0, 5.0, 5.0], [False, False, False], id="a-tie-is-tolerated"),
+        pytest.param(1, 0.5, [5.0, 5.6, 5.7], [False, False, True], id="worse-beyond-delta"),
+        pytest.param(1, 0.5, [5.0, 5.3, 5.4], [False, False, False], id="worse-within-delta"),
+    ],
+)
+def test_patient_waits_for_a_plateau(
+    patience: int, min_delta: float, curve: list[float], expected: list[bool]
+) -> None:
+    # stalled (Optuna's rule) when the best of the last patience + 1 reports is worse, by more
+    # than min_delta, than the best before them
+    study = podbor.create_study(pruner=PatientPruner(None, patience=patience, min_delta=min_delta))
+    assert _answers(study, curve) == expected
 
 
 def test_patient_defers_to_the_wrapped_pruner() -> None:
     study = _study(PatientPruner(MedianPruner(n_startup_trials=5), patience=1), HISTORY)
-    assert _answers(study, [9.0, 9.0, 9.0]) == [False, False, True]
+    assert _answers(study, [9.0, 9.5, 9.8]) == [False, False, True]
     study = _study(PatientPruner(MedianPruner(n_startup_trials=5), patience=1), HISTORY)
-    assert _answers(study, [2.0, 2.0, 2.0]) == [False, False, False]
+    assert _answers(study, [0.0, 0.1, 0.2]) == [False, False, False]
 
 
 def test_wilcoxon_pairs_folds_in_any_order() -> None:
@@ -220,7 +230,8 @@ def test_wilcoxon_needs_startup_steps_and_a_complete_trial() -> None:
         (lambda: ThresholdPruner(lower=2.0, upper=1.0), "lower"),
         (lambda: PatientPruner(None, patience=-1), "patience"),
         (lambda: PatientPruner("median", patience=1), "wrapped_pruner"),  # type: ignore[arg-type]
-        (lambda: WilcoxonPruner(p_threshold=0.0), "p_threshold"),
+        (lambda: WilcoxonPruner(p_threshold=-0.1), "p_threshold"),
+        (lambda: HyperbandPruner(bootstrap_count=1), "bootstrap_count"),
         (lambda: WilcoxonPruner(p_threshold=1.5), "p_threshold"),
         (lambda: PercentilePruner(math.nan), "percentile"),
         (lambda: MedianPruner(n_warmup_steps=True), "n_warmup_steps"),
@@ -245,10 +256,10 @@ def test_bad_arguments_name_the_argument(factory, name: str) -> None:  # type: i
             id="auto-int",
         ),
         pytest.param(
-            lambda: WilcoxonPruner(p_threshold=0.0),
-            "The 'p_threshold' parameter of WilcoxonPruner must be a number in (0.0, 1.0]. "
-            "Got 0.0 instead.",
-            id="half-open",
+            lambda: WilcoxonPruner(p_threshold=-0.1),
+            "The 'p_threshold' parameter of WilcoxonPruner must be a number in [0.0, 1.0]. "
+            "Got -0.1 instead.",
+            id="closed",
         ),
         pytest.param(
             lambda: MedianPruner(interval_steps=0),
@@ -292,3 +303,114 @@ def test_signed_rank_pvalue_matches_scipy(n: int, greater: bool) -> None:
         diffs, alternative="greater" if greater else "less", method=method, correction=True
     ).pvalue
     assert signed_rank_pvalue(diffs, greater=greater) == pytest.approx(expected, rel=1e-9)
+
+
+# -- Optuna parity ------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "factory",
+    [
+        pytest.param(lambda: PatientPruner(None, patience=1), id="patient"),
+        pytest.param(lambda: WilcoxonPruner(), id="wilcoxon"),
+    ],
+)
+def test_experimental_pruners_warn_at_the_users_line(factory) -> None:  # type: ignore[no-untyped-def]
+    with pytest.warns(podbor.exceptions.ExperimentalWarning) as caught:
+        factory()
+    assert caught[0].filename == __file__
+
+
+@pytest.mark.parametrize(
+    "factory",
+    [
+        pytest.param(lambda: MedianPruner(n_startup_trials=0), id="median"),
+        pytest.param(lambda: PercentilePruner(25.0, n_startup_trials=0), id="percentile"),
+    ],
+)
+def test_all_nan_reports_prune_once_a_trial_is_complete(factory) -> None:  # type: ignore[no-untyped-def]
+    study = podbor.create_study(pruner=factory())
+    assert _answers(study, [math.nan]) == [False]  # no COMPLETE trial yet
+    study = _study(factory(), [[math.nan]])
+    assert _answers(study, [math.nan]) == [True]
+    study = _study(factory(), [[math.nan]])
+    assert _answers(study, [1.0]) == [False]  # no finite report at that step to compare with
+
+
+def test_successive_halving_prunes_a_nan_at_a_rung() -> None:
+    pruner = SuccessiveHalvingPruner(min_resource=2, reduction_factor=2)
+    study = podbor.create_study(pruner=pruner)
+    steps = [1, 2]
+    assert _answers(study, [math.nan, math.nan], steps=steps) == [False, True]
+
+
+@pytest.mark.parametrize(
+    ("pruner", "attribute", "expected"),
+    [
+        pytest.param(SuccessiveHalvingPruner(), "_min_resource", 1, id="sh-min-resource"),
+        pytest.param(HyperbandPruner(), "_max_resource", 4, id="hyperband-max-resource"),
+    ],
+)
+def test_auto_resources_are_kept_once_known(
+    pruner: BasePruner, attribute: str, expected: int
+) -> None:
+    study = _study(pruner, [[1.0, 1.0, 1.0, 1.0]])
+    assert getattr(pruner, attribute) is None
+    assert "'auto'" in repr(pruner)
+    _answers(study, [1.0])
+    assert getattr(pruner, attribute) == expected
+    assert "'auto'" in repr(pruner)  # the repr still shows what the user asked for
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        pytest.param({"lower": "val", "upper": 1.0}, id="lower-str"),
+        pytest.param({"lower": 0.0, "upper": "val"}, id="upper-str"),
+        pytest.param({}, id="no-bound"),
+    ],
+)
+def test_threshold_wrong_types_raise_type_error(kwargs: dict[str, object]) -> None:
+    with pytest.raises(TypeError) as info:
+        ThresholdPruner(**kwargs)  # type: ignore[arg-type]
+    assert isinstance(info.value, podbor.exceptions.InvalidArgumentError)
+
+
+def _wilcoxon_study(best: dict[int, float], value: float = 0.0, p_threshold: float = 0.1):
+    study = podbor.create_study(pruner=WilcoxonPruner(p_threshold=p_threshold))
+    study.add_trial(
+        podbor.trial.create_trial(
+            value=value, params={}, distributions={}, intermediate_values=best
+        )
+    )
+    return study
+
+
+@pytest.mark.parametrize(
+    ("best", "reports", "match"),
+    [
+        pytest.param({1: 1.0}, {1: 1.0, 2: 2.0}, "did not report the steps", id="extra-step"),
+        pytest.param({1: 1.0}, {1: math.nan}, "NaN or an infinity", id="nan"),
+        pytest.param({1: math.inf}, {1: 1.0}, "NaN or an infinity", id="best-inf"),
+    ],
+)
+def test_wilcoxon_warns_when_the_pairing_is_unsound(
+    best: dict[int, float], reports: dict[int, float], match: str
+) -> None:
+    study = _wilcoxon_study(best)
+    trial = study.ask()
+    with pytest.warns(UserWarning, match=match):
+        for step, value in reports.items():
+            trial.report(value, step)
+            assert not trial.should_prune()
+
+
+def test_wilcoxon_keeps_a_trial_whose_mean_is_as_good_as_the_best() -> None:
+    best = dict(enumerate([0.0] * 10 + [8.0] * 10))  # mean 4.0, the best trial's value
+    study = _wilcoxon_study(best, value=4.0, p_threshold=0.5)
+    trial = study.ask()
+    reports = [1.0] * 10 + [9.0] * 10  # worse at every step, yet better on average for a while
+    for step, value in enumerate(reports):
+        trial.report(value, step)
+        mean = sum(reports[: step + 1]) / (step + 1)
+        if mean <= 4.0:
+            assert not trial.should_prune()
+    assert trial.should_prune()  # mean 5.0 > 4.0, and worse at every step

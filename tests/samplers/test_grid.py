@@ -135,3 +135,34 @@ def test_invalid_search_space(space: Any, argument: str) -> None:
     with pytest.raises(ValueError) as info:
         GridSampler(space)
     assert f"The '{argument}' parameter of GridSampler must be" in str(info.value)
+
+
+# -- Optuna parity ------------------------------------------------------------------------------
+def test_numpy_axes_become_python_values() -> None:
+    import numpy as np
+
+    sampler = GridSampler({"a": np.linspace(0, 1, 3), "b": [np.int64(2), np.float64(0.5)]})
+    study = podbor.create_study(sampler=sampler)
+    study.optimize(lambda t: t.suggest_float("a", 0, 1) + t.suggest_float("b", 0, 2))
+    values = sorted((t.params["a"], t.params["b"]) for t in study.trials)
+    assert values == sorted(itertools.product([0.0, 0.5, 1.0], [2, 0.5]))
+    assert all(type(t.params["a"]) is float for t in study.trials)
+
+
+def test_ask_and_tell_through_the_whole_grid_need_no_optimize() -> None:
+    study = podbor.create_study(sampler=GridSampler({"x": [0, 1]}, seed=0))
+    for _ in range(2):
+        trial = study.ask()  # taking the last point stops optimize; outside of it, nothing to stop
+        study.tell(trial, trial.suggest_int("x", 0, 1))
+    assert sorted(t.params["x"] for t in study.trials) == [0, 1]
+
+
+def test_an_enqueued_grid_point_records_its_grid_id() -> None:
+    study = podbor.create_study(sampler=GridSampler({"a": [0, 50]}, seed=0))
+    study.enqueue_trial({"a": 50})
+    study.enqueue_trial({"a": 7})  # off the grid: no grid point to record
+    study.optimize(lambda t: t.suggest_int("a", 0, 100), n_trials=3)
+    on_grid, off_grid, sampled = study.trials
+    assert on_grid.system_attrs["grid_id"] == 1
+    assert "grid_id" not in off_grid.system_attrs
+    assert sampled.params["a"] == 0  # the enqueued point counts as visited

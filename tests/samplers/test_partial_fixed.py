@@ -8,6 +8,8 @@ import podbor
 from podbor.samplers import GridSampler, PartialFixedSampler, RandomSampler
 from podbor.trial import Trial
 
+pytestmark = pytest.mark.filterwarnings("ignore::podbor.exceptions.ExperimentalWarning")
+
 
 def _objective(trial: Trial) -> float:
     x = trial.suggest_float("x", 0, 1)
@@ -65,3 +67,10 @@ def test_wraps_a_grid_sampler() -> None:
 def test_repr_names_both_parts() -> None:
     text = repr(PartialFixedSampler({"n": 1}, RandomSampler(seed=2)))
     assert text == "PartialFixedSampler({'n': 1}, RandomSampler(seed=2))"
+
+
+@pytest.mark.filterwarnings("default::podbor.exceptions.ExperimentalWarning")
+def test_partial_fixed_sampler_is_experimental() -> None:
+    with pytest.warns(podbor.exceptions.ExperimentalWarning, match="PartialFixedSampler") as caught:
+        PartialFixedSampler({"x": 0}, RandomSampler(seed=0))
+    assert caught[0].filename == __file__

@@ -22,11 +22,13 @@ from podbor.distributions import (
     FloatDistribution,
     IntDistribution,
 )
-from podbor.exceptions import InvalidArgumentError
+from podbor.exceptions import ExperimentalWarning, InvalidArgumentError
 from podbor.samplers import BaseSampler, QMCSampler, RandomSampler
 from podbor.samplers._qmc import qmc_point
 from podbor.testing.samplers import SamplerConformance
 from podbor.trial import BaseTrial, create_trial
+
+pytestmark = pytest.mark.filterwarnings("ignore::podbor.exceptions.ExperimentalWarning")
 
 FLOAT_2D: dict[str, BaseDistribution] = {
     "x": FloatDistribution(-5.0, 10.0),
@@ -187,6 +189,7 @@ def test_without_a_seed_one_is_drawn_once_and_stored() -> None:
 def test_seeding_warning_can_be_turned_off() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
+        warnings.simplefilter("ignore", ExperimentalWarning)  # the user chose QMCSampler
         _run(QMCSampler(warn_asynchronous_seeding=False), FLOAT_2D, 4)
         _run(QMCSampler(scramble=False), FLOAT_2D, 4)  # nothing to seed
 
@@ -208,6 +211,7 @@ def test_two_workers_on_one_storage_draw_distinct_points(
     objective = _objective(FLOAT_2D)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
+        warnings.simplefilter("ignore", ExperimentalWarning)  # the user chose QMCSampler
         for i in range(17):  # the workers take turns, without any coordination of their own
             study = workers[i % 2]
             trial = study.ask()
@@ -263,6 +267,7 @@ def test_the_first_trial_and_muted_warnings_are_silent(
 ) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
+        warnings.simplefilter("ignore", ExperimentalWarning)  # the user chose QMCSampler
         _run(QMCSampler(seed=0), FLOAT_2D, 1)
         study = podbor.create_study(sampler=QMCSampler(seed=0, warn_independent_sampling=False))
         study.optimize(_conditional, n_trials=20)
@@ -313,3 +318,38 @@ def test_repr() -> None:
     assert repr(QMCSampler(qmc_type="halton", scramble=False, seed=3)) == (
         "QMCSampler(qmc_type='halton', scramble=False, seed=3)"
     )
+
+
+@pytest.mark.filterwarnings("default::podbor.exceptions.ExperimentalWarning")
+def test_qmc_sampler_is_experimental_for_the_user_only() -> None:
+    with pytest.warns(ExperimentalWarning) as caught:
+        QMCSampler(seed=0)
+    assert caught[0].filename == __file__
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ExperimentalWarning)
+        study = podbor.create_study(sampler=podbor.samplers.AutoSampler(seed=0))
+        study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=3)  # quasi-random start
+
+
+@pytest.mark.parametrize(
+    "start",
+    [
+        pytest.param("suggest", id="a-running-trial-suggested"),
+        pytest.param("fixed", id="ask-with-fixed-distributions"),
+    ],
+)
+def test_before_any_trial_finished_the_running_trial_gives_the_space(start: str) -> None:
+    sampler = QMCSampler(seed=0)
+    study = podbor.create_study(sampler=sampler)
+    other = create_trial(state=podbor.trial.TrialState.RUNNING)
+    assert sampler.infer_relative_search_space(study, other) == {}
+    if start == "suggest":
+        first = study.ask()
+        first.suggest_float("x", -5.0, 10.0)
+        first.suggest_float("y", 0.0, 15.0)
+    else:
+        study.ask(fixed_distributions=FLOAT_2D)
+    second = study.ask()
+    space = sampler.infer_relative_search_space(study, study.trials[second.number])
+    assert space == FLOAT_2D
+    assert "qmc:search_space" not in study.system_attrs  # speculative: not stored

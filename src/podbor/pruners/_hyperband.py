@@ -29,9 +29,11 @@ class HyperbandPruner(BasePruner):
     Args:
         min_resource: The smallest number of steps a trial runs before it may be stopped.
         max_resource: The number of steps of a full trial, or ``"auto"`` (taken from the first
-            complete trial; no pruning before one completes).
+            complete trial; no pruning before one completes). Once worked out, the value is
+            kept by the pruner.
         reduction_factor: η >= 2.
-        bootstrap_count: Passed to each bracket's successive halving.
+        bootstrap_count: Passed to each bracket's successive halving; must be 0 when
+            ``max_resource`` is ``"auto"``.
 
     Example:
         >>> import podbor
@@ -50,6 +52,7 @@ class HyperbandPruner(BasePruner):
         owner = "HyperbandPruner"
         self._min_resource = check_int(min_resource, "min_resource", owner=owner, minimum=1)
         self._max_resource = check_auto_int(max_resource, "max_resource", owner=owner)
+        self._auto = self._max_resource is None
         if self._max_resource is not None and self._max_resource < self._min_resource:
             raise invalid_argument(
                 "max_resource",
@@ -61,6 +64,10 @@ class HyperbandPruner(BasePruner):
             reduction_factor, "reduction_factor", owner=owner, minimum=2
         )
         self._bootstrap = check_int(bootstrap_count, "bootstrap_count", owner=owner, minimum=0)
+        if self._bootstrap > 0 and self._auto:
+            raise invalid_argument(
+                "bootstrap_count", bootstrap_count, "0 when max_resource='auto'", owner=owner
+            )
 
     def n_brackets(self, max_resource: int) -> int:
         """``⌊log_η(max_resource / min_resource)⌋ + 1`` brackets."""
@@ -85,7 +92,9 @@ class HyperbandPruner(BasePruner):
         if trial.last_step is None:
             return False
         direction = single_direction(study.directions, type(self).__name__)
-        max_resource = self._max_resource or self._auto_max_resource(study)
+        if self._max_resource is None:
+            self._max_resource = self._auto_max_resource(study)
+        max_resource = self._max_resource
         if max_resource is None:
             return False
         n = self.n_brackets(max_resource)
@@ -113,6 +122,6 @@ class HyperbandPruner(BasePruner):
     def __repr__(self) -> str:
         return (
             f"HyperbandPruner(min_resource={self._min_resource}, "
-            f"max_resource={self._max_resource or 'auto'!r}, "
+            f"max_resource={'auto' if self._auto else self._max_resource!r}, "
             f"reduction_factor={self._reduction_factor}, bootstrap_count={self._bootstrap})"
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from podbor._deprecated import experimental
 from podbor._records.frozen_trial import FrozenTrial
 from podbor._study_direction import StudyDirection
 from podbor._study_view import StudyView
@@ -14,12 +15,13 @@ from podbor.pruners._common import single_direction
 __all__ = ["PatientPruner"]
 
 
+@experimental("0.1.0")
 class PatientPruner(BasePruner):
     """Ask the wrapped pruner only once the trial has not improved for ``patience`` steps.
 
-    The trial has stalled when the best of its last ``patience`` reports is not better, by more
-    than ``min_delta``, than the best report before them. A stalled trial is pruned when the
-    wrapped pruner agrees (or always, if ``wrapped_pruner`` is None).
+    The trial has stalled when the best of its last ``patience + 1`` reports is worse, by more
+    than ``min_delta``, than the best report before them (NaN reports are ignored). A stalled
+    trial is pruned when the wrapped pruner agrees (or always, if ``wrapped_pruner`` is None).
 
     Args:
         wrapped_pruner: The pruner consulted once the trial stalls, or None.
@@ -57,10 +59,12 @@ class PatientPruner(BasePruner):
         before, recent = values[: -self._patience - 1], values[-self._patience - 1 :]
         if np.all(np.isnan(before)) or np.all(np.isnan(recent)):
             return False
+        # As Optuna's tests define it: stalled once the recent best falls behind the earlier best
+        # by more than ``min_delta`` (a tie, or a loss within ``min_delta``, is tolerated).
         if direction == StudyDirection.MAXIMIZE:
-            stalled = np.nanmax(recent) <= np.nanmax(before) + self._min_delta
+            stalled = np.nanmax(recent) < np.nanmax(before) - self._min_delta
         else:
-            stalled = np.nanmin(recent) >= np.nanmin(before) - self._min_delta
+            stalled = np.nanmin(recent) > np.nanmin(before) + self._min_delta
         if not stalled:
             return False
         return True if self._wrapped is None else self._wrapped.prune(study, trial)

@@ -29,7 +29,8 @@ class PercentilePruner(BasePruner):
         interval_steps: Consider pruning once per this many steps.
         n_min_trials: No pruning at a step that fewer COMPLETE trials reported.
 
-    NaN reports are ignored: a trial whose reports are all NaN is never pruned by them.
+    As in Optuna, a trial whose reports so far are all NaN is pruned (once a trial is
+    COMPLETE), and NaN reports of the COMPLETE trials are left out of the percentile.
 
     Example:
         >>> import podbor
@@ -63,12 +64,12 @@ class PercentilePruner(BasePruner):
         if not is_first_in_interval(trial, step, self._n_warmup_steps, self._interval_steps):
             return False
         direction = single_direction(study.directions, type(self).__name__)
+        complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+        if not complete or len(complete) < self._n_startup_trials:
+            return False
         best = best_report(trial, direction)
         if math.isnan(best):
-            return False
-        complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-        if len(complete) < self._n_startup_trials:
-            return False
+            return True
         at_step = np.array(
             [t.intermediate_values[step] for t in complete if step in t.intermediate_values],
             dtype=float,

@@ -73,7 +73,7 @@ def _not_promotable(
 ) -> bool:
     value = trial.intermediate_values[trial.last_step] if trial.last_step is not None else math.nan
     if math.isnan(value):
-        return False  # a NaN report never prunes by itself
+        return True  # a NaN report at a rung is never promoted (as in Optuna)
     competing = [value]
     for peer in peers:
         if peer.number == trial.number:
@@ -103,7 +103,8 @@ class SuccessiveHalvingPruner(BasePruner):
 
     Args:
         min_resource: The step of the first rung, or ``"auto"`` (1 % of the steps of the first
-            complete trial; no pruning before one completes).
+            complete trial; no pruning before one completes). Once worked out, the value is
+            kept by the pruner.
         reduction_factor: η >= 2; rungs sit at ``min_resource * η ** k``.
         min_early_stopping_rate: ``s`` >= 0; the first rung is at ``min_resource * η ** s``.
         bootstrap_count: No trial is promoted from a rung before this many trials reached it.
@@ -122,6 +123,7 @@ class SuccessiveHalvingPruner(BasePruner):
     ) -> None:
         owner = "SuccessiveHalvingPruner"
         self._min_resource = check_auto_int(min_resource, "min_resource", owner=owner)
+        self._auto = self._min_resource is None
         self._reduction_factor = check_int(
             reduction_factor, "reduction_factor", owner=owner, minimum=2
         )
@@ -138,7 +140,9 @@ class SuccessiveHalvingPruner(BasePruner):
         if trial.last_step is None:
             return False
         direction = single_direction(study.directions, type(self).__name__)
-        min_resource = self._min_resource or auto_min_resource(study)
+        if self._min_resource is None:
+            self._min_resource = auto_min_resource(study)
+        min_resource = self._min_resource
         if min_resource is None:
             return False
         return asha_prunes(
@@ -153,7 +157,7 @@ class SuccessiveHalvingPruner(BasePruner):
 
     def __repr__(self) -> str:
         return (
-            f"SuccessiveHalvingPruner(min_resource={self._min_resource or 'auto'!r}, "
+            f"SuccessiveHalvingPruner(min_resource={'auto' if self._auto else self._min_resource!r}, "
             f"reduction_factor={self._reduction_factor}, min_early_stopping_rate={self._rate}, "
             f"bootstrap_count={self._bootstrap})"
         )

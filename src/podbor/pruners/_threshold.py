@@ -6,7 +6,7 @@ import math
 
 from podbor._records.frozen_trial import FrozenTrial
 from podbor._study_view import StudyView
-from podbor._validation import check_int, check_optional_real
+from podbor._validation import check_int, check_optional_real, is_real
 from podbor.exceptions import invalid_argument
 from podbor.pruners._base import BasePruner
 from podbor.pruners._common import is_first_in_interval
@@ -18,7 +18,7 @@ class ThresholdPruner(BasePruner):
     """Stop a trial as soon as its latest report is below ``lower`` or above ``upper``.
 
     Useful to stop diverging training (a loss above any sensible value). A NaN report is not
-    outside the range and does not prune by itself.
+    within any range: it prunes (as in Optuna).
 
     Args:
         lower: Reports below it prune; None for no lower bound.
@@ -39,10 +39,17 @@ class ThresholdPruner(BasePruner):
         interval_steps: int = 1,
     ) -> None:
         owner = "ThresholdPruner"
+        for name, bound in (("lower", lower), ("upper", upper)):
+            if bound is not None and not is_real(bound):
+                raise invalid_argument(
+                    name, bound, "a real number or None", owner=owner, wrong_type=True
+                )
         self._lower = check_optional_real(lower, "lower", owner=owner)
         self._upper = check_optional_real(upper, "upper", owner=owner)
         if self._lower is None and self._upper is None:
-            raise invalid_argument("lower", lower, "a number when upper is None", owner=owner)
+            raise invalid_argument(
+                "lower", lower, "a number when upper is None", owner=owner, wrong_type=True
+            )
         if self._lower is not None and self._upper is not None and self._lower > self._upper:
             raise invalid_argument("lower", lower, f"<= upper ({upper})", owner=owner)
         self._n_warmup_steps = check_int(n_warmup_steps, "n_warmup_steps", owner=owner, minimum=0)
@@ -56,7 +63,7 @@ class ThresholdPruner(BasePruner):
             return False
         value = trial.intermediate_values[step]
         if math.isnan(value):
-            return False
+            return True  # as in Optuna: a NaN report is outside every range
         if self._lower is not None and value < self._lower:
             return True
         return self._upper is not None and value > self._upper

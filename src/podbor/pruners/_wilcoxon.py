@@ -9,9 +9,11 @@ worse than the best one; a small p-value prunes.
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
+from podbor._deprecated import experimental
 from podbor._records.frozen_trial import FrozenTrial
 from podbor._records.trial_state import TrialState
 from podbor._study_direction import StudyDirection
@@ -23,15 +25,21 @@ from podbor.pruners._common import single_direction
 __all__ = ["WilcoxonPruner", "signed_rank_pvalue"]
 
 
+@experimental("0.1.0")
 class WilcoxonPruner(BasePruner):
     """Stop a trial that a one-sided Wilcoxon signed-rank test finds worse than the best trial.
 
     The test pairs the trial's reports with the best COMPLETE trial's reports at the steps both
-    have (steps may come in any order); NaN pairs are dropped.
+    have (steps may come in any order). A trial is not pruned while the mean of its reports is
+    at least as good as the best trial's value.
+
+    A ``UserWarning`` says when the comparison is unsound: the trial reported a step that the
+    best trial lacks (that step is left out), or a common step holds NaN or an infinity (the
+    trial is then not pruned).
 
     Args:
         p_threshold: Prune when the p-value that the trial is *not* worse is below this, in
-            ``(0, 1]``. Smaller is more conservative.
+            ``[0, 1]``. Smaller is more conservative; 0 never prunes.
         n_startup_steps: Do not test before this many common steps.
 
     Example:
@@ -41,9 +49,7 @@ class WilcoxonPruner(BasePruner):
 
     def __init__(self, *, p_threshold: float = 0.1, n_startup_steps: int = 2) -> None:
         owner = "WilcoxonPruner"
-        self._p = check_real(
-            p_threshold, "p_threshold", owner=owner, minimum=0.0, maximum=1.0, include_minimum=False
-        )
+        self._p = check_real(p_threshold, "p_threshold", owner=owner, minimum=0.0, maximum=1.0)
         self._n_startup_steps = check_int(
             n_startup_steps, "n_startup_steps", owner=owner, minimum=0
         )
@@ -55,19 +61,50 @@ class WilcoxonPruner(BasePruner):
         best = _best_complete(study, direction)
         if best is None or best.number == trial.number:
             return False
-        common = [s for s in trial.intermediate_values if s in best.intermediate_values]
-        diffs = np.array(
-            [trial.intermediate_values[s] - best.intermediate_values[s] for s in common],
-            dtype=float,
-        )
-        diffs = diffs[~np.isnan(diffs)]
-        if diffs.size < max(self._n_startup_steps, 1) or np.all(diffs == 0):
+        diffs = _paired_differences(trial, best)
+        if diffs is None or diffs.size < max(self._n_startup_steps, 1) or np.all(diffs == 0):
+            return False
+        if _mean_is_not_worse(trial, best, direction):
             return False
         p_value = signed_rank_pvalue(diffs, greater=direction == StudyDirection.MINIMIZE)
         return not math.isnan(p_value) and p_value < self._p
 
     def __repr__(self) -> str:
         return f"WilcoxonPruner(p_threshold={self._p}, n_startup_steps={self._n_startup_steps})"
+
+
+def _paired_differences(trial: FrozenTrial, best: FrozenTrial) -> np.ndarray | None:
+    """The trial's reports minus the best trial's at their common steps; None if not finite."""
+    own, theirs = trial.intermediate_values, best.intermediate_values
+    missing = sorted(s for s in own if s not in theirs)
+    if missing:
+        warnings.warn(
+            f"WilcoxonPruner compares trial {trial.number} with the best trial {best.number}, "
+            f"which did not report the steps {missing}; those steps are left out of the test.",
+            UserWarning,
+            stacklevel=2,
+        )
+    common = [s for s in own if s in theirs]
+    diffs = np.array([own[s] - theirs[s] for s in common], dtype=float)
+    pairs = np.array([(own[s], theirs[s]) for s in common], dtype=float)
+    if pairs.size and not np.all(np.isfinite(pairs)):
+        warnings.warn(
+            f"WilcoxonPruner does not prune trial {trial.number}: it or the best trial "
+            f"{best.number} reported NaN or an infinity at a common step.",
+            UserWarning,
+            stacklevel=2,
+        )
+        return None
+    return diffs
+
+
+def _mean_is_not_worse(trial: FrozenTrial, best: FrozenTrial, direction: StudyDirection) -> bool:
+    """Whether the mean of the trial's reports is at least as good as the best trial's value."""
+    mean = float(np.mean(list(trial.intermediate_values.values())))
+    best_value = best.values[0] if best.values else math.nan
+    if direction == StudyDirection.MAXIMIZE:
+        return mean >= best_value
+    return mean <= best_value
 
 
 def _best_complete(study: StudyView, direction: StudyDirection) -> FrozenTrial | None:

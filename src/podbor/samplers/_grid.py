@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
 import warnings
@@ -15,11 +16,49 @@ from podbor.distributions import BaseDistribution, CategoricalChoiceType
 from podbor.exceptions import InvalidArgumentError, invalid_argument
 from podbor.samplers._base import SeededSampler
 
-__all__ = ["GridSampler"]
+__all__ = ["GridSampler", "GridValueType"]
 
 _GRID_ID = "grid_id"
 _SEARCH_SPACE = "search_space"
 _ALLOWED = (type(None), bool, int, float, str)
+
+GridValueType = CategoricalChoiceType
+"""The types a grid value may have (Optuna's name); numpy scalars are read as Python ones."""
+
+
+def _stop(study: StudyView) -> None:
+    """Stop the running ``optimize``; outside of one (``ask`` and ``tell``) there is none to stop.
+
+    ``Study.stop`` raises ``RuntimeError`` outside of ``optimize``, as in Optuna.
+    """
+    with contextlib.suppress(RuntimeError):
+        study.stop()
+
+
+def _grid_values(name: str, values: Any) -> list[GridValueType]:
+    """One axis of the grid as a list of Python scalars (a 1-d numpy array is accepted)."""
+    if type(values).__module__ == "numpy" and getattr(values, "ndim", None) == 1:
+        values = values.tolist()
+    if isinstance(values, (str, bytes)) or not isinstance(values, Sequence) or not values:
+        raise invalid_argument(
+            f"search_space[{name!r}]",
+            values,
+            "a non-empty list (or 1-d numpy array) of values",
+            owner="GridSampler",
+        )
+    out: list[GridValueType] = []
+    for v in values:
+        if type(v).__module__ == "numpy" and callable(getattr(v, "item", None)):
+            v = v.item()  # numpy scalars → Python scalars, so that the grid is stored as JSON
+        if not isinstance(v, _ALLOWED):
+            raise invalid_argument(
+                f"search_space[{name!r}]",
+                values,
+                "a list of None, bool, int, float or str values",
+                owner="GridSampler",
+            )
+        out.append(v)
+    return out
 
 
 class GridSampler(SeededSampler):
@@ -45,7 +84,7 @@ class GridSampler(SeededSampler):
     """
 
     def __init__(
-        self, search_space: Mapping[str, Sequence[CategoricalChoiceType]], seed: int | None = None
+        self, search_space: Mapping[str, Sequence[GridValueType]], seed: int | None = None
     ) -> None:
         if not isinstance(search_space, Mapping) or not search_space:
             raise invalid_argument(
@@ -54,24 +93,9 @@ class GridSampler(SeededSampler):
                 "a non-empty dict of name → list of values",
                 owner="GridSampler",
             )
-        for name, values in search_space.items():
-            if isinstance(values, (str, bytes)) or not isinstance(values, Sequence) or not values:
-                raise invalid_argument(
-                    f"search_space[{name!r}]",
-                    values,
-                    "a non-empty list of values",
-                    owner="GridSampler",
-                )
-            for v in values:
-                if not isinstance(v, _ALLOWED):
-                    raise invalid_argument(
-                        f"search_space[{name!r}]",
-                        values,
-                        "a list of None, bool, int, float or str values",
-                        owner="GridSampler",
-                    )
+        grid = {name: _grid_values(name, values) for name, values in search_space.items()}
         super().__init__(seed, owner="GridSampler")
-        self._search_space = {name: list(search_space[name]) for name in sorted(search_space)}
+        self._search_space = {name: grid[name] for name in sorted(grid)}
         self._names = list(self._search_space)
         self._all_grids = list(itertools.product(*self._search_space.values()))
         self._n_grids = len(self._all_grids)
@@ -82,7 +106,12 @@ class GridSampler(SeededSampler):
         return self._n_grids
 
     def _trial_started(self, study: StudyView, trial: FrozenTrial) -> None:
-        if "fixed_params" in trial.system_attrs:  # an enqueued trial carries its own values
+        fixed = trial.system_attrs.get("fixed_params")
+        if fixed is not None:  # an enqueued (or retried) trial carries its own values
+            point = self._point_of(fixed) if isinstance(fixed, Mapping) else None
+            if point is not None:  # on the grid: record which point, as a sampled trial does
+                study.set_trial_system_attr(trial, _SEARCH_SPACE, self._search_space)
+                study.set_trial_system_attr(trial, _GRID_ID, point)
             return
         with self._lock:  # pick and reserve atomically, so threads never share a point
             taken = self._taken_grid_ids(study, states=None)
@@ -104,7 +133,7 @@ class GridSampler(SeededSampler):
             study.set_trial_system_attr(trial, _SEARCH_SPACE, self._search_space)
             study.set_trial_system_attr(trial, _GRID_ID, grid_id)
             if len(taken) + 1 >= self._n_grids:  # the last point is taken: start no new trial
-                study.stop()
+                _stop(study)
 
     def sample_independent(
         self,
@@ -135,7 +164,7 @@ class GridSampler(SeededSampler):
     def _trial_finished(self, study: StudyView, trial: FrozenTrial, state: TrialState) -> None:
         with self._lock:
             if self.is_exhausted(study):
-                study.stop()
+                _stop(study)
 
     def is_exhausted(self, study: StudyView) -> bool:
         """Return True when every grid point has a trial (running or finished)."""

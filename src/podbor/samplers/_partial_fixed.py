@@ -6,6 +6,7 @@ import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from podbor._deprecated import experimental
 from podbor._records.frozen_trial import FrozenTrial
 from podbor._study_view import StudyView
 from podbor._validation import check_instance
@@ -17,6 +18,7 @@ __all__ = ["PartialFixedSampler"]
 _OWNER = "PartialFixedSampler"
 
 
+@experimental("0.1.0")
 class PartialFixedSampler(BaseSampler):
     """Wrap a sampler so that the parameters in ``fixed_params`` always take the given values.
 

@@ -22,7 +22,9 @@ import numpy.typing as npt
 if TYPE_CHECKING:
     from scipy.stats import qmc
 
+from podbor._deprecated import experimental
 from podbor._records.frozen_trial import FrozenTrial
+from podbor._records.trial_state import TrialState
 from podbor._search_space import SearchSpaceEncoder
 from podbor._study_view import StudyView
 from podbor._validation import check_bool, check_choice
@@ -58,6 +60,24 @@ def _draw(engine: qmc.QMCEngine, qmc_type: QMCType, index: int) -> npt.NDArray[n
     return np.asarray(engine.random(1)[0], dtype=float)
 
 
+def _speculative_search_space(study: StudyView, trial: FrozenTrial) -> dict[str, BaseDistribution]:
+    """Before any trial finished: the distributions of the earliest other running trial.
+
+    Nothing is stored: the search space is fixed only from finished trials. Until then, trials
+    started while the first one runs (parallel workers, ``ask`` with ``fixed_distributions``)
+    are quasi-random over what that trial has suggested so far, as in Optuna.
+    """
+    running = [
+        t
+        for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+        if t.number != getattr(trial, "number", None) and t.distributions
+    ]
+    if not running:
+        return {}
+    first = min(running, key=lambda t: t.number)
+    return {name: first.distributions[name] for name in sorted(first.distributions)}
+
+
 def qmc_point(
     qmc_type: QMCType, d: int, index: int, *, scramble: bool, seed: int
 ) -> npt.NDArray[np.float64]:
@@ -77,14 +97,16 @@ def qmc_point(
     return _draw(_engine(qmc_type, d, scramble, seed), qmc_type, index)
 
 
+@experimental("0.1.0")
 class QMCSampler(FallbackSampler):
     """Quasi-random search: trial after trial fills the search space evenly.
 
     Points of a scrambled Sobol' or Halton sequence (``scipy.stats.qmc``) are decoded through the
     shared unit-cube encoding, so log scales, steps, integers and categoricals are respected. The
     search space is the intersection search space of the first finished trial(s), fixed from then
-    on; parameters outside it (conditional ones, and every parameter of the very first trial) go
-    to ``independent_sampler``.
+    on (before any trial finished, the parameters the earliest running trial has suggested so
+    far); parameters outside it (conditional ones, and every parameter of the very first trial)
+    go to ``independent_sampler``.
 
     Several workers sharing a storage draw distinct points without coordinating: trial ``n``
     takes point ``n - 1`` of one sequence, whose seed (drawn once when ``seed`` is None) and search
@@ -140,7 +162,7 @@ class QMCSampler(FallbackSampler):
     ) -> dict[str, BaseDistribution]:
         space = self._search_space(study)
         if space is None:
-            return {}
+            space = _speculative_search_space(study, trial)
         return {name: dist for name, dist in space.items() if not dist.single()}
 
     def _search_space(self, study: StudyView) -> dict[str, BaseDistribution] | None:

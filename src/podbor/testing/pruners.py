@@ -14,6 +14,8 @@ pruner gives the same answers in both.
 Configure ``make_pruner`` so that the pruner may act on the suite's history (ten complete trials,
 ten steps each). A pruner that stops trials must stop the clearly worse one at some step; a
 pruner that never stops anything sets ``never_prunes = True`` and is checked for exactly that.
+A trial reporting only NaN is never stopped, unless ``nan_prunes = True`` (Optuna's rule for
+its median, percentile, successive-halving, Hyperband and threshold pruners): then it must be.
 A pruner that compares with fixed thresholds rather than with other trials may declare the
 optional ``"direction_symmetry"`` feature unsupported, with its reason.
 
@@ -98,11 +100,16 @@ class PrunerConformance:
         never_prunes: True for a pruner that by design never stops a trial (``NopPruner``); the
             suite then checks that it answers False everywhere instead of checking that it
             stops a clearly worse trial.
+        nan_prunes: True for a pruner that, like Optuna's median, percentile, successive
+            halving, Hyperband and threshold pruners, treats a NaN report as worse than any
+            value: the suite then checks that a trial reporting only NaN is stopped at some
+            step. False (the default): such a trial is never stopped.
         unsupported_features: Feature of :data:`OPTIONAL_FEATURES` → why this pruner does not
             support it. Those checks are skipped with the reason.
     """
 
     never_prunes: ClassVar[bool] = False
+    nan_prunes: ClassVar[bool] = False
     unsupported_features: ClassVar[Mapping[str, str]] = MappingProxyType({})
 
     def make_pruner(self) -> BasePruner:
@@ -186,10 +193,13 @@ class PrunerConformance:
         assert trial.should_prune() is False
 
     @pytest.mark.parametrize("direction", _DIRECTIONS)
-    def test_nan_reports_never_pruned(self, direction: str) -> None:
+    def test_nan_reports(self, direction: str) -> None:
         study = self._history_study(direction, with_unfinished=True)
         answers = self._answers(study, [math.nan] * N_STEPS)
-        assert answers == [False] * N_STEPS
+        if self.nan_prunes and not self.never_prunes:
+            assert any(answers), "a trial reporting only NaN is never stopped (nan_prunes=True)"
+        else:
+            assert answers == [False] * N_STEPS
 
     @pytest.mark.parametrize("direction", _DIRECTIONS)
     def test_deterministic_for_a_given_history(self, direction: str) -> None:
