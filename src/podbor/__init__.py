@@ -26,10 +26,13 @@ from podbor import (
     trial,
     validation,
 )
+from podbor._deprecated import experimental as _experimental
 from podbor._study_direction import StudyDirection
 from podbor.exceptions import TrialPruned
 from podbor.study import (
     Study,
+    _retry,
+    copy_studies,
     copy_study,
     create_study,
     delete_study,
@@ -37,12 +40,16 @@ from podbor.study import (
     get_all_study_summaries,
     load_study,
 )
+from podbor.study._heartbeat import fail_stale_trials as _fail_stale_trials
 from podbor.trial import FixedTrial, FrozenTrial, Trial, TrialState, create_trial
 from podbor.version import __version__
 
-# Optuna's path for the retry callback is ``storages.RetryFailedTrialCallback``; the class is the
-# study's business (study/_retry.py), and storages never import upward, so it is set here.
+# Optuna's paths for the retry callback and for failing stale trials are in ``storages``; both
+# are the study's business (study/_retry.py, study/_heartbeat.py), and storages never import
+# upward, so they are set here. The public ``fail_stale_trials`` is experimental, as in Optuna.
 storages.RetryFailedTrialCallback = study.RetryFailedTrialCallback
+storages.RetryHeartbeatStaleTrialCallback = _retry.RetryHeartbeatStaleTrialCallback
+storages.fail_stale_trials = _experimental("0.1.0", name="fail_stale_trials")(_fail_stale_trials)
 
 __all__ = [
     "FixedTrial",
@@ -53,6 +60,7 @@ __all__ = [
     "TrialPruned",
     "TrialState",
     "__version__",
+    "copy_studies",
     "copy_study",
     "create_study",
     "create_trial",

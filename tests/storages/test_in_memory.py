@@ -17,7 +17,7 @@ MIN = podbor.StudyDirection.MINIMIZE
 
 def test_heartbeats_are_off_by_default() -> None:
     storage = InMemoryStorage()
-    assert storage.heartbeat_interval is None and storage.failed_trial_callback is None
+    assert storage.heartbeat_interval is None and storage.heartbeat_stale_trial_callback is None
     study_id = storage.create_new_study([MIN], "s")
     trial_id = storage.create_new_trial(study_id)
     storage.record_heartbeat(trial_id)
@@ -61,7 +61,7 @@ def test_pickling_keeps_the_studies_and_the_heartbeat_settings() -> None:
         ({"heartbeat_interval": True}, "heartbeat_interval"),
         ({"heartbeat_interval": 1, "grace_period": "long"}, "grace_period"),
         ({"grace_period": 5}, "grace_period"),
-        ({"failed_trial_callback": print}, "failed_trial_callback"),
+        ({"heartbeat_stale_trial_callback": print}, "heartbeat_stale_trial_callback"),
     ],
 )
 def test_bad_heartbeat_settings_name_the_argument(kwargs: dict[str, Any], name: str) -> None:

@@ -516,7 +516,7 @@ def test_bad_lock_object_names_the_argument(tmp_path: Path) -> None:
     [
         ({"heartbeat_interval": 0}, "heartbeat_interval"),
         ({"grace_period": 5}, "grace_period"),
-        ({"failed_trial_callback": print}, "failed_trial_callback"),
+        ({"heartbeat_stale_trial_callback": print}, "heartbeat_stale_trial_callback"),
     ],
 )
 def test_bad_heartbeat_settings_name_the_argument(

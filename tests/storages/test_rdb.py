@@ -385,3 +385,16 @@ def test_a_sqlite_file_is_switched_to_wal_once(tmp_path: Path) -> None:
     podbor.storages.RDBStorage(f"sqlite:///{path}")  # already WAL: left alone
     with sqlite3.connect(path) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_skip_table_creation_leaves_an_empty_database_empty(tmp_path: Path) -> None:
+    path = tmp_path / "empty.db"
+    url = f"sqlite:///{path}"
+    RDBStorage(url, skip_table_creation=True).remove_session()
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT name FROM sqlite_master WHERE type='table'").fetchall() == []
+    RDBStorage(url).remove_session()  # creates the schema
+    storage = RDBStorage(url, skip_table_creation=True)  # and a made schema is used as usual
+    assert storage.get_all_studies() == []
+    with pytest.raises(ValueError, match="'skip_table_creation'"):
+        RDBStorage(url, skip_table_creation="yes")  # type: ignore[arg-type]

@@ -6,11 +6,13 @@ A new storage joins by adding one subclass here (the journal storages run it in
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from podbor.exceptions import ExperimentalWarning
 from podbor.storages import BaseStorage, InMemoryStorage, RDBStorage
 from podbor.testing.storages import StorageConformance
 
@@ -28,7 +30,9 @@ class TestInMemoryStorage(StorageConformance):
 class _DatabaseConformance(StorageConformance):
     def with_heartbeats(self, storage: BaseStorage, **settings: Any) -> BaseStorage:
         assert isinstance(storage, RDBStorage)
-        return RDBStorage(storage.url, **settings)
+        with warnings.catch_warnings():  # RDBStorage's heartbeats are experimental, as in Optuna
+            warnings.simplefilter("ignore", ExperimentalWarning)
+            return RDBStorage(storage.url, **settings)
 
 
 class TestSQLiteStorage(_DatabaseConformance):

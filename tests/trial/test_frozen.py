@@ -151,3 +151,61 @@ def test_equality_and_order() -> None:
     assert a == b
     assert sorted(reversed(a)) == a
     assert isinstance(a[0], FrozenTrial) and not isinstance(a[0], Trial)
+
+
+def test_create_trial_records_constraints_as_named_system_attrs() -> None:
+    trial = create_trial(value=0.2, constraints={"cost": 1.5, "limit": -2}, system_attrs={"a": 1})
+    assert trial.constraints == {"cost": 1.5, "limit": -2.0}
+    assert trial.system_attrs == {"a": 1, "constraints:cost": 1.5, "constraints:limit": -2.0}
+    assert create_trial(value=0.2).constraints == {}
+
+
+@pytest.mark.parametrize(
+    ("constraints", "error"),
+    [({"cost": math.nan}, ValueError), ({"cost": "cheap"}, TypeError), ({"c": None}, TypeError)],
+    ids=["nan", "text", "none"],
+)
+def test_create_trial_refuses_bad_constraints(
+    constraints: dict[str, Any], error: type[Exception]
+) -> None:
+    with pytest.raises(error, match=r"'value' parameter of Trial\.set_constraint"):
+        create_trial(value=0.2, constraints=constraints)
+
+
+def test_a_fail_trial_has_no_value() -> None:
+    with pytest.raises(ValueError, match="FAIL trial must not have"):
+        create_trial(state=TrialState.FAIL, value=0.2)
+    assert create_trial(state=TrialState.PRUNED, value=0.2).value == 0.2  # the last report
+
+
+def test_value_cannot_be_set_on_a_multi_objective_trial() -> None:
+    trial = create_trial(values=[0.2, 0.3])
+    with pytest.raises(RuntimeError, match="several objective values"):
+        trial.value = 0.1
+    trial.values = [0.1, 0.2]
+    assert trial.values == [0.1, 0.2]
+
+
+@pytest.mark.parametrize("compare", [lambda a, b: a < b, lambda a, b: a <= b], ids=["<", "<="])
+def test_trials_compare_with_trials_only(compare: Any) -> None:
+    first, second = create_trial(value=1.0), create_trial(value=2.0)
+    first.number, second.number = 0, 1
+    assert compare(first, second) and not compare(second, first)
+    assert sorted([second, first]) == [first, second]
+    with pytest.raises(TypeError):
+        compare(first, 1)
+
+
+@pytest.mark.filterwarnings("ignore::FutureWarning")
+def test_create_trial_replaces_deprecated_distributions() -> None:
+    with pytest.warns(FutureWarning):
+        old = {
+            "u": podbor.distributions.UniformDistribution(0, 10),
+            "i": podbor.distributions.IntUniformDistribution(0, 10, step=2),
+        }
+    trial = create_trial(params={"u": 1.0, "i": 2}, distributions=old, value=1.0)
+    assert trial.distributions == {
+        "u": FloatDistribution(0, 10),
+        "i": IntDistribution(0, 10, step=2),
+    }
+    assert [type(d) for d in trial.distributions.values()] == [FloatDistribution, IntDistribution]

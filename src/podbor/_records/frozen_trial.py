@@ -9,7 +9,7 @@ from typing import Any
 
 from podbor._records.base_trial import BaseTrial
 from podbor._records.trial_state import TrialState
-from podbor.distributions import BaseDistribution
+from podbor.distributions import BaseDistribution, _convert_old_distribution_to_new_distribution
 from podbor.exceptions import InvalidArgumentError, invalid_argument
 
 __all__ = ["FrozenTrial", "create_trial"]
@@ -112,6 +112,10 @@ class FrozenTrial(BaseTrial):
 
     @value.setter
     def value(self, v: float | None) -> None:
+        if self._values is not None and len(self._values) > 1:
+            raise RuntimeError(
+                "This trial has several objective values; set FrozenTrial.values instead of .value."
+            )
         self._values = None if v is None else [float(v)]
 
     @property
@@ -212,6 +216,10 @@ class FrozenTrial(BaseTrial):
             raise InvalidArgumentError(
                 f"A {self.state.name} trial must not have 'datetime_complete'."
             )
+        if self.state == TrialState.FAIL and self._values is not None:
+            raise InvalidArgumentError(
+                f"A FAIL trial must not have 'value' or 'values'. Got {self._values}."
+            )
         if self.state == TrialState.COMPLETE:
             if self._values is None:
                 raise InvalidArgumentError("A COMPLETE trial needs 'value' or 'values'.")
@@ -237,8 +245,15 @@ class FrozenTrial(BaseTrial):
             return NotImplemented
         return self._key() == other._key()
 
-    def __lt__(self, other: FrozenTrial) -> bool:
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, FrozenTrial):
+            return NotImplemented
         return self.number < other.number
+
+    def __le__(self, other: object) -> bool:
+        if not isinstance(other, FrozenTrial):
+            return NotImplemented
+        return self.number <= other.number
 
     def __hash__(self) -> int:
         return hash((self.number, self._trial_id, self.state))
@@ -301,20 +316,31 @@ def create_trial(
     user_attrs: dict[str, Any] | None = None,
     system_attrs: dict[str, Any] | None = None,
     intermediate_values: dict[int, float] | None = None,
+    constraints: dict[str, float] | None = None,
 ) -> FrozenTrial:
     """Build a finished (or waiting) trial to add to a study with ``Study.add_trial``.
 
     Use it to seed a study with results obtained elsewhere.
+
+    Args:
+        distributions: Parameter name → distribution; Optuna's deprecated distribution classes
+            (``UniformDistribution``, …) are replaced by the current ones they stand for.
+        constraints: Constraint name → value (feasible when every value is <= 0), recorded
+            as :meth:`~podbor.trial.Trial.set_constraint` records them (the system attributes
+            ``"constraints:<name>"``). The other arguments are :class:`FrozenTrial`'s.
 
     Example:
         >>> from podbor.distributions import FloatDistribution
         >>> t = create_trial(params={"x": 2.0}, distributions={"x": FloatDistribution(0, 5)}, value=4.0)
         >>> t.state.name, t.value
         ('COMPLETE', 4.0)
+        >>> create_trial(value=1.0, constraints={"memory_gb": -0.5}).constraints
+        {'memory_gb': -0.5}
 
     Raises:
         ValueError: If the record is inconsistent (e.g. COMPLETE without a value, a parameter
-            outside its distribution).
+            outside its distribution), or a constraint value is NaN.
+        TypeError: If a constraint value is not a number (see ``Trial.set_constraint``).
     """
     now = datetime.datetime.now()
     if state == TrialState.WAITING:
@@ -331,11 +357,16 @@ def create_trial(
         datetime_start=start,
         datetime_complete=complete,
         params=dict(params or {}),
-        distributions=dict(distributions or {}),
+        distributions={
+            name: _convert_old_distribution_to_new_distribution(dist)
+            for name, dist in (distributions or {}).items()
+        },
         user_attrs=dict(user_attrs or {}),
         system_attrs=dict(system_attrs or {}),
         intermediate_values=dict(intermediate_values or {}),
         trial_id=-1,
     )
+    for key, constraint in (constraints or {}).items():
+        trial.set_constraint(key, constraint)
     trial._validate()
     return trial

@@ -36,7 +36,9 @@ __all__ = [
     "JournalFileSymlinkLock",
     "JournalStorage",
     "RDBStorage",
-    "RetryFailedTrialCallback",  # set by podbor/__init__.py: it lives in podbor.study
+    "RetryFailedTrialCallback",  # these three are set by podbor/__init__.py: they live in
+    "RetryHeartbeatStaleTrialCallback",  # podbor.study (storages never import upward)
+    "fail_stale_trials",
     "get_storage",
     "journal",
 ]

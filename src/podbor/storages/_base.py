@@ -253,8 +253,11 @@ class BaseStorage(abc.ABC):
         Each WAITING trial is claimed by exactly one caller, also across processes.
         """
         for trial in self.get_all_trials(study_id, deepcopy=False, states=(TrialState.WAITING,)):
-            if self.set_trial_state_values(trial._trial_id, TrialState.RUNNING):
-                return trial._trial_id
+            try:
+                if self.set_trial_state_values(trial._trial_id, TrialState.RUNNING):
+                    return trial._trial_id
+            except UpdateFinishedTrialError:
+                continue  # claimed and finished by another worker since the listing
         return None
 
     def get_trial_number_from_id(self, trial_id: int) -> int:
@@ -262,16 +265,61 @@ class BaseStorage(abc.ABC):
         return self.get_trial(trial_id).number
 
     def get_trial_param(self, trial_id: int, param_name: str) -> float:
-        """Return the internal value of one parameter of a trial."""
+        """Return the internal value of one parameter of a trial.
+
+        Raises:
+            KeyError: If the trial does not exist or has no parameter of that name.
+        """
         trial = self.get_trial(trial_id)
         return trial.distributions[param_name].to_internal_repr(trial.params[param_name])
 
+    def get_trial_params(self, trial_id: int) -> dict[str, Any]:
+        """Return a trial's parameters by name, in their external representation.
+
+        Raises:
+            KeyError: If the trial does not exist.
+
+        Example:
+            >>> import podbor
+            >>> from podbor.distributions import CategoricalDistribution
+            >>> storage = podbor.storages.InMemoryStorage()
+            >>> trial_id = storage.create_new_trial(storage.create_new_study([StudyDirection.MINIMIZE]))
+            >>> storage.set_trial_param(trial_id, "opt", 1, CategoricalDistribution(["sgd", "adam"]))
+            >>> storage.get_trial_params(trial_id)
+            {'opt': 'adam'}
+        """
+        return dict(self.get_trial(trial_id).params)
+
+    def get_trial_user_attrs(self, trial_id: int) -> dict[str, Any]:
+        """Return a trial's user attributes.
+
+        Raises:
+            KeyError: If the trial does not exist.
+
+        Example:
+            >>> import podbor
+            >>> storage = podbor.storages.InMemoryStorage()
+            >>> trial_id = storage.create_new_trial(storage.create_new_study([StudyDirection.MINIMIZE]))
+            >>> storage.set_trial_user_attr(trial_id, "fold", 3)
+            >>> storage.get_trial_user_attrs(trial_id)
+            {'fold': 3}
+        """
+        return dict(self.get_trial(trial_id).user_attrs)
+
+    def get_trial_system_attrs(self, trial_id: int) -> dict[str, Any]:
+        """Return a trial's system attributes (those podbor and samplers set).
+
+        Raises:
+            KeyError: If the trial does not exist.
+        """
+        return dict(self.get_trial(trial_id).system_attrs)
+
     def get_n_trials(
-        self, study_id: int, states: Container[TrialState] | TrialState | None = None
+        self, study_id: int, state: Container[TrialState] | TrialState | None = None
     ) -> int:
-        """Return how many trials a study has, optionally only in ``states``."""
-        if isinstance(states, TrialState):
-            states = (states,)
+        """Return how many trials a study has, optionally only those in ``state`` (one state or
+        several)."""
+        states = (state,) if isinstance(state, TrialState) else state
         return len(self.get_all_trials(study_id, deepcopy=False, states=states))
 
     def get_best_trial(self, study_id: int) -> FrozenTrial:
@@ -322,9 +370,14 @@ class BaseStorage(abc.ABC):
         return None
 
     @property
-    def failed_trial_callback(self) -> Callable[[Any, FrozenTrial], None] | None:
+    def heartbeat_stale_trial_callback(self) -> Callable[[Any, FrozenTrial], None] | None:
         """Called as ``callback(study, trial)`` for each stale trial this handle marks FAIL."""
         return None
+
+    @property
+    def failed_trial_callback(self) -> Callable[[Any, FrozenTrial], None] | None:
+        """The old name of :attr:`heartbeat_stale_trial_callback` (Optuna's, before 4.9)."""
+        return self.heartbeat_stale_trial_callback
 
     def record_heartbeat(self, trial_id: int) -> None:
         """Record that the worker running ``trial_id`` is alive (no-op without heartbeats)."""

@@ -7,7 +7,7 @@ import datetime
 import threading
 import time
 import uuid
-from collections.abc import Callable, Container, Sequence
+from collections.abc import Container, Sequence
 from typing import Any
 
 from podbor._frozen_study import FrozenStudy
@@ -16,7 +16,7 @@ from podbor._records.trial_state import TrialState
 from podbor._study_direction import StudyDirection
 from podbor.distributions import BaseDistribution
 from podbor.storages._base import DEFAULT_STUDY_NAME_PREFIX, attr_to_json, select_trials
-from podbor.storages._heartbeat import HeartbeatSettings, HeartbeatStorage
+from podbor.storages._heartbeat import HeartbeatSettings, HeartbeatStorage, StaleTrialCallback
 from podbor.storages._records import StudyTable
 
 __all__ = ["InMemoryStorage"]
@@ -36,8 +36,9 @@ class InMemoryStorage(HeartbeatStorage):
         heartbeat_interval: Seconds between "still alive" records of a running trial.
         grace_period: Seconds without a heartbeat after which a trial counts as dead; twice the
             interval by default.
-        failed_trial_callback: Called as ``callback(study, trial)`` for each trial marked FAIL
-            that way.
+        heartbeat_stale_trial_callback: Called as ``callback(study, trial)`` for each trial
+            marked FAIL that way.
+        failed_trial_callback: Deprecated old name of ``heartbeat_stale_trial_callback``.
 
     Raises:
         ValueError: If the heartbeat settings are invalid.
@@ -55,10 +56,15 @@ class InMemoryStorage(HeartbeatStorage):
         *,
         heartbeat_interval: float | None = None,
         grace_period: float | None = None,
-        failed_trial_callback: Callable[[Any, FrozenTrial], None] | None = None,
+        heartbeat_stale_trial_callback: StaleTrialCallback | None = None,
+        failed_trial_callback: StaleTrialCallback | None = None,
     ) -> None:
         self._heartbeat = HeartbeatSettings(
-            "InMemoryStorage", heartbeat_interval, grace_period, failed_trial_callback
+            "InMemoryStorage",
+            heartbeat_interval,
+            grace_period,
+            heartbeat_stale_trial_callback,
+            failed_trial_callback,
         )
         self._lock = threading.RLock()
         self._table = StudyTable("this storage")
@@ -194,10 +200,9 @@ class InMemoryStorage(HeartbeatStorage):
             return self._table.trial(trial_id)[1].number
 
     def get_n_trials(
-        self, study_id: int, states: Container[TrialState] | TrialState | None = None
+        self, study_id: int, state: Container[TrialState] | TrialState | None = None
     ) -> int:
-        if isinstance(states, TrialState):
-            states = (states,)
+        states = (state,) if isinstance(state, TrialState) else state
         with self._lock:
             return self._table.study(study_id).count(states)
 

@@ -48,10 +48,11 @@ class StudyRecord:
         """The study without its trials, with attributes of its own."""
         return FrozenStudy(
             self.name,
-            self.directions,
+            None,
             copy.deepcopy(self.user_attrs),
             copy.deepcopy(self.system_attrs),
             study_id,
+            directions=self.directions,
         )
 
     def trial_id(self, study_id: int, number: int) -> int:
@@ -149,13 +150,10 @@ class StudyTable:
         return study, trial
 
     def can_set_state(self, trial_id: int, state: TrialState) -> bool:
-        """False when ``state`` is RUNNING and the trial is not WAITING (another worker claimed
-        it); True when :meth:`set_state` would succeed; raises when the trial is finished."""
-        _, trial = self.trial(trial_id)
-        if state == TrialState.RUNNING and trial.state != TrialState.WAITING:
-            return False
-        self.updatable(trial_id)
-        return True
+        """Raise when the trial is finished (whatever ``state``); else False when ``state`` is
+        RUNNING and the trial is not WAITING (another worker claimed it), True otherwise."""
+        _, trial = self.updatable(trial_id)
+        return state != TrialState.RUNNING or trial.state == TrialState.WAITING
 
     def check_distributions(
         self, study_id: int, distributions: Mapping[str, BaseDistribution]

@@ -281,14 +281,15 @@ def get_all_study_summaries(
                 best = None
         summaries.append(
             StudySummary(
-                frozen.study_name,
-                frozen.directions,
-                frozen.user_attrs,
-                frozen.system_attrs,
-                sid,
-                n_trials=n_trials,
+                study_name=frozen.study_name,
+                direction=None,
                 best_trial=best,
+                user_attrs=frozen.user_attrs,
+                n_trials=n_trials,
                 datetime_start=datetime_start,
+                study_id=sid,
+                directions=frozen.directions,
+                system_attrs=frozen.system_attrs,
             )
         )
     return summaries

@@ -16,7 +16,8 @@ from typing import Any, ClassVar, Final
 from podbor import logging as podbor_logging
 from podbor._records.trial_state import TrialState
 from podbor.storages._base import BaseStorage
-from podbor.study import RetryFailedTrialCallback, create_study, load_study
+from podbor.study import create_study, load_study
+from podbor.study._retry import RetryHeartbeatStaleTrialCallback
 from podbor.testing._common import quiet_podbor_logging
 from podbor.testing._storage_common import MIN, N_THREADS, in_threads, make_template
 from podbor.trial._trial import Trial
@@ -97,7 +98,7 @@ class WorkerChecks:
         *,
         heartbeat_interval: float,
         grace_period: float,
-        failed_trial_callback: Any = None,
+        heartbeat_stale_trial_callback: Any = None,
     ) -> BaseStorage | None:
         """Return a handle on the studies of ``storage`` (fresh and empty) with heartbeats on.
 
@@ -108,8 +109,8 @@ class WorkerChecks:
         """
         raise NotImplementedError(
             f"{type(self).__name__} must override with_heartbeats(self, storage, *, "
-            "heartbeat_interval, grace_period, failed_trial_callback) to return a handle on the "
-            "same studies with these heartbeat settings (or None if it has no heartbeats)."
+            "heartbeat_interval, grace_period, heartbeat_stale_trial_callback) to return a handle "
+            "on the same studies with these heartbeat settings (or None if it has no heartbeats)."
         )
 
     # -- threads ---------------------------------------------------------------------------------
@@ -162,8 +163,8 @@ class WorkerChecks:
             "heartbeat_interval": HEARTBEAT_INTERVAL,
             "grace_period": GRACE_PERIOD,
         }
-        retry = RetryFailedTrialCallback(max_retry=1, inherit_intermediate_values=True)
-        survivor = self.with_heartbeats(storage, **settings, failed_trial_callback=retry)
+        retry = RetryHeartbeatStaleTrialCallback(max_retry=1, inherit_intermediate_values=True)
+        survivor = self.with_heartbeats(storage, **settings, heartbeat_stale_trial_callback=retry)
         beating = survivor is not None
         survivor = survivor or storage
         with quiet_podbor_logging():
@@ -192,6 +193,6 @@ class WorkerChecks:
             return
         assert after.state == TrialState.FAIL and after.datetime_complete is not None
         assert new.params == {"x": dead_x} and new.intermediate_values == {0: dead_x}
-        assert RetryFailedTrialCallback.retried_trial_number(new) == dead.number
+        assert RetryHeartbeatStaleTrialCallback.retried_trial_number(new) == dead.number
         study_id = survivor.get_study_id_from_name(KILLED_STUDY)
         assert survivor.fail_stale_trials(study_id) == []  # failed once, by one worker

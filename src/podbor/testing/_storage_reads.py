@@ -8,7 +8,7 @@ import pytest
 
 from podbor._records.trial_state import TrialState
 from podbor._study_direction import StudyDirection
-from podbor.distributions import FloatDistribution
+from podbor.distributions import CategoricalDistribution, FloatDistribution
 from podbor.storages._base import BaseStorage
 from podbor.testing._storage_common import (
     JSON_VALUES,
@@ -52,6 +52,32 @@ class ReadChecks:
         assert storage.get_n_trials(study_id, TrialState.RUNNING) == 2
         assert storage.get_n_trials(study_id, (TrialState.COMPLETE, TrialState.FAIL)) == 2
         assert storage.get_n_trials(study_id, ()) == 0
+        assert storage.get_n_trials(study_id, state=TrialState.WAITING) == 1  # Optuna's name
+        with pytest.raises(KeyError):
+            storage.get_n_trials(UNKNOWN_ID)
+
+    def test_get_one_trial_s_params_and_attrs(self, storage: BaseStorage) -> None:
+        study_id = storage.create_new_study([MIN], "per-trial")
+        trial_id = storage.create_new_trial(study_id)
+        other = storage.create_new_trial(study_id)
+        storage.set_trial_param(trial_id, "lr", 0.25, FloatDistribution(0, 1))
+        storage.set_trial_param(trial_id, "layers", 2, CategoricalDistribution((1, 2, 3)))
+        storage.set_trial_user_attr(trial_id, "fold", 3)
+        storage.set_trial_system_attr(trial_id, "seed", [1, 2])
+        assert storage.get_trial_params(trial_id) == {"lr": 0.25, "layers": 3}
+        assert storage.get_trial_user_attrs(trial_id) == {"fold": 3}
+        assert storage.get_trial_system_attrs(trial_id) == {"seed": [1, 2]}
+        assert storage.get_trial_param(trial_id, "layers") == 2  # the internal value
+        for read in (
+            storage.get_trial_params,
+            storage.get_trial_user_attrs,
+            storage.get_trial_system_attrs,
+        ):
+            assert read(other) == {}
+            with pytest.raises(KeyError):
+                read(UNKNOWN_ID)
+        with pytest.raises(KeyError):
+            storage.get_trial_param(trial_id, "missing")
 
     @pytest.mark.parametrize("deepcopy", [False, True], ids=["shared", "deepcopy"])
     def test_snapshots_do_not_change(self, storage: BaseStorage, deepcopy: bool) -> None:

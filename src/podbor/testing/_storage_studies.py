@@ -25,6 +25,11 @@ class StudyChecks:
         assert storage.get_all_trials(study_id) == []
         assert storage.get_n_trials(study_id) == 0
 
+    def test_an_empty_name_is_kept(self, storage: BaseStorage) -> None:
+        study_id = storage.create_new_study([MIN], "")
+        assert storage.get_study_name_from_id(study_id) == ""
+        assert storage.get_study_id_from_name("") == study_id
+
     def test_study_ids_are_distinct(self, storage: BaseStorage) -> None:
         ids = [storage.create_new_study([MIN], f"s{i}") for i in range(5)]
         assert len(set(ids)) == 5

@@ -51,6 +51,8 @@ def _every_update(storage: BaseStorage, trial_id: int) -> list[Callable[[], obje
         lambda: storage.set_trial_state_values(trial_id, TrialState.COMPLETE, [0.0]),
         lambda: storage.set_trial_state_values(trial_id, TrialState.FAIL),
         lambda: storage.set_trial_state_values(trial_id, TrialState.PRUNED),
+        lambda: storage.set_trial_state_values(trial_id, TrialState.RUNNING),
+        lambda: storage.set_trial_state_values(trial_id, TrialState.WAITING),
         lambda: storage.set_trial_intermediate_value(trial_id, 9, 1.0),
         lambda: storage.set_trial_user_attr(trial_id, "k", 1),
         lambda: storage.set_trial_system_attr(trial_id, "k", 1),

@@ -29,7 +29,7 @@ from podbor.distributions import BaseDistribution, distribution_to_json
 from podbor.exceptions import PodborError, StorageInternalError
 from podbor.logging import get_logger
 from podbor.storages._base import DEFAULT_STUDY_NAME_PREFIX, select_trials
-from podbor.storages._heartbeat import HeartbeatSettings, HeartbeatStorage
+from podbor.storages._heartbeat import HeartbeatSettings, HeartbeatStorage, StaleTrialCallback
 from podbor.storages._journal._codec import encode_attr, encode_float, encode_template
 from podbor.storages._journal._model import PROCEED, JournalModel, Op, now_iso
 from podbor.storages._journal.backend import HEADER, JournalFileBackend, encode_record
@@ -55,8 +55,9 @@ class JournalStorage(HeartbeatStorage):
             a trial whose worker died (even by SIGKILL) is marked FAIL by the next worker.
         grace_period: Seconds without a heartbeat after which a trial counts as dead; twice the
             interval by default.
-        failed_trial_callback: Called as ``callback(study, trial)`` for each trial marked FAIL
-            that way, e.g. :class:`~podbor.storages.RetryFailedTrialCallback`.
+        heartbeat_stale_trial_callback: Called as ``callback(study, trial)`` for each trial
+            marked FAIL that way, e.g. :class:`~podbor.storages.RetryHeartbeatStaleTrialCallback`.
+        failed_trial_callback: Deprecated old name of ``heartbeat_stale_trial_callback``.
 
     Raises:
         ValueError: If ``log_storage`` is not a journal backend, or the heartbeat settings are
@@ -81,7 +82,8 @@ class JournalStorage(HeartbeatStorage):
         *,
         heartbeat_interval: float | None = None,
         grace_period: float | None = None,
-        failed_trial_callback: Callable[[Any, FrozenTrial], None] | None = None,
+        heartbeat_stale_trial_callback: StaleTrialCallback | None = None,
+        failed_trial_callback: StaleTrialCallback | None = None,
     ) -> None:
         check_instance(
             log_storage,
@@ -91,7 +93,11 @@ class JournalStorage(HeartbeatStorage):
             allowed="a JournalFileBackend, e.g. JournalStorage(JournalFileBackend('study.log'))",
         )
         self._heartbeat = HeartbeatSettings(
-            "JournalStorage", heartbeat_interval, grace_period, failed_trial_callback
+            "JournalStorage",
+            heartbeat_interval,
+            grace_period,
+            heartbeat_stale_trial_callback,
+            failed_trial_callback,
         )
         self._backend = log_storage
         self._lock = threading.RLock()
@@ -283,7 +289,9 @@ class JournalStorage(HeartbeatStorage):
         self, trial_id: int, state: TrialState, values: Sequence[float] | None = None
     ) -> bool:
         encoded = None if values is None else [encode_float(v) for v in values]
-        if state == TrialState.RUNNING and self.get_trial(trial_id).state != TrialState.WAITING:
+        current = self.get_trial(trial_id).state
+        self.check_trial_is_updatable(trial_id, current)
+        if state == TrialState.RUNNING and current != TrialState.WAITING:
             return False  # already claimed: no need to take the file lock
         return bool(
             self._write(
@@ -372,9 +380,9 @@ class JournalStorage(HeartbeatStorage):
         return int(self._read(lambda m: m.trial(trial_id)[1].number))
 
     def get_n_trials(
-        self, study_id: int, states: Container[TrialState] | TrialState | None = None
+        self, study_id: int, state: Container[TrialState] | TrialState | None = None
     ) -> int:
-        chosen = (states,) if isinstance(states, TrialState) else states
+        chosen = (state,) if isinstance(state, TrialState) else state
         return int(self._read(lambda m: m.study(study_id).count(chosen)))
 
     def get_best_trial(self, study_id: int) -> FrozenTrial:

@@ -31,8 +31,15 @@ class RDBConnection(HeartbeatStorage):
     _display_url: str
     _cache: HandleCache
 
-    def _connect(self, url: str, engine_kwargs: dict[str, Any] | None, skip_check: bool) -> None:
-        """Open the database at ``url``; create its schema if it is empty, else check it."""
+    def _connect(
+        self,
+        url: str,
+        engine_kwargs: dict[str, Any] | None,
+        skip_check: bool,
+        skip_table_creation: bool = False,
+    ) -> None:
+        """Open the database at ``url``; create its schema if it is empty (unless
+        ``skip_table_creation``), else check it."""
         self.url = url
         parsed = parse_url(url)
         self._engine = make_engine(parsed, engine_kwargs)
@@ -42,7 +49,10 @@ class RDBConnection(HeartbeatStorage):
         try:
             self._write(
                 lambda conn: create_or_check_schema(
-                    conn, self._display_url, skip_version_check=skip_check
+                    conn,
+                    self._display_url,
+                    skip_version_check=skip_check,
+                    skip_table_creation=skip_table_creation,
                 )
             )
             if parsed.get_backend_name() == "sqlite":

@@ -25,7 +25,9 @@ _SCRIPTS = Path(__file__).with_name("migrations")
 _SCHEMA_LOCK_KEY = 7_304_285_117  # any constant: serializes schema creation across workers
 
 
-def create_or_check_schema(conn: Connection, url: str, *, skip_version_check: bool) -> None:
+def create_or_check_schema(
+    conn: Connection, url: str, *, skip_version_check: bool, skip_table_creation: bool = False
+) -> None:
     """Create the newest schema in an empty database, or check that the database is a podbor
     database of this podbor's schema version (inside the caller's write transaction).
 
@@ -36,6 +38,7 @@ def create_or_check_schema(conn: Connection, url: str, *, skip_version_check: bo
     Args:
         url: The database, as messages show it (without the password).
         skip_version_check: Accept a podbor database of another schema version.
+        skip_table_creation: Leave an empty database empty (its schema is made elsewhere).
 
     Raises:
         InvalidArgumentError: For a database with other tables, or of another schema version.
@@ -46,15 +49,19 @@ def create_or_check_schema(conn: Connection, url: str, *, skip_version_check: bo
     elif backend == "mysql":
         conn.exec_driver_sql(f"SELECT GET_LOCK('podbor_schema_{_SCHEMA_LOCK_KEY}', 60)")
         try:
-            _create_or_check(conn, url, skip_version_check)
+            _create_or_check(conn, url, skip_version_check, skip_table_creation)
         finally:
             conn.exec_driver_sql(f"SELECT RELEASE_LOCK('podbor_schema_{_SCHEMA_LOCK_KEY}')")
         return
-    _create_or_check(conn, url, skip_version_check)
+    _create_or_check(conn, url, skip_version_check, skip_table_creation)
 
 
-def _create_or_check(conn: Connection, url: str, skip_version_check: bool) -> None:
+def _create_or_check(
+    conn: Connection, url: str, skip_version_check: bool, skip_table_creation: bool
+) -> None:
     tables = set(inspect(conn).get_table_names())
+    if not tables and skip_table_creation:
+        return
     if not tables:  # a new database: create the newest schema and record its revision
         m.metadata.create_all(conn)
         conn.execute(

@@ -29,7 +29,7 @@ class StudyOperations(RDBConnection):
     def create_new_study(
         self, directions: Sequence[StudyDirection], study_name: str | None = None
     ) -> int:
-        name = study_name or DEFAULT_STUDY_NAME_PREFIX + str(uuid.uuid4())
+        name = DEFAULT_STUDY_NAME_PREFIX + str(uuid.uuid4()) if study_name is None else study_name
 
         def run(conn: Connection) -> int:
             result = conn.execute(insert(m.studies).values(study_name=name))
@@ -146,7 +146,9 @@ class StudyOperations(RDBConnection):
                     by_study.setdefault(sid, {})[key] = decode_json(value)
                 attrs.append(by_study)
             return [
-                FrozenStudy(names[sid], dirs[sid], attrs[0][sid], attrs[1][sid], sid)
+                FrozenStudy(
+                    names[sid], None, attrs[0][sid], attrs[1][sid], sid, directions=dirs[sid]
+                )
                 for sid in sorted(names)
             ]
 

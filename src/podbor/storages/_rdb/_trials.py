@@ -254,10 +254,9 @@ class TrialOperations(RDBConnection):
         return self.get_trial(int(row[0]))
 
     def get_n_trials(
-        self, study_id: int, states: Container[TrialState] | TrialState | None = None
+        self, study_id: int, state: Container[TrialState] | TrialState | None = None
     ) -> int:
-        if isinstance(states, TrialState):
-            states = (states,)
+        states = (state,) if isinstance(state, TrialState) else state
 
         def run(conn: Connection) -> list[Any]:
             rows = conn.execute(q.STATE_COUNTS, {"b_study_id": study_id}).all()

@@ -7,14 +7,13 @@ opening the database), ``_studies``, ``_trials`` (with the handle's cache of fin
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 
-from podbor._records.frozen_trial import FrozenTrial
+from podbor._deprecated import warn_experimental
 from podbor._validation import check_bool, check_instance
-from podbor.storages._heartbeat import HeartbeatSettings
+from podbor.storages._heartbeat import HeartbeatSettings, StaleTrialCallback
 from podbor.storages._rdb import models as m
 from podbor.storages._rdb._migrate import head_revision, upgrade_to_head
 from podbor.storages._rdb._studies import StudyOperations
@@ -36,14 +35,21 @@ class RDBStorage(StudyOperations, TrialOperations, WorkerOperations):
     Args:
         url: A SQLAlchemy database URL.
         engine_kwargs: Extra arguments for ``sqlalchemy.create_engine``.
+        skip_compatibility_check: Do not compare the database's schema version with podbor's.
         heartbeat_interval: Seconds between heartbeats of each running trial (None: off).
             With heartbeats, the trial of a worker that died, on any machine and even by
-            SIGKILL, is marked FAIL when the next trial starts.
+            SIGKILL, is marked FAIL when the next trial starts. Experimental, as in Optuna (an
+            :class:`~podbor.exceptions.ExperimentalWarning` says so).
         grace_period: How long, in seconds, a trial may go without a heartbeat before it
             counts as dead; twice the interval by default.
-        failed_trial_callback: Run as ``callback(study, trial)`` on each trial failed that way,
-            e.g. :class:`~podbor.storages.RetryFailedTrialCallback`.
-        skip_compatibility_check: Do not compare the database's schema version with podbor's.
+        heartbeat_stale_trial_callback: Run as ``callback(study, trial)`` on each trial failed
+            that way, e.g. :class:`~podbor.storages.RetryHeartbeatStaleTrialCallback`.
+        failed_trial_callback: Deprecated old name of ``heartbeat_stale_trial_callback``.
+        skip_table_creation: Do not create the tables in an empty database (for a schema made
+            by other means); a database that has them is checked as usual.
+
+    The heartbeat settings are also attributes (``heartbeat_interval``, ``grace_period``,
+    ``heartbeat_stale_trial_callback``) that may be set on an open storage.
 
     Raises:
         ValueError: For a malformed URL or other invalid arguments, a file that is not a podbor
@@ -64,28 +70,69 @@ class RDBStorage(StudyOperations, TrialOperations, WorkerOperations):
         self,
         url: str,
         engine_kwargs: dict[str, Any] | None = None,
+        skip_compatibility_check: bool = False,
         *,
         heartbeat_interval: float | None = None,
         grace_period: float | None = None,
-        failed_trial_callback: Callable[[Any, FrozenTrial], None] | None = None,
-        skip_compatibility_check: bool = False,
+        heartbeat_stale_trial_callback: StaleTrialCallback | None = None,
+        failed_trial_callback: StaleTrialCallback | None = None,
+        skip_table_creation: bool = False,
     ) -> None:
         owner = "RDBStorage"
-        self._heartbeat = HeartbeatSettings(
-            owner, heartbeat_interval, grace_period, failed_trial_callback
+        heartbeat = HeartbeatSettings(
+            owner,
+            heartbeat_interval,
+            grace_period,
+            heartbeat_stale_trial_callback,
+            failed_trial_callback,
         )
+        if heartbeat.interval is not None:
+            warn_experimental(f"The 'heartbeat_interval' argument of {owner}")
         check_instance(
             engine_kwargs, "engine_kwargs", dict, owner=owner, allowed="a dict", allow_none=True
         )
         check_bool(skip_compatibility_check, "skip_compatibility_check", owner=owner)
-        self._connect(url, engine_kwargs, skip_compatibility_check)
+        check_bool(skip_table_creation, "skip_table_creation", owner=owner)
+        self._open(
+            url, dict(engine_kwargs or {}), skip_compatibility_check, heartbeat, skip_table_creation
+        )
+
+    def _open(
+        self,
+        url: str,
+        engine_kwargs: dict[str, Any],
+        skip_compatibility_check: bool,
+        heartbeat: HeartbeatSettings,
+        skip_table_creation: bool = False,
+    ) -> None:
+        self._heartbeat = heartbeat
+        self.engine_kwargs = engine_kwargs
+        self.skip_compatibility_check = skip_compatibility_check
+        self._connect(url, engine_kwargs, skip_compatibility_check, skip_table_creation)
+
+    @property
+    def engine(self) -> Engine:
+        """The SQLAlchemy engine this handle connects through (its own; not pickled)."""
+        return self._engine
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"url": self.url, **self._heartbeat.as_kwargs()}
+        return {
+            "url": self.url,
+            "engine_kwargs": self.engine_kwargs,
+            "skip_compatibility_check": self.skip_compatibility_check,
+            **self._heartbeat.as_kwargs(),
+        }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        url = state.pop("url")
-        self.__init__(url, skip_compatibility_check=True, **state)  # type: ignore[misc]
+        heartbeat = HeartbeatSettings(
+            "RDBStorage",
+            state["heartbeat_interval"],
+            state["grace_period"],
+            state["heartbeat_stale_trial_callback"],
+        )
+        # The pickled handle opened the database already: its schema is not checked again.
+        self._open(state["url"], state["engine_kwargs"], True, heartbeat)
+        self.skip_compatibility_check = state["skip_compatibility_check"]
 
     def __repr__(self) -> str:
         return f"RDBStorage({self._display_url!r})"
