@@ -24,11 +24,12 @@ import threading
 from collections.abc import Callable, Container, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
+from podbor._records.base_trial import is_feasible
+from podbor._records.trial_state import TrialState
 from podbor._study_view import StudyView
 
-if TYPE_CHECKING:  # downward only: at run time this module imports nothing but the StudyView
+if TYPE_CHECKING:  # downward only: at run time it imports the records and the StudyView
     from podbor._records.frozen_trial import FrozenTrial
-    from podbor._records.trial_state import TrialState
     from podbor._study_direction import StudyDirection
     from podbor.pruners import BasePruner
     from podbor.samplers import BaseSampler
@@ -80,34 +81,72 @@ class StudyCore:
         self.directions: list[StudyDirection] = storage.get_study_directions(study_id)
         self.sampler = sampler
         self.pruner = pruner
-        self._optimize_lock = threading.Lock()
+        self._init_loop_state()
+
+    def _init_loop_state(self) -> None:
+        self._loop_lock = threading.Lock()  # guards the two counters below
+        # Held while a loop takes its budget and starts a trial, so that the threads of all the
+        # loops on this handle start trials one at a time (a stop() then holds all of them).
+        self.start_lock = threading.Lock()
+        self._in_loop = threading.local()  # per thread: is this thread inside optimize?
+        self._n_loops = 0
         self._stop_requested = False
+
+    # A study pickles (e.g. to call ``tell`` in another process): the loop state is the
+    # process's own and is rebuilt empty.
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        for key in ("_loop_lock", "start_lock", "_in_loop", "_n_loops", "_stop_requested"):
+            del state[key]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._init_loop_state()
 
     # -- the optimize loop's state -------------------------------------------------------
     def enter_optimize(self) -> None:
-        """Mark the start of ``optimize``; refuse a nested call from inside an objective.
+        """Mark the start of ``optimize`` in this thread.
+
+        Several threads may each run ``optimize`` on one handle at once; a call from inside an
+        objective or a callback (the same thread, or one of the loop's workers) is refused.
 
         Raises:
-            RuntimeError: If ``optimize`` already runs on this handle.
+            RuntimeError: If this thread already runs ``optimize`` on this handle.
         """
-        if not self._optimize_lock.acquire(blocking=False):
+        if self.in_optimize():
             raise RuntimeError(
                 "Nested optimization: Study.optimize cannot be called from an objective."
             )
-        self._stop_requested = False
+        with self._loop_lock:
+            if self._n_loops == 0:
+                self._stop_requested = False
+            self._n_loops += 1
+        self.mark_worker(True)
 
     def exit_optimize(self) -> None:
-        """Mark the end of ``optimize`` (a later ``stop()`` outside the loop has no effect)."""
-        self._stop_requested = False
-        self._optimize_lock.release()
+        """Mark the end of ``optimize`` in this thread (once no loop runs, ``stop()`` resets)."""
+        self.mark_worker(False)
+        with self._loop_lock:
+            self._n_loops -= 1
+            if self._n_loops == 0:
+                self._stop_requested = False
+
+    def mark_worker(self, inside: bool) -> None:
+        """Record whether the current thread runs trials of an ``optimize`` call."""
+        self._in_loop.inside = inside
+
+    def in_optimize(self) -> bool:
+        """True in a thread that runs ``optimize`` (or one of its workers) on this handle."""
+        return bool(getattr(self._in_loop, "inside", False))
 
     def request_stop(self) -> None:
-        """Let the running loop start no new trial."""
+        """Let the running loops start no new trial."""
         self._stop_requested = True
 
     @property
     def stop_requested(self) -> bool:
-        """True once :meth:`request_stop` was called during the running loop."""
+        """True once :meth:`request_stop` was called while a loop runs."""
         return self._stop_requested
 
     # -- trials ----------------------------------------------------------------------------
@@ -141,13 +180,29 @@ class StudyCore:
         return self.storage.create_new_trial(self.study_id, template_trial=template)
 
     def best_trial(self) -> FrozenTrial | None:
-        """The best COMPLETE trial of a one-objective study (not a copy), or None."""
+        """The best COMPLETE and feasible trial of a one-objective study (not a copy), or None.
+
+        A trial is feasible when its constraint values are all <= 0, so a trial without
+        constraints always is: the storage's best trial is the answer unless it has a violated
+        constraint, and only then are the trials scanned.
+        """
         if len(self.directions) != 1:
             return None
         try:
-            return self.storage.get_best_trial(self.study_id)
+            best = self.storage.get_best_trial(self.study_id)
         except ValueError:  # no COMPLETE trial yet
             return None
+        if is_feasible(best):
+            return best
+        feasible = [
+            t
+            for t in self.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+            if is_feasible(t) and t.values is not None
+        ]
+        if not feasible:
+            return None
+        sign = 1.0 if self.directions[0].name == "MINIMIZE" else -1.0
+        return min(feasible, key=lambda t: sign * t.values[0])  # type: ignore[index]
 
     def set_trial_system_attr(self, trial_id: int, key: str, value: Any) -> None:
         """Record a JSON-serializable value on a running trial."""

@@ -45,5 +45,9 @@ class StudyView(Protocol):
         ...
 
     def stop(self) -> None:
-        """Ask the running ``optimize`` loop to start no new trial."""
+        """Ask the running ``optimize`` loop to start no new trial.
+
+        Raises ``RuntimeError`` outside of ``optimize`` (e.g. in ``tell``), as in Optuna: a
+        sampler that may run in both suppresses it.
+        """
         ...

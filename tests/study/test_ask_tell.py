@@ -35,16 +35,17 @@ def test_tell_by_trial_or_by_number(by: str) -> None:
 @pytest.mark.parametrize(
     ("trial", "argument"),
     [
-        pytest.param(5, "trial", id="unknown-number"),
-        pytest.param(-1, "trial", id="negative-number"),
-        pytest.param("0", "trial", id="a-string"),
-        pytest.param(True, "trial", id="a-bool"),
+        pytest.param(5, ValueError, id="unknown-number"),
+        pytest.param(-1, ValueError, id="negative-number"),
+        pytest.param("0", TypeError, id="a-string"),
+        pytest.param(True, TypeError, id="a-bool"),
     ],
 )
-def test_tell_an_unknown_trial_raises(trial: Any, argument: str) -> None:
+def test_tell_an_unknown_trial_raises(trial: Any, argument: type[Exception]) -> None:
+    # As in Optuna: an unknown number is a ValueError, something else than a trial a TypeError.
     study = _study()
     study.ask()
-    with pytest.raises(ValueError, match=f"The '{argument}' parameter of Study.tell"):
+    with pytest.raises(argument, match=r"The 'trial' parameter of Study\.tell"):
         study.tell(trial, 1.0)
 
 
@@ -116,14 +117,42 @@ def test_values_with_pruned_or_fail_raise(state: TrialState) -> None:
     assert study.trials[0].state == TrialState.RUNNING
 
 
-def test_complete_without_values_raises() -> None:
+@pytest.mark.parametrize(
+    "values",
+    [None, "a", [], [1.0, 2.0], float("nan")],
+    ids=["none", "text", "empty", "two-values", "nan"],
+)
+def test_explicit_complete_with_unusable_values_raises(values: Any) -> None:
+    # As in Optuna: with state=COMPLETE given, unusable values raise and the trial stays RUNNING.
     study = _study()
     trial = study.ask()
     with pytest.raises(ValueError, match=r"The 'values' parameter of Study.tell"):
-        study.tell(trial)
+        study.tell(trial, values, state=TrialState.COMPLETE)
     assert study.trials[0].state == TrialState.RUNNING
     study.tell(trial, 0.5)  # still tellable
     assert study.trials[0].value == 0.5
+
+
+def test_tell_without_values_or_state_fails_the_trial_with_a_warning() -> None:
+    study = _study()
+    with pytest.warns(UserWarning, match="returned None"):
+        frozen = study.tell(study.ask())
+    assert frozen.state == TrialState.FAIL and frozen.values is None
+
+
+def test_tell_twice_raises_optunas_value_error_too() -> None:
+    study = _study()
+    trial = study.ask()
+    study.tell(trial, 1.0)
+    with pytest.raises(ValueError, match="already finished"):
+        study.tell(trial, 1.0)
+
+
+def test_tell_a_waiting_trial_raises() -> None:
+    study = _study()
+    study.enqueue_trial({})
+    with pytest.raises(ValueError, match="a RUNNING trial"):
+        study.tell(0, 1.0)
 
 
 @pytest.mark.parametrize(

@@ -140,8 +140,9 @@ def test_stop_with_threads() -> None:
     assert all(t.state == TrialState.COMPLETE for t in study.trials)
 
 
-def test_stop_outside_optimize_has_no_effect_on_the_next_call() -> None:
+def test_stop_outside_optimize_raises_and_leaves_the_next_call_alone() -> None:
     study = _study()
-    study.stop()
+    with pytest.raises(RuntimeError, match=r"Study\.stop"):
+        study.stop()
     study.optimize(lambda t: 0.0, n_trials=2)
     assert len(study.trials) == 2

@@ -104,6 +104,7 @@ def test_finish_trial_stores_state_and_values(study: podbor.Study) -> None:
     assert finished.system_attrs[FAIL_REASON_KEY] == "because"
 
 
+@pytest.mark.filterwarnings("ignore::podbor.exceptions.ExperimentalWarning")
 def test_metric_names_are_read_through_the_core(study: podbor.Study) -> None:
     assert core_of(study).metric_names() is None
     study.set_metric_names(["loss"])

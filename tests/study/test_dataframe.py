@@ -154,6 +154,7 @@ def test_multi_objective_values_columns() -> None:
     assert df["values_1"].tolist() == [2.0, 2.0]
 
 
+@pytest.mark.filterwarnings("ignore::podbor.exceptions.ExperimentalWarning")
 @pytest.mark.parametrize(
     ("directions", "names"),
     [
@@ -247,3 +248,37 @@ def test_nan_free_values_for_pruned_trials_with_reports() -> None:
     assert df["value"].tolist() == [0.75]
     assert not math.isnan(df["value"].iloc[0])
     assert study.trials[0].state == TrialState.PRUNED
+
+
+# -- Optuna parity ---------------------------------------------------------------------------
+def _failing(trial: Trial) -> float:
+    trial.suggest_int("x", 1, 1)
+    raise ValueError("no")
+
+
+def test_failed_trials_have_optunas_columns_and_none_values() -> None:
+    study = _study()
+    study.optimize(_failing, n_trials=2, catch=(ValueError,))
+    df = study.trials_dataframe()
+    assert not any(c.startswith("system_attrs") for c in df.columns)  # fail_reason is no column
+    assert study.trials[0].system_attrs["fail_reason"].startswith("ValueError")  # but kept
+    assert df["value"].tolist() == [None, None]
+
+
+@pytest.mark.parametrize("multi_index", [False, True], ids=["flat", "multi-index"])
+@pytest.mark.parametrize("spelling", ["trial_id", "_trial_id"])
+def test_the_trial_id_column_takes_both_spellings(multi_index: bool, spelling: str) -> None:
+    study = _study()
+    study.optimize(_objective, n_trials=2)
+    df = study.trials_dataframe(attrs=("number", spelling), multi_index=multi_index)
+    column = ("trial_id", "") if multi_index else "trial_id"
+    assert df[column].tolist() == [t._trial_id for t in study.trials]
+
+
+@pytest.mark.parametrize("attrs", [("value",), ("values",)])
+def test_multi_index_objective_columns_are_numbered_by_int(attrs: tuple[str, ...]) -> None:
+    study = _study(directions=["minimize", "maximize"])
+    study.optimize(lambda t: (1.0, 2.0), n_trials=1)
+    df = study.trials_dataframe(attrs=attrs, multi_index=True)
+    assert list(df.columns) == [("values", 0), ("values", 1)]
+    assert df.get("values")[1][0] == 2.0

@@ -163,6 +163,7 @@ def test_delete_study() -> None:
     podbor.create_study(storage=storage, study_name="a")  # the name is free again
 
 
+@pytest.mark.filterwarnings("ignore::podbor.exceptions.ExperimentalWarning")
 @pytest.mark.parametrize("to_name", [None, "copy"], ids=["same-name", "new-name"])
 def test_copy_study_between_storages(to_name: str | None) -> None:
     source_storage, target_storage = InMemoryStorage(), InMemoryStorage()
@@ -332,6 +333,7 @@ def test_user_attrs() -> None:
     assert study.user_attrs["folds"] == [1, 2, 3]
 
 
+@pytest.mark.filterwarnings("ignore::podbor.exceptions.ExperimentalWarning")
 def test_set_metric_names() -> None:
     study = podbor.create_study(directions=["minimize", "maximize"])
     assert study.metric_names is None
@@ -339,6 +341,7 @@ def test_set_metric_names() -> None:
     assert study.metric_names == ["loss", "accuracy"]
 
 
+@pytest.mark.filterwarnings("ignore::podbor.exceptions.ExperimentalWarning")
 def test_set_metric_names_needs_one_per_objective() -> None:
     study = podbor.create_study()
     with pytest.raises(ValueError, match=r"'metric_names' parameter of Study.set_metric_names"):
@@ -407,7 +410,7 @@ def test_enqueue_skip_if_exists() -> None:
 
 def test_enqueue_needs_a_dict() -> None:
     study = podbor.create_study()
-    with pytest.raises(ValueError, match=r"'params' parameter of Study.enqueue_trial"):
+    with pytest.raises(TypeError, match=r"'params' parameter of Study.enqueue_trial"):
         study.enqueue_trial([("x", 1.0)])  # type: ignore[arg-type]
 
 
@@ -556,3 +559,80 @@ def test_default_pruner_stops_a_clearly_worse_trial() -> None:
     study.optimize(objective, n_trials=6)
     assert study.trials[5].state == TrialState.PRUNED
     assert fits.count(5) == 1  # stopped after its first fold
+
+
+# -- Optuna parity: skip_if_exists, metric names, module paths --------------------------------
+STORAGES = [
+    pytest.param(lambda tmp: None, id="inmemory"),
+    pytest.param(lambda tmp: f"sqlite:///{tmp / 'db.sqlite'}", id="sqlite"),
+]
+
+
+@pytest.mark.parametrize("storage", STORAGES)
+@pytest.mark.parametrize(
+    ("new_params", "skipped"),
+    [
+        pytest.param({"x": -5, "y": 5}, True, id="same"),
+        pytest.param({"x": -5}, False, id="fewer-names"),
+        pytest.param({"x": -5, "y": 5, "z": 5}, False, id="more-names"),
+        pytest.param({"x": -5, "y": 6}, False, id="other-value"),
+    ],
+)
+def test_skip_if_exists_needs_the_same_names_and_values(
+    tmp_path: Any, storage: Any, new_params: dict[str, int], skipped: bool
+) -> None:
+    study = podbor.create_study(storage=storage(tmp_path))
+    study.enqueue_trial({"x": -5, "y": 5})
+    study.optimize(lambda t: t.suggest_int("x", -10, 10) + t.suggest_int("y", -10, 10), n_trials=1)
+    study.enqueue_trial(new_params, skip_if_exists=True)
+    assert len(study.trials) == (1 if skipped else 2)
+
+
+@pytest.mark.parametrize("storage", STORAGES)
+@pytest.mark.parametrize(
+    ("first", "second", "skipped"),
+    [
+        pytest.param(float("nan"), float("nan"), True, id="nan-nan"),
+        pytest.param(0.0, float("nan"), False, id="zero-nan"),
+        pytest.param(float("nan"), 0.0, False, id="nan-zero"),
+        pytest.param(None, None, True, id="none-none"),
+        pytest.param(float("inf"), float("inf"), True, id="inf-inf"),
+    ],
+)
+def test_skip_if_exists_takes_nan_for_equal_to_nan(
+    tmp_path: Any, storage: Any, first: Any, second: Any, skipped: bool
+) -> None:
+    study = podbor.create_study(storage=storage(tmp_path))
+    study.enqueue_trial({"x": first})
+    study.enqueue_trial({"x": second}, skip_if_exists=True)
+    assert len(study.trials) == (1 if skipped else 2)
+
+
+def test_set_metric_names_is_experimental() -> None:
+    study = podbor.create_study(directions=["minimize", "maximize"])
+    with pytest.warns(podbor.exceptions.ExperimentalWarning) as record:
+        study.set_metric_names(["loss", "accuracy"])
+    assert record[0].filename == __file__
+    assert study.metric_names == ["loss", "accuracy"]
+
+
+def test_optunas_module_paths_name_the_same_objects() -> None:
+    from podbor.study import _constrained_optimization, study
+
+    assert study.Study is podbor.Study
+    assert study.create_study is podbor.create_study
+    assert study._SYSTEM_ATTR_METRIC_NAMES == "study:metric_names"
+    assert _constrained_optimization._CONSTRAINTS_KEY == "constraints"
+    assert podbor.create_study(directions=["minimize"] * 2)._is_multi_objective()
+
+
+def test_ask_on_a_heartbeat_storage_warns_but_optimize_does_not() -> None:
+    storage = InMemoryStorage(heartbeat_interval=60)
+    study = podbor.create_study(storage=storage)
+    with pytest.warns(UserWarning, match="heartbeats"):
+        study.ask()
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2)

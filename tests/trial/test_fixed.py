@@ -56,7 +56,6 @@ def test_a_missing_parameter_raises_with_its_name() -> None:
         pytest.param("x", 3.0, lambda t: t.suggest_float("x", 0, 1), id="float-above"),
         pytest.param("x", 0.3, lambda t: t.suggest_float("x", 0, 1, step=0.25), id="off-step"),
         pytest.param("n", 11, lambda t: t.suggest_int("n", 0, 10), id="int-above"),
-        pytest.param("c", "z", lambda t: t.suggest_categorical("c", ["a", "b"]), id="not-a-choice"),
     ],
 )
 def test_a_value_outside_the_distribution_warns_and_is_used(
@@ -67,6 +66,22 @@ def test_a_value_outside_the_distribution_warns_and_is_used(
         assert suggest(trial) == value
     assert record[0].filename == __file__
     assert trial.params == {name: value}
+
+
+@pytest.mark.parametrize(
+    ("value", "choices"),
+    [
+        pytest.param("z", ["a", "b"], id="str-not-a-choice"),
+        pytest.param(3, [1, 2], id="int-not-a-choice"),
+        pytest.param(None, ["a"], id="none-not-a-choice"),
+    ],
+)
+def test_a_fixed_value_outside_the_choices_raises(value: Any, choices: list[Any]) -> None:
+    # As in Optuna: a categorical value must be one of the choices (a range only warns).
+    trial = FixedTrial({"c": value})
+    with pytest.raises(ValueError, match=r"params\['c'\]' parameter of FixedTrial"):
+        trial.suggest_categorical("c", choices)
+    assert trial.params == {}
 
 
 def test_reports_attrs_and_pruning() -> None:

@@ -6,6 +6,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import pytest
 
 import podbor
@@ -297,13 +298,6 @@ def test_high_adjustment_warning_points_at_the_suggest_call(
             "[]",
             id="c-empty",
         ),
-        pytest.param(
-            lambda t: t.suggest_categorical("c", [[1], 2]),
-            "suggest_categorical('c')",
-            "choices",
-            "[1]",
-            id="c-list-choice",
-        ),
     ],
 )
 def test_bad_suggest_arguments_name_the_argument_and_the_call(
@@ -316,6 +310,13 @@ def test_bad_suggest_arguments_name_the_argument_and_the_call(
     assert f"The '{argument}' parameter of {owner} must be" in message
     assert f"Got {value} instead." in message
     assert trial.params == {}
+
+
+def test_a_choice_of_another_type_warns_as_in_optuna() -> None:
+    trial = _study().ask()
+    with pytest.warns(UserWarning, match="choice"):
+        value = trial.suggest_categorical("c", [[1], 2])  # type: ignore[list-item]
+    assert value in ([1], 2)
 
 
 # -- report and should_prune -------------------------------------------------------------------
@@ -362,22 +363,41 @@ def test_the_default_pruner_never_prunes() -> None:
 
 
 @pytest.mark.parametrize(
-    ("value", "step", "argument"),
+    ("value", "step", "argument", "error"),
     [
-        pytest.param(1.0, -1, "step", id="negative-step"),
-        pytest.param(1.0, 1.5, "step", id="fractional-step"),
-        pytest.param(1.0, True, "step", id="bool-step"),
-        pytest.param(1.0, "1", "step", id="str-step"),
-        pytest.param("0.5", 0, "value", id="str-value"),
-        pytest.param(None, 0, "value", id="none-value"),
-        pytest.param(True, 0, "value", id="bool-value"),
+        pytest.param(1.0, -1, "step", ValueError, id="negative-step"),
+        pytest.param(1.0, 1.5, "step", TypeError, id="fractional-step"),
+        pytest.param(1.0, True, "step", TypeError, id="bool-step"),
+        pytest.param(1.0, "one", "step", TypeError, id="str-step"),
+        pytest.param(1.0, None, "step", TypeError, id="none-step"),
+        pytest.param("foo", 0, "value", TypeError, id="str-value"),
+        pytest.param(None, 0, "value", TypeError, id="none-value"),
+        pytest.param([1.0], 0, "value", TypeError, id="list-value"),
+        pytest.param(True, 0, "value", TypeError, id="bool-value"),
     ],
 )
-def test_bad_reports_raise(value: Any, step: Any, argument: str) -> None:
+def test_bad_reports_raise(value: Any, step: Any, argument: str, error: type[Exception]) -> None:
+    # As in Optuna: what float()/int() refuse is a TypeError, a negative step a ValueError.
     trial = _study().ask()
-    with pytest.raises(ValueError, match=f"The '{argument}' parameter of Trial.report"):
+    with pytest.raises(error, match=f"The '{argument}' parameter of Trial.report"):
         trial.report(value, step)
     assert trial._cached.intermediate_values == {}
+
+
+@pytest.mark.parametrize(
+    ("value", "step", "stored"),
+    [
+        pytest.param("0.5", 0, (0, 0.5), id="str-value"),
+        pytest.param(np.float32(0.25), 1, (1, 0.25), id="numpy-value"),
+        pytest.param(1, 2.0, (2, 1.0), id="float-step"),
+        pytest.param(1.0, np.int64(3), (3, 1.0), id="numpy-step"),
+        pytest.param(1.0, "4", (4, 1.0), id="str-step"),
+    ],
+)
+def test_reports_cast_like_optuna(value: Any, step: Any, stored: tuple[int, float]) -> None:
+    trial = _study().ask()
+    trial.report(value, step)
+    assert trial._cached.intermediate_values == {stored[0]: stored[1]}
 
 
 def test_second_report_of_a_step_is_ignored_with_a_warning() -> None:
@@ -441,3 +461,79 @@ def test_finished_trial_refuses_changes() -> None:
         trial.suggest_float("x", 0, 1)
     with pytest.raises(podbor.exceptions.UpdateFinishedTrialError):
         trial.set_user_attr("k", 1)
+
+
+# -- Optuna parity: storage, relative proposals, repeated names ---------------------------------
+def test_trial_storage_is_the_studys_storage() -> None:
+    study = _study()
+    trial = study.ask()
+    assert trial.storage is study._storage
+    trial.storage.set_trial_system_attr(trial._trial_id, "k", "v")
+    assert study.trials[0].system_attrs["k"] == "v"
+
+
+class _RelativeStub(podbor.samplers.RandomSampler):
+    """Proposes x and z jointly, but declares only x (a float in [5, 6]) in its space."""
+
+    def infer_relative_search_space(self, study: Any, trial: Any) -> dict[str, Any]:
+        return {"x": FloatDistribution(5, 6)}
+
+    def sample_relative(self, study: Any, trial: Any, search_space: Any) -> dict[str, Any]:
+        return {"x": 5.5, "z": 5.5}
+
+
+@pytest.mark.parametrize(
+    ("name", "distribution", "expected"),
+    [
+        pytest.param("x", FloatDistribution(0, 100), 5.5, id="proposed"),
+        pytest.param("w", FloatDistribution(0, 100), None, id="not-proposed"),
+        pytest.param("x", FloatDistribution(0, 5), None, id="outside-the-new-range"),
+    ],
+)
+def test_relative_proposals_are_used_when_they_fit(
+    name: str, distribution: FloatDistribution, expected: float | None
+) -> None:
+    trial = podbor.create_study(sampler=_RelativeStub(seed=0)).ask()
+    value = trial._suggest(name, distribution)
+    assert (value == 5.5) if expected is not None else (value != 5.5)
+
+
+@pytest.mark.parametrize(
+    ("name", "distribution", "message"),
+    [
+        pytest.param("z", FloatDistribution(0, 10), "relative search space", id="undeclared"),
+        pytest.param("x", IntDistribution(1, 100), "Cannot use IntDistribution", id="other-kind"),
+    ],
+)
+def test_inconsistent_relative_proposals_raise(name: str, distribution: Any, message: str) -> None:
+    trial = podbor.create_study(sampler=_RelativeStub(seed=0)).ask()
+    with pytest.raises(ValueError, match=message):
+        trial._suggest(name, distribution)
+
+
+@pytest.mark.parametrize(
+    "suggest_again",
+    [
+        pytest.param(lambda t: t.suggest_float("x", 10, 30), id="float"),
+        pytest.param(lambda t: t.suggest_float("x", 10, 20, step=5), id="float-step"),
+    ],
+)
+def test_a_name_suggested_again_with_another_range_warns_once(
+    suggest_again: Callable[[Trial], Any],
+) -> None:
+    trial = _study().ask()
+    first = trial.suggest_float("x", 10, 20)
+    with pytest.warns(UserWarning, match="suggested with") as record:
+        assert trial.suggest_float("x", 10, 20) == first  # same range: no warning
+        assert suggest_again(trial) == first
+    assert len(record) == 1
+    assert record[0].filename == __file__
+
+
+def test_ask_converts_optunas_deprecated_distributions_with_a_warning() -> None:
+    with pytest.warns(FutureWarning):
+        old = podbor.distributions.UniformDistribution(0, 10)
+    with pytest.warns(FutureWarning, match="issues/2941") as record:
+        trial = _study().ask(fixed_distributions={"u": old})
+    assert record[0].filename == __file__
+    assert type(trial.distributions["u"]) is FloatDistribution

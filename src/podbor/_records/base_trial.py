@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import abc
 import datetime
-from collections.abc import Sequence
+import math
+import warnings
+from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
 from podbor._deprecated import warn_deprecated
@@ -15,9 +17,56 @@ from podbor.distributions import (
     FloatDistribution,
     IntDistribution,
 )
-from podbor.exceptions import InvalidArgumentError
+from podbor.exceptions import InvalidArgumentError, invalid_argument
 
-__all__ = ["BaseTrial"]
+__all__ = ["CONSTRAINTS_KEY", "BaseTrial", "constraints_from_system_attrs", "is_feasible"]
+
+# Constraint values live in a trial's system attributes, as Optuna keeps them: one key
+# ``"constraints:<name>"`` per named constraint, or (the older form samplers with a
+# ``constraints_func`` write) one list of values under ``"constraints"``, named "0", "1", ….
+CONSTRAINTS_KEY = "constraints"
+
+
+def constraints_from_system_attrs(system_attrs: Mapping[str, Any]) -> dict[str, float]:
+    """The constraint values recorded in a trial's system attributes, by name.
+
+    A named value overrides a listed one of the same name (with a warning).
+
+    Example:
+        >>> constraints_from_system_attrs({"constraints": [0.5], "constraints:cost": -1.0})
+        {'0': 0.5, 'cost': -1.0}
+    """
+    found: dict[str, float] = {}
+    listed = system_attrs.get(CONSTRAINTS_KEY)
+    if listed is not None:
+        found.update((str(i), v) for i, v in enumerate(listed))
+    prefix = CONSTRAINTS_KEY + ":"
+    for key, value in system_attrs.items():
+        if not key.startswith(prefix):
+            continue
+        name = key[len(prefix) :]
+        if name in found:
+            warnings.warn(
+                f"The constraint {name!r} is recorded twice; the named value {value} is used.",
+                UserWarning,
+                stacklevel=3,
+            )
+        found[name] = value
+    return found
+
+
+def is_feasible(trial: BaseTrial) -> bool:
+    """True when every constraint value of ``trial`` is <= 0 (so also when it has none).
+
+    Example:
+        >>> from podbor.trial import FixedTrial
+        >>> trial = FixedTrial({})
+        >>> trial.set_constraint("memory", 0.5)
+        >>> is_feasible(trial)
+        False
+    """
+    return all(v <= 0.0 for v in trial.constraints.values())
+
 
 _D = TypeVar("_D", bound=BaseDistribution)
 
@@ -112,6 +161,52 @@ class BaseTrial(abc.ABC):
             replacement="suggest_float(name, low, high, step=q)",
         )
         return self.suggest_float(name, low, high, step=q)
+
+    # -- constraints --------------------------------------------------------------------------
+    @property
+    def constraints(self) -> dict[str, float]:
+        """Constraint name → value; the trial is feasible when every value is <= 0."""
+        return constraints_from_system_attrs(self.system_attrs)
+
+    def set_constraint(self, key: str, value: float) -> None:
+        """Record a constraint value; the trial is feasible when all its values are <= 0.
+
+        Feasibility decides :attr:`Study.best_trial <podbor.study.Study.best_trial>` and
+        :attr:`~podbor.study.Study.best_trials`. A constraint is set once: setting it again
+        warns and keeps the first value.
+
+        Args:
+            key: The constraint's name.
+            value: Its value (anything ``float()`` accepts, except NaN).
+
+        Raises:
+            TypeError: If ``value`` cannot be converted to a float.
+            ValueError: If ``value`` is NaN.
+
+        Example:
+            >>> from podbor.trial import FixedTrial
+            >>> trial = FixedTrial({})
+            >>> trial.set_constraint("memory_gb", -2.0)
+            >>> trial.constraints
+            {'memory_gb': -2.0}
+        """
+        owner = "Trial.set_constraint"
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise TypeError(str(invalid_argument("value", value, "a float", owner=owner))) from None
+        if math.isnan(number):
+            raise invalid_argument("value", value, "a float that is not NaN", owner=owner)
+        attr = f"{CONSTRAINTS_KEY}:{key}"
+        if attr in self.system_attrs:
+            warnings.warn(
+                f"The constraint {key!r} is already set to {self.system_attrs[attr]}; "
+                f"the new value {number} is ignored.",
+                UserWarning,
+                stacklevel=2,
+            )
+            return
+        self.set_system_attr(attr, number)
 
     @abc.abstractmethod
     def _suggest(self, name: str, distribution: BaseDistribution) -> Any:

@@ -7,8 +7,8 @@ import warnings
 from typing import Any
 
 from podbor._records.base_trial import BaseTrial
-from podbor.distributions import BaseDistribution
-from podbor.exceptions import InvalidArgumentError
+from podbor.distributions import BaseDistribution, CategoricalDistribution
+from podbor.exceptions import InvalidArgumentError, invalid_argument
 
 __all__ = ["FixedTrial"]
 
@@ -45,6 +45,15 @@ class FixedTrial(BaseTrial):
                 f"FixedTrial (given: {sorted(self._fixed)})."
             )
         value = self._fixed[name]
+        if isinstance(distribution, CategoricalDistribution) and not (
+            distribution.contains_external(value)
+        ):  # as in Optuna: a fixed choice must be one of the choices (no warning and go on)
+            raise invalid_argument(
+                f"params[{name!r}]",
+                value,
+                f"one of the choices {distribution.choices!r} given to suggest_categorical",
+                owner="FixedTrial",
+            )
         if not distribution.contains_external(value):
             warnings.warn(
                 f"The fixed value {value!r} of {name!r} lies outside {distribution!r}.",

@@ -175,6 +175,10 @@ def _tell(args: argparse.Namespace, storage: BaseStorage) -> Record:
     study = _load_study(args.study_name, storage, None)
     state = _TELL_STATES[args.state] if args.state else None
     n_objectives = len(study.directions)
+    if state in (None, TrialState.COMPLETE) and args.values is None:  # Study.tell would FAIL it
+        raise invalid_option(
+            "--values", "the objective value(s), unless --state is pruned or fail", None
+        )
     counted = state in (None, TrialState.COMPLETE) and args.values is not None
     if counted and len(args.values) != n_objectives:  # a typo must not make the trial FAIL
         raise invalid_option(

@@ -13,7 +13,7 @@ import argparse
 from podbor.cli._common import HANDLED_ERRORS, Command
 from podbor.cli._output import Record
 from podbor.exceptions import StorageInternalError
-from podbor.study._manage import copy_studies
+from podbor.study import copy_studies
 
 
 def _copy_study(args: argparse.Namespace) -> list[Record]:

@@ -9,6 +9,7 @@ from podbor._frozen_study import FrozenStudy, StudySummary
 from podbor._study_direction import StudyDirection
 from podbor.study._callbacks import MaxTrialsCallback
 from podbor.study._manage import (
+    copy_studies,
     copy_study,
     create_study,
     delete_study,
@@ -26,6 +27,7 @@ __all__ = [
     "Study",
     "StudyDirection",
     "StudySummary",
+    "copy_studies",
     "copy_study",
     "create_study",
     "delete_study",

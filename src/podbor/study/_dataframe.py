@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from podbor._records.frozen_trial import FrozenTrial
+from podbor._study_core import FAIL_REASON_KEY, PRUNE_REASON_KEY
 from podbor._study_direction import StudyDirection
 from podbor.exceptions import invalid_argument
 from podbor.samplers import AutoSampler
@@ -27,12 +28,19 @@ DEFAULT_ATTRS = (
     "system_attrs",
     "state",
 )
-_ALLOWED = frozenset(DEFAULT_ATTRS) | {"values", "intermediate_values", "distributions", "trial_id"}
+_ALLOWED = frozenset(DEFAULT_ATTRS) | {
+    "values",
+    "intermediate_values",
+    "distributions",
+    "trial_id",
+    "_trial_id",  # Optuna's spelling of the same column
+}
 _NESTED = ("params", "user_attrs", "system_attrs", "intermediate_values", "distributions")
-# The default sampler's per-trial decision is podbor's own record, readable on the trial
-# (``trial.system_attrs["auto_sampler"]``) and in the CLI; it is no column, so that a study run
-# with the defaults has the columns Optuna gives (number, value, …, params_x, state).
-_DECISION_ATTRS = frozenset({AutoSampler.SYSTEM_ATTR})
+# System attributes that are podbor's own records, readable on the trial and in the CLI: the
+# default sampler's per-trial decision (``trial.system_attrs["auto_sampler"]``) and why a trial
+# failed or was pruned. They are no columns, so that a study has the columns Optuna gives
+# (number, value, …, params_x, state), failed trials included.
+_PODBOR_RECORDS = frozenset({AutoSampler.SYSTEM_ATTR, FAIL_REASON_KEY, PRUNE_REASON_KEY})
 
 
 def _import_pandas() -> Any:
@@ -64,18 +72,20 @@ def trials_dataframe(
             )
     multi = len(directions) > 1 or metric_names is not None
     attrs = tuple("values" if a == "value" and multi else a for a in attrs)
+    attrs = tuple("trial_id" if a == "_trial_id" else a for a in attrs)
     n_obj = len(directions)
-    names = list(metric_names) if metric_names is not None else [str(i) for i in range(n_obj)]
+    # Objective columns: values_<name>, or values_0, values_1, … (the int index in a multi-index).
+    names: list[Any] = list(metric_names) if metric_names is not None else list(range(n_obj))
 
-    columns: dict[tuple[str, str], list[Any]] = collections.OrderedDict()
+    columns: dict[tuple[str, Any], list[Any]] = collections.OrderedDict()
     nested_keys: dict[str, set[Any]] = {a: set() for a in attrs if a in _NESTED}
     for t in trials:
         for a in nested_keys:
             nested_keys[a].update(_nested(t, a).keys())
-    order: list[tuple[str, str]] = []
+    order: list[tuple[str, Any]] = []
     for a in attrs:
         if a in nested_keys:
-            order += [(a, str(k)) for k in sorted(nested_keys[a], key=_sort_key)]
+            order += [(a, k) for k in sorted(nested_keys[a], key=_sort_key)]
         elif a == "values":
             order += [("values", name) for name in names]
         else:
@@ -87,7 +97,7 @@ def trials_dataframe(
             if a in nested_keys:
                 nested = _nested(t, a)
                 for k in sorted(nested_keys[a], key=_sort_key):
-                    columns[(a, str(k))].append(nested.get(k))
+                    columns[(a, k)].append(nested.get(k))
             elif a == "values":
                 vals = t.values
                 for i, name in enumerate(names):
@@ -97,11 +107,8 @@ def trials_dataframe(
     if multi_index:
         frame = pd.DataFrame(columns, columns=pd.MultiIndex.from_tuples(order))
     else:
-        flat = {(f"{a}_{k}" if k else a): v for (a, k), v in columns.items()}
+        flat = {(a if k == "" else f"{a}_{k}"): v for (a, k), v in columns.items()}
         frame = pd.DataFrame(flat, columns=list(flat))
-    for name in ("value",):
-        if name in frame.columns and not multi_index:
-            frame[name] = pd.to_numeric(frame[name], errors="coerce")
     return frame  # type: ignore[no-any-return]
 
 
@@ -113,7 +120,7 @@ def _nested(trial: FrozenTrial, attr: str) -> dict[Any, Any]:
     if attr == "distributions":
         return {k: repr(v) for k, v in trial.distributions.items()}
     if attr == "system_attrs":
-        return {k: v for k, v in trial.system_attrs.items() if k not in _DECISION_ATTRS}
+        return {k: v for k, v in trial.system_attrs.items() if k not in _PODBOR_RECORDS}
     result: dict[Any, Any] = getattr(trial, attr)
     return result
 

@@ -53,12 +53,18 @@ def _validate(
     try:
         catch = tuple(catch)
     except TypeError:
-        raise invalid_argument(
-            "catch", catch, "an exception class or a tuple of them", owner=owner
-        ) from None
+        raise _catch_error(catch) from None
     if not all(isinstance(c, type) and issubclass(c, BaseException) for c in catch):
-        raise invalid_argument("catch", catch, "an exception class or a tuple of them", owner=owner)
+        raise _catch_error(catch)
     return n_trials, timeout, n_jobs, catch
+
+
+def _catch_error(catch: Any) -> TypeError:
+    """A wrong type for ``catch`` is a ``TypeError``, as in Optuna (the usual message shape)."""
+    message = invalid_argument(
+        "catch", catch, "an exception class or an iterable of them", owner="Study.optimize"
+    )
+    return TypeError(str(message))
 
 
 class _Budget:
@@ -69,10 +75,15 @@ class _Budget:
         self._deadline = None if timeout is None else time.monotonic() + timeout
         self._start = time.monotonic()
         self._lock = threading.Lock()
+        self._halted = False
+
+    def halt(self) -> None:
+        """Start no more trials in this call (a worker raised)."""
+        self._halted = True
 
     def take(self, core: StudyCore) -> bool:
         with self._lock:
-            if core.stop_requested:
+            if self._halted or core.stop_requested:
                 return False
             if self._deadline is not None and time.monotonic() >= self._deadline:
                 return False
@@ -104,61 +115,64 @@ def optimize(
     core = core_of(study)
     core.enter_optimize()
     budget = _Budget(n_trials, timeout)
-    bar = ProgressBar(show_progress_bar, n_trials, timeout)
-    start_lock = threading.Lock()
     try:
+        bar = ProgressBar(show_progress_bar, n_trials, timeout, n_jobs)
 
         def worker() -> None:
             try:
                 while True:
                     # Take the budget and start the trial at once, so that a stop() made while a
                     # trial starts (e.g. GridSampler reserving its last point) holds every thread.
-                    with start_lock:
+                    with core.start_lock:
                         if not budget.take(core):
                             break
+                        if n_jobs != 1:  # threads share the sampler: let each trial diverge
+                            core.sampler.reseed_rng()
                         trial = start_trial(study)
                     frozen = run_trial(study, func, catch_tuple, trial)
-                    bar.update(budget.elapsed(), _best_text(core))
+                    bar.update(budget.elapsed(), core.best_trial())
                     for callback in callbacks:
                         callback(frozen)
                     if gc_after_trial:
                         gc.collect()
-            except BaseException:  # stop the other threads at once, not when joined
-                core.request_stop()
+            except BaseException:  # stop this call's other threads at once, not when joined
+                budget.halt()
                 raise
 
-        if n_jobs == 1:
-            worker()
-        else:
-            _run_threads(core, worker, n_jobs)
+        try:
+            if n_jobs == 1:
+                worker()
+            else:
+                _run_threads(core, budget, worker, n_jobs)
+        finally:
+            bar.close()
     finally:
-        bar.close()
         core.exit_optimize()
 
 
-def _run_threads(core: StudyCore, worker: Callable[[], None], n_jobs: int) -> None:
+def _run_threads(core: StudyCore, budget: _Budget, worker: Callable[[], None], n_jobs: int) -> None:
+    def marked_worker() -> None:  # stop() and the nesting check work from the worker threads
+        core.mark_worker(True)
+        try:
+            worker()
+        finally:
+            core.mark_worker(False)
+
     with ThreadPoolExecutor(max_workers=n_jobs, thread_name_prefix="podbor-worker") as pool:
-        futures = [pool.submit(worker) for _ in range(n_jobs)]
+        futures = [pool.submit(marked_worker) for _ in range(n_jobs)]
         first_error: BaseException | None = None
         try:
             for future in futures:
                 try:
                     future.result()
                 except BaseException as err:  # stop the others, re-raise the first
-                    core.request_stop()
+                    budget.halt()
                     first_error = first_error or err
         except KeyboardInterrupt:
-            core.request_stop()
+            budget.halt()
             raise
         if first_error is not None:
             raise first_error
-
-
-def _best_text(core: StudyCore) -> str | None:
-    best = core.best_trial()
-    if best is None or best.value is None:
-        return None
-    return f"best trial {best.number}: {best.value:.6g}"
 
 
 def start_trial(study: StudyHandle) -> Trial:
@@ -186,8 +200,8 @@ def run_trial(
             returned = func(trial)
     except BaseException as err:  # KeyboardInterrupt too: fail the trial, keep the study
         error = err
-    if error is None:  # COMPLETE explicitly: a None return then fails the trial with a warning
-        return tell(study, trial, returned, TrialState.COMPLETE, False)
+    if error is None:  # state None: a None or NaN return fails the trial with a warning
+        return tell(study, trial, returned, None, False)
     kind = podbor_equivalent(error)  # Optuna's TrialPruned, raised by code written for Optuna
     if issubclass(kind, TrialPruned):
         if str(error):

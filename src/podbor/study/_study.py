@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import functools
+import math
+import warnings
 from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from podbor._deprecated import warn_experimental
+from podbor._records.base_trial import is_feasible
 from podbor._records.frozen_trial import FrozenTrial, create_trial
 from podbor._records.trial_state import TrialState
 from podbor._study_core import FIXED_PARAMS_KEY, METRIC_NAMES_KEY, StudyCore
 from podbor._study_direction import StudyDirection
-from podbor.distributions import BaseDistribution
+from podbor.distributions import BaseDistribution, _convert_old_distribution_to_new_distribution
 from podbor.exceptions import invalid_argument
 from podbor.logging import get_logger
 from podbor.pruners import BasePruner, MedianPruner
@@ -98,6 +102,9 @@ class Study:
     def _study_id(self) -> int:
         return self._core.study_id
 
+    def _is_multi_objective(self) -> bool:  # Optuna's helper, called by code written for it
+        return len(self._core.directions) > 1
+
     # -- directions and attributes ------------------------------------------------------
     @property
     def direction(self) -> StudyDirection:
@@ -148,7 +155,11 @@ class Study:
         return self._core.metric_names()
 
     def set_metric_names(self, metric_names: Sequence[str]) -> None:
-        """Name the objectives (used in logs and as ``values_<name>`` dataframe columns)."""
+        """Name the objectives (used in logs and as ``values_<name>`` dataframe columns).
+
+        Experimental, as in Optuna: it emits an :class:`~podbor.exceptions.ExperimentalWarning`.
+        """
+        warn_experimental("Study.set_metric_names")
         if len(metric_names) != len(self._core.directions):
             raise invalid_argument(
                 "metric_names",
@@ -179,15 +190,25 @@ class Study:
     def best_trial(self) -> FrozenTrial:
         """The best COMPLETE trial of a single-objective study.
 
+        With constraints (:meth:`Trial.set_constraint <podbor.trial.Trial.set_constraint>`,
+        or a sampler's ``constraints_func``), only feasible trials count: those whose constraint
+        values are all <= 0.
+
         Raises:
-            ValueError: If no trial has completed yet.
+            ValueError: If no trial has completed yet, or none of them is feasible.
             RuntimeError: If the study has several objectives (see :attr:`best_trials`).
         """
         if len(self._core.directions) > 1:
             raise RuntimeError(
                 "A multi-objective study has no single best trial; use Study.best_trials."
             )
-        return self._core.storage.get_best_trial(self._core.study_id)._copy()
+        best = self._core.best_trial()
+        if best is None:
+            raise ValueError(
+                "The study has no best trial yet: no trial is COMPLETE and feasible "
+                "(all constraint values <= 0)."
+            )
+        return best._copy()
 
     @property
     def best_value(self) -> float:
@@ -203,8 +224,16 @@ class Study:
 
     @property
     def best_trials(self) -> list[FrozenTrial]:
-        """The Pareto front: COMPLETE trials that no other trial beats in every objective."""
-        complete = self.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+        """The Pareto front: COMPLETE trials that no other trial beats in every objective.
+
+        With constraints, only feasible trials (all constraint values <= 0) count; the list is
+        empty when none is.
+        """
+        complete = [
+            t
+            for t in self.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+            if is_feasible(t)
+        ]
         return [t._copy() for t in pareto_front_trials(complete, self._core.directions)]
 
     # -- the loop -------------------------------------------------------------------------
@@ -227,11 +256,18 @@ class Study:
             n_trials: How many trials this call runs; None for no limit.
             timeout: Seconds after which no new trial starts; None for no limit.
             n_jobs: Threads evaluating trials at once; -1 for one per core.
-            catch: Exceptions that fail the trial and let the study go on; any other exception
-                fails the trial and propagates. Ctrl-C fails the running trial and propagates.
+            catch: Exception classes (``TypeError`` otherwise) that fail the trial and let the
+                study go on; any other exception fails the trial and propagates. Ctrl-C fails
+                the running trial and propagates.
             callbacks: Functions ``callback(study, frozen_trial)`` called after each trial.
             gc_after_trial: Run ``gc.collect()`` after each trial.
-            show_progress_bar: Draw a tqdm bar with the best value so far.
+            show_progress_bar: Draw a tqdm bar with the best trial so far. As in Optuna it is
+                not drawn (a ``UserWarning`` says why) when neither ``n_trials`` nor
+                ``timeout`` is given, or when it would count seconds with ``n_jobs != 1``.
+
+        Several threads may each call ``optimize`` on one study at once; a call from inside an
+        objective or a callback raises ``RuntimeError``. With ``n_jobs != 1`` the sampler is
+        reseeded (``reseed_rng``) before each trial, as in Optuna.
 
         A return value of None, NaN or a non-number fails the trial with a warning that says why.
 
@@ -266,7 +302,15 @@ class Study:
             >>> trial = study.ask()
             >>> frozen = study.tell(trial, trial.suggest_float("x", 0, 1))
         """
-        return new_trial(self, fixed_distributions)
+        if self._core.heartbeat_interval is not None and not self._core.in_optimize():
+            warnings.warn(
+                "This storage keeps heartbeats, which only Study.optimize sends: a trial started "
+                "with Study.ask gets none, and is failed as stale after the grace period unless "
+                "it is told in time.",
+                UserWarning,
+                stacklevel=2,
+            )
+        return new_trial(self, _current_distributions(fixed_distributions or {}))
 
     def tell(
         self,
@@ -279,25 +323,37 @@ class Study:
 
         Args:
             trial: The trial or its number.
-            values: The objective value(s); required for COMPLETE (the default state).
-            state: COMPLETE, PRUNED or FAIL; a PRUNED trial keeps its last report as its value.
+            values: The objective value(s), for a COMPLETE trial.
+            state: None (the default: COMPLETE when ``values`` can be used, FAIL with a warning
+                otherwise), or COMPLETE, PRUNED or FAIL. A PRUNED trial keeps its last report
+                as its value.
             skip_if_finished: Return quietly instead of raising when the trial already finished.
 
         Returns:
-            The finished trial. Values that are None, NaN or not numbers make it FAIL with a
-            warning.
+            The finished trial.
 
         Raises:
-            UpdateFinishedTrialError: If the trial already finished (a ``RuntimeError``).
-            ValueError: If ``values`` and ``state`` do not fit together.
+            TypeError: If ``trial`` is neither a trial nor an int.
+            ValueError: If ``trial`` is no RUNNING trial of this study, if ``state`` is not a
+                finished state, if PRUNED or FAIL come with values, or if ``state=COMPLETE``
+                comes with values that cannot be used (None, NaN, not numbers, a wrong count).
+            UpdateFinishedTrialError: If the trial already finished; it is a ``RuntimeError``
+                and, as in Optuna, a ``ValueError``.
         """
         return _tell.tell(self, trial, values, state, skip_if_finished)
 
     def stop(self) -> None:
         """Let the running :meth:`optimize` start no new trial (running ones finish normally).
 
-        Call it from an objective or a callback; outside of ``optimize`` it has no effect.
+        Call it from an objective or a callback.
+
+        Raises:
+            RuntimeError: If called outside of :meth:`optimize` (as in Optuna).
         """
+        if not self._core.in_optimize():
+            raise RuntimeError(
+                "Study.stop() can only be called from an objective or a callback of Study.optimize."
+            )
         self._core.request_stop()
 
     def enqueue_trial(
@@ -324,9 +380,10 @@ class Study:
             {'x': 0.25}
         """
         if not isinstance(params, dict):
-            raise invalid_argument(
+            message = invalid_argument(
                 "params", params, "a dict of name → value", owner="Study.enqueue_trial"
             )
+            raise TypeError(str(message))
         if skip_if_exists and self._has_trial_with(params):
             _logger.info(f"Trial with params {params} already exists; enqueue_trial skipped it.")
             return
@@ -338,12 +395,16 @@ class Study:
         self._core.add_trial(template)
 
     def _has_trial_with(self, params: dict[str, Any]) -> bool:
+        """True when a trial was enqueued with, or ran with, exactly these parameters.
+
+        Only a trial with the same parameter names counts (so ``{"x": 1}`` is not skipped
+        because of a trial with ``{"x": 1, "y": 2}``); NaN equals NaN here.
+        """
         for t in self.get_trials(deepcopy=False):
             fixed = t.system_attrs.get(FIXED_PARAMS_KEY)
-            if t.state == TrialState.WAITING and fixed == params:
-                return True
-            if t.state != TrialState.WAITING and all(
-                k in t.params and t.params[k] == v for k, v in params.items()
+            given = fixed if isinstance(fixed, dict) else t.params
+            if given.keys() == params.keys() and all(
+                _same_value(given[k], v) for k, v in params.items()
             ):
                 return True
         return False
@@ -405,6 +466,32 @@ class Study:
 
 
 # ---------------------------------------------------------------------------------------
+def _same_value(a: Any, b: Any) -> bool:
+    """Equality for enqueued parameters, where NaN equals NaN (and only NaN)."""
+    a_nan = isinstance(a, float) and math.isnan(a)
+    b_nan = isinstance(b, float) and math.isnan(b)
+    return a_nan == b_nan and (a_nan or bool(a == b))
+
+
+def _current_distributions(
+    distributions: Mapping[str, BaseDistribution],
+) -> dict[str, BaseDistribution]:
+    """``ask``'s fixed distributions, with Optuna's deprecated classes converted (and a warning)."""
+    converted = {}
+    for name, distribution in distributions.items():
+        current = _convert_old_distribution_to_new_distribution(distribution)
+        if current is not distribution:
+            warnings.warn(
+                f"Study.ask got the deprecated {type(distribution).__name__} for {name!r}; it is "
+                f"used as {current!r}. See https://github.com/optuna/optuna/issues/2941 for "
+                "the classes that replace the old ones.",
+                FutureWarning,
+                stacklevel=3,
+            )
+        converted[name] = current
+    return converted
+
+
 def open_study(
     storage: BaseStorage,
     study_id: int,

@@ -15,7 +15,7 @@ from podbor.exceptions import UpdateFinishedTrialError, invalid_argument
 from podbor.logging import get_logger
 from podbor.trial._trial import Trial
 
-__all__ = ["check_values", "tell"]
+__all__ = ["FinishedTrialTellError", "check_values", "tell"]
 
 _logger = get_logger("podbor.study")
 
@@ -67,6 +67,10 @@ def check_values(value_or_values: Any, n_objectives: int) -> tuple[list[float] |
     return values, None
 
 
+class FinishedTrialTellError(UpdateFinishedTrialError, ValueError):
+    """``tell`` on a finished trial: podbor's ``RuntimeError`` and Optuna's ``ValueError``."""
+
+
 def _resolve_trial(core: StudyCore, trial: Trial | int) -> tuple[int, FrozenTrial]:
     if isinstance(trial, Trial):
         if not core_of(trial.study).is_same_study(core):
@@ -81,8 +85,20 @@ def _resolve_trial(core: StudyCore, trial: Trial | int) -> tuple[int, FrozenTria
                 "trial", trial, f"a Trial or a trial number in [0, {n - 1}]", owner="Study.tell"
             ) from None
     else:
-        raise invalid_argument("trial", trial, "a Trial or an int trial number", owner="Study.tell")
+        message = invalid_argument(
+            "trial", trial, "a Trial or an int trial number", owner="Study.tell"
+        )
+        raise TypeError(str(message))
     return trial_id, core.get_trial(trial_id)
+
+
+def _check_state(state: TrialState | None, values: Any) -> None:
+    if state is not None and not state.is_finished():
+        raise invalid_argument("state", state, "COMPLETE, PRUNED, FAIL or None", owner="Study.tell")
+    if state in (TrialState.PRUNED, TrialState.FAIL) and values is not None:
+        raise invalid_argument(
+            "values", values, f"None when state is {state.name}", owner="Study.tell"
+        )
 
 
 def tell(
@@ -92,8 +108,13 @@ def tell(
     state: TrialState | None,
     skip_if_finished: bool,
 ) -> FrozenTrial:
-    """Implement :meth:`Study.tell` (see there)."""
+    """Implement :meth:`Study.tell` (see there).
+
+    With ``state=None``, values that cannot be used (None, NaN, not numbers, a wrong count)
+    fail the trial with a warning; with ``state=COMPLETE`` given explicitly they raise.
+    """
     core = core_of(study)
+    _check_state(state, values)
     trial_id, frozen = _resolve_trial(core, trial)
     if frozen.state.is_finished():
         if skip_if_finished:
@@ -101,30 +122,29 @@ def tell(
                 f"Skipped telling trial {frozen.number}: it already finished as {frozen.state.name}."
             )
             return frozen
-        raise UpdateFinishedTrialError(
+        raise FinishedTrialTellError(
             f"Trial {frozen.number} has already finished as {frozen.state.name}; tell it only once "
             "(or pass skip_if_finished=True)."
         )
-    if state is None:
-        if values is None:
-            raise invalid_argument(
-                "values",
-                values,
-                "the objective value(s) when state is COMPLETE (the default)",
-                owner="Study.tell",
-            )
-        state = TrialState.COMPLETE
-    if state not in (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL):
-        raise invalid_argument("state", state, "COMPLETE, PRUNED, FAIL or None", owner="Study.tell")
-    if state != TrialState.COMPLETE and values is not None:
+    if frozen.state != TrialState.RUNNING:
         raise invalid_argument(
-            "values", values, f"None when state is {state.name}", owner="Study.tell"
+            "trial", frozen.number, "a RUNNING trial (one returned by ask)", owner="Study.tell"
         )
+    explicit = state == TrialState.COMPLETE
+    if state is None:
+        state = TrialState.COMPLETE
 
     n_obj = len(core.directions)
     checked: list[float] | None = None
     if state == TrialState.COMPLETE:
         checked, reason = check_values(values, n_obj)
+        if reason is not None and explicit:
+            raise invalid_argument(
+                "values",
+                values,
+                f"{n_obj} number(s), none of them NaN, when state is COMPLETE",
+                owner="Study.tell",
+            )
         if reason is not None:
             warnings.warn(f"Trial {frozen.number} failed: {reason}", UserWarning, stacklevel=3)
             _logger.warning(f"Trial {frozen.number} failed with value {values!r}. {reason}")

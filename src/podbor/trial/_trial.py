@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import datetime
-import numbers
 import warnings
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from podbor._records.base_trial import BaseTrial
 from podbor._records.frozen_trial import FrozenTrial
 from podbor._study_core import FIXED_PARAMS_KEY, StudyHandle, core_of
 from podbor.distributions import BaseDistribution, check_distribution_compatibility
-from podbor.exceptions import invalid_argument
+from podbor.exceptions import InvalidArgumentError, invalid_argument
+
+if TYPE_CHECKING:
+    from podbor.storages import BaseStorage
 
 __all__ = ["BaseTrial", "Trial", "new_trial"]
 
@@ -63,13 +65,22 @@ class Trial(BaseTrial):
         return dict(self._relative_params)
 
     def _relative_value(self, name: str, distribution: BaseDistribution) -> tuple[bool, Any]:
+        """Whether the sampler's joint proposal holds a usable value of ``name``, and the value.
+
+        Raises:
+            ValueError: If the sampler proposed ``name`` outside its own joint search space, or
+                the space's distribution of ``name`` cannot be the one suggested now.
+        """
         self._ensure_relative()
         assert self._relative_params is not None and self._relative_search_space is not None
-        if name not in self._relative_params or name not in self._relative_search_space:
+        if name not in self._relative_params:
             return False, None
-        relative_dist = self._relative_search_space[name]
-        if type(relative_dist) is not type(distribution):
-            return False, None
+        if name not in self._relative_search_space:
+            raise InvalidArgumentError(
+                f"The sampler {type(self._core.sampler).__name__} proposed {name!r} in "
+                "sample_relative, but its relative search space has no such parameter."
+            )
+        check_distribution_compatibility(self._relative_search_space[name], distribution)
         value = self._relative_params[name]
         return distribution.contains_external(value), value
 
@@ -77,7 +88,16 @@ class Trial(BaseTrial):
     def _suggest(self, name: str, distribution: BaseDistribution) -> Any:
         cached = self._cached
         if name in cached.params:
-            check_distribution_compatibility(cached.distributions[name], distribution)
+            previous = cached.distributions[name]
+            check_distribution_compatibility(previous, distribution)
+            if previous != distribution:
+                warnings.warn(
+                    f"The parameter {name!r} was suggested with {previous!r} and now with "
+                    f"{distribution!r} in one trial; the first value is returned. This is "
+                    "likely a mistake in the objective.",
+                    UserWarning,
+                    stacklevel=4,
+                )
             return cached.params[name]
         fixed = cached.system_attrs.get(FIXED_PARAMS_KEY)
         if isinstance(fixed, dict) and name in fixed:
@@ -111,19 +131,22 @@ class Trial(BaseTrial):
         A second report of the same step is ignored with a warning. NaN is stored but never
         makes a pruner stop the trial by itself.
 
+        Like Optuna, a value that ``float()`` accepts (``"1.5"``, a numpy scalar) and a step that
+        ``int()`` accepts exactly (``2.0``, a numpy integer) are taken.
+
         Raises:
             NotImplementedError: In a multi-objective study.
-            ValueError: If ``step`` is negative or ``value`` is not a number.
+            TypeError: If ``value`` is no float or ``step`` no int.
+            ValueError: If ``step`` is negative.
         """
         if len(self._core.directions) > 1:
             raise NotImplementedError(
                 "Trial.report is not supported for multi-objective studies (pruning needs one value)."
             )
-        if isinstance(value, bool) or not isinstance(value, numbers.Real):
-            raise invalid_argument("value", value, "a real number", owner="Trial.report")
-        if isinstance(step, bool) or not isinstance(step, numbers.Integral) or step < 0:
+        value = _cast(value, float, "value", "a float (or a value float() accepts)")
+        step = _cast(step, int, "step", "an int >= 0")
+        if step < 0:
             raise invalid_argument("step", step, "an int >= 0", owner="Trial.report")
-        step, value = int(step), float(value)
         if step in self._cached.intermediate_values:
             warnings.warn(
                 f"Trial {self.number} already reported step {step}; the new value {value} is ignored.",
@@ -161,6 +184,11 @@ class Trial(BaseTrial):
         """Attach a JSON-serializable value for podbor's own use."""
         self._core.storage.set_trial_system_attr(self._trial_id, key, value)
         self._cached.system_attrs[key] = value
+
+    @property
+    def storage(self) -> BaseStorage:
+        """The storage the trial's study lives in."""
+        return self._core.storage
 
     @property
     def params(self) -> dict[str, Any]:
@@ -202,6 +230,19 @@ def new_trial(
     for name, distribution in (fixed_distributions or {}).items():
         trial._suggest(name, distribution)
     return trial
+
+
+def _cast(value: Any, kind: type[Any], name: str, allowed: str) -> Any:
+    """``kind(value)`` for ``Trial.report``; a TypeError in the usual message shape otherwise."""
+    try:
+        cast = kind(value)
+    except (TypeError, ValueError):
+        cast = None
+    inexact = kind is int and isinstance(value, float) and not value.is_integer()
+    if cast is None or isinstance(value, bool) or inexact:
+        message = invalid_argument(name, value, allowed, owner="Trial.report")
+        raise TypeError(str(message)) from None
+    return cast
 
 
 def _single_value(distribution: BaseDistribution) -> float:
