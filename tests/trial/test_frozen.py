@@ -35,10 +35,10 @@ def test_replaying_an_unknown_parameter_raises() -> None:
         frozen.suggest_float("y", 0, 1)
 
 
-def test_replaying_outside_the_new_range_raises() -> None:
+def test_replaying_outside_the_new_range_warns_and_returns_the_stored_value() -> None:
     frozen = create_trial(params={"x": 1.5}, distributions={"x": FloatDistribution(0, 2)}, value=1)
-    with pytest.raises(ValueError, match="lies outside"):
-        frozen.suggest_float("x", 0, 1)
+    with pytest.warns(UserWarning, match="lies outside"):
+        assert frozen.suggest_float("x", 0, 1) == 1.5
 
 
 def test_replayed_trial_takes_reports_and_is_never_pruned() -> None:

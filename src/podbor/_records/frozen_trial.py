@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import math
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -184,9 +185,13 @@ class FrozenTrial(BaseTrial):
                 f"{sorted(self._params)}."
             )
         value = self._params[name]
-        if not distribution.contains_external(value):
-            warn_msg = f"The stored value {value!r} of {name!r} lies outside {distribution!r}."
-            raise InvalidArgumentError(warn_msg)
+        if not distribution.contains_external(value):  # replaying with a changed range
+            warnings.warn(
+                f"The stored value {value!r} of {name!r} lies outside {distribution!r}; "
+                "it is returned as stored.",
+                UserWarning,
+                stacklevel=3,
+            )
         return value
 
     def report(self, value: float, step: int) -> None:

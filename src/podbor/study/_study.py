@@ -476,20 +476,12 @@ def _same_value(a: Any, b: Any) -> bool:
 def _current_distributions(
     distributions: Mapping[str, BaseDistribution],
 ) -> dict[str, BaseDistribution]:
-    """``ask``'s fixed distributions, with Optuna's deprecated classes converted (and a warning)."""
-    converted = {}
-    for name, distribution in distributions.items():
-        current = _convert_old_distribution_to_new_distribution(distribution)
-        if current is not distribution:
-            warnings.warn(
-                f"Study.ask got the deprecated {type(distribution).__name__} for {name!r}; it is "
-                f"used as {current!r}. See https://github.com/optuna/optuna/issues/2941 for "
-                "the classes that replace the old ones.",
-                FutureWarning,
-                stacklevel=3,
-            )
-        converted[name] = current
-    return converted
+    """``ask``'s fixed distributions, Optuna's deprecated classes converted (the conversion
+    warns once per distribution, at the user's line)."""
+    return {
+        name: _convert_old_distribution_to_new_distribution(distribution)
+        for name, distribution in distributions.items()
+    }
 
 
 def open_study(

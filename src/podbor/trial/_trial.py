@@ -53,9 +53,8 @@ class Trial(BaseTrial):
         sampler = self._core.sampler
         space = sampler.infer_relative_search_space(self.study, self._cached)
         self._relative_search_space = space
-        self._relative_params = (
-            sampler.sample_relative(self.study, self._cached, space) if space else {}
-        )
+        # Called even for an empty space, as Optuna does: a sampler may count on the call.
+        self._relative_params = sampler.sample_relative(self.study, self._cached, space)
 
     @property
     def relative_params(self) -> dict[str, Any]:
