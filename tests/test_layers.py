@@ -42,6 +42,7 @@ LAYERS: dict[str, int] = {
     "podbor.validation": 4,
     "podbor.visualization": 4,
     "podbor.testing": 4,
+    "podbor.search_space": 4,
     "podbor.cli": 5,
     "podbor": 5,
     "podbor.__main__": 6,

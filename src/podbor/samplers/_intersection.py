@@ -25,6 +25,7 @@ Example:
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 
 from podbor._records.frozen_trial import FrozenTrial
 from podbor._records.trial_state import TrialState
@@ -32,7 +33,7 @@ from podbor._study_view import StudyView
 from podbor.distributions import BaseDistribution
 from podbor.samplers._common import SeenTrials
 
-__all__ = ["GroupDecomposedSearchSpace", "IntersectionSearchSpace"]
+__all__ = ["GroupDecomposedSearchSpace", "IntersectionSearchSpace", "intersection_search_space"]
 
 
 def _finished_states(include_pruned: bool) -> tuple[TrialState, ...]:
@@ -61,6 +62,33 @@ class IntersectionSearchSpace:
                 self._space = _intersect(self._space, trial)
             space = self._space or {}
             return {name: space[name] for name in sorted(space)}
+
+
+def intersection_search_space(
+    trials: Iterable[FrozenTrial], include_pruned: bool = False
+) -> dict[str, BaseDistribution]:
+    """The parameters shared, with identical distributions, by every finished trial of ``trials``.
+
+    The one-shot form of :class:`IntersectionSearchSpace` (which remembers what it has read);
+    trials in other states are ignored.
+
+    Example:
+        >>> from podbor.distributions import FloatDistribution
+        >>> from podbor.trial import create_trial
+        >>> x = FloatDistribution(0, 1)
+        >>> trials = [create_trial(params={"x": 0.5, "y": 0.1}, distributions={"x": x, "y": x},
+        ...                        value=1.0), create_trial(params={"x": 0.2},
+        ...                        distributions={"x": x}, value=2.0)]
+        >>> intersection_search_space(trials)
+        {'x': FloatDistribution(low=0.0, high=1.0, log=False, step=None)}
+    """
+    states = _finished_states(include_pruned)
+    space: dict[str, BaseDistribution] | None = None
+    for trial in trials:
+        if trial.state in states:
+            space = _intersect(space, trial)
+    found = space or {}
+    return {name: found[name] for name in sorted(found)}
 
 
 def _intersect(
