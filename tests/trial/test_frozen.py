@@ -209,3 +209,14 @@ def test_create_trial_replaces_deprecated_distributions() -> None:
         "i": IntDistribution(0, 10, step=2),
     }
     assert [type(d) for d in trial.distributions.values()] == [FloatDistribution, IntDistribution]
+
+
+def test_replaying_a_choice_that_is_no_longer_offered_raises() -> None:
+    frozen = create_trial(
+        params={"kind": "svm"},
+        distributions={"kind": CategoricalDistribution(["svm", "tree"])},
+        value=1.0,
+    )
+    assert frozen.suggest_categorical("kind", ["svm", "tree"]) == "svm"
+    with pytest.raises(ValueError, match="not among the choices"):
+        frozen.suggest_categorical("kind", ["tree", "forest"])

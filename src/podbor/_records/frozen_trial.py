@@ -10,7 +10,11 @@ from typing import Any
 
 from podbor._records.base_trial import BaseTrial
 from podbor._records.trial_state import TrialState
-from podbor.distributions import BaseDistribution, _convert_old_distribution_to_new_distribution
+from podbor.distributions import (
+    BaseDistribution,
+    CategoricalDistribution,
+    _convert_old_distribution_to_new_distribution,
+)
 from podbor.exceptions import InvalidArgumentError, invalid_argument
 
 __all__ = ["FrozenTrial", "create_trial"]
@@ -185,6 +189,13 @@ class FrozenTrial(BaseTrial):
                 f"{sorted(self._params)}."
             )
         value = self._params[name]
+        if isinstance(distribution, CategoricalDistribution) and not distribution.contains_external(
+            value
+        ):  # no nearby value to fall back on: the choices changed
+            raise InvalidArgumentError(
+                f"The stored value {value!r} of {name!r} is not among the choices "
+                f"{distribution.choices!r}."
+            )
         if not distribution.contains_external(value):  # replaying with a changed range
             warnings.warn(
                 f"The stored value {value!r} of {name!r} lies outside {distribution!r}; "
