@@ -15,6 +15,9 @@ Example:
     >>> podbor.logging.set_verbosity(podbor.logging.INFO)
 """
 
+import importlib
+from typing import Any
+
 from podbor import (
     distributions,
     exceptions,
@@ -44,6 +47,17 @@ from podbor.study import (
 from podbor.study._heartbeat import fail_stale_trials as _fail_stale_trials
 from podbor.trial import FixedTrial, FrozenTrial, Trial, TrialState, create_trial
 from podbor.version import __version__
+
+# Subpackages imported on first use, so that ``import podbor`` stays light: ``podbor.visualization``
+# works after a bare ``import podbor``, as ``optuna.visualization`` does.
+_LAZY_SUBPACKAGES = frozenset({"visualization", "integration"})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY_SUBPACKAGES:
+        return importlib.import_module(f"podbor.{name}")
+    raise AttributeError(f"module 'podbor' has no attribute {name!r}")
+
 
 # Optuna's paths for the retry callback and for failing stale trials are in ``storages``; both
 # are the study's business (study/_retry.py, study/_heartbeat.py), and storages never import
@@ -79,4 +93,5 @@ __all__ = [
     "study",
     "trial",
     "validation",
+    "visualization",
 ]
