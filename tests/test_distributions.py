@@ -28,7 +28,7 @@ from podbor.distributions import (
     distribution_to_json,
     json_to_distribution,
 )
-from podbor.exceptions import InvalidArgumentError, PodborError
+from podbor.exceptions import InvalidArgumentError, PodborError, safe_repr
 
 
 class _Opaque:
@@ -108,9 +108,25 @@ INVALID = [
     pytest.param(lambda: IntDistribution(0.5, 3), "low", "0.5", id="int-low-fraction"),  # type: ignore[arg-type]
     pytest.param(lambda: FloatDistribution(True, 2.0), "low", "True", id="float-low-bool"),
     pytest.param(lambda: FloatDistribution("0", 1.0), "low", "'0'", id="float-low-str"),  # type: ignore[arg-type]
-    pytest.param(lambda: FloatDistribution(0.0, 10**400), "high", str(10**400), id="float-huge"),
-    pytest.param(lambda: IntDistribution(0, 10**400), "high", str(10**400), id="int-huge"),
+    pytest.param(lambda: FloatDistribution(0.0, 10**400), "high", safe_repr(10**400), id="float-huge"),
+    pytest.param(lambda: IntDistribution(0, 10**400), "high", safe_repr(10**400), id="int-huge"),
     pytest.param(lambda: IntDistribution(True, 3), "low", "True", id="int-low-bool"),
+    pytest.param(
+        lambda: IntDistribution(0, 2**53 + 1), "high", str(2**53 + 1), id="int-past-2**53"
+    ),
+    pytest.param(
+        lambda: IntDistribution(-(2**60), 0, step=3), "low", str(-(2**60)), id="int-low-past-2**53"
+    ),
+    pytest.param(lambda: IntDistribution(0, 1e300), "high", "1e+300", id="int-high-huge-float"),  # type: ignore[arg-type]
+    pytest.param(
+        lambda: FloatDistribution(-1e308, 1e308), "high", "1e+308", id="float-width-overflows"
+    ),
+    pytest.param(
+        lambda: FloatDistribution(0.0, 1e300, step=1e-300), "step", "1e-300", id="grid-overflows"
+    ),
+    pytest.param(
+        lambda: FloatDistribution(-1e308, 1e308, step=1e300), "high", "1e+308", id="grid-too-wide"
+    ),
     pytest.param(lambda: FloatDistribution(0.0, 1.0, step=True), "step", "True", id="step-bool"),
 ]
 
@@ -288,6 +304,8 @@ def test_categorical_numpy_scalars_become_python_scalars() -> None:
         pytest.param(FloatDistribution(1.0, 3.0, log=True), -1.0, id="float-log-negative"),
         pytest.param(FloatDistribution(0.0, 1.0), [], id="float-list"),
         pytest.param(IntDistribution(0, 3), math.inf, id="int-inf"),
+        pytest.param(FloatDistribution(0.0, 1.0), 10**400, id="float-past-float-range"),
+        pytest.param(IntDistribution(0, 3), -(10**400), id="int-past-float-range"),
     ],
 )
 def test_to_internal_repr_rejects_foreign_values(dist: BaseDistribution, value: Any) -> None:
@@ -539,3 +557,44 @@ def test_json_to_distribution_reads_optunas_forms(text: str, expected: BaseDistr
 def test_json_to_distribution_rejects_bad_abbreviations(text: str) -> None:
     with pytest.raises(ValueError):
         json_to_distribution(text)
+
+
+# -- the edges of what is accepted (issue 17) --------------------------------------------------
+@pytest.mark.parametrize(
+    ("low", "high", "step"),
+    [
+        pytest.param(-(2**53), 2**53, 1, id="int-widest"),
+        pytest.param(2**53 - 10, 2**53, 3, id="int-top-step"),
+        pytest.param(0, 2**53, 2**52 + 1, id="int-huge-step"),
+        pytest.param(0, 10, 10**30, id="int-step-past-range"),
+    ],
+)
+def test_int_bounds_up_to_2_53_keep_the_grid_exact(low: int, high: int, step: int) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        dist = IntDistribution(low, high, step=step)
+    assert (dist.high - dist.low) % step == 0
+    for value in (dist.low, dist.high):
+        assert dist.to_external_repr(dist.to_internal_repr(value)) == value  # exact in a float
+        assert dist.contains_external(value)
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "step", "expected_high"),
+    [
+        pytest.param(0.0, 1e300, 1e-7, 1e300, id="finer-than-float-resolution"),
+        pytest.param(0.0, 1e10, 1e-10, 1e10, id="1e20-points"),
+        pytest.param(-1e307, 1e307, 3e306, 8e306, id="wide-coarse-grid"),
+        pytest.param(5e-324, 1e-300, 5e-324, 1e-300, id="subnormal-step"),
+    ],
+)
+def test_huge_float_grids_are_computed_exactly(
+    low: float, high: float, step: float, expected_high: float
+) -> None:
+    # Optuna raises decimal.InvalidOperation here; podbor computes the grid in exact decimals.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        dist = FloatDistribution(low, high, step=step)
+    assert math.isclose(dist.high, expected_high, rel_tol=1e-12)
+    assert dist.low <= dist.high <= high
+    assert not dist.single()

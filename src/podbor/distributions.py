@@ -47,6 +47,15 @@ CategoricalChoiceType = Union[None, bool, int, float, str]  # noqa: UP007 - a ru
 """The types a categorical choice may have (they are stored exactly and round-trip through JSON)."""
 
 _STEP_TOLERANCE = 1e-8
+_MAX_EXACT_INT = 2**53
+"""The largest magnitude of an int bound: values are stored as floats, exact only up to 2**53."""
+_DECIMAL_PRECISION = 1000
+"""Digits for the exact grid arithmetic: enough for any float bounds and step (1e308 / 5e-324)."""
+
+
+def _exact_decimals() -> decimal.Context:
+    """A decimal context in which a float grid's arithmetic is exact (default precision: 28)."""
+    return decimal.Context(prec=_DECIMAL_PRECISION, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
 
 
 class BaseDistribution(abc.ABC):
@@ -131,16 +140,15 @@ def _user_stacklevel() -> int:
 def _adjust_high(low: float, high: float, step: float, owner: str) -> float:
     """Shrink ``high`` onto the grid ``low + k * step``, warning when it moves (exact decimals)."""
     d_low, d_high, d_step = (decimal.Decimal(str(v)) for v in (low, high, step))
-    k = (d_high - d_low) // d_step
+    with decimal.localcontext(_exact_decimals()):
+        k = (d_high - d_low) // d_step
+        grid = [float(j * d_step + d_low) for j in (k, k + 1)]
     tolerance = 1e-12 * max(1.0, abs(high))
     # ``k + 1`` too: a high that was itself moved onto the grid may lie a rounding error below
     # its grid point, and must stay put when the distribution is built again (e.g. from JSON).
-    if any(
-        math.isclose(float(j * d_step + d_low), high, rel_tol=0.0, abs_tol=tolerance)
-        for j in (k, k + 1)
-    ):
+    if any(math.isclose(point, high, rel_tol=0.0, abs_tol=tolerance) for point in grid):
         return high
-    adjusted = float(k * d_step + d_low)
+    adjusted = grid[0]
     warnings.warn(
         f"{owner}: the range [{low}, {high}] is not divisible by step={step}; "
         f"high is replaced by {adjusted}.",
@@ -172,6 +180,10 @@ class FloatDistribution(BaseDistribution):
         high = check_real(high, "high", owner=owner, finite=True)
         if low > high:
             raise invalid_argument("low", low, f"<= high ({high})", owner=owner)
+        if math.isinf(high - low):  # samplers work in the range's width: it must be a float
+            raise invalid_argument(
+                "high", high, f"a number with high - low finite (low is {low})", owner=owner
+            )
         if log and step is not None:
             raise invalid_argument(
                 "step",
@@ -184,6 +196,13 @@ class FloatDistribution(BaseDistribution):
         step = check_optional_real(
             step, "step", owner=owner, minimum=0.0, include_minimum=False, finite=True
         )
+        if step is not None and math.isinf((high - low) / step):
+            raise invalid_argument(
+                "step",
+                step,
+                f"a finite number > 0 with (high - low) / step finite (high - low is {high - low})",
+                owner=owner,
+            )
         if step is not None:
             high = _adjust_high(low, high, step, owner)
         self.low = low
@@ -208,7 +227,8 @@ class FloatDistribution(BaseDistribution):
             return self.low == self.high
         # in exact decimals: 0.3 - 0.2 < 0.1 in binary floats, yet [0.2, 0.3] has two points
         d_low, d_high, d_step = (decimal.Decimal(str(v)) for v in (self.low, self.high, self.step))
-        return d_high - d_low < d_step
+        with decimal.localcontext(_exact_decimals()):
+            return d_high - d_low < d_step
 
     def _contains(self, internal: float) -> bool:
         if not self.low <= internal <= self.high:
@@ -235,8 +255,8 @@ class IntDistribution(BaseDistribution):
 
     def __init__(self, low: int, high: int, log: bool = False, step: int = 1) -> None:
         owner = "IntDistribution"
-        low = _as_int("low", low, owner)
-        high = _as_int("high", high, owner)
+        low = _as_int("low", low, owner, bounded=True)
+        high = _as_int("high", high, owner, bounded=True)
         step = _as_int("step", step, owner)
         if low > high:
             raise invalid_argument("low", low, f"<= high ({high})", owner=owner)
@@ -297,9 +317,9 @@ def _number_for(dist: FloatDistribution | IntDistribution, external: Any) -> flo
     name = type(dist).__name__
     try:
         value = float(external)
-    except (TypeError, ValueError) as err:
+    except (TypeError, ValueError, OverflowError) as err:  # OverflowError: 10**400
         raise InvalidArgumentError(
-            f"A value of {name} must be a real number. Got {external!r} instead."
+            f"A value of {name} must be a real number within float range. Got {external!r} instead."
         ) from err
     if dist.log and value <= 0.0:
         raise InvalidArgumentError(
@@ -308,17 +328,21 @@ def _number_for(dist: FloatDistribution | IntDistribution, external: Any) -> flo
     return value
 
 
-def _as_int(name: str, value: Any, owner: str) -> int:
+def _as_int(name: str, value: Any, owner: str, *, bounded: bool = False) -> int:
     """An int, or a float with an integral value (``2.0`` → ``2``), as an ``int``.
 
-    The value must also fit in a float (the internal representation).
+    The value must also fit in a float (the internal representation); with ``bounded``, it must
+    lie in ``[-2**53, 2**53]``, where a float holds every integer exactly (beyond, the stored
+    values would fall off the ``step`` grid). Optuna accepts larger bounds; podbor refuses them.
     """
-    as_float = check_real(value, name, owner=owner, finite=True, allowed="an integer")
-    if is_int(value):
-        return int(value)
-    if not as_float.is_integer():
-        raise invalid_argument(name, value, "an integer", owner=owner)
-    return int(as_float)
+    allowed = "an integer in [-2**53, 2**53]" if bounded else "an integer"
+    as_float = check_real(value, name, owner=owner, finite=True, allowed=allowed)
+    if not is_int(value) and not as_float.is_integer():
+        raise invalid_argument(name, value, allowed, owner=owner)
+    number = int(value) if is_int(value) else int(as_float)
+    if bounded and abs(number) > _MAX_EXACT_INT:
+        raise invalid_argument(name, value, allowed, owner=owner)
+    return number
 
 
 _CHOICE_TYPES = (type(None), bool, int, float, str)

@@ -31,6 +31,7 @@ __all__ = [
     "UpdateFinishedTrialError",
     "invalid_argument",
     "podbor_equivalent",
+    "safe_repr",
 ]
 
 
@@ -115,7 +116,29 @@ def invalid_argument(
     """
     where = f" of {owner}" if owner else ""
     cls = InvalidArgumentTypeError if wrong_type else InvalidArgumentError
-    return cls(f"The '{name}' parameter{where} must be {allowed}. Got {value!r} instead.")
+    return cls(f"The '{name}' parameter{where} must be {allowed}. Got {safe_repr(value)} instead.")
+
+
+def safe_repr(value: Any, limit: int = 200) -> str:
+    """``repr(value)`` for a message: never raises, and long texts are shortened.
+
+    A user object whose ``__repr__`` fails, or an int too long for ``repr`` (over 4300 digits),
+    must not turn a clear error into a traceback about printing.
+
+    Example:
+        >>> safe_repr(0.5)
+        '0.5'
+        >>> safe_repr(10**5000)
+        '<int of 16610 bits>'
+        >>> len(safe_repr("x" * 1000, limit=40))
+        40
+    """
+    try:
+        text = repr(value)
+    except Exception:
+        size = f" of {value.bit_length()} bits" if isinstance(value, int) else " object"
+        return f"<{type(value).__name__}{size}>"
+    return text if len(text) <= limit else f"{text[: limit - 5]}...{text[-2:]}"
 
 
 # Optuna's exception classes by name → the podbor class each stands for. Code written for Optuna

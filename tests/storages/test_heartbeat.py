@@ -14,7 +14,12 @@ import pytest
 
 from podbor.exceptions import ExperimentalWarning
 from podbor.storages import InMemoryStorage, JournalFileBackend, JournalStorage, RDBStorage
-from podbor.storages._heartbeat import BaseHeartbeat, HeartbeatStorage, is_heartbeat_enabled
+from podbor.storages._heartbeat import (
+    MAX_SECONDS,
+    BaseHeartbeat,
+    HeartbeatStorage,
+    is_heartbeat_enabled,
+)
 
 Factory = Callable[..., HeartbeatStorage]
 
@@ -63,7 +68,17 @@ def test_settings_are_attributes_that_can_be_set_later(make: Factory) -> None:
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("heartbeat_interval", 0), ("heartbeat_interval", "1"), ("grace_period", -1.0)],
+    [
+        ("heartbeat_interval", 0),
+        ("heartbeat_interval", "1"),
+        ("grace_period", -1.0),
+        ("heartbeat_interval", float("inf")),
+        ("grace_period", float("inf")),
+        ("heartbeat_interval", float("nan")),
+        ("grace_period", float("nan")),
+        ("heartbeat_interval", 1e300),
+        ("grace_period", 30 * 24 * 3600 + 1),
+    ],
 )
 def test_a_bad_setting_is_refused_when_set(make: Factory, name: str, value: Any) -> None:
     storage = make(heartbeat_interval=1)
@@ -125,3 +140,30 @@ def test_settings_set_later_survive_pickling(make: Factory) -> None:
         restored = pickle.loads(pickle.dumps(storage))
     assert (restored.heartbeat_interval, restored.grace_period) == (2.0, 7.0)
     assert restored.heartbeat_stale_trial_callback is _callback
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"heartbeat_interval": float("inf")},
+        {"heartbeat_interval": 1, "grace_period": float("inf")},
+        {"heartbeat_interval": 10**400},
+        {"heartbeat_interval": 1, "grace_period": 1e300},
+    ],
+    ids=["inf-interval", "inf-grace", "huge-int-interval", "huge-grace"],
+)
+def test_a_non_finite_or_huge_setting_is_refused_by_every_constructor(
+    make: Factory, kwargs: dict[str, Any]
+) -> None:
+    name = "grace_period" if "grace_period" in kwargs else "heartbeat_interval"
+    with pytest.raises(ValueError, match=rf"'{name}' parameter .* must be a number of seconds in"):
+        make(**kwargs)
+
+
+def test_the_longest_setting_is_accepted_and_trials_run(make: Factory) -> None:
+    import podbor
+
+    storage = make(heartbeat_interval=MAX_SECONDS, grace_period=MAX_SECONDS)
+    study = podbor.create_study(storage=storage)
+    study.optimize(lambda t: 1.0, n_trials=2)
+    assert [t.state.name for t in study.trials] == ["COMPLETE", "COMPLETE"]

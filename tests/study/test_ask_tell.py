@@ -237,3 +237,29 @@ def test_ask_tell_loop_finds_a_minimum() -> None:
         study.tell(trial, (x - 2) ** 2)
     assert study.best_value < 4.0
     assert len(study.trials) == 30
+
+
+@pytest.mark.parametrize(
+    "state", [1, 3, True, "COMPLETE", 1.0], ids=["int", "int-fail", "bool", "name", "float"]
+)
+def test_a_state_that_is_not_a_trial_state_is_refused_before_any_change(state: Any) -> None:
+    # As in Optuna (whose TrialState is no IntEnum): only TrialState members or None.
+    study = _study()
+    trial = study.ask()
+    with pytest.raises(TypeError, match=r"The 'state' parameter of Study.tell must be TrialState"):
+        study.tell(trial, 1.0, state=state)
+    with pytest.raises(ValueError, match=r"'state' parameter"):  # Optuna raises ValueError
+        study.tell(trial, 1.0, state=state)
+    assert study.trials[0].state == TrialState.RUNNING
+    study.tell(trial, 0.5)  # still tellable
+    assert study.trials[0].value == 0.5
+
+
+def test_explicit_complete_with_a_value_past_float_range_raises() -> None:
+    study = _study()
+    trial = study.ask()
+    with pytest.raises(ValueError, match=r"The 'values' parameter of Study.tell"):
+        study.tell(trial, [10**400], state=TrialState.COMPLETE)
+    assert study.trials[0].state == TrialState.RUNNING
+    with pytest.warns(UserWarning, match="beyond the range of a float"):
+        assert study.tell(trial, 10**400).state == TrialState.FAIL

@@ -6,6 +6,7 @@ import math
 import re
 import threading
 import time
+import warnings
 from typing import Any
 
 import pytest
@@ -177,6 +178,13 @@ def test_uncaught_errors_fail_the_trial_and_propagate() -> None:
     assert "x" in study.trials[2].params  # what was suggested before the crash is kept
 
 
+class _FloatFails:
+    """An object whose ``__float__`` raises something else than TypeError or ValueError."""
+
+    def __float__(self) -> float:
+        raise RuntimeError("no float here")
+
+
 @pytest.mark.parametrize(
     ("returned", "says"),
     [
@@ -186,6 +194,9 @@ def test_uncaught_errors_fail_the_trial_and_propagate() -> None:
         pytest.param("0.5", "'0.5'", id="numeric-text"),
         pytest.param([1.0, 2.0], "2 value(s)", id="two-values"),
         pytest.param(object(), "cannot be cast to float", id="object"),
+        pytest.param(10**400, "beyond the range of a float", id="int-past-float-range"),
+        pytest.param([10**400], "beyond the range of a float", id="list-past-float-range"),
+        pytest.param(_FloatFails(), "cannot be cast to float", id="float-raises"),
     ],
 )
 def test_bad_return_values_fail_the_trial_with_a_warning(returned: Any, says: str) -> None:
@@ -347,3 +358,55 @@ def test_progress_bar_closes_when_the_objective_raises() -> None:
     with pytest.raises(ZeroDivisionError):
         study.optimize(lambda t: 1 / 0, n_trials=3, show_progress_bar=True)
     assert podbor.logging.get_verbosity() == podbor.logging.INFO
+
+
+# -- nothing is left RUNNING -------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("objective", "says"),
+    [
+        pytest.param(lambda t: t.report(10**400, 0) or 1.0, "'value' parameter", id="report"),
+        pytest.param(lambda t: t.suggest_float("x", 0, 10**400), "'high' parameter", id="float"),
+        pytest.param(lambda t: t.suggest_int("x", 0, 2**60), "'high' parameter", id="int"),
+        pytest.param(
+            lambda t: t.suggest_float("x", 0, 1e300, step=1e-300), "'step' parameter", id="step"
+        ),
+    ],
+)
+def test_a_refused_argument_fails_the_trial_like_any_error(objective: Any, says: str) -> None:
+    study = _study()
+    study.optimize(objective, n_trials=2, catch=(Exception,))
+    trials = study.trials
+    assert [t.state for t in trials] == [TrialState.FAIL, TrialState.FAIL]
+    assert trials[0].system_attrs["fail_reason"].startswith("InvalidArgumentError: ")
+    assert says in trials[0].system_attrs["fail_reason"]
+
+
+class _AfterTrialFails(podbor.samplers.RandomSampler):
+    def after_trial(self, study: Any, trial: Any, state: Any, values: Any) -> None:
+        raise RuntimeError("after_trial broke")
+
+
+@pytest.mark.parametrize("returned", [1.0, None], ids=["value", "none"])
+def test_an_error_while_finishing_the_trial_still_fails_it(returned: Any) -> None:
+    study = podbor.create_study(sampler=_AfterTrialFails(seed=0))
+    with pytest.raises(RuntimeError, match="after_trial broke"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        study.optimize(lambda t: returned, n_trials=3, catch=(Exception,))
+    (trial,) = study.trials
+    assert trial.state == TrialState.FAIL
+    assert "after_trial broke" in trial.system_attrs["fail_reason"]
+
+
+class _StrFails(Exception):
+    def __str__(self) -> str:
+        raise RuntimeError("no message")
+
+
+def test_an_exception_whose_message_fails_still_fails_the_trial() -> None:
+    def objective(trial: Trial) -> float:
+        raise _StrFails
+
+    study = _study()
+    study.optimize(objective, n_trials=1, catch=(Exception,))
+    assert study.trials[0].state == TrialState.FAIL
+    assert "cannot be shown" in study.trials[0].system_attrs["fail_reason"]

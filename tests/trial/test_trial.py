@@ -374,6 +374,11 @@ def test_the_default_pruner_never_prunes() -> None:
         pytest.param(None, 0, "value", TypeError, id="none-value"),
         pytest.param([1.0], 0, "value", TypeError, id="list-value"),
         pytest.param(True, 0, "value", TypeError, id="bool-value"),
+        pytest.param(1.0, math.inf, "step", TypeError, id="inf-step"),
+        pytest.param(1.0, 2**63, "step", ValueError, id="step-past-int64"),
+        pytest.param(1.0, 10**400, "step", ValueError, id="huge-step"),
+        pytest.param(10**400, 0, "value", ValueError, id="value-past-float-range"),
+        pytest.param(-(10**400), 0, "value", ValueError, id="value-past-float-range-neg"),
     ],
 )
 def test_bad_reports_raise(value: Any, step: Any, argument: str, error: type[Exception]) -> None:
@@ -392,6 +397,8 @@ def test_bad_reports_raise(value: Any, step: Any, argument: str, error: type[Exc
         pytest.param(1, 2.0, (2, 1.0), id="float-step"),
         pytest.param(1.0, np.int64(3), (3, 1.0), id="numpy-step"),
         pytest.param(1.0, "4", (4, 1.0), id="str-step"),
+        pytest.param(math.inf, 5, (5, math.inf), id="inf-value"),
+        pytest.param(1.0, 2**63 - 1, (2**63 - 1, 1.0), id="largest-step"),
     ],
 )
 def test_reports_cast_like_optuna(value: Any, step: Any, stored: tuple[int, float]) -> None:

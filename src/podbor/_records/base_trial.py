@@ -19,7 +19,13 @@ from podbor.distributions import (
 )
 from podbor.exceptions import InvalidArgumentError, invalid_argument
 
-__all__ = ["CONSTRAINTS_KEY", "BaseTrial", "constraints_from_system_attrs", "is_feasible"]
+__all__ = [
+    "CONSTRAINTS_KEY",
+    "BaseTrial",
+    "check_report",
+    "constraints_from_system_attrs",
+    "is_feasible",
+]
 
 # Constraint values live in a trial's system attributes, as Optuna keeps them: one key
 # ``"constraints:<name>"`` per named constraint, or (the older form samplers with a
@@ -66,6 +72,48 @@ def is_feasible(trial: BaseTrial) -> bool:
         False
     """
     return all(v <= 0.0 for v in trial.constraints.values())
+
+
+_MAX_STEP = 2**63 - 1
+"""The largest report step: every storage keeps a step as a 64-bit int."""
+
+
+def check_report(value: Any, step: Any, *, owner: str) -> tuple[float, int]:
+    """``(float(value), int(step))`` for ``report``, or the usual error naming the argument.
+
+    Like Optuna, a value that ``float()`` accepts (``"1.5"``, a numpy scalar, ``inf``) and a
+    step that ``int()`` accepts exactly (``2.0``, a numpy integer) are taken; a value past float
+    range (``10**400``) and a step outside ``[0, 2**63 - 1]`` are a ``ValueError``, a value or
+    step of the wrong type a ``TypeError``.
+
+    Example:
+        >>> check_report("0.5", 2.0, owner="Trial.report")
+        (0.5, 2)
+    """
+    number = _cast(value, float, "value", "a float (or a value float() accepts)", owner)
+    index = _cast(step, int, "step", "an int >= 0", owner)
+    if not 0 <= index <= _MAX_STEP:
+        raise invalid_argument("step", index, "an int in [0, 2**63 - 1]", owner=owner)
+    return number, index
+
+
+def _cast(value: Any, kind: type[Any], name: str, allowed: str, owner: str) -> Any:
+    """``kind(value)``; a TypeError (or, past float range, a ValueError) in the usual shape."""
+    try:
+        cast = kind(value)
+    except OverflowError:
+        if kind is int:  # int(inf): a float that is no integer, like 1.5
+            cast = None
+        else:  # e.g. 10**400 as a value: of the right type, beyond float range
+            raise invalid_argument(
+                name, value, f"{allowed}, within float range", owner=owner
+            ) from None
+    except (TypeError, ValueError):
+        cast = None
+    inexact = kind is int and isinstance(value, float) and not value.is_integer()
+    if cast is None or isinstance(value, bool) or inexact:
+        raise invalid_argument(name, value, allowed, owner=owner, wrong_type=True) from None
+    return cast
 
 
 _D = TypeVar("_D", bound=BaseDistribution)

@@ -6,7 +6,7 @@ import datetime
 import warnings
 from typing import Any
 
-from podbor._records.base_trial import BaseTrial
+from podbor._records.base_trial import BaseTrial, check_report
 from podbor.distributions import BaseDistribution, CategoricalDistribution
 from podbor.exceptions import InvalidArgumentError, invalid_argument
 
@@ -65,7 +65,9 @@ class FixedTrial(BaseTrial):
         return value
 
     def report(self, value: float, step: int) -> None:
-        self._intermediate_values[int(step)] = float(value)
+        """Keep the report (checked as ``Trial.report`` checks it); nothing is ever pruned."""
+        number, index = check_report(value, step, owner="FixedTrial.report")
+        self._intermediate_values[index] = number
 
     def should_prune(self) -> bool:
         return False

@@ -12,6 +12,7 @@ from podbor.exceptions import invalid_argument
 from podbor.storages._base import BaseStorage
 
 __all__ = [
+    "MAX_SECONDS",
     "BaseHeartbeat",
     "HeartbeatSettings",
     "HeartbeatStorage",
@@ -21,20 +22,35 @@ __all__ = [
 ]
 
 
+MAX_SECONDS = 30 * 24 * 3600.0
+"""The longest heartbeat interval or grace period: 30 days.
+
+Longer ones (and ``inf``) cannot be waited for on every platform (``threading.TIMEOUT_MAX`` is
+about 49 days on Windows) nor subtracted from the current time in every database.
+"""
+
+
 def check_seconds(value: Any, name: str, *, owner: str) -> float | None:
-    """Return a duration argument as a float if it is a number of seconds > 0, or None.
+    """Return a duration argument as a float if it is a number of seconds in ``(0, 30 days]``,
+    or None. ``inf`` and NaN are refused, on every storage alike.
 
     Example:
         >>> check_seconds(2, "grace_period", owner="JournalFileOpenLock")
         2.0
+        >>> check_seconds(float("inf"), "heartbeat_interval", owner="InMemoryStorage")
+        Traceback (most recent call last):
+        ...
+        podbor.exceptions.InvalidArgumentError: The 'heartbeat_interval' parameter of InMemoryStorage must be a number of seconds in (0, 2592000] (30 days) or None. Got inf instead.
     """
     return check_optional_real(
         value,
         name,
         owner=owner,
         minimum=0.0,
+        maximum=MAX_SECONDS,
         include_minimum=False,
-        allowed="a number of seconds > 0 or None",
+        finite=True,
+        allowed=f"a number of seconds in (0, {MAX_SECONDS:.0f}] (30 days) or None",
     )
 
 

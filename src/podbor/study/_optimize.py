@@ -200,16 +200,20 @@ def run_trial(
             returned = func(trial)
     except BaseException as err:  # KeyboardInterrupt too: fail the trial, keep the study
         error = err
-    if error is None:  # state None: a None or NaN return fails the trial with a warning
-        return tell(study, trial, returned, None, False)
-    kind = podbor_equivalent(error)  # Optuna's TrialPruned, raised by code written for Optuna
-    if issubclass(kind, TrialPruned):
-        if str(error):
-            trial.set_system_attr(PRUNE_REASON_KEY, str(error))
-        return tell(study, trial, None, TrialState.PRUNED, False)
-
-    trial.set_system_attr(FAIL_REASON_KEY, f"{type(error).__name__}: {error}")
-    frozen = tell(study, trial, None, TrialState.FAIL, False)
+    try:
+        if error is None:  # state None: a None or NaN return fails the trial with a warning
+            return tell(study, trial, returned, None, False)
+        kind = podbor_equivalent(error)  # Optuna's TrialPruned, raised by code written for Optuna
+        if issubclass(kind, TrialPruned):
+            reason = _error_text(error)
+            if reason:
+                trial.set_system_attr(PRUNE_REASON_KEY, reason)
+            return tell(study, trial, None, TrialState.PRUNED, False)
+        trial.set_system_attr(FAIL_REASON_KEY, f"{type(error).__name__}: {_error_text(error)}")
+        frozen = tell(study, trial, None, TrialState.FAIL, False)
+    except BaseException as tell_error:  # e.g. a sampler's after_trial: never leave it RUNNING
+        _fail_if_running(core_of(study), trial, tell_error)
+        raise
     is_caught = issubclass(kind, catch) and isinstance(error, Exception)
     _logger.warning(
         f"Trial {frozen.number} failed with parameters: {frozen.params} because of the following "
@@ -219,3 +223,26 @@ def run_trial(
     if not is_caught:
         raise error
     return frozen
+
+
+def _error_text(error: BaseException) -> str:
+    """``str(error)``, or a placeholder when the exception's ``__str__`` itself fails."""
+    try:
+        return str(error)
+    except Exception:
+        return f"<{type(error).__name__} whose message cannot be shown>"
+
+
+def _fail_if_running(core: StudyCore, trial: Trial, error: BaseException) -> None:
+    """Finish ``trial`` as FAIL when finishing it normally raised ``error`` midway.
+
+    The error is re-raised by the caller; a second failure here is logged, not raised over it.
+    """
+    try:
+        if core.get_trial(trial._trial_id).state != TrialState.RUNNING:
+            return
+        reason = f"Finishing the trial failed: {type(error).__name__}: {_error_text(error)}"
+        core.set_trial_system_attr(trial._trial_id, FAIL_REASON_KEY, reason)
+        core.finish_trial(trial._trial_id, TrialState.FAIL, None)
+    except Exception as second:
+        _logger.error(f"Trial {trial.number} could not be marked FAIL: {second!r}")

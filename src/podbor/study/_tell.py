@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import numbers
 import warnings
 from collections.abc import Sequence
 from typing import Any
@@ -11,7 +10,7 @@ from typing import Any
 from podbor._records.frozen_trial import FrozenTrial
 from podbor._records.trial_state import TrialState
 from podbor._study_core import FAIL_REASON_KEY, PRUNE_REASON_KEY, StudyCore, StudyHandle, core_of
-from podbor.exceptions import UpdateFinishedTrialError, invalid_argument
+from podbor.exceptions import UpdateFinishedTrialError, invalid_argument, safe_repr
 from podbor.logging import get_logger
 from podbor.trial._trial import Trial
 
@@ -25,7 +24,8 @@ def check_values(value_or_values: Any, n_objectives: int) -> tuple[list[float] |
 
     Returns:
         ``(values, None)`` when acceptable, ``(None, reason)`` otherwise. ±inf is accepted;
-        None, NaN, non-numbers and a wrong number of values are not.
+        None, NaN, non-numbers, ints past float range (``10**400``) and a wrong number of
+        values are not.
 
     Example:
         >>> check_values(1, 1)
@@ -36,35 +36,51 @@ def check_values(value_or_values: Any, n_objectives: int) -> tuple[list[float] |
     if value_or_values is None:
         return None, "The objective function returned None; it must return a number."
     if isinstance(value_or_values, Sequence) and not isinstance(value_or_values, (str, bytes)):
-        raw = list(value_or_values)
+        try:
+            raw = list(value_or_values)
+        except Exception:  # a user sequence that cannot be iterated
+            return None, (
+                f"The objective function returned {_short_repr(value_or_values)}, whose values "
+                "cannot be read."
+            )
     else:
         raw = [value_or_values]
     if len(raw) != n_objectives:
         return None, (
-            f"The objective function returned {len(raw)} value(s) {value_or_values!r}, but the "
+            f"The objective function returned {len(raw)} value(s) {_short_repr(value_or_values)}, but the "
             f"study has {n_objectives} objective(s)."
         )
     values: list[float] = []
     for v in raw:
         if isinstance(v, (str, bytes)):  # float("0.5") would accept text
             return None, (
-                f"The objective function returned {v!r} of type {type(v).__name__}; "
+                f"The objective function returned {_short_repr(v)} of type {type(v).__name__}; "
                 "it must return a number."
             )
-        if isinstance(v, bool) or not isinstance(v, numbers.Real):
-            try:
-                f = float(v)  # numpy 0-d arrays, torch scalars, …
-            except (TypeError, ValueError):
-                return None, (
-                    f"The objective function returned {v!r} of type {type(v).__name__}, which "
-                    "cannot be cast to float."
-                )
-        else:
-            f = float(v)
+        try:
+            f = float(v)  # numpy 0-d arrays, torch scalars, …
+        except OverflowError:  # e.g. 10**400: beyond what a float (and any storage) can hold
+            return None, (
+                f"The objective function returned {_short_repr(v)}, which is beyond the range "
+                "of a float."
+            )
+        except Exception:  # a user object whose __float__ fails in any way
+            return None, (
+                f"The objective function returned {_short_repr(v)} of type {type(v).__name__}, "
+                "which cannot be cast to float."
+            )
         if math.isnan(f):
-            return None, f"The objective function returned {v!r}, which is not a number (NaN)."
+            return (
+                None,
+                f"The objective function returned {_short_repr(v)}, which is not a number (NaN).",
+            )
         values.append(f)
     return values, None
+
+
+def _short_repr(value: Any, limit: int = 80) -> str:
+    """``repr(value)``, shortened (a 400-digit int must not flood the log)."""
+    return safe_repr(value, limit)
 
 
 class FinishedTrialTellError(UpdateFinishedTrialError, ValueError):
@@ -93,6 +109,15 @@ def _resolve_trial(core: StudyCore, trial: Trial | int) -> tuple[int, FrozenTria
 
 
 def _check_state(state: TrialState | None, values: Any) -> None:
+    if state is not None and not isinstance(state, TrialState):
+        # Optuna refuses an int (its TrialState is no IntEnum); so does podbor, before any change.
+        raise invalid_argument(
+            "state",
+            state,
+            "TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL or None",
+            owner="Study.tell",
+            wrong_type=True,
+        )
     if state is not None and not state.is_finished():
         raise invalid_argument("state", state, "COMPLETE, PRUNED, FAIL or None", owner="Study.tell")
     if state in (TrialState.PRUNED, TrialState.FAIL) and values is not None:
@@ -147,7 +172,9 @@ def tell(
             )
         if reason is not None:
             warnings.warn(f"Trial {frozen.number} failed: {reason}", UserWarning, stacklevel=3)
-            _logger.warning(f"Trial {frozen.number} failed with value {values!r}. {reason}")
+            _logger.warning(
+                f"Trial {frozen.number} failed with value {_short_repr(values)}. {reason}"
+            )
             core.set_trial_system_attr(trial_id, FAIL_REASON_KEY, reason)
             state = TrialState.FAIL
     elif state == TrialState.PRUNED and n_obj == 1 and frozen.intermediate_values:

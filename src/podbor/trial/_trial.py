@@ -7,11 +7,11 @@ import warnings
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from podbor._records.base_trial import BaseTrial
+from podbor._records.base_trial import BaseTrial, check_report
 from podbor._records.frozen_trial import FrozenTrial
 from podbor._study_core import FIXED_PARAMS_KEY, StudyHandle, core_of
 from podbor.distributions import BaseDistribution, check_distribution_compatibility
-from podbor.exceptions import InvalidArgumentError, invalid_argument
+from podbor.exceptions import InvalidArgumentError
 
 if TYPE_CHECKING:
     from podbor.storages import BaseStorage
@@ -136,16 +136,14 @@ class Trial(BaseTrial):
         Raises:
             NotImplementedError: In a multi-objective study.
             TypeError: If ``value`` is no float or ``step`` no int.
-            ValueError: If ``step`` is negative.
+            ValueError: If ``step`` is negative or past 2**63 - 1, or ``value`` is beyond float
+                range (``10**400``).
         """
         if len(self._core.directions) > 1:
             raise NotImplementedError(
                 "Trial.report is not supported for multi-objective studies (pruning needs one value)."
             )
-        value = _cast(value, float, "value", "a float (or a value float() accepts)")
-        step = _cast(step, int, "step", "an int >= 0")
-        if step < 0:
-            raise invalid_argument("step", step, "an int >= 0", owner="Trial.report")
+        value, step = check_report(value, step, owner="Trial.report")
         if step in self._cached.intermediate_values:
             warnings.warn(
                 f"Trial {self.number} already reported step {step}; the new value {value} is ignored.",
@@ -229,19 +227,6 @@ def new_trial(
     for name, distribution in (fixed_distributions or {}).items():
         trial._suggest(name, distribution)
     return trial
-
-
-def _cast(value: Any, kind: type[Any], name: str, allowed: str) -> Any:
-    """``kind(value)`` for ``Trial.report``; a TypeError in the usual message shape otherwise."""
-    try:
-        cast = kind(value)
-    except (TypeError, ValueError):
-        cast = None
-    inexact = kind is int and isinstance(value, float) and not value.is_integer()
-    if cast is None or isinstance(value, bool) or inexact:
-        message = invalid_argument(name, value, allowed, owner="Trial.report")
-        raise TypeError(str(message)) from None
-    return cast
 
 
 def _single_value(distribution: BaseDistribution) -> float:
