@@ -108,7 +108,9 @@ INVALID = [
     pytest.param(lambda: IntDistribution(0.5, 3), "low", "0.5", id="int-low-fraction"),  # type: ignore[arg-type]
     pytest.param(lambda: FloatDistribution(True, 2.0), "low", "True", id="float-low-bool"),
     pytest.param(lambda: FloatDistribution("0", 1.0), "low", "'0'", id="float-low-str"),  # type: ignore[arg-type]
-    pytest.param(lambda: FloatDistribution(0.0, 10**400), "high", safe_repr(10**400), id="float-huge"),
+    pytest.param(
+        lambda: FloatDistribution(0.0, 10**400), "high", safe_repr(10**400), id="float-huge"
+    ),
     pytest.param(lambda: IntDistribution(0, 10**400), "high", safe_repr(10**400), id="int-huge"),
     pytest.param(lambda: IntDistribution(True, 3), "low", "True", id="int-low-bool"),
     pytest.param(

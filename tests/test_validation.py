@@ -29,7 +29,7 @@ from podbor._validation import (
     is_int,
     is_real,
 )
-from podbor.exceptions import InvalidArgumentError
+from podbor.exceptions import InvalidArgumentError, safe_repr
 
 OWNER = "Owner"
 Check = Callable[[Any], Any]
@@ -235,7 +235,7 @@ def test_refused_values_get_the_one_message(check: Check, value: Any, allowed: s
         check(value)
     assert isinstance(info.value, ValueError)
     assert str(info.value) == (
-        f"The 'x' parameter of {OWNER} must be {allowed}. Got {value!r} instead."
+        f"The 'x' parameter of {OWNER} must be {allowed}. Got {safe_repr(value)} instead."
     )
 
 

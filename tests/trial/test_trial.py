@@ -398,7 +398,7 @@ def test_bad_reports_raise(value: Any, step: Any, argument: str, error: type[Exc
         pytest.param(1.0, np.int64(3), (3, 1.0), id="numpy-step"),
         pytest.param(1.0, "4", (4, 1.0), id="str-step"),
         pytest.param(math.inf, 5, (5, math.inf), id="inf-value"),
-        pytest.param(1.0, 2**63 - 1, (2**63 - 1, 1.0), id="largest-step"),
+        pytest.param(1.0, 2**31 - 1, (2**31 - 1, 1.0), id="largest-step"),
     ],
 )
 def test_reports_cast_like_optuna(value: Any, step: Any, stored: tuple[int, float]) -> None:

@@ -74,7 +74,7 @@ def is_feasible(trial: BaseTrial) -> bool:
     return all(v <= 0.0 for v in trial.constraints.values())
 
 
-_MAX_STEP = 2**63 - 1
+_MAX_STEP = 2**31 - 1  # what every storage stores (a 32-bit INTEGER column)
 """The largest report step: every storage keeps a step as a 64-bit int."""
 
 
@@ -83,7 +83,7 @@ def check_report(value: Any, step: Any, *, owner: str) -> tuple[float, int]:
 
     Like Optuna, a value that ``float()`` accepts (``"1.5"``, a numpy scalar, ``inf``) and a
     step that ``int()`` accepts exactly (``2.0``, a numpy integer) are taken; a value past float
-    range (``10**400``) and a step outside ``[0, 2**63 - 1]`` are a ``ValueError``, a value or
+    range (``10**400``) and a step outside ``[0, 2**31 - 1]`` are a ``ValueError``, a value or
     step of the wrong type a ``TypeError``.
 
     Example:
@@ -93,7 +93,7 @@ def check_report(value: Any, step: Any, *, owner: str) -> tuple[float, int]:
     number = _cast(value, float, "value", "a float (or a value float() accepts)", owner)
     index = _cast(step, int, "step", "an int >= 0", owner)
     if not 0 <= index <= _MAX_STEP:
-        raise invalid_argument("step", index, "an int in [0, 2**63 - 1]", owner=owner)
+        raise invalid_argument("step", index, "an int in [0, 2**31 - 1]", owner=owner)
     return number, index
 
 

@@ -15,7 +15,15 @@ from podbor._records.frozen_trial import FrozenTrial
 from podbor._records.trial_state import TrialState
 from podbor._study_direction import StudyDirection
 from podbor.distributions import BaseDistribution
-from podbor.storages._base import DEFAULT_STUDY_NAME_PREFIX, attr_to_json, select_trials
+from podbor.storages._base import (
+    DEFAULT_STUDY_NAME_PREFIX,
+    attr_value,
+    check_name,
+    check_step,
+    check_study_name,
+    check_template_trial,
+    select_trials,
+)
 from podbor.storages._heartbeat import HeartbeatSettings, HeartbeatStorage, StaleTrialCallback
 from podbor.storages._records import StudyTable
 
@@ -84,6 +92,7 @@ class InMemoryStorage(HeartbeatStorage):
     ) -> int:
         if study_name is None:
             study_name = DEFAULT_STUDY_NAME_PREFIX + str(uuid.uuid4())
+        check_study_name(study_name, owner="InMemoryStorage.create_new_study")
         with self._lock:
             return self._table.add_study(study_name, directions)
 
@@ -92,16 +101,17 @@ class InMemoryStorage(HeartbeatStorage):
             self._table.remove_study(study_id)
 
     def set_study_user_attr(self, study_id: int, key: str, value: Any) -> None:
-        attr_to_json(value, "user", key)
+        value = attr_value(value, "user", key)
         with self._lock:
             self._table.study(study_id).user_attrs[key] = value
 
     def set_study_system_attr(self, study_id: int, key: str, value: Any) -> None:
-        attr_to_json(value, "system", key)
+        value = attr_value(value, "system", key)
         with self._lock:
             self._table.study(study_id).system_attrs[key] = value
 
     def get_study_id_from_name(self, study_name: str) -> int:
+        check_study_name(study_name, owner="InMemoryStorage.get_study_id_from_name")
         with self._lock:
             return self._table.study_id(study_name)
 
@@ -129,13 +139,11 @@ class InMemoryStorage(HeartbeatStorage):
     def create_new_trial(self, study_id: int, template_trial: FrozenTrial | None = None) -> int:
         template = None
         if template_trial is not None:
-            for kind, attrs in (
-                ("user", template_trial.user_attrs),
-                ("system", template_trial.system_attrs),
-            ):
-                for key, value in attrs.items():
-                    attr_to_json(value, kind, key)
+            user, system = check_template_trial(
+                template_trial, owner="InMemoryStorage.create_new_trial"
+            )
             template = template_trial._copy()
+            template.user_attrs, template.system_attrs = user, system
         with self._lock:
             return self._table.add_trial(study_id, datetime.datetime.now(), template)
 
@@ -146,6 +154,7 @@ class InMemoryStorage(HeartbeatStorage):
         param_value_internal: float,
         distribution: BaseDistribution,
     ) -> None:
+        check_name(param_name, "param_name", owner="InMemoryStorage.set_trial_param")
         with self._lock:
             self._table.set_param(trial_id, param_name, param_value_internal, distribution)
 
@@ -158,16 +167,17 @@ class InMemoryStorage(HeartbeatStorage):
     def set_trial_intermediate_value(
         self, trial_id: int, step: int, intermediate_value: float
     ) -> None:
+        step = check_step(step, owner="InMemoryStorage.set_trial_intermediate_value")
         with self._lock:
             self._table.set_report(trial_id, step, intermediate_value)
 
     def set_trial_user_attr(self, trial_id: int, key: str, value: Any) -> None:
-        attr_to_json(value, "user", key)
+        value = attr_value(value, "user", key)
         with self._lock:
             self._table.set_trial_attr(trial_id, "user", key, value)
 
     def set_trial_system_attr(self, trial_id: int, key: str, value: Any) -> None:
-        attr_to_json(value, "system", key)
+        value = attr_value(value, "system", key)
         with self._lock:
             self._table.set_trial_attr(trial_id, "system", key, value)
 

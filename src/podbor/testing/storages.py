@@ -11,8 +11,9 @@ studies with heartbeats on. A storage that processes cannot share sets
 ``shared_across_processes = False``; its dead worker is then a thread instead of a process.
 
 The checks live in private modules, one concept each: studies (``_storage_studies``), writing
-trials (``_storage_trials``), reading them (``_storage_reads``), and many workers
-(``_storage_processes``); this class gathers them.
+trials (``_storage_trials``), reading them (``_storage_reads``), many workers
+(``_storage_processes``) and the caller's input (``_storage_inputs``: names, keys, nesting, steps
+that every storage refuses the same way); this class gathers them.
 
 Every value the suite stores is JSON-native (dicts, lists, str, numbers, bool, None), so storages
 that keep attributes as JSON pass as long as they round-trip them exactly; values that are not
@@ -66,6 +67,7 @@ import pytest
 
 from podbor.storages._base import BaseStorage
 from podbor.testing._storage_common import JSON_VALUES
+from podbor.testing._storage_inputs import InputChecks
 from podbor.testing._storage_processes import WorkerChecks
 from podbor.testing._storage_reads import ReadChecks
 from podbor.testing._storage_studies import StudyChecks
@@ -74,7 +76,7 @@ from podbor.testing._storage_trials import TrialChecks
 __all__ = ["JSON_VALUES", "StorageConformance"]
 
 
-class StorageConformance(StudyChecks, TrialChecks, ReadChecks, WorkerChecks):
+class StorageConformance(StudyChecks, TrialChecks, ReadChecks, WorkerChecks, InputChecks):
     """The checks every storage passes; subclass it and override :meth:`make_storage` (or the
     ``storage`` fixture) and :meth:`with_heartbeats`."""
 

@@ -3,24 +3,63 @@ retries, opening (and if need be creating) the database, and the handle's cache.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from podbor.exceptions import InvalidArgumentError, StorageInternalError, StudyNotFoundError
 from podbor.storages._base import attr_to_json
 from podbor.storages._heartbeat import HeartbeatStorage
 from podbor.storages._rdb import _queries as q
 from podbor.storages._rdb._cache import HandleCache
-from podbor.storages._rdb._engine import WRITE_FLAG, make_engine, parse_url, with_retries
+from podbor.storages._rdb._engine import (
+    WRITE_FLAG,
+    make_engine,
+    parse_url,
+    sqlite_busy_timeout,
+    with_retries,
+)
 from podbor.storages._rdb._migrate import create_or_check_schema
 from podbor.storages._rdb._rows import upsert
 
 __all__ = ["RDBConnection"]
 
 _T = TypeVar("_T")
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def sqlite_file(url: URL) -> str | None:
+    """The path of the file a SQLite URL opens; None for other backends, ``:memory:`` and
+    ``file:`` URIs (whose path SQLite itself parses)."""
+    if url.get_backend_name() != "sqlite":
+        return None
+    path = url.database
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return None
+    return os.path.abspath(path)
+
+
+def check_sqlite_header(path: str, display_url: str) -> None:
+    """Refuse a file that is not empty and does not start as SQLite files do, before SQLite
+    touches it (SQLite would turn a short foreign file into a database)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(len(_SQLITE_HEADER))
+    except FileNotFoundError:
+        return
+    except OSError as err:
+        raise InvalidArgumentError(
+            f"Cannot open {display_url!r} as a podbor database: cannot read {path!r}: {err}"
+        ) from err
+    if head and head != _SQLITE_HEADER:
+        raise InvalidArgumentError(
+            f"Cannot open {display_url!r} as a podbor database: the file {path!r} is not a "
+            f"SQLite database (it starts with {head!r}); it was left unchanged."
+        )
 
 
 class RDBConnection(HeartbeatStorage):
@@ -46,6 +85,12 @@ class RDBConnection(HeartbeatStorage):
         self._read_engine = self._engine.execution_options(isolation_level="AUTOCOMMIT")
         self._display_url = parsed.render_as_string(hide_password=True)
         self._cache = HandleCache()
+        self._sqlite_path = sqlite_file(parsed)
+        self._busy_timeout: float | None = None
+        if self._sqlite_path is not None:
+            connect_args = dict((engine_kwargs or {}).get("connect_args", {}))
+            self._busy_timeout = sqlite_busy_timeout(parsed, connect_args)
+            check_sqlite_header(self._sqlite_path, self._display_url)
         try:
             self._write(
                 lambda conn: create_or_check_schema(
@@ -57,7 +102,14 @@ class RDBConnection(HeartbeatStorage):
             )
             if parsed.get_backend_name() == "sqlite":
                 self._enable_wal()
-        except StorageInternalError:
+        except StorageInternalError as err:
+            cause = err.__cause__
+            if isinstance(cause, DBAPIError) and "(the file is damaged" in str(err):
+                raise InvalidArgumentError(
+                    f"Cannot open {self._display_url!r} as a podbor database: "
+                    f"{cause.orig or cause} (the file {self._sqlite_path!r} is damaged, or not a "
+                    "SQLite database)."
+                ) from err
             raise
         except OperationalError as err:  # e.g. "file is not a database"
             raise InvalidArgumentError(
@@ -87,7 +139,11 @@ class RDBConnection(HeartbeatStorage):
                 if str(mode).lower() != "wal":
                     conn.exec_driver_sql("PRAGMA journal_mode=WAL")
 
-        with_retries(switch, what="Switching the SQLite file to WAL")
+        with_retries(switch, what="Switching the SQLite file to WAL", **self._lock_policy())
+
+    def _lock_policy(self) -> dict[str, Any]:
+        """How long :func:`with_retries` keeps trying a locked SQLite file (None elsewhere)."""
+        return {"sqlite_path": self._sqlite_path, "timeout": self._busy_timeout}
 
     # -- transactions -------------------------------------------------------------------
     def _read(self, fn: Callable[[Connection], _T]) -> _T:
@@ -99,7 +155,7 @@ class RDBConnection(HeartbeatStorage):
             with self._read_engine.connect() as conn:
                 return fn(conn)
 
-        return with_retries(run, what=f"Reading from {self._display_url}")
+        return with_retries(run, what=f"Reading from {self._display_url}", **self._lock_policy())
 
     def _write(self, fn: Callable[[Connection], _T]) -> _T:
         """Run ``fn`` in one write transaction (retried as a whole on lock contention)."""
@@ -113,7 +169,7 @@ class RDBConnection(HeartbeatStorage):
                 finally:
                     conn.info.pop(WRITE_FLAG, None)
 
-        return with_retries(run, what=f"Writing to {self._display_url}")
+        return with_retries(run, what=f"Writing to {self._display_url}", **self._lock_policy())
 
     # -- shared lookups -----------------------------------------------------------------
     def _no_study(self, study_id: int) -> StudyNotFoundError:

@@ -1,26 +1,61 @@
 """Creating a SQLAlchemy engine that is safe for many workers: WAL for SQLite, fast failure
-for unreachable servers, and one retry policy for lock contention."""
+for unreachable servers, and one retry policy for lock contention.
+
+A SQLite file that another program keeps locked is given up on after the busy timeout
+(:data:`SQLITE_BUSY_TIMEOUT_S`, or ``?timeout=SECONDS`` in the URL, or ``connect_args``), in all,
+retries included: the error says the file is locked and, on Linux, which processes have it open.
+"""
 
 from __future__ import annotations
 
+import math
+import os
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, Connection, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError
 
 from podbor._validation import check_instance
 from podbor.exceptions import InvalidArgumentError, StorageInternalError, invalid_argument
 
-__all__ = ["WRITE_FLAG", "make_engine", "parse_url", "with_retries"]
+__all__ = [
+    "SQLITE_BUSY_TIMEOUT_S",
+    "WRITE_FLAG",
+    "check_url_query",
+    "make_engine",
+    "parse_url",
+    "sqlite_busy_timeout",
+    "with_retries",
+]
 
 WRITE_FLAG = "podbor_write"
 SQLITE_BUSY_TIMEOUT_S = 60.0
 CONNECT_TIMEOUT_S = 10
 _RETRIES = 12
+
+_TRUE = ("true", "yes", "on", "y", "t", "1")
+_FALSE = ("false", "no", "off", "n", "f", "0")
+# The URL query parameters the drivers read themselves, by backend: name → (parser, allowed).
+_QUERY_RULES: dict[str, dict[str, str]] = {
+    "sqlite": {
+        "uri": "bool",
+        "check_same_thread": "bool",
+        "timeout": "seconds",
+        "detect_types": "count",
+        "cached_statements": "count",
+    },
+    "postgresql": {"connect_timeout": "count"},
+    "mysql": {"connect_timeout": "count", "read_timeout": "count", "write_timeout": "count"},
+}
+_ALLOWED = {
+    "bool": "true or false",
+    "seconds": "a finite number of seconds >= 0",
+    "count": "an int >= 0",
+}
 
 _T = TypeVar("_T")
 
@@ -37,20 +72,83 @@ def parse_url(url: str) -> URL:
     raise invalid_argument("url", url, allowed, owner="RDBStorage")
 
 
+def _parse_query_value(kind: str, text: str) -> Any:
+    """The value of a URL query parameter of ``kind`` (see ``_QUERY_RULES``); ValueError if
+    ``text`` is not one."""
+    if kind == "bool":
+        if text.lower() in _TRUE + _FALSE:
+            return text.lower() in _TRUE
+        raise ValueError(text)
+    if kind == "seconds":
+        seconds = float(text)
+        if not math.isfinite(seconds) or seconds < 0:
+            raise ValueError(text)
+        return seconds
+    count = int(text)
+    if count < 0:
+        raise ValueError(text)
+    return count
+
+
+def check_url_query(url: URL) -> dict[str, Any]:
+    """Check the query parameters the URL's driver reads (``?timeout=`` for SQLite,
+    ``?connect_timeout=`` for servers, …) and return them parsed; a malformed one raises an
+    error that names it (not the driver's).
+
+    Raises:
+        InvalidArgumentError: If a parameter's value is malformed or given twice.
+
+    Example:
+        >>> check_url_query(make_url("sqlite:///study.db?timeout=abc"))
+        Traceback (most recent call last):
+        ...
+        podbor.exceptions.InvalidArgumentError: The 'timeout' parameter of the RDBStorage URL's query must be a finite number of seconds >= 0. Got 'abc' instead.
+    """
+    rules = _QUERY_RULES.get(url.get_backend_name(), {})
+    parsed: dict[str, Any] = {}
+    for key, value in url.query.items():
+        kind = rules.get(key)
+        if kind is None:
+            continue
+        allowed = _ALLOWED[kind]
+        if not isinstance(value, str):  # ?timeout=1&timeout=2
+            raise invalid_argument(
+                key, value, allowed + ", given once", owner="the RDBStorage URL's query"
+            )
+        try:
+            parsed[key] = _parse_query_value(kind, value)
+        except ValueError:
+            raise invalid_argument(
+                key, value, allowed, owner="the RDBStorage URL's query"
+            ) from None
+    return parsed
+
+
+def sqlite_busy_timeout(url: URL, connect_args: Mapping[str, Any]) -> float:
+    """How long a SQLite connection waits for a lock: ``connect_args["timeout"]``, else the
+    URL's ``?timeout=``, else :data:`SQLITE_BUSY_TIMEOUT_S`."""
+    timeout = connect_args.get("timeout", check_url_query(url).get("timeout"))
+    try:
+        return max(0.0, float(timeout)) if timeout is not None else SQLITE_BUSY_TIMEOUT_S
+    except (TypeError, ValueError):
+        return SQLITE_BUSY_TIMEOUT_S  # the driver refuses it when connecting
+
+
 def make_engine(url: URL, engine_kwargs: dict[str, Any] | None) -> Engine:
     """Create the engine with podbor's settings for the URL's backend."""
+    check_url_query(url)
     kwargs = dict(engine_kwargs or {})
     connect_args = dict(kwargs.pop("connect_args", {}))
     backend = url.get_backend_name()
     if backend == "sqlite":
-        connect_args.setdefault("timeout", SQLITE_BUSY_TIMEOUT_S)
+        connect_args.setdefault("timeout", sqlite_busy_timeout(url, connect_args))
         connect_args.setdefault("check_same_thread", False)
     elif backend == "postgresql" or backend == "mysql":
         connect_args.setdefault("connect_timeout", CONNECT_TIMEOUT_S)
         kwargs.setdefault("pool_recycle", 3600)
     try:
         engine = create_engine(url, connect_args=connect_args, **kwargs)
-    except (ArgumentError, ImportError, TypeError) as err:
+    except (ArgumentError, ImportError, TypeError, ValueError) as err:
         raise InvalidArgumentError(
             f"Cannot create a database engine for {url.render_as_string(hide_password=True)!r}: "
             f"{err}. For PostgreSQL install psycopg 3 (`pip install podbor[postgres]`) and use "
@@ -98,19 +196,81 @@ def _is_transient(err: DBAPIError) -> bool:
     )
 
 
-def with_retries(fn: Callable[[], _T], *, what: str) -> _T:
+def _holders(path: str) -> str:
+    """Which processes have the file open, as far as this system tells (Linux's /proc)."""
+    try:
+        target = os.path.realpath(path)
+        found = []
+        for pid in sorted(p for p in os.listdir("/proc") if p.isdigit()):
+            try:
+                fds = os.listdir(f"/proc/{pid}/fd")
+                if any(os.readlink(f"/proc/{pid}/fd/{fd}") == target for fd in fds):
+                    with open(f"/proc/{pid}/comm", encoding="utf-8") as f:
+                        name = f.read().strip()
+                    me = " (this process)" if int(pid) == os.getpid() else ""
+                    found.append(f"pid {pid} ({name}){me}")
+            except OSError:
+                continue  # gone, or not ours to look at
+    except OSError:
+        return ""
+    return f" Processes that have it open: {', '.join(found)}." if found else ""
+
+
+def locked_error(
+    what: str, path: str | None, timeout: float, err: DBAPIError
+) -> StorageInternalError:
+    """The error for a database that stayed locked for the whole busy timeout."""
+    if path is None:
+        return StorageInternalError(f"{what} failed: {err.orig or err}")
+    return StorageInternalError(
+        f"{what} failed: the SQLite file {path!r} is locked by another connection, and stayed "
+        f"locked for {timeout:g} s (the busy timeout: set it with '?timeout=SECONDS' in the URL). "
+        "Another program (the sqlite3 shell, a database browser, a backup) may hold an open "
+        f"transaction on it.{_holders(path)}"
+    )
+
+
+def with_retries(
+    fn: Callable[[], _T],
+    *,
+    what: str,
+    sqlite_path: str | None = None,
+    timeout: float | None = None,
+) -> _T:
     """Run ``fn`` again, after a jittered exponential pause, when the database reports lock
-    contention; any other database error is raised at once."""
+    contention; any other database error is raised at once (as a
+    :class:`~podbor.exceptions.StorageInternalError` that says what failed, except an
+    ``IntegrityError``, which callers turn into their own error).
+
+    With ``timeout`` (SQLite's busy timeout), retries stop once that many seconds have passed
+    since the first attempt, so a file locked by another program fails in about ``timeout``
+    seconds (at most twice that), with an error naming ``sqlite_path``; otherwise after
+    ``_RETRIES`` attempts.
+    """
     delay = 0.005
-    for attempt in range(_RETRIES):
+    start = time.monotonic()
+    attempt = 0
+    while True:
         try:
             return fn()
-        except OperationalError as err:
-            if not _is_transient(err) or attempt == _RETRIES - 1:
-                raise StorageInternalError(f"{what} failed: {err.orig or err}") from err
+        except IntegrityError:
+            raise
         except DBAPIError as err:
-            if not _is_transient(err) or attempt == _RETRIES - 1:
-                raise
+            if not _is_transient(err):
+                raise StorageInternalError(f"{what} failed: {_describe(err)}") from err
+            attempt += 1
+            if timeout is None:
+                if attempt >= _RETRIES:
+                    raise locked_error(what, None, 0.0, err) from err
+            elif time.monotonic() - start >= timeout:
+                raise locked_error(what, sqlite_path, timeout, err) from err
         time.sleep(delay * (0.5 + random.random()))
         delay = min(delay * 2, 1.0)
-    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _describe(err: DBAPIError) -> str:
+    """The driver's message, with a hint when it means the file is damaged."""
+    text = str(err.orig or err)
+    if "malformed" in text or "not a database" in text:
+        text += " (the file is damaged, or not a SQLite database)"
+    return text

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from podbor._frozen_study import FrozenStudy
 from podbor._study_direction import StudyDirection
 from podbor.exceptions import DuplicatedStudyError, StudyNotFoundError
-from podbor.storages._base import DEFAULT_STUDY_NAME_PREFIX
+from podbor.storages._base import DEFAULT_STUDY_NAME_PREFIX, check_study_name
 from podbor.storages._rdb import _queries as q
 from podbor.storages._rdb import models as m
 from podbor.storages._rdb._codec import decode_json
@@ -30,6 +30,7 @@ class StudyOperations(RDBConnection):
         self, directions: Sequence[StudyDirection], study_name: str | None = None
     ) -> int:
         name = DEFAULT_STUDY_NAME_PREFIX + str(uuid.uuid4()) if study_name is None else study_name
+        check_study_name(name, owner="RDBStorage.create_new_study")
 
         def run(conn: Connection) -> int:
             result = conn.execute(insert(m.studies).values(study_name=name))
@@ -71,6 +72,8 @@ class StudyOperations(RDBConnection):
         self._set_attr(m.study_system_attrs, study_id, self._study_exists, "system", key, value)
 
     def get_study_id_from_name(self, study_name: str) -> int:
+        check_study_name(study_name, owner="RDBStorage.get_study_id_from_name")
+
         def run(conn: Connection) -> int:
             row = conn.execute(
                 select(m.studies.c.study_id).where(m.studies.c.study_name == study_name)

@@ -14,7 +14,15 @@ from podbor._records.trial_state import TrialState
 from podbor._study_direction import StudyDirection
 from podbor.distributions import BaseDistribution, distribution_to_json, json_to_distribution
 from podbor.exceptions import UpdateFinishedTrialError
-from podbor.storages._base import check_param_distribution, select_trials
+from podbor.storages._base import (
+    INT_COLUMN_MAX,
+    INT_COLUMN_MIN,
+    check_name,
+    check_param_distribution,
+    check_step,
+    check_template_trial,
+    select_trials,
+)
 from podbor.storages._rdb import _queries as q
 from podbor.storages._rdb import models as m
 from podbor.storages._rdb._codec import encode_float
@@ -36,6 +44,7 @@ class TrialOperations(RDBConnection):
     # -- writes -------------------------------------------------------------------------
     def create_new_trial(self, study_id: int, template_trial: FrozenTrial | None = None) -> int:
         if template_trial is not None:
+            check_template_trial(template_trial, owner="RDBStorage.create_new_trial")
             for name, dist in template_trial.distributions.items():
                 self._check_distribution(study_id, name, dist)
 
@@ -107,6 +116,7 @@ class TrialOperations(RDBConnection):
         param_value_internal: float,
         distribution: BaseDistribution,
     ) -> None:
+        check_name(param_name, "param_name", owner="RDBStorage.set_trial_param")
         study_id = self._study_of_trial(trial_id)
         self._check_distribution(study_id, param_name, distribution)
         text = distribution_to_json(distribution)
@@ -156,6 +166,7 @@ class TrialOperations(RDBConnection):
     def set_trial_intermediate_value(
         self, trial_id: int, step: int, intermediate_value: float
     ) -> None:
+        step = check_step(step, owner="RDBStorage.set_trial_intermediate_value")
         value, value_type = encode_float(float(intermediate_value))
 
         def run(conn: Connection) -> None:
@@ -269,9 +280,14 @@ class TrialOperations(RDBConnection):
 
     def get_trial_id_from_study_id_trial_number(self, study_id: int, trial_number: int) -> int:
         def run(conn: Connection) -> int:
-            row = conn.execute(
-                q.TRIAL_ID_BY_NUMBER, {"b_study_id": study_id, "b_number": trial_number}
-            ).first()
+            if (
+                not INT_COLUMN_MIN <= trial_number <= INT_COLUMN_MAX
+            ):  # no such trial (nor column value)
+                row = None
+            else:
+                row = conn.execute(
+                    q.TRIAL_ID_BY_NUMBER, {"b_study_id": study_id, "b_number": trial_number}
+                ).first()
             if row is None:
                 raise KeyError(f"No trial with number {trial_number} exists in study {study_id}.")
             return int(row[0])

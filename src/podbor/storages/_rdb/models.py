@@ -9,6 +9,7 @@ JSON attribute values are stored as text; nothing is pickled.
 from __future__ import annotations
 
 import enum
+from typing import Any
 
 from sqlalchemy import (
     Column,
@@ -53,6 +54,10 @@ TIMESTAMP = DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
 
 metadata = MetaData()
 
+MYSQL_TEXT: dict[str, Any] = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_bin"}
+"""MySQL/MariaDB table options: any Unicode text (a server's default may be latin1), compared
+byte for byte as the other databases compare it. New databases get them; see ``_migrate``."""
+
 
 class FloatType(enum.IntEnum):
     """How a stored float column is to be read."""
@@ -69,6 +74,7 @@ studies = Table(
     Column("study_id", Integer, primary_key=True, autoincrement=True),
     Column("study_name", String(_KEY), nullable=False, unique=True),
     sqlite_autoincrement=True,  # ids are never reused, so caches keyed by id stay valid
+    **MYSQL_TEXT,
 )
 
 
@@ -85,6 +91,7 @@ def _child(name: str, parent: Table, *columns: Column[object]) -> Table:
             primary_key=True,
         ),
         *columns,
+        **MYSQL_TEXT,
     )
 
 
@@ -122,6 +129,7 @@ trials = Table(
     # claiming the oldest WAITING trial: equality on (study_id, state), in order of number
     Index("ix_trials_study_state_number", "study_id", "state", "number"),
     sqlite_autoincrement=True,
+    **MYSQL_TEXT,
 )
 
 trial_params = _child(
@@ -164,4 +172,5 @@ version_info = Table(
     Column("version_info_id", Integer, primary_key=True),
     Column("schema_version", String(64), nullable=False),
     Column("library_version", String(64), nullable=False),
+    **MYSQL_TEXT,
 )

@@ -32,6 +32,14 @@ class RDBStorage(StudyOperations, TrialOperations, WorkerOperations):
     serves workers on many machines. Finished trials are cached per handle: they never change,
     so reading the history costs only the trials that are new or still running.
 
+    A SQLite file that another program keeps locked (an open transaction in the ``sqlite3``
+    shell or a database browser) is waited for during the busy timeout, 60 s by default
+    (``sqlite:///study.db?timeout=SECONDS``, or ``connect_args={"timeout": SECONDS}``), retries
+    included; then a :class:`~podbor.exceptions.StorageInternalError` says that the file is
+    locked and, on Linux, which processes have it open. A file that is not empty and not a
+    SQLite database is refused before SQLite touches it, and a damaged one (e.g. truncated) with
+    an error that names it; neither is changed.
+
     Args:
         url: A SQLAlchemy database URL.
         engine_kwargs: Extra arguments for ``sqlalchemy.create_engine``.
@@ -52,8 +60,10 @@ class RDBStorage(StudyOperations, TrialOperations, WorkerOperations):
     ``heartbeat_stale_trial_callback``) that may be set on an open storage.
 
     Raises:
-        ValueError: For a malformed URL or other invalid arguments, a file that is not a podbor
-            database, or a database whose schema version differs from this podbor's.
+        ValueError: For a malformed URL (a query parameter the driver reads, such as
+            ``?timeout=``, is named) or other invalid arguments, a file that is not a podbor
+            database or is damaged, or a database whose schema version differs from this
+            podbor's.
         StorageInternalError: When the server cannot be reached (the message names the host).
 
     Example:
