@@ -284,6 +284,7 @@ def test_studies_yaml(study_url: str, capsys: pytest.CaptureFixture[str]) -> Non
 
 
 def test_studies_of_an_empty_storage(url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    open_storage(url)  # a read needs an existing storage (test_cli_hardening: none is created)
     assert run_json(["studies", "--storage", url], capsys) == []
 
 
@@ -372,6 +373,7 @@ def test_delete_study(study_url: str, capsys: pytest.CaptureFixture[str]) -> Non
 
 @pytest.mark.parametrize("command", ["trials", "best-trial", "best-trials", "delete-study"])
 def test_missing_study(url: str, command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    open_storage(url)  # the storage exists; the study does not
     code, out, err = run([command, "--storage", url, "--study-name", "nope"], capsys)
     assert (code, out) == (1, "")
     assert err.startswith("podbor: error: ") and "'nope'" in err

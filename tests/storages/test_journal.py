@@ -235,11 +235,11 @@ def _write_without_lock_before_next_append(
     writer whose lock was broken too early could."""
     original = backend.append
 
-    def append(lines: list[bytes], *, at: int) -> tuple[int, int] | None:
+    def append(lines: list[bytes], *, at: int, line: int = 1) -> tuple[int, int] | None:
         monkeypatch.setattr(backend, "append", original)
         with open(backend.file_path, "ab") as f:
             f.write(encode_record({**record, "worker": "intruder", "seq": 1}))
-        return original(lines, at=at)
+        return original(lines, at=at, line=line)
 
     monkeypatch.setattr(backend, "append", append)
 

@@ -80,6 +80,7 @@ def _add_tell_arguments(parser: argparse.ArgumentParser) -> None:
     # options; the tell command has no option that looks like a number, so widen the pattern
     # (an attribute of every ArgumentParser since Python 2.7, typed in typeshed).
     parser._negative_number_matcher = _NEGATIVE_NUMBER
+    parser.set_defaults(needs_existing=True)  # a study to tell must exist already
     add_study_name(parser)
     parser.add_argument(
         "--trial-number", type=int, required=True, metavar="N", help="the trial to finish"
@@ -205,6 +206,8 @@ def _parse_json_object(text: str, option: str) -> dict[str, Any]:
         value = json.loads(text)
     except json.JSONDecodeError as err:
         raise invalid_option(option, "a JSON object", text, f"invalid JSON: {err}") from None
+    except RecursionError:
+        raise invalid_option(option, "a JSON object", text, "nested too deeply") from None
     if not isinstance(value, dict):
         raise invalid_option(option, "a JSON object", text)
     return value
@@ -220,15 +223,32 @@ def _parse_search_space(text: str | None) -> dict[str, BaseDistribution]:
     space = _parse_json_object(text, "--search-space")
     distributions: dict[str, BaseDistribution] = {}
     for name, spec in space.items():
-        raw = spec if isinstance(spec, str) else json.dumps(spec)
+        raw: Any = spec
         try:
+            raw = spec if isinstance(spec, str) else json.dumps(spec)
+            _check_choices(json.loads(raw) if isinstance(spec, str) else spec)
             distributions[name] = json_to_distribution(raw)
-        except (ValueError, KeyError, TypeError) as err:
-            detail = f"missing {err}" if isinstance(err, KeyError) else str(err)
+        except (ValueError, KeyError, TypeError, RecursionError) as err:
+            if isinstance(err, RecursionError):
+                detail = "nested too deeply"
+            else:
+                detail = f"missing {err}" if isinstance(err, KeyError) else str(err)
             raise invalid_option(
                 f"--search-space[{name!r}]", _DISTRIBUTION_EXAMPLE, raw, detail
             ) from None
     return distributions
+
+
+def _check_choices(spec: Any) -> None:
+    """Refuse categorical ``choices`` that are not a JSON array (a string or an object would be
+    taken apart into its characters or keys)."""
+    if not isinstance(spec, dict):
+        return
+    attributes = spec.get("attributes")
+    if spec.get("name") == "CategoricalDistribution" and isinstance(attributes, dict):
+        choices = attributes.get("choices")
+        if "choices" in attributes and not isinstance(choices, list):
+            raise ValueError(f"'choices' must be a JSON array, not {type(choices).__name__}")
 
 
 def _make_sampler(name: str, kwargs: Mapping[str, Any]) -> BaseSampler:

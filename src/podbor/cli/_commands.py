@@ -7,6 +7,7 @@ podbor and returns what to print (see :mod:`podbor.cli._output`).
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 
 import podbor
 from podbor.cli._common import Command, add_direction_options, add_study_name
@@ -87,22 +88,49 @@ def _add_create_study_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _reads(
+    add_arguments: Callable[[argparse.ArgumentParser], None],
+) -> Callable[[argparse.ArgumentParser], None]:
+    """The arguments of a command that needs an existing storage (it creates no file)."""
+
+    def add(parser: argparse.ArgumentParser) -> None:
+        add_arguments(parser)
+        parser.set_defaults(needs_existing=True)
+
+    return add
+
+
 STUDY_COMMANDS: tuple[Command, ...] = (
-    ("studies", "List the studies: name, directions, n_trials, start.", _studies, lambda p: None),
-    ("trials", "List the trials of a study.", _trials, add_study_name),
+    (
+        "studies",
+        "List the studies: name, directions, n_trials, start.",
+        _studies,
+        _reads(lambda p: None),
+    ),
+    ("trials", "List the trials of a study.", _trials, _reads(add_study_name)),
     (
         "best-trial",
         "Show the best trial of a single-objective study.",
         _best_trial,
-        add_study_name,
+        _reads(add_study_name),
     ),
-    ("best-trials", "List the Pareto-optimal trials of a study.", _best_trials, add_study_name),
+    (
+        "best-trials",
+        "List the Pareto-optimal trials of a study.",
+        _best_trials,
+        _reads(add_study_name),
+    ),
     (
         "create-study",
         "Create a study and print its name.",
         _create_study,
         _add_create_study_arguments,
     ),
-    ("delete-study", "Delete a study and all its trials.", _delete_study, add_study_name),
+    (
+        "delete-study",
+        "Delete a study and all its trials.",
+        _delete_study,
+        _reads(add_study_name),
+    ),
 )
 """The study commands, in the order ``podbor --help`` lists them."""

@@ -25,7 +25,8 @@ Command = tuple[str, str, Handler | StorageFreeHandler, Callable[[argparse.Argum
 
 Besides its arguments, the function may set through ``parser.set_defaults``: ``prepare``
 (called with the arguments before the storage is opened, e.g. to parse JSON options),
-``opener`` (``url → storage``, instead of the default opener), ``format`` (the default
+``opener`` (``url → storage``, instead of the default opener), ``needs_existing=True`` (for a
+command that must not create a missing SQLite file), ``format`` (the default
 output format), and ``storage_free=True`` with ``url_options`` (the options that hold URLs,
 whose passwords error messages mask) for a command that takes no ``--storage`` and whose
 handler is a :data:`StorageFreeHandler`.
@@ -38,6 +39,7 @@ HANDLED_ERRORS = (PodborError, ValueError, KeyError, ImportError)
 """The errors a command reports as a one-line message and exit code 1."""
 
 DIRECTIONS = ("minimize", "maximize")
+_MAX_SHOWN = 200  # characters of a wrong value that an error message shows
 
 
 def invalid_option(option: str, expected: str, got: Any, detail: str = "") -> CLIUsageError:
@@ -53,7 +55,10 @@ def invalid_option(option: str, expected: str, got: Any, detail: str = "") -> CL
         The error to raise.
     """
     because = f": {detail.rstrip('.')}" if detail else ""
-    return CLIUsageError(f"{option} must be {expected}. Got {got!r} instead{because}.")
+    shown = repr(got)
+    if len(shown) > _MAX_SHOWN:  # e.g. deeply nested JSON: the start says enough
+        shown = shown[: _MAX_SHOWN - 3] + "..."
+    return CLIUsageError(f"{option} must be {expected}. Got {shown} instead{because}.")
 
 
 def add_study_name(parser: argparse.ArgumentParser, *, required: bool = True) -> None:

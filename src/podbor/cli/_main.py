@@ -1,7 +1,9 @@
 """The entry point: build the parser, run one command, turn the outcome into an exit code.
 
 Exit codes: 0 on success, 1 when podbor reports an error (a one-line message on stderr, with
-any password of the storage URL masked), 2 for a wrong command line.
+any password of the storage URL masked), 2 for a wrong command line. Any other error of a
+command (e.g. a database driver's ``OverflowError``) is also one line and exit code 1, never a
+traceback; ``-v`` logs the traceback too.
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ from podbor.cli._commands import STUDY_COMMANDS
 from podbor.cli._common import HANDLED_ERRORS, Command, CommandGroup
 from podbor.cli._copy import COPY_COMMANDS
 from podbor.cli._output import FORMATS, emit
-from podbor.cli._storage import STORAGE_GROUP, open_storage
+from podbor.cli._storage import STORAGE_GROUP, check_existing, open_storage
+
+_logger = podbor.logging.get_logger(__name__)
 
 STORAGE_ENV_VAR = "PODBOR_STORAGE"
 """The environment variable read when ``--storage`` is not given."""
@@ -79,9 +83,20 @@ def _execute(args: argparse.Namespace, url: str | None, urls: Sequence[str]) -> 
         if url is None:
             result = args.handler(args)
         else:
+            if args.needs_existing:  # a read must not create the storage it reads
+                check_existing(url)
             result = args.handler(args, (args.opener or open_storage)(url))
     except HANDLED_ERRORS as err:
         print(f"podbor: error: {_one_line(err, [u for u in urls if u])}", file=sys.stderr)
+        return 1
+    except Exception as err:  # e.g. a driver's OverflowError: still one line, no traceback
+        _logger.debug("The command failed:", exc_info=True)  # the traceback, with -v
+        message = _one_line(err, [u for u in urls if u])
+        kind = type(err).__name__
+        print(
+            f"podbor: error: {message if message == kind else f'{kind}: {message}'}",
+            file=sys.stderr,
+        )
         return 1
     try:
         emit(result, args.format)
@@ -190,6 +205,7 @@ def _add_commands(
             command_parser=sub,
             prepare=None,
             opener=None,
+            needs_existing=False,
             storage_free=False,
             url_options=(),
         )

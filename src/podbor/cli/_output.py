@@ -72,7 +72,7 @@ def emit(result: Result, fmt: str) -> None:
     if result is None:
         return
     if isinstance(result, str):
-        print(result)
+        print(printable(result))
         return
     if fmt == "json":
         print(json.dumps(_plain(result, finite_only=True), indent=2, allow_nan=False))
@@ -107,9 +107,10 @@ def _to_table(records: Sequence[Record]) -> str:
     columns = list(dict.fromkeys(key for row in rows for key in row)) if rows else []
     if not columns:
         return "(nothing to show)"
-    cells = [[_cell(row.get(c)) for c in columns] for row in rows]
-    widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
+    cells = [[printable(_cell(row.get(c))) for c in columns] for row in rows]
     right = [all(_is_number(row.get(c)) for row in rows) for c in columns]
+    columns = [printable(c) for c in columns]
+    widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
     rule = "+" + "+".join("-" * (w + 2) for w in widths) + "+"
 
     def line(texts: Sequence[str], align: Sequence[bool]) -> str:
@@ -118,6 +119,14 @@ def _to_table(records: Sequence[Record]) -> str:
 
     body = [line(r, right) for r in cells]
     return "\n".join([rule, line(columns, [False] * len(columns)), rule, *body, rule])
+
+
+def printable(text: str) -> str:
+    """``text`` with each control character (and any other unprintable one) escaped as Python
+    writes it (``\\x1b``, ``\\n``), so that a name cannot move the cursor or recolor the terminal."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
 
 
 def _flatten(record: Record) -> Record:

@@ -26,6 +26,42 @@ def open_storage(url: str) -> BaseStorage:
     return _opening(url, get_storage)
 
 
+def check_existing(url: str) -> None:
+    """Refuse, before opening it, a storage that a command which only reads it (or changes what
+    is already there) would create: a SQLite URL must name a file that exists, so that a typo
+    in the path fails instead of leaving an empty database behind.
+
+    Args:
+        url: The storage URL.
+
+    Raises:
+        CLIUsageError: ``url`` names a SQLite file that does not exist; nothing was created.
+    """
+    database = _sqlite_file(url)
+    if database is not None and not os.path.exists(database):
+        raise invalid_option(
+            "--storage",
+            "the URL of an existing storage",
+            url,
+            f"there is no file {database!r} (create-study or ask --create-if-missing creates one)",
+        )
+
+
+def _sqlite_file(url: str) -> str | None:
+    """The file a ``sqlite:///PATH`` URL names; None for any other URL (or one not parsed)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        return None
+    if parsed.get_backend_name() != "sqlite" or "uri" in parsed.query:
+        return None
+    database = parsed.database or ""
+    return None if database in ("", ":memory:") else database
+
+
 def open_storage_to_upgrade(url: str) -> BaseStorage:
     """Open a database whatever its schema version (the default opener refuses an old one).
 

@@ -54,15 +54,17 @@ def encode_attr(value: Any, kind: str, key: str) -> Any:
     """An attribute value as strict JSON (see the module docstring).
 
     Raises:
-        ValueError: If the value is not JSON-serializable (the error of
-            :func:`~podbor.storages._base.attr_to_json`, which every storage raises).
+        ValueError: If the key is not a name, or the value is not JSON-serializable or nests too
+            deeply (the error of :func:`~podbor.storages._base.attr_to_json`, which every
+            storage raises).
     """
+    text = attr_to_json(value, kind, key)  # the contract's checks: key, JSON, depth
     try:
         json.dumps(value, allow_nan=False)
-    except (TypeError, ValueError):  # ±inf or NaN somewhere inside (kept, as JSON text), or no JSON
-        return {_WRAPPER: attr_to_json(value, kind, key)}
+    except ValueError:  # ±inf or NaN somewhere inside: kept, as JSON text
+        return {_WRAPPER: text}
     if isinstance(value, dict) and list(value) == [_WRAPPER]:
-        return {_WRAPPER: attr_to_json(value, kind, key)}
+        return {_WRAPPER: text}
     return value
 
 

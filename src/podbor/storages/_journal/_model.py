@@ -21,6 +21,7 @@ from typing import Any, Final
 from podbor._records.trial_state import TrialState
 from podbor._study_direction import StudyDirection
 from podbor.storages._base import check_param_distribution
+from podbor.storages._journal._check import check_op
 from podbor.storages._journal._codec import (
     DistributionCache,
     decode_attr,
@@ -59,17 +60,13 @@ class JournalModel(StudyTable):
         """Check ``op`` and, unless ``dry_run``, apply it; return its result.
 
         Raises:
+            MalformedLineError: When the operation does not have the shape of podbor's
+                operations (:func:`~podbor.storages._journal._check.check_op`).
             KeyError, ValueError, UpdateFinishedTrialError: When the operation is not allowed
                 in the current state (the same errors the storage contract names).
         """
-        try:
-            handler = _HANDLERS[op["op"]]
-        except KeyError:
-            raise ValueError(
-                f"Unknown journal operation {op.get('op')!r} in {self.where} (written by a "
-                "newer podbor?)."
-            ) from None
-        return handler(self, op, dry_run)
+        check_op(op)  # the same checks when writing and when replaying, in every process
+        return _HANDLERS[op["op"]](self, op, dry_run)
 
 
 # -- handlers: check, then (unless dry_run) apply -----------------------------------------

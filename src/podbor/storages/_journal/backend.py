@@ -8,14 +8,20 @@ lock, by unbuffered writes followed by ``os.fsync`` before the lock is released.
 Crashes. A writer killed mid-line leaves a *torn tail*: bytes after the last ``\\n``, or a last
 line that is not valid JSON. Readers never consume it (a line counts only once it is complete
 and valid), and the next writer, holding the lock and so sure that no one is still writing it,
-truncates the tail before appending. Nothing before the tail is lost. An invalid line with
-valid lines after it (outside damage) is skipped with a warning.
+truncates the tail before appending, with a warning that names the line. Nothing before the
+tail is lost. An invalid line with valid lines after it (outside damage) is skipped with a
+warning that names the file and the line number; so is a line that is JSON but not an operation
+podbor writes (a field of the wrong type or out of range, nested too deeply: see
+:mod:`~podbor.storages._journal._check`), by every reader alike.
 
 Locks. :class:`JournalFileSymlinkLock` (``os.symlink`` is atomic, also on NFS) and
 :class:`JournalFileOpenLock` (``open`` with ``O_CREAT | O_EXCL``) create ``<file>.lock`` holding
 a unique token. A waiter that sees the same token for longer than ``grace_period`` seconds,
 measured on its own monotonic clock (so clocks of different machines need not agree), takes the
-holder for dead and breaks the lock.
+holder for dead and breaks the lock. Only a podbor lock (a token ``host:pid:hex``, or an empty
+file left by a :class:`JournalFileOpenLock` whose holder died before writing its token) is ever
+broken: any other file or directory at the lock path is left untouched, and writing fails with
+an error that names it.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ import contextlib
 import json
 import os
 import random
+import re
 import socket
 import threading
 import time
@@ -38,6 +45,7 @@ from podbor._validation import check_instance
 from podbor.exceptions import InvalidArgumentError, StorageInternalError, invalid_argument
 from podbor.logging import get_logger
 from podbor.storages._heartbeat import check_seconds
+from podbor.storages._journal._check import UNREADABLE
 
 __all__ = [
     "DEFAULT_GRACE_PERIOD",
@@ -123,6 +131,8 @@ class BaseJournalFileLock(abc.ABC):
                 now = time.monotonic()
                 if current is None:
                     continue  # released just now: try again at once
+                if not _is_token(current):
+                    raise self._foreign(current)
                 if current != seen:
                     seen, since, delay = current, now, _MIN_DELAY
                 elif self._grace_period is not None and now - since > self._grace_period:
@@ -160,6 +170,10 @@ class BaseJournalFileLock(abc.ABC):
         except FileNotFoundError:
             return
         moved = self._read(aside)
+        if moved is not None and not _is_token(moved):  # swapped for a foreign file meanwhile
+            with contextlib.suppress(OSError):
+                os.rename(aside, self._lock_path)
+            raise self._foreign(moved)
         if moved == stale:
             _logger.warning(
                 f"Broke the lock {self._lock_path} held by {stale!r}, unchanged for more than "
@@ -169,6 +183,14 @@ class BaseJournalFileLock(abc.ABC):
             self._create(self._lock_path, moved)
         with contextlib.suppress(FileNotFoundError):
             os.unlink(aside)
+
+    def _foreign(self, content: str) -> StorageInternalError:
+        """The error for a file at the lock path that is not a lock of podbor's."""
+        what = "not a podbor lock" if content else "not a podbor lock (not a symlink or empty)"
+        return StorageInternalError(
+            f"The journal's lock path {self._lock_path!r} holds a file that is {what}; it is "
+            "left untouched. Move it away (or give the journal another name) to use the journal."
+        )
 
     def __enter__(self) -> BaseJournalFileLock:
         self.acquire()
@@ -219,7 +241,7 @@ class JournalFileSymlinkLock(BaseJournalFileLock):
             return os.readlink(path)
         except FileNotFoundError:
             return None
-        except OSError:  # not a symlink: someone else's file; treat as a lock without token
+        except OSError:  # not a symlink: someone else's file (never broken, see _is_token)
             return ""
 
 
@@ -248,18 +270,24 @@ class JournalFileOpenLock(BaseJournalFileLock):
     def _read(self, path: str) -> str | None:
         try:
             with open(path, "rb") as f:
-                return f.read().decode(errors="replace")
+                text = f.read(_MAX_TOKEN + 1).decode(errors="replace")
         except FileNotFoundError:
             return None
+        except OSError:  # e.g. a directory: someone else's (never broken, see _is_token)
+            return "\0"
+        # created but not yet written: a lock whose holder may have died between the two steps
+        return text or _EMPTY_TOKEN
 
 
 @dataclass
 class ReadResult:
-    """Complete, valid lines read from a journal: ``(offset, record)`` pairs, and the offset
-    just past the last of them (where the next read starts)."""
+    """Complete, valid lines read from a journal: ``(line number, record)`` pairs (the header is
+    line 1), the offset just past the last of them (where the next read starts) and the number
+    of the line that starts there."""
 
     records: list[tuple[int, dict[str, Any]]]
     end: int
+    end_line: int = 1
 
 
 class JournalFileBackend:
@@ -318,8 +346,9 @@ class JournalFileBackend:
         finally:
             self._lock.release()
 
-    def read(self, offset: int, *, locked: bool = False) -> ReadResult:
-        """Read the complete, valid lines after ``offset`` (the header is checked, not returned).
+    def read(self, offset: int, *, locked: bool = False, line: int = 1) -> ReadResult:
+        """Read the complete, valid lines after ``offset`` (the header is checked, not returned);
+        ``line`` is the number of the line that starts at ``offset``.
 
         Reading stops at a torn tail. A damaged line followed by more lines is skipped with a
         warning, but only under the lock (another writer could still be completing it): without
@@ -334,42 +363,45 @@ class JournalFileBackend:
                 )
             f.seek(offset)
             data = f.read()
-        result, blocked = self._parse(data, offset, skip_damaged=locked)
+        result, blocked = self._parse(data, offset, line, skip_damaged=locked)
         if blocked and not locked:
             with self.locked():
-                return self.read(offset, locked=True)
+                return self.read(offset, locked=True, line=line)
         return result
 
-    def _parse(self, data: bytes, offset: int, *, skip_damaged: bool) -> tuple[ReadResult, bool]:
+    def _parse(
+        self, data: bytes, offset: int, line: int, *, skip_damaged: bool
+    ) -> tuple[ReadResult, bool]:
         lines = data.split(b"\n")
         lines.pop()  # after the last newline: empty, or a torn tail
-        result = ReadResult([], offset)
+        result = ReadResult([], offset, line)
         start, damaged = offset, None
         for i, raw in enumerate(lines):
             record = _parse_line(raw)
+            number = line + i
             if start == 0:
                 _check_header_record(self._path, raw, record)
                 record = None
-                result.end = len(raw) + 1
+                result.end, result.end_line = len(raw) + 1, number + 1
             elif record is None:
                 if not skip_damaged:
                     return result, i + 1 < len(lines)
-                damaged = start if damaged is None else damaged
+                damaged = number if damaged is None else damaged
             else:
                 if damaged is not None:
                     _logger.warning(
-                        f"Skipped {start - damaged} damaged bytes at offset {damaged} of the "
-                        f"journal {self._path}."
+                        f"Skipped {_lines(damaged, number - 1)} of the journal {self._path}: not "
+                        "JSON (damaged, or written by another program); the lines around are read."
                     )
                     damaged = None
-                result.records.append((start, record))
-                result.end = start + len(raw) + 1
+                result.records.append((number, record))
+                result.end, result.end_line = start + len(raw) + 1, number + 1
             start += len(raw) + 1
         return result, False
 
-    def append(self, lines: list[bytes], *, at: int) -> tuple[int, int] | None:
+    def append(self, lines: list[bytes], *, at: int, line: int = 1) -> tuple[int, int] | None:
         """Append lines made by :func:`encode_record`; the caller holds the lock and has read
-        everything up to ``at``.
+        everything up to ``at``, where the line numbered ``line`` starts.
 
         A torn tail after ``at`` is cut off first; an empty file gets the header first. The
         write is followed by ``os.fsync``.
@@ -388,7 +420,7 @@ class JournalFileBackend:
             data = HEADER + data
         fd = os.open(self._path, os.O_RDWR | os.O_APPEND)
         try:
-            if not self._cut_torn_tail(fd, at):
+            if not self._cut_torn_tail(fd, at, line):
                 return None
             _write_all(fd, data)
             os.fsync(fd)
@@ -397,7 +429,7 @@ class JournalFileBackend:
             os.close(fd)
         return end - len(data) + (len(HEADER) if at == 0 else 0), end
 
-    def _cut_torn_tail(self, fd: int, at: int) -> bool:
+    def _cut_torn_tail(self, fd: int, at: int, line: int) -> bool:
         """Truncate the file to ``at`` if all after it is torn; False if valid lines follow."""
         size = os.fstat(fd).st_size
         if size < at:
@@ -407,18 +439,34 @@ class JournalFileBackend:
             )
         if size == at:
             return True
-        tail, _ = self._parse(os.pread(fd, size - at, at), at, skip_damaged=True)
+        torn = os.pread(fd, size - at, at)
+        tail, _ = self._parse(torn, at, line, skip_damaged=True)
         if tail.records:
             return False
+        last = line + torn.count(b"\n") - (1 if torn.endswith(b"\n") else 0)
         _logger.warning(
-            f"Cut off a torn last line ({size - at} bytes) of the journal {self._path}, left by "
-            "a writer that died mid-write."
+            f"Cut off a torn last record ({_lines(line, last)}, {size - at} bytes) of the journal "
+            f"{self._path}, left by a writer that died mid-write; the records before it are kept."
         )
         os.ftruncate(fd, at)
         return True
 
     def __repr__(self) -> str:
         return f"JournalFileBackend({self._path!r}, lock_obj={self._lock!r})"
+
+
+_TOKEN = re.compile(r"[^\s:]*:\d+:[0-9a-f]{32}")
+_MAX_TOKEN = 512
+_EMPTY_TOKEN = ":0:" + "0" * 32
+"""What a :class:`JournalFileOpenLock` reads from an empty lock file: a file created with
+``O_EXCL`` whose holder died before writing its token into it (or an empty foreign file, which
+breaking it loses nothing of)."""
+
+
+def _is_token(text: str) -> bool:
+    """Whether ``text`` is what a podbor lock holds (``host:pid:hex``); only such locks are
+    ever broken, so a file of someone else's at the lock path is never deleted or changed."""
+    return _TOKEN.fullmatch(text) is not None
 
 
 def _check_path(value: Any, name: str, *, owner: str, allowed: str) -> str:
@@ -500,11 +548,20 @@ def _refuse(path: str, raw: bytes) -> None:
 
 
 def _parse_line(raw: bytes) -> dict[str, Any] | None:
+    """The operation on a line; None for a line that is not an operation in JSON (torn or
+    damaged). A complete line nested too deeply for JSON to read is an operation that
+    :func:`~podbor.storages._journal._check.check_op` refuses (skipped, with its line number)."""
     try:
         record = json.loads(raw)
     except ValueError:  # also UnicodeDecodeError
         return None
+    except RecursionError:
+        return {"op": UNREADABLE, "reason": "nested too deeply for JSON to read"}
     return record if isinstance(record, dict) and "op" in record else None
+
+
+def _lines(first: int, last: int) -> str:
+    return f"line {first}" if first >= last else f"lines {first}-{last}"
 
 
 def encode_record(record: dict[str, Any]) -> bytes:

@@ -28,8 +28,16 @@ from podbor._validation import check_instance
 from podbor.distributions import BaseDistribution, distribution_to_json
 from podbor.exceptions import PodborError, StorageInternalError
 from podbor.logging import get_logger
-from podbor.storages._base import DEFAULT_STUDY_NAME_PREFIX, select_trials
+from podbor.storages._base import (
+    DEFAULT_STUDY_NAME_PREFIX,
+    check_name,
+    check_step,
+    check_study_name,
+    check_template_trial,
+    select_trials,
+)
 from podbor.storages._heartbeat import HeartbeatSettings, HeartbeatStorage, StaleTrialCallback
+from podbor.storages._journal._check import MalformedLineError
 from podbor.storages._journal._codec import encode_attr, encode_float, encode_template
 from podbor.storages._journal._model import PROCEED, JournalModel, Op, now_iso
 from podbor.storages._journal.backend import HEADER, JournalFileBackend, encode_record
@@ -103,6 +111,7 @@ class JournalStorage(HeartbeatStorage):
         self._lock = threading.RLock()
         self._model = JournalModel(f"the journal {log_storage.file_path!r}")
         self._offset = 0
+        self._line = 1  # the number of the line that starts at self._offset
         self._worker = uuid.uuid4().hex[:16]
         self._pid = os.getpid()
         self._seq = 0
@@ -124,16 +133,24 @@ class JournalStorage(HeartbeatStorage):
     def _sync(self, *, locked: bool = False) -> None:
         """Replay the lines appended since the last read (``locked``: we hold the file lock)."""
         with self._lock:
-            result = self._backend.read(self._offset, locked=locked)
-            for _, record in result.records:
-                self._replay(record)
+            result = self._backend.read(self._offset, locked=locked, line=self._line)
+            for number, record in result.records:
+                self._replay(record, number)
             self._model.seal()
-            self._offset = result.end
+            self._offset, self._line = result.end, result.end_line
 
-    def _replay(self, record: Op) -> None:
+    def _replay(self, record: Op, number: int) -> None:
         mine = record.get("worker") == self._worker and record.get("seq") == self._pending
         try:
             value = self._model.apply(record)
+        except MalformedLineError as err:  # the same for every reader: skipped, said where
+            _logger.warning(
+                f"Skipped line {number} of {self._model.where}: not an operation podbor writes "
+                f"({err}); the lines around it are read."
+            )
+            if mine:
+                self._outcome = (False, err)
+            return
         except Exception as err:  # another writer's line that lost a race, or is malformed
             if mine:
                 self._outcome = (False, err)
@@ -179,8 +196,9 @@ class JournalStorage(HeartbeatStorage):
         self._pending, self._outcome = self._seq, None
         try:
             expected = self._offset if self._offset else len(HEADER)
+            number = self._line if self._offset else 2  # after the header
             try:
-                landed = self._backend.append([line], at=self._offset)
+                landed = self._backend.append([line], at=self._offset, line=self._line)
             except OSError as err:
                 raise StorageInternalError(
                     f"Could not append to {self._model.where}: {err}"
@@ -188,9 +206,9 @@ class JournalStorage(HeartbeatStorage):
             if landed is None:
                 return False, None
             if landed[0] == expected:  # the usual case: nobody wrote meanwhile
-                self._replay(json.loads(line))
+                self._replay(json.loads(line), number)
                 self._model.seal()
-                self._offset = landed[1]
+                self._offset, self._line = landed[1], number + 1
             else:  # another writer appended too (a lock broken too early): read it all
                 self._sync(locked=True)
             outcome = self._outcome
@@ -215,6 +233,7 @@ class JournalStorage(HeartbeatStorage):
         self, directions: Sequence[StudyDirection], study_name: str | None = None
     ) -> int:
         name = DEFAULT_STUDY_NAME_PREFIX + str(uuid.uuid4()) if study_name is None else study_name
+        check_study_name(name, owner="JournalStorage.create_new_study")
         names = [StudyDirection(d).name for d in directions]
         return int(self._write(lambda: {"op": "create_study", "name": name, "directions": names}))
 
@@ -240,6 +259,7 @@ class JournalStorage(HeartbeatStorage):
         self._set_study_attr(study_id, "system", key, value)
 
     def get_study_id_from_name(self, study_name: str) -> int:
+        check_study_name(study_name, owner="JournalStorage.get_study_id_from_name")
         return int(self._read(lambda m: m.study_id(study_name)))
 
     def get_study_name_from_id(self, study_id: int) -> str:
@@ -259,6 +279,8 @@ class JournalStorage(HeartbeatStorage):
 
     # -- trials: writes -----------------------------------------------------------------
     def create_new_trial(self, study_id: int, template_trial: FrozenTrial | None = None) -> int:
+        if template_trial is not None:
+            check_template_trial(template_trial, owner="JournalStorage.create_new_trial")
         template = None if template_trial is None else encode_template(template_trial)
 
         def make_op() -> Op:
@@ -276,6 +298,7 @@ class JournalStorage(HeartbeatStorage):
         param_value_internal: float,
         distribution: BaseDistribution,
     ) -> None:
+        check_name(param_name, "param_name", owner="JournalStorage.set_trial_param")
         op = {
             "op": "set_param",
             "trial_id": trial_id,
@@ -308,10 +331,11 @@ class JournalStorage(HeartbeatStorage):
     def set_trial_intermediate_value(
         self, trial_id: int, step: int, intermediate_value: float
     ) -> None:
+        step = check_step(step, owner="JournalStorage.set_trial_intermediate_value")
         op = {
             "op": "set_report",
             "trial_id": trial_id,
-            "step": int(step),
+            "step": step,
             "value": encode_float(intermediate_value),
         }
         self._write(lambda: op)

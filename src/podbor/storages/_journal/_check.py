@@ -1,0 +1,213 @@
+"""The shape every journal operation must have, checked the same way before a line is written
+and when it is replayed.
+
+A line that does not have it (edited by hand, written by a buggy or foreign program) is
+skipped by every reader alike, with a warning that names the file and the line number, so that
+a running process and a fresh one always agree on the studies; :mod:`podbor` itself never
+writes one, because the storage checks each operation before appending it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import math
+from collections.abc import Callable
+from typing import Any
+
+from podbor._records.trial_state import TrialState
+from podbor.exceptions import PodborError
+from podbor.storages._base import INT64_MAX, INT64_MIN, MAX_JSON_DEPTH
+
+__all__ = ["UNREADABLE", "MalformedLineError", "check_op"]
+
+UNREADABLE = "$unreadable"
+"""The ``op`` of the record that stands for a complete line that JSON cannot read back (nested
+too deeply); :func:`check_op` refuses it like any other malformed line."""
+
+_WRAPPER = "$json"
+_KINDS = ("user", "system")
+
+
+class MalformedLineError(PodborError, ValueError):
+    """A journal operation that does not have the shape of the operations podbor writes."""
+
+
+def check_op(op: dict[str, Any]) -> None:
+    """Check the fields of one operation (not yet whether it is allowed in the current state).
+
+    Raises:
+        MalformedLineError: If a field is missing, of the wrong type or out of range.
+    """
+    name = op.get("op")
+    if name == UNREADABLE:
+        raise MalformedLineError(str(op.get("reason", "unreadable")))
+    fields = _FIELDS.get(name) if isinstance(name, str) else None
+    if not isinstance(name, str) or fields is None:
+        raise MalformedLineError(f"unknown operation {name!r} (written by a newer podbor?)")
+    for field, check in fields.items():
+        if field not in op and field not in _OPTIONAL.get(name, ()):
+            raise MalformedLineError(f"{name}: the field {field!r} is missing")
+        if field in op and not check(op[field]):
+            raise MalformedLineError(f"{name}: bad {field!r} {_short(op[field])}")
+    if "worker" in op and not isinstance(op["worker"], str):
+        raise MalformedLineError(f"{name}: bad 'worker' {_short(op['worker'])}")
+    if "seq" in op and not _is_int(op["seq"]):
+        raise MalformedLineError(f"{name}: bad 'seq' {_short(op['seq'])}")
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+# -- field checks ----------------------------------------------------------------------------
+def _is_int(value: Any) -> bool:
+    return (
+        isinstance(value, int) and not isinstance(value, bool) and INT64_MIN <= value <= INT64_MAX
+    )
+
+
+def _is_id(value: Any) -> bool:
+    return _is_int(value) and value >= 0
+
+
+def _is_float(value: Any) -> bool:
+    """A float as :func:`~podbor.storages._journal._codec.encode_float` writes it."""
+    if isinstance(value, str):
+        return value in ("inf", "-inf", "nan")
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    try:
+        float(value)
+    except OverflowError:  # an int beyond float range
+        return False
+    return True
+
+
+def _is_finite(value: Any) -> bool:
+    return _is_float(value) and not isinstance(value, str) and math.isfinite(float(value))
+
+
+def _is_floats(value: Any) -> bool:
+    return value is None or (isinstance(value, list) and all(_is_float(v) for v in value))
+
+
+def _is_time(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        datetime.datetime.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_time_or_none(value: Any) -> bool:
+    return value is None or _is_time(value)
+
+
+def _is_name(value: Any) -> bool:
+    return isinstance(value, str)  # longer or odd names are the API's to refuse, not replay's
+
+
+def _is_kind(value: Any) -> bool:
+    return value in _KINDS
+
+
+def _is_state(value: Any) -> bool:
+    return isinstance(value, str) and value in TrialState.__members__
+
+
+def _is_directions(value: Any) -> bool:
+    return (
+        isinstance(value, list)
+        and len(value) > 0
+        and all(isinstance(d, str) and d in ("MINIMIZE", "MAXIMIZE") for d in value)
+    )
+
+
+def _is_ids(value: Any) -> bool:
+    return isinstance(value, list) and all(_is_id(v) for v in value)
+
+
+def _depth_ok(value: Any, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether lists and dicts nest at most ``limit`` deep (checked without recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item
+        if isinstance(item, (dict, list)):
+            if depth > limit:
+                return False
+            stack.extend((child, depth + 1) for child in children)
+    return True
+
+
+def _is_attr(value: Any) -> bool:
+    """An attribute value as :func:`~podbor.storages._journal._codec.encode_attr` writes it."""
+    if isinstance(value, dict) and list(value) == [_WRAPPER]:
+        text = value[_WRAPPER]
+        if not isinstance(text, str):
+            return False
+        try:
+            value = json.loads(text)
+        except (ValueError, RecursionError):
+            return False
+    return _depth_ok(value)
+
+
+def _is_dist(value: Any) -> bool:
+    return isinstance(value, str)  # parsed (and refused if wrong) by the distribution cache
+
+
+def _is_template(value: Any) -> bool:
+    if value is None:
+        return True
+    if not isinstance(value, dict):
+        return False
+    checks: dict[str, Callable[[Any], bool]] = {
+        "state": _is_state,
+        "values": _is_floats,
+        "datetime_start": _is_time_or_none,
+        "datetime_complete": _is_time_or_none,
+        "params": lambda p: (
+            isinstance(p, dict)
+            and all(
+                _is_name(k)
+                and isinstance(v, list)
+                and len(v) == 2
+                and _is_float(v[0])
+                and _is_dist(v[1])
+                for k, v in p.items()
+            )
+        ),
+        "user_attrs": _is_attrs,
+        "system_attrs": _is_attrs,
+        "intermediate_values": lambda r: (
+            isinstance(r, list)
+            and all(
+                isinstance(v, list) and len(v) == 2 and _is_int(v[0]) and _is_float(v[1]) for v in r
+            )
+        ),
+    }
+    return all(key in value and check(value[key]) for key, check in checks.items())
+
+
+def _is_attrs(value: Any) -> bool:
+    return isinstance(value, dict) and all(_is_name(k) and _is_attr(v) for k, v in value.items())
+
+
+_FIELDS: dict[str, dict[str, Callable[[Any], bool]]] = {
+    "create_study": {"name": _is_name, "directions": _is_directions},
+    "delete_study": {"study_id": _is_id},
+    "set_study_attr": {"study_id": _is_id, "kind": _is_kind, "key": _is_name, "value": _is_attr},
+    "create_trial": {"study_id": _is_id, "time": _is_time, "template": _is_template},
+    "set_param": {"trial_id": _is_id, "name": _is_name, "value": _is_float, "dist": _is_dist},
+    "set_state": {"trial_id": _is_id, "state": _is_state, "values": _is_floats, "time": _is_time},
+    "set_report": {"trial_id": _is_id, "step": _is_int, "value": _is_float},
+    "set_trial_attr": {"trial_id": _is_id, "kind": _is_kind, "key": _is_name, "value": _is_attr},
+    "heartbeat": {"trial_id": _is_id, "time": _is_finite},
+    "fail_stale": {"trial_ids": _is_ids, "time": _is_time},
+}
+_OPTIONAL: dict[str, tuple[str, ...]] = {"create_trial": ("template",), "set_state": ("values",)}
