@@ -249,3 +249,17 @@ def test_any_study_name_prints_on_one_line_per_row(name: str) -> None:
     assert code == 0, err
     assert len(out.splitlines()) == 5  # rule, header, rule, the study, rule
     assert all(ch.isprintable() for line in out.splitlines() for ch in line)
+
+
+def test_storage_upgrade_writes_no_schema_into_an_empty_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    empty = tmp_path / "empty.db"
+    empty.touch()
+    code = main(["storage", "upgrade", "--storage", f"sqlite:///{empty}"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.startswith("podbor: error: ") and err.count("\n") == 1
+    assert "holds no podbor database" in err
+    assert empty.stat().st_size == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty.db"]

@@ -78,7 +78,9 @@ def open_storage_to_upgrade(url: str) -> BaseStorage:
     from podbor.storages import RDBStorage
 
     _check_upgradable_url(url)
-    return _opening(url, lambda u: RDBStorage(u, skip_compatibility_check=True))
+    return _opening(
+        url, lambda u: RDBStorage(u, skip_compatibility_check=True, skip_table_creation=True)
+    )
 
 
 def _opening(url: str, factory: Callable[[str], BaseStorage]) -> BaseStorage:
@@ -117,6 +119,14 @@ def _check_upgradable_url(url: str) -> None:
         )
     if not os.path.exists(database):
         raise invalid_option("--storage", expected, url, f"there is no file {database!r}")
+    if os.path.getsize(database) == 0:  # opening it would write SQLite's header into it
+        raise invalid_option(
+            "--storage",
+            expected,
+            url,
+            f"the file {database!r} is empty: it holds no podbor database, so there is no schema "
+            "to upgrade; it is left untouched",
+        )
 
 
 def _storage_upgrade(args: argparse.Namespace, storage: BaseStorage) -> str:
@@ -126,6 +136,13 @@ def _storage_upgrade(args: argparse.Namespace, storage: BaseStorage) -> str:
     if not isinstance(storage, RDBStorage):
         raise CLIUsageError(
             f"only a database storage has a schema to upgrade; {type(storage).__name__} has none"
+        )
+    from sqlalchemy import inspect
+
+    if "podbor_version_info" not in inspect(storage.engine).get_table_names():
+        raise CLIUsageError(
+            "The storage holds no podbor database, so there is no schema to upgrade; it is left "
+            "untouched (any other command creates one in an empty database)."
         )
     current, head = storage.get_current_version(), storage.get_head_version()
     if current == head:
