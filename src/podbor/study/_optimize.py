@@ -130,7 +130,7 @@ def optimize(
                             core.sampler.reseed_rng()
                         trial = start_trial(study)
                     frozen = run_trial(study, func, catch_tuple, trial)
-                    bar.update(budget.elapsed(), core.best_trial())
+                    bar.update(budget.elapsed(), core.best_trial)
                     for callback in callbacks:
                         callback(frozen)
                     if gc_after_trial:

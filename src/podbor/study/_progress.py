@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import warnings
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from podbor.logging import get_logger
@@ -80,12 +81,15 @@ class ProgressBar:
         if root.getEffectiveLevel() < logging.WARNING:
             root.setLevel(logging.WARNING)
 
-    def update(self, elapsed: float, best: FrozenTrial | None) -> None:
-        """Advance by one trial (or to ``elapsed`` seconds) and show the ``best`` trial."""
+    def update(self, elapsed: float, best: Callable[[], FrozenTrial | None]) -> None:
+        """Advance by one trial (or to ``elapsed`` seconds) and show the best trial.
+
+        ``best`` is called only when a bar is drawn: it reads the storage.
+        """
         if self._bar is None:
             return
         with self._lock:
-            text = best_text(best)
+            text = best_text(best())
             if text is not None:
                 self._bar.set_description(text, refresh=False)
             if self._by_time:
