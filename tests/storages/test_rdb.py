@@ -297,25 +297,23 @@ def test_a_schema_1_database_is_upgraded_with_its_trials(db_url: str) -> None:
 
     from podbor.storages._rdb import _migrate, models
 
-    engine = sqlalchemy.create_engine(db_url)
-    with engine.begin() as conn:  # the schema podbor's first release made
-        command.upgrade(_migrate.alembic_config(conn), "1")  # type: ignore[arg-type]
-        conn.execute(
-            models.version_info.insert().values(
-                version_info_id=1, schema_version="1", library_version="0.1.0"
-            )
-        )
-    engine.dispose()
-    old = RDBStorage(db_url, skip_compatibility_check=True)
-    study = podbor.create_study(storage=old, study_name="s")
+    storage = RDBStorage(db_url)
+    study = podbor.create_study(storage=storage, study_name="s")
     study.optimize(_objective, n_trials=3)
     study.enqueue_trial({"x": 0.5})
-    with pytest.raises(ValueError, match="schema 1, this podbor needs 2"):
+    storage.remove_session()
+    engine = sqlalchemy.create_engine(db_url)
+    with engine.begin() as conn:  # back to the schema podbor's first release made
+        command.downgrade(_migrate.alembic_config(conn), "1")  # type: ignore[arg-type]
+        conn.execute(sqlalchemy.update(models.version_info).values(schema_version="1"))
+    engine.dispose()
+    old = RDBStorage(db_url, skip_compatibility_check=True)
+    with pytest.raises(ValueError, match=f"schema 1, this podbor needs {models.SCHEMA_VERSION}"):
         RDBStorage(db_url)
     old.upgrade()
     old.remove_session()
     reopened = RDBStorage(db_url)
-    assert reopened.get_current_version() == "2"
+    assert reopened.get_current_version() == models.SCHEMA_VERSION
     study = podbor.load_study(study_name="s", storage=reopened)
     study.optimize(_objective, n_trials=1)
     assert [t.params["x"] for t in study.trials][3] == 0.5  # the queue survived
@@ -323,6 +321,25 @@ def test_a_schema_1_database_is_upgraded_with_its_trials(db_url: str) -> None:
     names = {i["name"] for i in sqlalchemy.inspect(engine).get_indexes("trials")}
     engine.dispose()
     assert "ix_trials_study_state_number" in names and "ix_trials_study_state" not in names
+
+
+def test_a_schema_2_database_gets_its_params_back_in_suggestion_order(tmp_path: Path) -> None:
+    # Schema 2 had no param_index: SQLite's rowid still knows the order the params were set in.
+    path = tmp_path / "v2.db"
+    study = podbor.create_study(storage=f"sqlite:///{path}", study_name="s")
+    trial = study.ask()
+    for name in ("z", "a", "m"):
+        trial.suggest_int(name, 0, 9)
+    study.tell(trial, 1.0)
+    with sqlite3.connect(path) as conn:  # back to what schema 2 stored
+        conn.execute("ALTER TABLE trial_params DROP COLUMN param_index")
+        conn.execute("UPDATE alembic_version SET version_num = '2'")
+    _set_schema_version(path, "2")
+    old = RDBStorage(f"sqlite:///{path}", skip_compatibility_check=True)
+    old.upgrade()
+    old.remove_session()
+    (loaded,) = podbor.load_study(study_name="s", storage=f"sqlite:///{path}").trials
+    assert list(loaded.params) == list(loaded.distributions) == ["z", "a", "m"]
 
 
 @pytest.mark.parametrize("direction", ["minimize", "maximize"])

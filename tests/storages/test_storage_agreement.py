@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests.db_fixtures import _fresh_database, server_base_url
 
+import podbor
 from podbor.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
 from podbor.exceptions import PodborError
 from podbor.storages import (
@@ -190,6 +191,8 @@ def _snapshot(storage: BaseStorage) -> str:
                         "values": _zero(t.values),
                         "params": _zero(t.params),
                         "dists": {k: repr(d) for k, d in t.distributions.items()},
+                        # _canon sorts dict keys: the order they were set in is compared here
+                        "order": [list(t.params), list(t.distributions)],
                         "user": t.user_attrs,
                         "system": t.system_attrs,
                         "reports": _zero(sorted(t.intermediate_values.items())),
@@ -326,6 +329,17 @@ _CASES: list[tuple[str, list[tuple[Any, ...]]]] = [
         [("new_trial",), ("param", 0, "x\x00", (FloatDistribution(0, 1), 0.5))],
     ),
     (
+        "parameters in the order they were set, a set-again one in its place",
+        [
+            ("new_trial",),
+            ("param", 0, "z", (FloatDistribution(0, 1), 0.5)),
+            ("param", 0, "a", (IntDistribution(0, 3), 2)),
+            ("param", 0, "m", (CategoricalDistribution(("x", "y")), 1)),
+            ("param", 0, "z", (FloatDistribution(0, 1), 0.25)),
+            ("finish", 0, TrialState.COMPLETE, [1.0]),
+        ],
+    ),
+    (
         "a parameter after the trial finished",
         [
             ("new_trial",),
@@ -356,3 +370,26 @@ def test_a_deeply_nested_value_is_refused_and_the_study_stays_readable(storages:
             storage.set_study_user_attr(study_id, "k", _nested(5000))
         assert storage.get_study_user_attrs(study_id) == {}
         assert math.isfinite(len(storage.get_all_studies()))
+
+
+def test_copy_study_keeps_the_order_params_were_set_in(storages: _Storages) -> None:
+    # Every storage into every storage (itself too): copy_study writes templates and reads back.
+    names = ["z", "a", "m"]
+
+    def objective(trial: podbor.Trial) -> float:
+        return sum(trial.suggest_int(name, 0, 3) for name in names)
+
+    every = storages.fresh()
+    for name, storage in every.items():
+        podbor.create_study(storage=storage, study_name=name).optimize(objective, n_trials=3)
+    for to_name, target in every.items():
+        for from_name, source in every.items():
+            podbor.copy_study(
+                from_study_name=from_name,
+                from_storage=source,
+                to_storage=target,
+                to_study_name=f"copy of {from_name}",
+            )
+            copied = podbor.load_study(study_name=f"copy of {from_name}", storage=target).trials
+            assert [list(t.params) for t in copied] == [names] * 3, (from_name, to_name)
+            assert [list(t.distributions) for t in copied] == [names] * 3, (from_name, to_name)

@@ -132,6 +132,41 @@ class TrialChecks:
             internal = DISTRIBUTIONS[name].to_internal_repr(value)
             assert storage.get_trial_param(trial_id, name) == internal
 
+    def test_params_come_back_in_the_order_they_were_set(self, storage: BaseStorage) -> None:
+        """A trial's params and distributions are in suggestion order, never sorted by name:
+        Optuna's storages keep that order, and code zips, prints and plots them in it."""
+        order = ["step_int", "cat_str", "float", "log_int", "cat_none", "int"]  # not sorted
+        study_id = storage.create_new_study([MIN], "order")
+        running = storage.create_new_trial(study_id)
+        for name in order:
+            dist = DISTRIBUTIONS[name]
+            storage.set_trial_param(running, name, dist.to_internal_repr(PARAMS[name]), dist)
+        again = DISTRIBUTIONS["step_int"]  # set again: the value changes, its place does not
+        storage.set_trial_param(running, "step_int", again.to_internal_repr(8), again)
+        template = create_trial(
+            params={name: PARAMS[name] for name in reversed(order)},
+            distributions={name: DISTRIBUTIONS[name] for name in reversed(order)},
+            value=1.0,
+        )
+        added = storage.create_new_trial(study_id, template_trial=template)
+        expected = {running: order, added: order[::-1]}
+
+        def check() -> None:
+            for trial_id, names in expected.items():
+                trial = storage.get_trial(trial_id)
+                assert (list(trial.params), list(trial.distributions)) == (names, names)
+                assert list(storage.get_trial_params(trial_id)) == names
+            for deepcopy in (True, False):
+                listed = storage.get_all_trials(study_id, deepcopy=deepcopy)
+                assert [list(t.params) for t in listed] == list(expected.values())
+                assert [list(t.distributions) for t in listed] == list(expected.values())
+
+        check()
+        assert storage.get_trial(running).params["step_int"] == 8
+        storage.set_trial_state_values(running, TrialState.COMPLETE, [0.5])
+        check()  # finished: where a storage keeps finished trials, from that copy
+        check()
+
     def test_incompatible_distribution_raises(self, storage: BaseStorage) -> None:
         study_id = storage.create_new_study([MIN], "compat")
         first = storage.create_new_trial(study_id)

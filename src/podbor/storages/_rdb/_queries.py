@@ -30,10 +30,12 @@ __all__ = [
     "CLAIM",
     "DELETE_VALUES",
     "FAIL_IF_RUNNING",
+    "INSERT_PARAM",
     "INSERT_TRIAL",
     "INSERT_VALUE",
     "LOCK_STUDY",
     "NEXT_NUMBER",
+    "N_PARAMS",
     "SET_STATE",
     "STALE",
     "STATE_COUNTS",
@@ -44,6 +46,7 @@ __all__ = [
     "TRIAL_STATE_FOR_UPDATE",
     "TRIAL_STATS",
     "TRIAL_STUDY",
+    "UPDATE_PARAM",
     "WAITING",
 ]
 
@@ -96,6 +99,23 @@ SET_STATE = (
 DELETE_VALUES = m.trial_values.delete().where(m.trial_values.c.trial_id == _trial)
 INSERT_VALUE = m.trial_values.insert()
 INSERT_TRIAL = m.trials.insert()
+
+# Setting a parameter (the caller holds the trial's row lock): N_PARAMS counts the trial's
+# params and whether ``b_name`` is one of them (compared by the database, as its key is); a new
+# one is inserted after the others (``models.trial_params.param_index``), a known one updated.
+_param = and_(
+    m.trial_params.c.trial_id == _trial, m.trial_params.c.param_name == bindparam("b_name")
+)
+N_PARAMS = select(
+    func.count(),
+    func.coalesce(func.max(case((m.trial_params.c.param_name == bindparam("b_name"), 1))), 0),
+).where(m.trial_params.c.trial_id == _trial)
+UPDATE_PARAM = (
+    update(m.trial_params)
+    .where(_param)
+    .values(param_value=bindparam("b_value"), distribution_json=bindparam("b_dist"))
+)
+INSERT_PARAM = m.trial_params.insert()
 
 STALE = (
     select(m.trials.c.trial_id)
@@ -150,7 +170,9 @@ BEST_MAX = _best(maximize=True)
 
 def _children() -> Any:
     """One UNION ALL over the five child tables, rows of (trial_id, kind, name, number, float,
-    float type, text): a batch of trials loads in two round trips instead of six."""
+    float type, text): a batch of trials loads in two round trips instead of six. A parameter's
+    number is its ``param_index``, by which the loader puts a trial's params in the order they
+    were set (sorting there, not in the database, costs nothing on the other tables' rows)."""
     i_null = cast(null(), Integer)
     f_null = cast(null(), Double[float]())
     t_null = cast(null(), Text)
@@ -161,7 +183,7 @@ def _children() -> Any:
             p.c.trial_id,
             literal(0),
             p.c.param_name,
-            i_null,
+            p.c.param_index,
             p.c.param_value,
             i_null,
             p.c.distribution_json,

@@ -78,8 +78,9 @@ def insert_template_children(conn: Connection, trial_id: int, t: FrozenTrial) ->
                     "param_name": name,
                     "param_value": t.distributions[name].to_internal_repr(value),
                     "distribution_json": distribution_to_json(t.distributions[name]),
+                    "param_index": index,
                 }
-                for name, value in t.params.items()
+                for index, (name, value) in enumerate(t.params.items())
             ],
         )
     if t.values is not None:
@@ -140,14 +141,13 @@ def load_trials(conn: Connection, trial_ids: list[int]) -> dict[int, FrozenTrial
                 r.trial_id,
             )
         values: dict[int, dict[int, float]] = {}
+        params: list[tuple[int, int, str, float, str]] = []
         for tid, kind, name, num, fval, ftype, text in conn.execute(q.CHILDREN, {"ids": ids}):
             trial = out.get(tid)
             if trial is None:
                 continue
             if kind == 0:
-                dist = json_to_distribution(text)
-                trial.params[name] = dist.to_external_repr(fval)
-                trial.distributions[name] = dist
+                params.append((tid, num, name, fval, text))
             elif kind == 1:
                 values.setdefault(tid, {})[num] = decode_float(fval, ftype)
             elif kind == 2:
@@ -156,6 +156,10 @@ def load_trials(conn: Connection, trial_ids: list[int]) -> dict[int, FrozenTrial
                 (trial.user_attrs if kind == 3 else trial.system_attrs)[name] = decode_json(text)
         for tid, by_obj in values.items():
             out[tid].values = [by_obj[i] for i in sorted(by_obj)]
+        for tid, _, name, fval, text in sorted(params):  # in the order they were set
+            dist = json_to_distribution(text)
+            out[tid].params[name] = dist.to_external_repr(fval)
+            out[tid].distributions[name] = dist
     return out
 
 

@@ -122,12 +122,22 @@ class TrialOperations(RDBConnection):
         text = distribution_to_json(distribution)
 
         def run(conn: Connection) -> None:
-            self._updatable_state(conn, trial_id)
-            upsert(
-                conn,
-                m.trial_params,
-                {"trial_id": trial_id, "param_name": param_name},
-                {"param_value": float(param_value_internal), "distribution_json": text},
+            self._updatable_state(conn, trial_id)  # locks the trial: nobody else counts now
+            value = float(param_value_internal)
+            key = {"b_trial_id": trial_id, "b_name": param_name}
+            n_params, known = conn.execute(q.N_PARAMS, key).one()
+            if known:
+                conn.execute(q.UPDATE_PARAM, {**key, "b_value": value, "b_dist": text})
+                return
+            conn.execute(
+                q.INSERT_PARAM,
+                {
+                    "trial_id": trial_id,
+                    "param_name": param_name,
+                    "param_value": value,
+                    "distribution_json": text,
+                    "param_index": n_params,  # after the trial's other params
+                },
             )
 
         self._write(run)

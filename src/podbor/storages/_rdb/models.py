@@ -44,7 +44,7 @@ __all__ = [
     "version_info",
 ]
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 """Bumped with every Alembic revision; a database at another version is refused or upgraded."""
 
 _KEY = 512  # attribute keys and names: long enough, and indexable on MySQL
@@ -138,6 +138,9 @@ trial_params = _child(
     Column("param_name", String(_KEY), primary_key=True),
     Column("param_value", Float(precision=53), nullable=False),
     Column("distribution_json", Text, nullable=False),
+    # 0, 1, … in the order the trial's parameters were set: a trial's params are read back in
+    # suggestion order (the key alone would sort them by name, on MySQL even without ORDER BY)
+    Column("param_index", Integer, nullable=False, server_default="0"),
 )
 
 
