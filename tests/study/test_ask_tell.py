@@ -263,3 +263,57 @@ def test_explicit_complete_with_a_value_past_float_range_raises() -> None:
     assert study.trials[0].state == TrialState.RUNNING
     with pytest.warns(UserWarning, match="beyond the range of a float"):
         assert study.tell(trial, 10**400).state == TrialState.FAIL
+
+
+class _AfterTrialRaises(podbor.samplers.RandomSampler):
+    """A sampler whose ``after_trial`` hook fails, after noting what it was told."""
+
+    def __init__(self) -> None:
+        super().__init__(seed=0)
+        self.told: list[tuple[TrialState, list[float] | None]] = []
+
+    def after_trial(self, study: Any, trial: Any, state: Any, values: Any) -> None:
+        assert trial.state == TrialState.RUNNING  # called before the state is stored
+        self.told.append((state, None if values is None else list(values)))
+        raise KeyError("after_trial broke")
+
+
+@pytest.mark.parametrize("storage", ["memory", "sqlite"])
+@pytest.mark.parametrize(
+    ("values", "state", "expected_state", "expected_values"),
+    [
+        pytest.param(2.5, None, TrialState.COMPLETE, [2.5], id="complete"),
+        pytest.param(None, TrialState.PRUNED, TrialState.PRUNED, [0.75], id="pruned"),
+        pytest.param(None, TrialState.FAIL, TrialState.FAIL, None, id="fail"),
+    ],
+)
+def test_a_failing_after_trial_still_finishes_the_trial_in_its_state(
+    tmp_path: Any,
+    storage: str,
+    values: float | None,
+    state: TrialState | None,
+    expected_state: TrialState,
+    expected_values: list[float] | None,
+) -> None:
+    # As in Optuna: the state being told is stored whatever the hook does, then its error is
+    # raised to the caller; nothing recorded on the trial before is lost.
+    url = None if storage == "memory" else f"sqlite:///{tmp_path / 'study.db'}"
+    sampler = _AfterTrialRaises()
+    study = podbor.create_study(sampler=sampler, storage=url)
+    trial = study.ask()
+    x = trial.suggest_float("x", 0, 1)
+    n = trial.suggest_int("n", 1, 9)
+    trial.report(0.75, 3)
+    trial.set_user_attr("note", "kept")
+    with pytest.raises(KeyError, match="after_trial broke"):
+        study.tell(trial, values, state=state)
+    assert sampler.told == [(expected_state, expected_values)]
+    (frozen,) = study.get_trials()
+    assert frozen.state == expected_state
+    assert frozen.values == expected_values
+    assert frozen.params == {"x": x, "n": n}
+    assert frozen.intermediate_values == {3: 0.75}
+    assert frozen.user_attrs == {"note": "kept"}
+    assert frozen.datetime_complete is not None
+    with pytest.raises(UpdateFinishedTrialError):  # finished: telling it again is refused
+        study.tell(trial, 1.0)

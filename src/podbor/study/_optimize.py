@@ -211,7 +211,7 @@ def run_trial(
             return tell(study, trial, None, TrialState.PRUNED, False)
         trial.set_system_attr(FAIL_REASON_KEY, f"{type(error).__name__}: {_error_text(error)}")
         frozen = tell(study, trial, None, TrialState.FAIL, False)
-    except BaseException as tell_error:  # e.g. a sampler's after_trial: never leave it RUNNING
+    except BaseException as tell_error:  # e.g. a storage error midway: never leave it RUNNING
         _fail_if_running(core_of(study), trial, tell_error)
         raise
     is_caught = issubclass(kind, catch) and isinstance(error, Exception)

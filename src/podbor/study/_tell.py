@@ -136,7 +136,9 @@ def tell(
     """Implement :meth:`Study.tell` (see there).
 
     With ``state=None``, values that cannot be used (None, NaN, not numbers, a wrong count)
-    fail the trial with a warning; with ``state=COMPLETE`` given explicitly they raise.
+    fail the trial with a warning; with ``state=COMPLETE`` given explicitly they raise. When the
+    sampler's ``after_trial`` raises, the trial is still finished with the state being told
+    (as Optuna does), and the error then reaches the caller.
     """
     core = core_of(study)
     _check_state(state, values)
@@ -182,8 +184,10 @@ def tell(
         if not math.isnan(last):
             checked = [last]
 
-    core.sampler.after_trial(study, frozen, state, checked)
-    finished = core.finish_trial(trial_id, state, checked)
+    try:
+        core.sampler.after_trial(study, frozen, state, checked)
+    finally:  # a sampler's failing hook must not leave the trial RUNNING: store it, then raise
+        finished = core.finish_trial(trial_id, state, checked)
     _log_finished(core, finished)
     return finished
 
