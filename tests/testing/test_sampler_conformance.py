@@ -6,7 +6,13 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import ClassVar
 
-from podbor.samplers import BaseSampler, GridSampler, PartialFixedSampler, RandomSampler
+from podbor.samplers import (
+    BaseSampler,
+    BruteForceSampler,
+    GridSampler,
+    PartialFixedSampler,
+    RandomSampler,
+)
 from podbor.testing.samplers import SamplerConformance, grid_search_space
 
 
@@ -30,3 +36,18 @@ class TestGridSampler(SamplerConformance):
 class TestPartialFixedSampler(SamplerConformance):
     def make_sampler(self, seed: int | None) -> BaseSampler:
         return PartialFixedSampler({"step_int": 6, "categorical": 1.0}, RandomSampler(seed=seed))
+
+
+class TestBruteForceSampler(SamplerConformance):
+    unsupported_features: ClassVar[Mapping[str, str]] = MappingProxyType(
+        {
+            "infinite_search_space": (
+                "it tries each point of a finite space once and then stops the study; a float "
+                "range without a step is refused"
+            ),
+            "dynamic_search_space": "a range that changes between trials is refused",
+        }
+    )
+
+    def make_sampler(self, seed: int | None) -> BaseSampler:
+        return BruteForceSampler(seed=seed)

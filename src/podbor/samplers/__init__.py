@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from podbor.samplers._auto import AutoSampler
 from podbor.samplers._base import BaseSampler
+from podbor.samplers._brute_force import BruteForceSampler
 from podbor.samplers._grid import GridSampler
 from podbor.samplers._partial_fixed import PartialFixedSampler
 from podbor.samplers._qmc import QMCSampler
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 __all__ = [
     "AutoSampler",
     "BaseSampler",
+    "BruteForceSampler",
     "GPSampler",
     "GridSampler",
     "PartialFixedSampler",

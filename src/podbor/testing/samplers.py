@@ -14,6 +14,12 @@ builds it from there (:func:`grid_search_space` does it for grid-like samplers) 
 with a reason, which of the :data:`OPTIONAL_FEATURES` it does not support; those checks are
 reported as skipped with that reason. Every other check always runs.
 
+One feature is not skipped but narrowed: a sampler that only enumerates finite spaces (such as
+:class:`~podbor.samplers.BruteForceSampler`) declares ``"infinite_search_space"``, and then every
+check runs on :data:`FINITE_SEARCH_SPACE`, where a study may stop before ``n_trials`` once every
+point of the space it suggests was tried; such a check then asserts that no point was tried
+twice and that every point was tried.
+
 Example:
     In a third party's ``tests/test_my_sampler.py``::
 
@@ -31,19 +37,28 @@ Example:
 
             def make_sampler(self, seed: int | None) -> BaseSampler:
                 return GridSampler(grid_search_space(), seed=seed)
+
+        class TestMyExhaustiveSampler(SamplerConformance):
+            unsupported_features = {
+                "infinite_search_space": "it tries each point of a finite space once",
+            }
+
+            def make_sampler(self, seed: int | None) -> BaseSampler:
+                return MyExhaustiveSampler(seed=seed)
 """
 
 from __future__ import annotations
 
 import copy
+import itertools
 import json
 import math
 import pickle
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from types import MappingProxyType
-from typing import Any, ClassVar, Final
+from typing import Any, ClassVar
 
 import pytest
 
@@ -53,8 +68,6 @@ from podbor._records.trial_state import TrialState
 from podbor._study_view import StudyView
 from podbor.distributions import (
     BaseDistribution,
-    CategoricalChoiceType,
-    CategoricalDistribution,
     FloatDistribution,
     IntDistribution,
 )
@@ -62,9 +75,33 @@ from podbor.exceptions import TrialPruned
 from podbor.samplers._base import BaseSampler
 from podbor.study import Study, create_study
 from podbor.testing._common import RestrictedStudyView, check_unsupported, quiet_podbor_logging
+from podbor.testing._sampler_spaces import (
+    BRANCH_PARAMS,
+    FINITE_SEARCH_SPACE,
+    MAIN_PARAMS,
+    N_TRIALS,
+    OPTIONAL_FEATURES,
+    SEARCH_SPACE,
+    SEED,
+    SINGLE_PARAMS,
+    Space,
+    branch_leaf,
+    grid_search_space,
+    is_member,
+    make_objective,
+    params_of,
+    point_of,
+    signature,
+    space_parts,
+    stored_problems,
+    suggest,
+    suggest_all,
+    value_of,
+)
 
 __all__ = [
     "BRANCH_PARAMS",
+    "FINITE_SEARCH_SPACE",
     "MAIN_PARAMS",
     "OPTIONAL_FEATURES",
     "SEARCH_SPACE",
@@ -72,149 +109,6 @@ __all__ = [
     "SamplerConformance",
     "grid_search_space",
 ]
-
-SEARCH_SPACE: Final[Mapping[str, BaseDistribution]] = MappingProxyType(
-    {
-        "float": FloatDistribution(-3.5, 2.0),
-        "log_float": FloatDistribution(1e-4, 10.0, log=True),
-        "step_float": FloatDistribution(-0.5, 0.7, step=0.1),
-        "int": IntDistribution(-5, 5),
-        "log_int": IntDistribution(1, 1000, log=True),
-        "step_int": IntDistribution(0, 12, step=3),
-        "categorical": CategoricalDistribution((None, True, False, 0, 1, 1.0, 2.5, "1", "a")),
-        "bool_categorical": CategoricalDistribution((False, True)),
-        "branch": CategoricalDistribution(("a", "b")),
-        "branch_a": FloatDistribution(0.0, 1.0),
-        "branch_b": IntDistribution(0, 10),
-        "single_float": FloatDistribution(1.5, 1.5),
-        "single_log_float": FloatDistribution(0.01, 0.01, log=True),
-        "single_step_float": FloatDistribution(0.5, 0.5, step=0.1),
-        "single_int": IntDistribution(7, 7),
-        "single_log_int": IntDistribution(8, 8, log=True),
-        "single_categorical": CategoricalDistribution(("only",)),
-    }
-)
-"""Every parameter the suite suggests, by name. A fixed-space sampler must cover all of them."""
-
-MAIN_PARAMS: Final[tuple[str, ...]] = (
-    "float",
-    "log_float",
-    "step_float",
-    "int",
-    "log_int",
-    "step_int",
-    "categorical",
-    "bool_categorical",
-)
-"""One parameter per kind of distribution: plain, log and stepped floats and ints, categoricals."""
-
-BRANCH_PARAMS: Final[tuple[str, ...]] = ("branch", "branch_a", "branch_b")
-"""A conditional space: ``branch_a`` is suggested when ``branch == 'a'``, else ``branch_b``."""
-
-SINGLE_PARAMS: Final[tuple[str, ...]] = (
-    "single_float",
-    "single_log_float",
-    "single_step_float",
-    "single_int",
-    "single_log_int",
-    "single_categorical",
-)
-"""Distributions that allow exactly one value."""
-
-OPTIONAL_FEATURES: Final[Mapping[str, str]] = MappingProxyType(
-    {
-        "seed_diversity": "different seeds give different proposals (not for deterministic samplers)",
-        "partial_enqueue": "enqueued trials that fix only some of the suggested parameters",
-        "dynamic_search_space": "a parameter's range narrows between trials; proposals follow it",
-        "multi_objective": "studies with several objectives",
-    }
-)
-"""What a sampler may opt out of, with a reason, in ``unsupported_features``."""
-
-_N_TRIALS: Final = 30
-_SEED: Final = 42
-
-
-def grid_search_space() -> dict[str, list[CategoricalChoiceType]]:
-    """Return grid values covering :data:`SEARCH_SPACE`: a grid-like sampler passes the suite with it.
-
-    Numeric parameters get their two bounds (one value when the range allows only one),
-    categoricals every choice.
-
-    Example:
-        >>> grid = grid_search_space()
-        >>> grid["int"], grid["single_categorical"]
-        ([-5, 5], ['only'])
-    """
-    grid: dict[str, list[CategoricalChoiceType]] = {}
-    for name, dist in SEARCH_SPACE.items():
-        if isinstance(dist, CategoricalDistribution):
-            grid[name] = list(dist.choices)
-        elif isinstance(dist, (FloatDistribution, IntDistribution)):
-            grid[name] = [dist.low] if dist.single() else [dist.low, dist.high]
-    return grid
-
-
-# -- suggesting and checking --------------------------------------------------------------------
-def _suggest(trial: BaseTrial, name: str, dist: BaseDistribution | None = None) -> Any:
-    dist = SEARCH_SPACE[name] if dist is None else dist
-    if isinstance(dist, FloatDistribution):
-        return trial.suggest_float(name, dist.low, dist.high, step=dist.step, log=dist.log)
-    if isinstance(dist, IntDistribution):
-        return trial.suggest_int(name, dist.low, dist.high, step=dist.step, log=dist.log)
-    assert isinstance(dist, CategoricalDistribution)
-    return trial.suggest_categorical(name, dist.choices)
-
-
-def _suggest_all(trial: BaseTrial, names: Sequence[str]) -> dict[str, Any]:
-    params = {name: _suggest(trial, name) for name in names if name not in BRANCH_PARAMS}
-    if "branch" in names:
-        branch = _suggest(trial, "branch")
-        params["branch"] = branch
-        leaf = "branch_a" if branch == "a" else "branch_b"
-        params[leaf] = _suggest(trial, leaf)
-    return params
-
-
-def _value_of(params: Mapping[str, Any]) -> float:
-    """A deterministic, finite objective value of the suggested parameters."""
-    return sum(SEARCH_SPACE[n].to_internal_repr(v) for n, v in sorted(params.items()))
-
-
-def _objective(names: Sequence[str]) -> Callable[[BaseTrial], float]:
-    def objective(trial: BaseTrial) -> float:
-        return _value_of(_suggest_all(trial, names))
-
-    return objective
-
-
-def _is_member(dist: BaseDistribution, value: Any) -> bool:
-    """True when ``value`` lies in ``dist``; a categorical value must be one choice, type and all."""
-    if isinstance(dist, CategoricalDistribution):
-        return any(type(value) is type(c) and value == c for c in dist.choices)
-    return not isinstance(value, bool) and dist.contains_external(value)
-
-
-def _stored_problems(trial: FrozenTrial) -> list[str]:
-    """What is wrong with the parameters a study stored for ``trial``."""
-    problems = []
-    for name, value in trial.params.items():
-        dist = trial.distributions[name]
-        expected_type: type | None = {FloatDistribution: float, IntDistribution: int}.get(
-            type(dist)
-        )
-        if not _is_member(dist, value) or (expected_type and type(value) is not expected_type):
-            problems.append(f"trial {trial.number}: {name}={value!r} is not a value of {dist!r}")
-    return problems
-
-
-def _signature(params: Sequence[Mapping[str, Any]]) -> list[list[tuple[str, str]]]:
-    """Each parameter dict with its values' types, in a form that compares exactly (1 != True)."""
-    return [sorted((name, f"{type(v).__name__}:{v!r}") for name, v in p.items()) for p in params]
-
-
-def _params(trials: Sequence[FrozenTrial]) -> list[dict[str, Any]]:
-    return [t.params for t in trials]
 
 
 class _RecordingSampler(BaseSampler):
@@ -248,7 +142,7 @@ class _RecordingSampler(BaseSampler):
         values = self.inner.sample_relative(RestrictedStudyView(study), trial, search_space)
         for name, value in values.items():
             dist = search_space.get(name)
-            ok = dist is not None and _is_member(dist, value)
+            ok = dist is not None and is_member(dist, value)
             self._record(None if ok else f"sample_relative gave {name}={value!r} for {dist!r}")
         return values
 
@@ -262,7 +156,7 @@ class _RecordingSampler(BaseSampler):
         value = self.inner.sample_independent(
             RestrictedStudyView(study), trial, param_name, param_distribution
         )
-        ok = _is_member(param_distribution, value)
+        ok = is_member(param_distribution, value)
         problem = f"sample_independent gave {param_name}={value!r} for {param_distribution!r}"
         self._record(None if ok else problem)
         return value
@@ -292,8 +186,9 @@ class SamplerConformance:
 
     Attributes:
         unsupported_features: Feature of :data:`OPTIONAL_FEATURES` → why this sampler does not
-            support it. Those checks are skipped with the reason; an unknown feature name or an
-            empty reason fails the suite.
+            support it. Those checks are skipped with the reason (``"infinite_search_space"``
+            narrows every check to :data:`FINITE_SEARCH_SPACE` instead); an unknown feature name
+            or an empty reason fails the suite.
     """
 
     unsupported_features: ClassVar[Mapping[str, str]] = MappingProxyType({})
@@ -319,8 +214,41 @@ class SamplerConformance:
         if reason is not None:
             pytest.skip(f"{type(self).__name__} does not support {feature!r}: {reason}")
 
+    @property
+    def _finite_only(self) -> bool:
+        """True for a sampler of finite spaces only, which may stop a study once it is done."""
+        return "infinite_search_space" in self.unsupported_features
+
+    @property
+    def _space(self) -> Space:
+        """The distributions this sampler's checks suggest, by parameter name."""
+        return FINITE_SEARCH_SPACE if self._finite_only else SEARCH_SPACE
+
+    def _assert_all_ran(
+        self, trials: Sequence[FrozenTrial], names: Sequence[str], n_trials: int
+    ) -> None:
+        """Assert that ``n_trials`` trials ran and completed.
+
+        A finite-space sampler may run fewer, but only by stopping once each point of the space
+        that ``names`` span was tried: its trials are never the same point twice, and when the
+        space has at most ``n_trials`` points, they are every point.
+        """
+        states = [t.state for t in trials]
+        if not self._finite_only:
+            assert states == [TrialState.COMPLETE] * n_trials
+            return
+        parts = space_parts(names, self._space)
+        n_points = math.prod(len(part) for part in parts)
+        assert states == [TrialState.COMPLETE] * min(n_trials, n_points), (len(states), n_points)
+        points = [point_of(t) for t in trials]
+        repeated = [t.params for t, p in zip(trials, points) if points.count(p) > 1]
+        assert not repeated, f"points tried more than once: {repeated}"
+        if n_points <= n_trials:
+            every = {frozenset(itertools.chain(*combo)) for combo in itertools.product(*parts)}
+            assert set(points) == every, f"points never tried: {every - set(points)}"
+
     def _study(
-        self, seed: int | None = _SEED, directions: Sequence[str] = ("minimize",)
+        self, seed: int | None = SEED, directions: Sequence[str] = ("minimize",)
     ) -> tuple[Study, _RecordingSampler]:
         recorder = _RecordingSampler(self.make_sampler(seed))
         return create_study(sampler=recorder, directions=list(directions)), recorder
@@ -329,14 +257,16 @@ class SamplerConformance:
     def _assert_valid(study: Study, recorder: _RecordingSampler) -> None:
         problems = list(recorder.violations)
         for trial in study.get_trials(deepcopy=False):
-            problems.extend(_stored_problems(trial))
+            problems.extend(stored_problems(trial))
         assert not problems, "\n".join(problems)
 
     def _run_sequence(self, seed: int, n_trials: int) -> list[list[tuple[str, str]]]:
         study, recorder = self._study(seed)
-        study.optimize(_objective((*MAIN_PARAMS, *BRANCH_PARAMS)), n_trials=n_trials)
+        study.optimize(
+            make_objective((*MAIN_PARAMS, *BRANCH_PARAMS), self._space), n_trials=n_trials
+        )
         self._assert_valid(study, recorder)
-        return _signature(_params(study.get_trials(deepcopy=False)))
+        return signature(params_of(study.get_trials(deepcopy=False)))
 
     # -- checks ----------------------------------------------------------------------------------
     def test_declared_unsupported_features_are_known(self) -> None:
@@ -349,38 +279,42 @@ class SamplerConformance:
     def test_values_inside_bounds(self, name: str) -> None:
         study, recorder = self._study()
         seen: list[Any] = []
+        dist = self._space[name]
 
         def objective(trial: BaseTrial) -> float:
-            seen.append(_suggest(trial, name))
-            return _value_of({name: seen[-1]})
+            seen.append(suggest(trial, name, dist))
+            return value_of({name: seen[-1]}, self._space)
 
         study.optimize(objective, n_trials=20)
         self._assert_valid(study, recorder)
         trials = study.get_trials(deepcopy=False)
-        assert [t.state for t in trials] == [TrialState.COMPLETE] * 20
+        self._assert_all_ran(trials, (name,), 20)
         stored = [t.params[name] for t in trials]
-        assert _signature(_params(trials)) == _signature([{name: v} for v in seen])
-        assert all(_is_member(SEARCH_SPACE[name], v) for v in stored)
+        assert signature(params_of(trials)) == signature([{name: v} for v in seen])
+        assert all(is_member(dist, v) for v in stored)
 
     def test_conditional_search_space(self) -> None:
         study, recorder = self._study()
-        study.optimize(_objective(BRANCH_PARAMS), n_trials=_N_TRIALS)
+        study.optimize(make_objective(BRANCH_PARAMS, self._space), n_trials=N_TRIALS)
         self._assert_valid(study, recorder)
-        for trial in study.get_trials(deepcopy=False):
+        trials = study.get_trials(deepcopy=False)
+        for trial in trials:
             assert trial.state == TrialState.COMPLETE
-            leaf = "branch_a" if trial.params["branch"] == "a" else "branch_b"
-            assert set(trial.params) == {"branch", leaf}, trial.params
+            assert set(trial.params) == {"branch", branch_leaf(trial.params["branch"])}, (
+                trial.params
+            )
+        self._assert_all_ran(trials, BRANCH_PARAMS, N_TRIALS)
 
     def test_same_seed_gives_same_sequence(self) -> None:
-        first = self._run_sequence(_SEED, 12)
-        second = self._run_sequence(_SEED, 12)
+        first = self._run_sequence(SEED, 12)
+        second = self._run_sequence(SEED, 12)
         assert first == second
 
     @pytest.mark.parametrize("how", ["deepcopy", "pickle"])
     def test_copies_draw_the_same_sequence(self, how: str) -> None:
         """A sampler can be deep-copied (``sklearn.clone``) or pickled (worker processes), and
         a copy made before any trial draws the same sequence as the original."""
-        original = self.make_sampler(_SEED)
+        original = self.make_sampler(SEED)
         if how == "deepcopy":
             copied = copy.deepcopy(original)
         else:
@@ -389,9 +323,9 @@ class SamplerConformance:
         for sampler in (original, copied):
             recorder = _RecordingSampler(sampler)
             study = create_study(sampler=recorder)
-            study.optimize(_objective((*MAIN_PARAMS, *BRANCH_PARAMS)), n_trials=12)
+            study.optimize(make_objective((*MAIN_PARAMS, *BRANCH_PARAMS), self._space), n_trials=12)
             self._assert_valid(study, recorder)
-            sequences.append(_signature(_params(study.get_trials(deepcopy=False))))
+            sequences.append(signature(params_of(study.get_trials(deepcopy=False))))
         assert sequences[0] == sequences[1]
 
     def test_different_seeds_differ(self) -> None:
@@ -403,9 +337,9 @@ class SamplerConformance:
         names = (*MAIN_PARAMS, *BRANCH_PARAMS)
 
         def objective(trial: BaseTrial) -> float:
-            params = _suggest_all(trial, names)
+            params = suggest_all(trial, names, self._space)
             time.sleep(0.001)  # let the other worker interleave
-            return _value_of(params)
+            return value_of(params, self._space)
 
         study.optimize(objective, n_trials=24, n_jobs=2)
         trials = study.get_trials(deepcopy=False)
@@ -423,10 +357,10 @@ class SamplerConformance:
         ]
         for params in fixed:
             study.enqueue_trial(params)
-        study.optimize(_objective(names), n_trials=6)
+        study.optimize(make_objective(names, self._space), n_trials=6)
         trials = study.get_trials(deepcopy=False)
         assert [t.state for t in trials] == [TrialState.COMPLETE] * 6
-        assert _signature(_params(trials[:3])) == _signature(fixed)
+        assert signature(params_of(trials[:3])) == signature(fixed)
         self._assert_valid(study, recorder)
 
     def test_partially_enqueued_trials(self) -> None:
@@ -434,7 +368,7 @@ class SamplerConformance:
         study, recorder = self._study()
         study.enqueue_trial({"categorical": False})
         study.enqueue_trial({"float": 0.25, "log_int": 10})
-        study.optimize(_objective(MAIN_PARAMS), n_trials=4)
+        study.optimize(make_objective(MAIN_PARAMS, self._space), n_trials=4)
         trials = study.get_trials(deepcopy=False)
         assert [t.state for t in trials] == [TrialState.COMPLETE] * 4
         assert type(trials[0].params["categorical"]) is bool
@@ -446,7 +380,7 @@ class SamplerConformance:
     def test_history_with_pruned_failed_and_running_trials(self) -> None:
         study, recorder = self._study()
         names = ("float", "int", "categorical")
-        dists = {n: SEARCH_SPACE[n] for n in names}
+        dists = {n: self._space[n] for n in names}
         params = {"float": 0.5, "int": 1, "categorical": "a"}
         study.add_trial(
             create_trial(
@@ -459,10 +393,10 @@ class SamplerConformance:
         )
         study.add_trial(create_trial(state=TrialState.FAIL, params=params, distributions=dists))
         running = study.ask()  # left RUNNING for the rest of the check
-        _suggest_all(running, names)
+        suggest_all(running, names, self._space)
 
         def objective(trial: BaseTrial) -> float:
-            value = _value_of(_suggest_all(trial, names))
+            value = value_of(suggest_all(trial, names, self._space), self._space)
             trial.report(value, 0)
             if trial.number % 3 == 0:
                 raise TrialPruned()
@@ -471,7 +405,7 @@ class SamplerConformance:
             return value
 
         study.optimize(objective, n_trials=15, catch=(ValueError,))
-        study.optimize(_objective(names), n_trials=5)
+        study.optimize(make_objective(names, self._space), n_trials=5)
         states = [t.state for t in study.get_trials(deepcopy=False)]
         assert len(states) == 23
         assert states[-5:] == [TrialState.COMPLETE] * 5
@@ -480,57 +414,62 @@ class SamplerConformance:
 
     def test_infinite_values_in_history(self) -> None:
         study, recorder = self._study()
-        dists = {"float": SEARCH_SPACE["float"], "int": SEARCH_SPACE["int"]}
+        dists = {"float": self._space["float"], "int": self._space["int"]}
         for value, x in ((math.inf, 0.0), (-math.inf, 1.0), (1.0, -1.0)):
             study.add_trial(
                 create_trial(params={"float": x, "int": 0}, distributions=dists, value=value)
             )
-        study.optimize(_objective(("float", "int")), n_trials=10)
+        study.optimize(make_objective(("float", "int"), self._space), n_trials=10)
         assert [t.state for t in study.get_trials(deepcopy=False)][3:] == [TrialState.COMPLETE] * 10
         self._assert_valid(study, recorder)
 
     def test_single_value_distributions(self) -> None:
-        sampler = self.make_sampler(_SEED)
+        sampler = self.make_sampler(SEED)
         study = create_study(sampler=sampler)
         direct: list[tuple[str, Any]] = []
 
         def objective(trial: BaseTrial) -> float:
-            params = _suggest_all(trial, (*SINGLE_PARAMS, "float"))
+            params = suggest_all(trial, (*SINGLE_PARAMS, "float"), self._space)
             frozen = study.get_trials(deepcopy=True)[trial.number]
             for name in SINGLE_PARAMS:  # also asked directly, outside the Trial's shortcut
                 value = sampler.sample_independent(
-                    RestrictedStudyView(study), frozen, name, SEARCH_SPACE[name]
+                    RestrictedStudyView(study), frozen, name, self._space[name]
                 )
                 direct.append((name, value))
-            return _value_of(params)
+            return value_of(params, self._space)
 
         study.optimize(objective, n_trials=5)
         for trial in study.get_trials(deepcopy=False):
             assert trial.state == TrialState.COMPLETE
-            assert not _stored_problems(trial)
+            assert not stored_problems(trial)
         for name, value in direct:
-            dist = SEARCH_SPACE[name]
-            assert _is_member(dist, value), f"{name}={value!r} is not the only value of {dist!r}"
+            dist = self._space[name]
+            assert is_member(dist, value), f"{name}={value!r} is not the only value of {dist!r}"
 
     def test_samples_stay_inside_distributions(self) -> None:
         study, recorder = self._study()
-        study.optimize(_objective((*MAIN_PARAMS, *BRANCH_PARAMS)), n_trials=_N_TRIALS)
+        names = (*MAIN_PARAMS, *BRANCH_PARAMS)
+        study.optimize(make_objective(names, self._space), n_trials=N_TRIALS)
         assert recorder.n_samples > 0, "the sampler was never asked for a value"
-        assert len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))) == _N_TRIALS
+        assert len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))) == N_TRIALS
+        self._assert_all_ran(study.get_trials(deepcopy=False), names, N_TRIALS)
         self._assert_valid(study, recorder)
 
     def test_dynamic_search_space(self) -> None:
         self._require("dynamic_search_space")
         study, recorder = self._study()
-        study.optimize(_objective(("float", "int", "log_float")), n_trials=10)
-        narrow = {
+        study.optimize(make_objective(("float", "int", "log_float"), self._space), n_trials=10)
+        narrow: dict[str, BaseDistribution] = {
             "float": FloatDistribution(-1.0, 0.5),
             "int": IntDistribution(0, 2),
             "log_float": FloatDistribution(0.1, 0.2, log=True),
         }
+        if self._finite_only:  # the same ranges, stepped as in FINITE_SEARCH_SPACE
+            narrow["float"] = FloatDistribution(-1.0, 0.5, step=0.125)
+            narrow["log_float"] = FloatDistribution(0.5, 2.0, step=0.25)
 
         def objective(trial: BaseTrial) -> float:
-            return sum(float(_suggest(trial, name, dist)) for name, dist in narrow.items())
+            return sum(float(suggest(trial, name, dist)) for name, dist in narrow.items())
 
         study.optimize(objective, n_trials=10)
         for trial in study.get_trials(deepcopy=False)[10:]:
@@ -542,7 +481,8 @@ class SamplerConformance:
         study, recorder = self._study(directions=("minimize", "maximize"))
 
         def objective(trial: BaseTrial) -> tuple[float, float]:
-            value = _value_of(_suggest_all(trial, (*MAIN_PARAMS, *BRANCH_PARAMS)))
+            names = (*MAIN_PARAMS, *BRANCH_PARAMS)
+            value = value_of(suggest_all(trial, names, self._space), self._space)
             return value, -abs(value - 1.0)
 
         study.optimize(objective, n_trials=15)
@@ -554,7 +494,7 @@ class SamplerConformance:
     def test_state_is_json_serializable(self) -> None:
         study, recorder = self._study()
         study.enqueue_trial({"float": 0.0, "int": 1, "categorical": "1"})
-        study.optimize(_objective(("float", "int", "categorical")), n_trials=8)
+        study.optimize(make_objective(("float", "int", "categorical"), self._space), n_trials=8)
         json.dumps(study.system_attrs)
         for trial in study.get_trials(deepcopy=False):
             json.dumps(trial.system_attrs)
@@ -562,9 +502,9 @@ class SamplerConformance:
 
     def test_reseed_rng_keeps_working(self) -> None:
         study, recorder = self._study()
-        study.optimize(_objective(MAIN_PARAMS), n_trials=3)
+        study.optimize(make_objective(MAIN_PARAMS, self._space), n_trials=3)
         recorder.reseed_rng()
-        study.optimize(_objective(MAIN_PARAMS), n_trials=3)
+        study.optimize(make_objective(MAIN_PARAMS, self._space), n_trials=3)
         assert len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))) == 6
         self._assert_valid(study, recorder)
         assert isinstance(repr(recorder.inner), str)
