@@ -43,6 +43,16 @@ def test_study_creation_line_with_a_name(podbor_log: pytest.LogCaptureFixture) -
     assert _messages(podbor_log) == ["A new study created in memory with name: ridge-vs-lasso"]
 
 
+def test_study_creation_line_escapes_control_characters(
+    podbor_log: pytest.LogCaptureFixture,
+) -> None:
+    # A name with an escape sequence must not recolor or move the terminal's cursor.
+    podbor.create_study(study_name="a\x1b[31mred\nline")
+    (line,) = [m for m in _messages(podbor_log) if "A new study created" in m]
+    assert line.endswith("with name: a\\x1b[31mred\\nline")
+    assert "\x1b" not in line and "\n" not in line
+
+
 def test_load_if_exists_line(podbor_log: pytest.LogCaptureFixture) -> None:
     storage = podbor.storages.InMemoryStorage()
     podbor.create_study(storage=storage, study_name="s")

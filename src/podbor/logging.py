@@ -111,3 +111,17 @@ def enable_propagation() -> None:
 
 
 _configure()
+
+
+def printable(text: str) -> str:
+    """``text`` with each control character (and any other unprintable one) escaped as Python
+    writes it (``\\x1b``, ``\\n``), so that a name put in a log line or a terminal cannot move the
+    cursor or recolor the terminal.
+
+    Example:
+        >>> printable("study\\x1b[31m")
+        'study\\\\x1b[31m'
+    """
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)

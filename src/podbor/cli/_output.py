@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from podbor.logging import printable
 from podbor.samplers import AutoSampler
 from podbor.trial import FrozenTrial
 
@@ -119,14 +120,6 @@ def _to_table(records: Sequence[Record]) -> str:
 
     body = [line(r, right) for r in cells]
     return "\n".join([rule, line(columns, [False] * len(columns)), rule, *body, rule])
-
-
-def printable(text: str) -> str:
-    """``text`` with each control character (and any other unprintable one) escaped as Python
-    writes it (``\\x1b``, ``\\n``), so that a name cannot move the cursor or recolor the terminal."""
-    if text.isprintable():
-        return text
-    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
 
 
 def _flatten(record: Record) -> Record:

@@ -10,7 +10,7 @@ from podbor._frozen_study import StudySummary
 from podbor._study_direction import StudyDirection
 from podbor._validation import check_instance
 from podbor.exceptions import DuplicatedStudyError, InvalidArgumentError, invalid_argument
-from podbor.logging import get_logger
+from podbor.logging import get_logger, printable
 from podbor.pruners import BasePruner
 from podbor.samplers import BaseSampler
 from podbor.storages import BaseStorage, InMemoryStorage, get_storage
@@ -116,7 +116,9 @@ def create_study(
         return open_study(storage_obj, study_id, study_name, sampler, pruner)
     study_name = storage_obj.get_study_name_from_id(study_id)  # generated when None was given
     study = open_study(storage_obj, study_id, study_name, sampler, pruner)
-    _logger.info(f"A new study created {_storage_kind(storage_obj)} with name: {study_name}")
+    _logger.info(
+        f"A new study created {_storage_kind(storage_obj)} with name: {printable(study_name)}"
+    )
     return study
 
 
