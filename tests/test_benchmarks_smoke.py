@@ -138,3 +138,21 @@ def test_storage_benchmark_measures_a_shared_sqlite_study(tmp_path: Path) -> Non
     assert row.trials_per_s > 0 and row.last_over_first is None  # too few trials for the ratio
     memory = storage.run_one("podbor", "memory", 30, 1, None)
     assert memory.trials_per_s > 0
+
+
+def test_visualization_benchmark_times_a_plot(tmp_path: Path) -> None:
+    pytest.importorskip("plotly")
+    visualization = _load("visualization")
+    argv = ["--sizes", "30", "--repeats", "1", "--backends", "plotly", "--no-optuna"]
+    argv += ["--memory-gb", "0"]  # no address-space cap on the test process
+    cells = visualization.main([*argv, "--plots", "edf", "--markdown", str(tmp_path / "t.md")])
+    assert [(c["plot"], c["n_trials"]) for c in cells] == [("plot_edf", 30)]
+    assert cells[0]["podbor"] > 0
+    assert "| plot_edf | plotly | 30 |" in (tmp_path / "t.md").read_text()
+
+
+def test_hypervolume_benchmark_points_and_timer() -> None:
+    hypervolume = _load("hypervolume")
+    front = hypervolume.points(3, 50, "front", seed=0)
+    assert front.shape == (50, 3) and np.allclose(np.linalg.norm(front, axis=1), 1.0)
+    assert hypervolume.median_seconds(lambda: None, repeats=3) >= 0.0

@@ -27,7 +27,8 @@ LAYERS: dict[str, int] = {
     "podbor._search_space": 0,
     "podbor._frozen_study": 0,
     "podbor._study_view": 0,
-    "podbor._records": 0,  # trial states, FrozenTrial, BaseTrial, FixedTrial
+    "podbor._records": 0,
+    "podbor._hypervolume": 0,  # Pareto fronts and hypervolumes (numpy only)  # trial states, FrozenTrial, BaseTrial, FixedTrial
     # storages; samplers and pruners (neither may import the other column)
     "podbor.storages": 1,
     "podbor.samplers": 1,
@@ -40,6 +41,7 @@ LAYERS: dict[str, int] = {
     # what is built on studies
     "podbor.integration": 4,
     "podbor.validation": 4,
+    "podbor.importance": 4,
     "podbor.visualization": 4,
     "podbor.testing": 4,
     "podbor.search_space": 4,

@@ -19,20 +19,23 @@ environment variable, and each takes ``-f/--format table|json|yaml``)::
     podbor tell         --storage URL --study-name NAME --trial-number N [--values V ...]
                         [--state complete|pruned|fail] [--skip-if-finished]
     podbor storage upgrade --storage URL
+    podbor plot         --storage URL --study-name NAME [--kind KIND ... | all]
+                        [--params NAME ...] -o report.html|FOLDER/
 
 ``ask`` and ``tell`` let a shell script drive a study: ``ask`` starts a trial and prints its
 number and parameters (JSON by default), ``tell`` finishes it. ``storage upgrade`` brings a
 database made by an older podbor to the current schema. ``copy-study`` copies studies between
 storages (database URLs or ``journal:PATH`` files); it reads Optuna's databases and journals
-too, and with ``--to-format optuna`` writes Optuna 5's format.
+too, and with ``--to-format optuna`` writes Optuna 5's format. ``plot`` draws every plot that
+applies to a study into one self-contained HTML page (or matplotlib PNGs in a folder).
 
 Exit codes: 0 on success, 1 when podbor reports an error (a one-line message on stderr), 2 for a
 wrong command line. The same runs as ``python -m podbor``.
 
 The package's modules, by concern: ``_main`` (the entry point, the parser, exit codes),
 ``_commands`` (the study commands), ``_copy`` (``copy-study``), ``_ask_tell`` (``ask``/``tell`` and their JSON options),
-``_storage`` (opening a storage, the ``storage`` group), ``_output`` (records and their
-table/JSON/YAML formatting) and ``_common`` (what they share).
+``_storage`` (opening a storage, the ``storage`` group), ``_plot`` (``plot``), ``_output``
+(records and their table/JSON/YAML formatting) and ``_common`` (what they share).
 
 Example:
     >>> main(["--version"])  # doctest: +ELLIPSIS

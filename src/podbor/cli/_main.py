@@ -22,6 +22,7 @@ from podbor.cli._commands import STUDY_COMMANDS
 from podbor.cli._common import HANDLED_ERRORS, Command, CommandGroup
 from podbor.cli._copy import COPY_COMMANDS
 from podbor.cli._output import FORMATS, emit
+from podbor.cli._plot import PLOT_COMMANDS
 from podbor.cli._storage import STORAGE_GROUP, check_existing, open_storage
 
 _logger = podbor.logging.get_logger(__name__)
@@ -29,7 +30,12 @@ _logger = podbor.logging.get_logger(__name__)
 STORAGE_ENV_VAR = "PODBOR_STORAGE"
 """The environment variable read when ``--storage`` is not given."""
 
-_COMMANDS: tuple[Command, ...] = (*STUDY_COMMANDS, *COPY_COMMANDS, *ASK_TELL_COMMANDS)
+_COMMANDS: tuple[Command, ...] = (
+    *STUDY_COMMANDS,
+    *COPY_COMMANDS,
+    *ASK_TELL_COMMANDS,
+    *PLOT_COMMANDS,
+)
 _GROUPS: tuple[CommandGroup, ...] = (STORAGE_GROUP,)
 
 
