@@ -16,35 +16,22 @@ Example:
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 from podbor.visualization import matplotlib
 from podbor.visualization._data._gp import GPContourData, GPPlotData, gp_plot_data
+from podbor.visualization._lazy import PLOT_MODULES, plot_function
 from podbor.visualization._plotly_imports import is_available
 
-# Public plot functions and the module each lives in (imported on first use).
-_PLOTS: dict[str, str] = {
-    "plot_optimization_history": "_optimization_history",
-    "plot_intermediate_values": "_intermediate_values",
-    "plot_edf": "_edf",
-    "plot_parallel_coordinate": "_parallel_coordinate",
-    "plot_slice": "_slice",
-    "plot_contour": "_contour",
-    "plot_rank": "_rank",
-    "plot_pareto_front": "_pareto_front",
-    "plot_hypervolume_history": "_hypervolume_history",
-    "plot_param_importances": "_param_importances",
-    "plot_timeline": "_timeline",
-    "plot_sampler_decisions": "_sampler_decisions",
-    "plot_gp": "_gp",
-}
-
-__all__ = ["GPContourData", "GPPlotData", "gp_plot_data", "is_available", "matplotlib", *_PLOTS]
+__all__ = [
+    "GPContourData",
+    "GPPlotData",
+    "gp_plot_data",
+    "is_available",
+    "matplotlib",
+    *PLOT_MODULES,
+]
 
 
 def __getattr__(name: str) -> Any:
-    module = _PLOTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    return plot_function(__name__, name)
