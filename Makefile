@@ -11,9 +11,10 @@ $(VENV)/.created:
 	$(PIP) install --upgrade pip
 	touch $@
 
-# Core install plus what the examples use (pandas for trials_dataframe, scikit-learn for the models).
+# Core install plus what the examples use (pandas for trials_dataframe, scikit-learn for the models,
+# plotly and matplotlib for the report).
 $(VENV)/.installed: $(VENV)/.created pyproject.toml
-	$(PIP) install -e '.[pandas,sklearn,postgres,mysql]'
+	$(PIP) install -e '.[pandas,sklearn,plot,postgres,mysql]'
 	touch $@
 
 $(VENV)/.dev: $(VENV)/.installed pyproject.toml
@@ -24,12 +25,14 @@ $(VENV)/.dev: $(VENV)/.installed pyproject.toml
 venv: $(VENV)/.installed
 dev: $(VENV)/.dev
 
-# The seminar's three studies on the embedded SQLite default (a fresh demo.db), then the CLI's view.
+# The seminar's three studies on the embedded SQLite default (a fresh demo.db), the CLI's view, and
+# a one-file HTML report of the lasso study (every plot that applies; opens offline).
 DEMO_DB ?= demo.db
 demo: $(VENV)/.installed
 	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
 	$(PY) examples/run_all.py --storage sqlite:///$(DEMO_DB)
 	$(VENV)/bin/podbor studies --storage sqlite:///$(DEMO_DB)
+	$(VENV)/bin/podbor plot --storage sqlite:///$(DEMO_DB) --study-name seminar-lasso -o demo-report.html
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check src tests examples benchmarks
