@@ -601,8 +601,8 @@ def test_ask_with_an_unknown_sampler(s_url: str, capsys: pytest.CaptureFixture[s
         assert (code, out) == (1, "")
         assert "--sampler" in err and repr(name) in err
         assert (
-            "GPSampler, GridSampler, PartialFixedSampler, QMCSampler, RandomSampler, TPESampler"
-            in err
+            "AutoSampler, BruteForceSampler, CmaEsSampler, GPSampler, GridSampler, "
+            "NSGAIISampler, PartialFixedSampler, QMCSampler, RandomSampler, TPESampler" in err
         )
 
 

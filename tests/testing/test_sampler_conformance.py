@@ -6,10 +6,14 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import ClassVar
 
+import pytest
+
 from podbor.samplers import (
     BaseSampler,
     BruteForceSampler,
+    CmaEsSampler,
     GridSampler,
+    NSGAIISampler,
     PartialFixedSampler,
     RandomSampler,
 )
@@ -51,3 +55,23 @@ class TestBruteForceSampler(SamplerConformance):
 
     def make_sampler(self, seed: int | None) -> BaseSampler:
         return BruteForceSampler(seed=seed)
+
+
+class TestCmaEsSampler(SamplerConformance):
+    unsupported_features: ClassVar[Mapping[str, str]] = MappingProxyType(
+        {
+            "multi_objective": (
+                "CMA-ES ranks the solutions of one objective; as Optuna's, it raises ValueError "
+                "on a study with several"
+            ),
+        }
+    )
+
+    def make_sampler(self, seed: int | None) -> BaseSampler:
+        pytest.importorskip("cmaes")
+        return CmaEsSampler(seed=seed, popsize=4)
+
+
+class TestNSGAIISampler(SamplerConformance):
+    def make_sampler(self, seed: int | None) -> BaseSampler:
+        return NSGAIISampler(population_size=4, seed=seed)  # small: the suite's runs breed

@@ -15,10 +15,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from podbor.samplers import nsgaii
 from podbor.samplers._auto import AutoSampler
 from podbor.samplers._base import BaseSampler
 from podbor.samplers._brute_force import BruteForceSampler
+from podbor.samplers._cmaes import CmaEsSampler
 from podbor.samplers._grid import GridSampler
+from podbor.samplers._nsgaii import BaseGASampler, NSGAIISampler
 from podbor.samplers._partial_fixed import PartialFixedSampler
 from podbor.samplers._qmc import QMCSampler
 from podbor.samplers._random import RandomSampler
@@ -29,14 +32,18 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AutoSampler",
+    "BaseGASampler",
     "BaseSampler",
     "BruteForceSampler",
+    "CmaEsSampler",
     "GPSampler",
     "GridSampler",
+    "NSGAIISampler",
     "PartialFixedSampler",
     "QMCSampler",
     "RandomSampler",
     "TPESampler",
+    "nsgaii",
 ]
 
 
