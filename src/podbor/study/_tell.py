@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import warnings
 from collections.abc import Sequence
@@ -193,6 +194,8 @@ def tell(
 
 
 def _log_finished(core: StudyCore, trial: FrozenTrial) -> None:
+    if not _logger.isEnabledFor(logging.INFO):
+        return  # the line reads the metric names and the best trial: no storage reads for nothing
     if trial.state == TrialState.PRUNED:
         _logger.info(
             f"Trial {trial.number} pruned. {trial.system_attrs.get(PRUNE_REASON_KEY, '')}".rstrip()
