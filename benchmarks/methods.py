@@ -96,6 +96,16 @@ def _podbor_methods() -> list[Method]:
             ),
             Method("podbor-auto-cost", "podbor", "auto-cost", lambda seed: auto(seed=seed)),
         ]
+    cma = getattr(s, "CmaEsSampler", None)
+    if cma is not None and _installed("cmaes"):
+        methods.append(
+            Method(
+                "podbor-cmaes",
+                "podbor",
+                "cmaes",
+                lambda seed: cma(seed=seed, warn_independent_sampling=False),
+            )
+        )
     return methods
 
 
@@ -128,6 +138,15 @@ def _optuna_methods() -> list[Method]:
             lambda seed: s.TPESampler(seed=seed, multivariate=True, group=True),
         ),
     ]
+    if _installed("cmaes"):
+        methods.append(
+            Method(
+                "optuna-cmaes",
+                "optuna",
+                "cmaes",
+                lambda seed: s.CmaEsSampler(seed=seed, warn_independent_sampling=False),
+            )
+        )
     if _installed("torch"):  # Optuna's GPSampler is built on PyTorch
         methods.append(Method("optuna-gp", "optuna", "gp", lambda seed: s.GPSampler(seed=seed)))
     return methods
