@@ -602,7 +602,8 @@ def test_ask_with_an_unknown_sampler(s_url: str, capsys: pytest.CaptureFixture[s
         assert "--sampler" in err and repr(name) in err
         assert (
             "AutoSampler, BruteForceSampler, CmaEsSampler, GPSampler, GridSampler, "
-            "NSGAIISampler, PartialFixedSampler, QMCSampler, RandomSampler, TPESampler" in err
+            "NSGAIIISampler, NSGAIISampler, PartialFixedSampler, QMCSampler, RandomSampler, "
+            "TPESampler" in err
         )
 
 

@@ -13,6 +13,7 @@ from podbor.samplers import (
     BruteForceSampler,
     CmaEsSampler,
     GridSampler,
+    NSGAIIISampler,
     NSGAIISampler,
     PartialFixedSampler,
     RandomSampler,
@@ -75,3 +76,8 @@ class TestCmaEsSampler(SamplerConformance):
 class TestNSGAIISampler(SamplerConformance):
     def make_sampler(self, seed: int | None) -> BaseSampler:
         return NSGAIISampler(population_size=4, seed=seed)  # small: the suite's runs breed
+
+
+class TestNSGAIIISampler(SamplerConformance):
+    def make_sampler(self, seed: int | None) -> BaseSampler:
+        return NSGAIIISampler(population_size=4, seed=seed)  # small: the suite's runs breed

@@ -21,7 +21,7 @@ from podbor.samplers._base import BaseSampler
 from podbor.samplers._brute_force import BruteForceSampler
 from podbor.samplers._cmaes import CmaEsSampler
 from podbor.samplers._grid import GridSampler
-from podbor.samplers._nsgaii import BaseGASampler, NSGAIISampler
+from podbor.samplers._nsgaii import BaseGASampler, NSGAIIISampler, NSGAIISampler
 from podbor.samplers._partial_fixed import PartialFixedSampler
 from podbor.samplers._qmc import QMCSampler
 from podbor.samplers._random import RandomSampler
@@ -38,6 +38,7 @@ __all__ = [
     "CmaEsSampler",
     "GPSampler",
     "GridSampler",
+    "NSGAIIISampler",
     "NSGAIISampler",
     "PartialFixedSampler",
     "QMCSampler",

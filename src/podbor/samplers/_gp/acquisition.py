@@ -25,6 +25,12 @@ are the standard normal density and distribution function.
   gradient (which grows like ``|z| / σ``) stay finite and informative arbitrarily far out.
 * **PI**, the probability of improvement ``Φ(z)`` (Kushner 1964), in log form ``log Φ(z)`` through
   ``scipy.special.log_ndtr``.
+* **Constraints** ``c_k(x) <= 0``, each with its own GP on ``-c_k`` standardized (feasible where the
+  standardized target is >= ``t_k``): the log probability of feasibility
+  ``Σ_k log Φ((μ_k - t_k) / σ_k)``, the constraints taken as independent (Gardner, Kusner, Xu,
+  Weinberger & Cunningham, ICML 2014, "Bayesian optimization with inequality constraints", eq. 5;
+  Gelbart, Snoek & Adams, UAI 2014), added to log-EI over the best *feasible* target, or alone
+  while no trial is feasible (:class:`ConstrainedAcquisition`).
 
 Each function returns the value and its partial derivatives with respect to ``μ`` and ``σ``;
 :class:`Acquisition` chains them with the posterior's input gradients. Arrays have shape ``b``
@@ -33,7 +39,9 @@ Each function returns the value and its partial derivatives with respect to ``μ
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,6 +53,8 @@ from podbor.samplers._gp.model import GaussianProcess
 __all__ = [
     "ACQUISITIONS",
     "Acquisition",
+    "ConstrainedAcquisition",
+    "Feasibility",
     "expected_improvement",
     "log_expected_improvement",
     "log_h",
@@ -203,3 +213,97 @@ class Acquisition:
         dstd = np.where(floored[:, None], 0.0, dvar / (2.0 * std[:, None]))
         value, d_mean, d_std = self._partials(mean, std)
         return value, d_mean[:, None] * dmean + d_std[:, None] * dstd
+
+
+@dataclass(frozen=True)
+class Feasibility:
+    """The log probability that every constraint holds, ``Σ_k log Φ((μ_k(x) - t_k) / σ_k(x))``.
+
+    Attributes:
+        models: One conditioned GP per constraint ``k``, on the standardized ``-c_k`` (larger is
+            more feasible).
+        thresholds: ``t_k``, the standardized value of ``c_k = 0``: feasible where the GP's
+            target is >= ``t_k``. Same length as ``models``.
+
+    Example:
+        >>> from podbor.samplers._gp.kernels import KernelParams
+        >>> params = KernelParams(np.array([0.3]), np.zeros(0), 1.0, 1e-6)
+        >>> gp = GaussianProcess.condition(np.array([[0.2], [0.8]]), np.array([-1.0, 1.0]),
+        ...                                np.array([False]), params)
+        >>> log_pof = Feasibility((gp,), (0.0,)).value(np.array([[0.2], [0.8]]))
+        >>> bool(log_pof[0] < np.log(0.01) < np.log(0.99) < log_pof[1])
+        True
+    """
+
+    models: tuple[GaussianProcess, ...]
+    thresholds: tuple[float, ...]
+
+    def value(self, x: FloatArray) -> FloatArray:
+        """``log P(feasible)`` at ``x`` (shape ``b x d``); shape ``b``."""
+        total = np.zeros(len(x))
+        for model, threshold in zip(self.models, self.thresholds):
+            mean, var = model.predict(x)
+            std = np.sqrt(np.maximum(var, _MIN_VAR))
+            total += log_probability_of_improvement(mean, std, threshold)[0]
+        return total
+
+    def value_and_grad(self, x: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """``log P(feasible)`` at ``x`` (``b x d``) and its gradient in ``x`` (``b x d``)."""
+        total, grad = np.zeros(len(x)), np.zeros(x.shape)
+        for model, threshold in zip(self.models, self.thresholds):
+            log_pof = functools.partial(log_probability_of_improvement, best=threshold)
+            value, d_x = _chain(model, x, log_pof)
+            total += value
+            grad += d_x
+        return total, grad
+
+
+def _chain(
+    model: GaussianProcess, x: FloatArray, partials: Callable[[FloatArray, FloatArray], Partials]
+) -> tuple[FloatArray, FloatArray]:
+    """A function of ``(μ, σ)`` at ``x`` (``b x d``) and its gradient in ``x``, by the chain rule."""
+    mean, var, dmean, dvar = model.predict_with_grad(x)
+    floored = var <= _MIN_VAR
+    std = np.sqrt(np.maximum(var, _MIN_VAR))
+    dstd = np.where(floored[:, None], 0.0, dvar / (2.0 * std[:, None]))
+    value, d_mean, d_std = partials(mean, std)
+    return value, d_mean[:, None] * dmean + d_std[:, None] * dstd
+
+
+@dataclass(frozen=True)
+class ConstrainedAcquisition:
+    """``objective(x) + log P(feasible at x)``: a log acquisition weighted by feasibility.
+
+    Attributes:
+        objective: The acquisition of the objective (log-EI over the best feasible target), or
+            None while no trial is feasible: then only the probability of feasibility counts.
+        feasibility: The constraints' models.
+
+    Example:
+        >>> from podbor.samplers._gp.kernels import KernelParams
+        >>> params = KernelParams(np.array([0.3]), np.zeros(0), 1.0, 1e-6)
+        >>> gp = GaussianProcess.condition(np.array([[0.2], [0.8]]), np.array([-1.0, 1.0]),
+        ...                                np.array([False]), params)
+        >>> acq = ConstrainedAcquisition(None, Feasibility((gp,), (0.0,)))
+        >>> values = acq.value(np.array([[0.2], [0.8]]))
+        >>> bool(values[1] > values[0])
+        True
+    """
+
+    objective: Acquisition | None
+    feasibility: Feasibility
+
+    def value(self, x: FloatArray) -> FloatArray:
+        """The acquisition at ``x`` (shape ``b x d``); shape ``b``."""
+        total = self.feasibility.value(x)
+        if self.objective is not None:
+            total = total + self.objective.value(x)
+        return total
+
+    def value_and_grad(self, x: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """The acquisition at ``x`` (shape ``b x d``) and its gradient in ``x`` (shape ``b x d``)."""
+        value, grad = self.feasibility.value_and_grad(x)
+        if self.objective is not None:
+            objective_value, objective_grad = self.objective.value_and_grad(x)
+            value, grad = value + objective_value, grad + objective_grad
+        return value, grad

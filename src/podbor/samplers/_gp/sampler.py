@@ -10,7 +10,7 @@ winner back into parameter values. It knows nothing of storages.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -20,16 +20,31 @@ from podbor._records.trial_state import TrialState
 from podbor._study_view import StudyView
 from podbor._validation import check_bool, check_choice, check_int, check_optional_real
 from podbor.distributions import BaseDistribution
+from podbor.exceptions import invalid_argument
 from podbor.logging import get_logger
 from podbor.samplers._arrays import FloatArray
 from podbor.samplers._base import BaseSampler
 from podbor.samplers._branching import SpaceKey
 from podbor.samplers._common import FallbackSampler
-from podbor.samplers._gp.acquisition import ACQUISITIONS, Acquisition, ucb_beta
+from podbor.samplers._constraints import (
+    ConstraintsFunc,
+    evaluate_constraints,
+    warn_deprecated_constraints_func,
+)
+from podbor.samplers._gp.acquisition import (
+    ACQUISITIONS,
+    Acquisition,
+    ConstrainedAcquisition,
+    ucb_beta,
+)
 from podbor.samplers._gp.kernels import KernelParams
+from podbor.samplers._gp.model import GaussianProcess
+from podbor.samplers._gp.optimize import AcquisitionFunction
 from podbor.samplers._gp.study_model import (
     TrainingSet,
     believe,
+    constraint_matrix,
+    fit_feasibility,
     fit_model,
     objective_sign,
     propose_point,
@@ -82,6 +97,17 @@ class GPSampler(FallbackSampler):
             is most uncertain and most objectives are worst; ``AutoSampler`` turns it on.
         warn_independent_sampling: Log one warning per parameter that falls back to
             ``independent_sampler`` after the startup trials.
+        constraints_func: Deprecated, as in Optuna 5.0 (``FutureWarning``; use
+            ``Trial.set_constraint``): ``constraints_func(trial)`` returns a sequence of floats,
+            evaluated after each COMPLETE or PRUNED trial and stored as the trial's constraints;
+            a value > 0 is violated. Whatever their source, once a complete trial records
+            constraints the GP models each one (a GP per constraint, on the same inputs) and
+            the acquisition becomes the log probability of feasibility plus log-EI over the best
+            *feasible* value (Gardner et al. 2014), or the log probability of feasibility alone
+            while no trial is feasible. Only ``acquisition="logei"`` takes constraints into
+            account (another one with a ``constraints_func`` raises). A return value
+            that is not a sequence of real numbers, or holds a NaN, raises
+            :class:`~podbor.exceptions.InvalidArgumentError` (a ``ValueError``).
 
     Example:
         >>> import podbor
@@ -94,7 +120,14 @@ class GPSampler(FallbackSampler):
         >>> podbor.logging.set_verbosity(podbor.logging.INFO)
     """
 
-    _STUDY_CACHES = ("_search_space", "_training", "_params", "_pending", "_unmodelled")
+    _STUDY_CACHES = (
+        "_search_space",
+        "_training",
+        "_params",
+        "_constraint_params",
+        "_pending",
+        "_unmodelled",
+    )
 
     def __init__(
         self,
@@ -107,7 +140,9 @@ class GPSampler(FallbackSampler):
         independent_sampler: BaseSampler | None = None,
         warn_independent_sampling: bool = True,
         trust_region: bool = False,
+        constraints_func: ConstraintsFunc | None = None,
     ) -> None:
+        warn_deprecated_constraints_func(constraints_func, _OWNER)
         self._trust_region = check_bool(trust_region, "trust_region", owner=_OWNER)
         super().__init__(seed, independent_sampler, warn_independent_sampling, owner=_OWNER)
         self._n_startup_trials = check_int(
@@ -122,6 +157,21 @@ class GPSampler(FallbackSampler):
         self._deterministic = check_bool(
             deterministic_objective, "deterministic_objective", owner=_OWNER
         )
+        if constraints_func is not None and not callable(constraints_func):
+            raise invalid_argument(
+                "constraints_func",
+                constraints_func,
+                "None or a callable taking a FrozenTrial",
+                owner=_OWNER,
+            )
+        if constraints_func is not None and self._acquisition != "logei":
+            raise invalid_argument(
+                "acquisition",
+                self._acquisition,
+                "'logei' when a constraints_func is given",
+                owner=_OWNER,
+            )
+        self._constraints_func = constraints_func
         self._new_caches()
 
     def _new_caches(self) -> None:
@@ -129,6 +179,7 @@ class GPSampler(FallbackSampler):
         self._search_space = IntersectionSearchSpace()
         self._training: TrainingSet | None = None
         self._params: tuple[SpaceKey, KernelParams] | None = None
+        self._constraint_params: tuple[SpaceKey, list[KernelParams]] | None = None
         self._pending: dict[int, tuple[SpaceKey, FloatArray]] = {}
         self._unmodelled: set[int] = set()
 
@@ -192,6 +243,8 @@ class GPSampler(FallbackSampler):
         )
 
     def _trial_finished(self, study: StudyView, trial: FrozenTrial, state: TrialState) -> None:
+        if self._constraints_func is not None:
+            evaluate_constraints(self._constraints_func, study, trial, state, owner=_OWNER)
         with self._lock:
             self._pending.pop(trial.number, None)
             self._unmodelled.discard(trial.number)
@@ -204,6 +257,41 @@ class GPSampler(FallbackSampler):
         )
 
     # -- helpers ----------------------------------------------------------------------------
+    def _constrained_acquisition(
+        self,
+        training: TrainingSet,
+        observed: GaussianProcess,
+        gp: GaussianProcess,
+        completes: Sequence[FrozenTrial],
+    ) -> ConstrainedAcquisition | None:
+        """log P(feasible) + log-EI over the best feasible target; None when unconstrained.
+
+        ``observed`` is the objective's GP on the training set alone, ``gp`` the one with the
+        running trials' fantasies (the one the acquisition reads).
+        """
+        by_number = {t.number: t for t in completes}
+        rows = [by_number[n] for n in training.trial_numbers]
+        constraints = constraint_matrix(rows)
+        if self._acquisition != "logei":
+            return None  # recorded constraints shape the "logei" acquisition only
+        if constraints.shape[1] == 0:
+            if self._constraints_func is None:
+                return None
+            constraints = np.full((len(rows), 1), np.inf)  # none recorded: none known feasible
+        key = training.key
+        initial = self._constraint_params[1] if self._constraint_params else None
+        if self._constraint_params is not None and self._constraint_params[0] != key:
+            initial = None
+        feasibility, fitted = fit_feasibility(
+            training.x, constraints, training.encoder.is_categorical, initial=initial
+        )
+        self._constraint_params = (key, fitted)
+        feasible = np.all(constraints <= 0.0, axis=1)
+        if not feasible.any():
+            return ConstrainedAcquisition(None, feasibility)
+        best = float(np.max(observed.y_train[: len(feasible)][feasible]))
+        return ConstrainedAcquisition(Acquisition(gp, "logei", best=best), feasibility)
+
     def _model_proposal(
         self, study: StudyView, trial: FrozenTrial, space: Mapping[str, BaseDistribution]
     ) -> tuple[TrainingSet | None, FloatArray | None]:
@@ -219,7 +307,7 @@ class GPSampler(FallbackSampler):
             return None, None
         try:
             with single_threaded_blas():
-                return training, self._propose(study, trial, training)
+                return training, self._propose(study, trial, training, completes)
         except (np.linalg.LinAlgError, ValueError) as err:
             _logger.warning(f"GPSampler could not propose a point ({err}); sampling randomly.")
             return training, None
@@ -244,7 +332,11 @@ class GPSampler(FallbackSampler):
         return training.stack(rows)
 
     def _propose(
-        self, study: StudyView, trial: FrozenTrial, training: TrainingSet
+        self,
+        study: StudyView,
+        trial: FrozenTrial,
+        training: TrainingSet,
+        completes: Sequence[FrozenTrial],
     ) -> FloatArray | None:
         initial = self._params[1] if self._params and self._params[0] == training.key else None
         model = fit_model(training, deterministic=self._deterministic, initial=initial, warp=True)
@@ -253,7 +345,12 @@ class GPSampler(FallbackSampler):
         gp = believe(model.gp, x_running)
         n, d = training.x.shape
         beta = self._beta if self._beta is not None else ucb_beta(n, d)
-        acq = Acquisition(gp, self._acquisition, best=float(np.max(gp.y_train)), beta=beta)
+        acq: AcquisitionFunction = Acquisition(
+            gp, self._acquisition, best=float(np.max(gp.y_train)), beta=beta
+        )
+        constrained = self._constrained_acquisition(training, model.gp, gp, completes)
+        if constrained is not None:
+            acq = constrained
         # Never propose a tried point again when that cannot tell anything new: a deterministic
         # objective, or a search space that is all grid (ints, steps, categoricals) and holds
         # every parameter of the trials, where the acquisition otherwise keeps returning to the

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from podbor._records.base_trial import constraints_from_system_attrs
 from podbor._records.frozen_trial import FrozenTrial
 from podbor._records.trial_state import TrialState
 from podbor._search_space import SearchSpaceEncoder, from_unit, to_unit
@@ -37,7 +38,7 @@ from podbor.logging import get_logger
 from podbor.samplers._arrays import BoolArray, FloatArray
 from podbor.samplers._branching import SpaceKey
 from podbor.samplers._common import SeenTrials
-from podbor.samplers._gp.acquisition import Acquisition
+from podbor.samplers._gp.acquisition import Feasibility
 from podbor.samplers._gp.kernels import KernelParams
 from podbor.samplers._gp.model import (
     DETERMINISTIC_NOISE,
@@ -49,7 +50,7 @@ from podbor.samplers._gp.model import (
     standardize,
     warp_targets,
 )
-from podbor.samplers._gp.optimize import SearchDims
+from podbor.samplers._gp.optimize import AcquisitionFunction, SearchDims
 from podbor.samplers._gp.trust_region import TrustRegion, maximize_in_region, trust_region_box
 from podbor.samplers._intersection import IntersectionSearchSpace
 
@@ -59,7 +60,9 @@ __all__ = [
     "StudyModel",
     "TrainingSet",
     "believe",
+    "constraint_matrix",
     "encode_trials",
+    "fit_feasibility",
     "fit_model",
     "fit_study_model",
     "is_discrete",
@@ -398,6 +401,68 @@ def fit_model(
     )
 
 
+def constraint_matrix(trials: Sequence[FrozenTrial]) -> FloatArray:
+    """Shape ``n x m``: the recorded constraint values of ``trials``, one column per name.
+
+    The columns are the names any trial records, sorted; a value a trial lacks, or a NaN, counts
+    as an infinite violation (``+inf``). ``m`` is 0 when no trial records a constraint.
+
+    Example:
+        >>> from podbor.trial import create_trial
+        >>> trials = [create_trial(value=0.0, system_attrs={"constraints": [0.5, -1.0]}),
+        ...           create_trial(value=1.0, system_attrs={"constraints": [-2.0]})]
+        >>> constraint_matrix(trials).tolist()
+        [[0.5, -1.0], [-2.0, inf]]
+    """
+    recorded = [constraints_from_system_attrs(t.system_attrs) for t in trials]
+    names = sorted({name for values in recorded for name in values})
+    out = np.array(
+        [[float(values.get(name, np.inf)) for name in names] for values in recorded], dtype=float
+    ).reshape(len(trials), len(names))
+    out[np.isnan(out)] = np.inf
+    return out
+
+
+def fit_feasibility(
+    x: FloatArray,
+    constraints: FloatArray,
+    is_categorical: BoolArray,
+    *,
+    initial: Sequence[KernelParams] | None,
+) -> tuple[Feasibility, list[KernelParams]]:
+    """Fit one GP per constraint on the same inputs (constraints taken as independent).
+
+    Each GP models ``-c_k`` standardized (larger is more feasible); its threshold is the
+    standardized value of ``c_k = 0``.
+
+    Args:
+        x: Shape ``n x d``, the encoded inputs.
+        constraints: Shape ``n x m``, the constraint values (``+inf`` allowed, no NaN).
+        is_categorical: Shape ``d``.
+        initial: ``m`` hyper-parameters to start each fit from (the previous fit's), or None.
+
+    Returns:
+        The feasibility model and the ``m`` fitted hyper-parameters.
+
+    Example:
+        >>> x = np.array([[0.1], [0.5], [0.9]])
+        >>> feasibility, _ = fit_feasibility(x, np.array([[1.0], [0.0], [-1.0]]),
+        ...                                  np.array([False]), initial=None)
+        >>> values = feasibility.value(np.array([[0.0], [1.0]]))
+        >>> bool(values[0] < values[1])
+        True
+    """
+    models, thresholds, fitted = [], [], []
+    for k, column in enumerate(constraints.T):
+        z, how = standardize(-column)
+        start = initial[k] if initial is not None and k < len(initial) else None
+        params = fit_kernel_params(x, z, is_categorical, initial=start)
+        models.append(_condition(x, z, is_categorical, params, None))
+        thresholds.append(-how.mean / how.scale)
+        fitted.append(params)
+    return Feasibility(tuple(models), tuple(thresholds)), fitted
+
+
 def believe(gp: GaussianProcess, x_running: FloatArray) -> GaussianProcess:
     """The "kriging believer" (Ginsbourger, Le Riche & Carraro 2010): ``gp`` conditioned as if the
     running trials at ``x_running`` (``m x d``) had returned its posterior mean there, so that
@@ -425,7 +490,7 @@ def believe(gp: GaussianProcess, x_running: FloatArray) -> GaussianProcess:
 def propose_point(
     training: TrainingSet,
     model: StudyModel,
-    acquisition: Acquisition,
+    acquisition: AcquisitionFunction,
     rng: np.random.Generator,
     *,
     x_running: FloatArray,
@@ -452,6 +517,7 @@ def propose_point(
         >>> training = TrainingSet(space_key(study.trials[0].distributions), objective_sign(study))
         >>> training.update(study.trials)
         >>> model = fit_model(training, deterministic=False, initial=None, warp=True)
+        >>> from podbor.samplers._gp.acquisition import Acquisition
         >>> acq = Acquisition(model.gp, "ei", best=float(model.gp.y_train.max()))
         >>> point = propose_point(training, model, acq, np.random.default_rng(0),
         ...                       x_running=training.stack([]), avoid_repeats=True, in_region=False)

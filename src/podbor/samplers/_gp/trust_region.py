@@ -33,9 +33,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from podbor.samplers._arrays import BoolArray, FloatArray
-from podbor.samplers._gp.acquisition import Acquisition
 from podbor.samplers._gp.model import GaussianProcess
-from podbor.samplers._gp.optimize import SearchDims, maximize_acquisition
+from podbor.samplers._gp.optimize import AcquisitionFunction, SearchDims, maximize_acquisition
 
 __all__ = ["TrustRegion", "maximize_in_region", "region_bounds", "trust_region_box"]
 
@@ -170,7 +169,7 @@ def trust_region_box(
 
 
 def maximize_in_region(
-    acq: Acquisition,
+    acq: AcquisitionFunction,
     dims: SearchDims,
     rng: np.random.Generator,
     local_starts: FloatArray,

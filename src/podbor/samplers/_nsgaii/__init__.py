@@ -2,7 +2,8 @@
 
 ``_ga.py`` keeps generations in the trials, ``_selection.py`` holds the array maths of the
 elite, ``_child.py`` breeds one child, ``_crossovers.py`` and ``_mutations.py`` the operators,
-``_constraints.py`` the constraints, ``_sampler.py`` the adapter.
+``_constraints.py`` the constraints, ``_sampler.py`` the adapter. NSGA-III reuses all of it but
+the elite: ``_reference.py`` (reference points, niching) and ``_nsgaiii.py`` (its adapter).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from podbor.samplers._nsgaii._crossovers import (
 )
 from podbor.samplers._nsgaii._ga import BaseGASampler
 from podbor.samplers._nsgaii._mutations import BaseMutation, PolynomialMutation
+from podbor.samplers._nsgaii._nsgaiii import NSGAIIISampler
 from podbor.samplers._nsgaii._sampler import NSGAIISampler
 
 __all__ = [
@@ -25,6 +27,7 @@ __all__ = [
     "BaseCrossover",
     "BaseGASampler",
     "BaseMutation",
+    "NSGAIIISampler",
     "NSGAIISampler",
     "PolynomialMutation",
     "SBXCrossover",

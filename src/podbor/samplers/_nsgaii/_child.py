@@ -33,7 +33,7 @@ from podbor._search_space import from_unit, transformed_bounds
 from podbor._study_direction import StudyDirection
 from podbor._validation import check_instance, check_optional_real, check_real
 from podbor.distributions import BaseDistribution, CategoricalDistribution, IntDistribution
-from podbor.samplers._nsgaii._constraints import violations
+from podbor.samplers._constraints import violations
 from podbor.samplers._nsgaii._crossovers import BaseCrossover
 from podbor.samplers._nsgaii._mutations import BaseMutation
 from podbor.samplers._nsgaii._selection import crowding_distance, ranks

@@ -11,6 +11,9 @@ Ranking, best first (Bergstra et al. 2011, Sec. 4, extended to pruning and sever
   objective's rank;
 * then PRUNED trials: those that got further (a larger last reported step) first, then by their
   last reported value;
+* then infeasible trials (COMPLETE or PRUNED, with a constraint value > 0, see
+  :func:`podbor.samplers._constraints.total_violation`), by their total violation, smallest
+  first (as Optuna's TPE ranks them);
 * the trial number breaks any remaining tie (older first), so that rankings are reproducible.
 """
 
@@ -30,6 +33,7 @@ from podbor._study_view import StudyView
 from podbor.distributions import BaseDistribution, CategoricalDistribution
 from podbor.samplers._arrays import BoolArray, FloatArray, IntArray
 from podbor.samplers._common import SeenTrials
+from podbor.samplers._constraints import total_violation
 
 __all__ = ["FINISHED_STATES", "History", "encode_column", "pareto_ranks"]
 
@@ -103,8 +107,8 @@ class History:
         self.trials: list[FrozenTrial] = []
         self._seen = SeenTrials()
         self._columns: dict[tuple[str, BaseDistribution], _Buffer] = {}
-        # Per trial: number, pruned (0/1), last step, last reported value, values…
-        self._rows = _Buffer(4 + max(1, len(directions)))
+        # Per trial: number, pruned (0/1), last step, last reported value, violation, values…
+        self._rows = _Buffer(5 + max(1, len(directions)))
         self._ranks: FloatArray | None = None
 
     def __len__(self) -> int:
@@ -137,7 +141,8 @@ class History:
         values = trial.values if trial.state == TrialState.COMPLETE and trial.values else None
         row = values if values is not None and len(values) == n_obj else [math.nan] * n_obj
         pruned = float(trial.state == TrialState.PRUNED or values is None)
-        return [float(trial.number), pruned, float(last_step), last, *row]
+        violation = total_violation(trial)
+        return [float(trial.number), pruned, float(last_step), last, violation, *row]
 
     @property
     def numbers(self) -> IntArray:
@@ -191,11 +196,12 @@ class History:
 
 
 def _ranking_order(rows: FloatArray, signs: FloatArray) -> IntArray:
-    """Return trial positions, best first, from ``rows`` (``n x (4 + k)``, see ``_add``)."""
+    """Return trial positions, best first, from ``rows`` (``n x (5 + k)``, see ``_add``)."""
     number, pruned, step, last = rows[:, 0], rows[:, 1] > 0, rows[:, 2], rows[:, 3]
-    values = rows[:, 4:] * signs  # every objective to minimize
+    violation = rows[:, 4]
+    values = rows[:, 5:] * signs  # every objective to minimize
     last = np.where(np.isnan(last), np.inf, last * signs[0])
-    complete = ~pruned
+    complete = ~pruned & ~(violation > 0)  # infeasible trials are ranked apart, below
     if values.shape[1] == 1:
         primary = np.where(complete, values[:, 0], -step)
         secondary = np.where(complete, 0.0, last)
@@ -203,7 +209,14 @@ def _ranking_order(rows: FloatArray, signs: FloatArray) -> IntArray:
         primary, secondary = np.zeros(len(rows)), np.zeros(len(rows))
         primary[complete], secondary[complete] = _multi_objective_keys(values[complete])
         primary[pruned], secondary[pruned] = -step[pruned], 0.0
-    return np.lexsort((number, secondary, primary, pruned)).astype(np.int64)
+    infeasible = violation > 0
+    if not infeasible.any():
+        return np.lexsort((number, secondary, primary, pruned)).astype(np.int64)
+    # Feasible COMPLETE, feasible PRUNED, then infeasible trials by their total violation.
+    group = np.where(infeasible, 2, pruned.astype(np.int64))
+    primary = np.where(infeasible, violation, primary)
+    secondary = np.where(infeasible, 0.0, secondary)
+    return np.lexsort((number, secondary, primary, group)).astype(np.int64)
 
 
 def _multi_objective_keys(values: FloatArray) -> tuple[FloatArray, FloatArray]:

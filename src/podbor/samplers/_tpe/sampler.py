@@ -30,6 +30,11 @@ from podbor.exceptions import invalid_argument
 from podbor.samplers._arrays import BoolArray, FloatArray, IntArray
 from podbor.samplers._base import SeededSampler
 from podbor.samplers._common import IndependentSamplingWarner
+from podbor.samplers._constraints import (
+    ConstraintsFunc,
+    evaluate_constraints,
+    warn_deprecated_constraints_func,
+)
 from podbor.samplers._intersection import GroupDecomposedSearchSpace, IntersectionSearchSpace
 from podbor.samplers._tpe._history import History, encode_column
 from podbor.samplers._tpe.parzen import ColumnKinds, ParzenEstimator, ParzenOptions
@@ -129,6 +134,14 @@ class TPESampler(SeededSampler):
         consider_prior: Add the prior kernel (wide, centred) to each estimator.
         warn_independent_sampling: In multivariate mode, log once per parameter that it was
             sampled independently.
+        constraints_func: Deprecated, as in Optuna 5.0 (``FutureWarning``; use
+            ``Trial.set_constraint``): ``constraints_func(trial)`` returns a sequence of floats,
+            evaluated after each COMPLETE or PRUNED trial and stored as the trial's constraints;
+            a value > 0 is violated. Whatever their source, recorded constraints shape the split:
+            feasible trials are ranked first (as above), infeasible ones after them by their
+            total violation, so ``l`` learns from the feasible region (Optuna's constrained TPE).
+            A return value that is not a sequence of real numbers, or holds a NaN, raises
+            :class:`~podbor.exceptions.InvalidArgumentError` (a ``ValueError``).
 
     Example:
         >>> import podbor
@@ -157,7 +170,9 @@ class TPESampler(SeededSampler):
         consider_magic_clip: bool = True,
         consider_prior: bool = True,
         warn_independent_sampling: bool = True,
+        constraints_func: ConstraintsFunc | None = None,
     ) -> None:
+        warn_deprecated_constraints_func(constraints_func, _OWNER)
         if group is None:
             group = multivariate is True
         super().__init__(seed, owner=_OWNER)
@@ -186,6 +201,14 @@ class TPESampler(SeededSampler):
                 warn_independent_sampling, "warn_independent_sampling", owner=_OWNER
             ),
         )
+        if constraints_func is not None and not callable(constraints_func):
+            raise invalid_argument(
+                "constraints_func",
+                constraints_func,
+                "None or a callable taking a FrozenTrial",
+                owner=_OWNER,
+            )
+        self._constraints_func = constraints_func
         self._new_caches()
 
     @staticmethod
@@ -220,6 +243,10 @@ class TPESampler(SeededSampler):
         if self._history.update(study):
             self._new_search_spaces()  # a new study: forget the old one's spaces too
         return len(self._history) < self._n_startup_trials
+
+    def _trial_finished(self, study: StudyView, trial: FrozenTrial, state: TrialState) -> None:
+        if self._constraints_func is not None:
+            evaluate_constraints(self._constraints_func, study, trial, state, owner=_OWNER)
 
     # -- relative (joint) sampling ---------------------------------------------------------------
     def infer_relative_search_space(

@@ -1,5 +1,5 @@
-"""Constraints of a genetic sampler: evaluating ``constraints_func`` after a trial, and the
-violation of each trial of a population.
+"""Constraints of a sampler: evaluating ``constraints_func`` after a trial, and the violation of
+each trial (shared by the NSGA-II, TPE and GP samplers).
 
 Constraint values are stored as Optuna keeps them: the list of values under the trial system
 attribute ``"constraints"`` (``Trial.set_constraint`` adds named ones); a value > 0 violates.
@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from podbor._deprecated import warn_deprecated
 from podbor._records.base_trial import CONSTRAINTS_KEY, constraints_from_system_attrs
 from podbor._records.frozen_trial import FrozenTrial
 from podbor._records.trial_state import TrialState
@@ -28,7 +29,14 @@ from podbor._study_view import StudyView
 from podbor._validation import is_real
 from podbor.exceptions import InvalidArgumentError
 
-__all__ = ["NSGAIIAfterTrialStrategy", "evaluate_constraints", "violations"]
+__all__ = [
+    "ConstraintsFunc",
+    "NSGAIIAfterTrialStrategy",
+    "evaluate_constraints",
+    "total_violation",
+    "violations",
+    "warn_deprecated_constraints_func",
+]
 
 ConstraintsFunc = Callable[[FrozenTrial], Sequence[float]]
 
@@ -55,8 +63,41 @@ def violations(
     return out
 
 
+def total_violation(trial: FrozenTrial) -> float:
+    """The sum of the positive constraint values of ``trial`` (0 when feasible or unconstrained).
+
+    A NaN value counts as an infinite violation.
+
+    Example:
+        >>> from podbor.trial import create_trial
+        >>> total_violation(create_trial(value=0.0, system_attrs={"constraints": [0.5, 2, -1]}))
+        2.5
+    """
+    values = constraints_from_system_attrs(trial.system_attrs).values()
+    if any(math.isnan(v) for v in values):
+        return math.inf
+    return float(sum(v for v in values if v > 0))
+
+
+def warn_deprecated_constraints_func(constraints_func: Any, owner: str) -> None:
+    """Warn (``FutureWarning``, as Optuna 5.0) when ``constraints_func`` is given to ``owner``."""
+    if constraints_func is not None:
+        warn_deprecated(
+            f"{owner}'s 'constraints_func' argument",
+            since="0.1.0",
+            removed_in="a future version",
+            replacement="Trial.set_constraint",
+            stacklevel=3,
+        )
+
+
 def evaluate_constraints(
-    constraints_func: ConstraintsFunc, study: StudyView, trial: FrozenTrial, state: TrialState
+    constraints_func: ConstraintsFunc,
+    study: StudyView,
+    trial: FrozenTrial,
+    state: TrialState,
+    *,
+    owner: str = "NSGAIISampler",
 ) -> None:
     """Run ``constraints_func`` on a COMPLETE or PRUNED trial and store its values.
 
@@ -69,13 +110,13 @@ def evaluate_constraints(
     returned: Any = constraints_func(trial)
     if isinstance(returned, (str, bytes)) or not isinstance(returned, (Sequence, np.ndarray)):
         raise InvalidArgumentError(
-            "The 'constraints_func' parameter of NSGAIISampler must return a sequence of "
+            f"The 'constraints_func' parameter of {owner} must return a sequence of "
             f"floats. Got {returned!r} instead (trial {trial.number})."
         )
     values = list(returned)
     if not all(is_real(v) for v in values) or any(math.isnan(float(v)) for v in values):
         raise InvalidArgumentError(
-            "The 'constraints_func' parameter of NSGAIISampler must return real numbers, "
+            f"The 'constraints_func' parameter of {owner} must return real numbers, "
             f"none of them NaN. Got {values!r} instead (trial {trial.number})."
         )
     study.set_trial_system_attr(trial, CONSTRAINTS_KEY, [float(v) for v in values])
@@ -86,13 +127,17 @@ class NSGAIIAfterTrialStrategy:
 
     Args:
         constraints_func: The user's function, or None.
+        owner: The sampler named in the errors of a bad ``constraints_func`` return.
 
     Example:
         >>> NSGAIIAfterTrialStrategy()(None, None, TrialState.FAIL)  # nothing to do
     """
 
-    def __init__(self, *, constraints_func: ConstraintsFunc | None = None) -> None:
+    def __init__(
+        self, *, constraints_func: ConstraintsFunc | None = None, owner: str = "NSGAIISampler"
+    ) -> None:
         self._constraints_func = constraints_func
+        self._owner = owner
 
     def __call__(
         self,
@@ -102,4 +147,4 @@ class NSGAIIAfterTrialStrategy:
         values: Sequence[float] | None = None,
     ) -> None:
         if self._constraints_func is not None:
-            evaluate_constraints(self._constraints_func, study, trial, state)
+            evaluate_constraints(self._constraints_func, study, trial, state, owner=self._owner)
