@@ -96,7 +96,7 @@ def warn_experimental_argument(argument: str, *, owner: str, since: str = "0.1.0
         ...         warn_experimental_argument("group", owner="make")
         >>> make(group=True)  # silent here, in a podbor module (doctests run in one); yours warn
     """
-    if not _called_from_podbor(depth=3):  # 1: this function, 2: owner's __init__, 3: its caller
+    if not called_from_podbor(depth=3):  # 1: this function, 2: owner's __init__, 3: its caller
         warn_experimental(f"The '{argument}' argument of {owner}", since=since, stacklevel=3)
 
 
@@ -130,7 +130,7 @@ def experimental(since: str = "0.1.0", *, name: str | None = None) -> Callable[[
 
             @functools.wraps(original_init)
             def init(self: Any, *args: Any, **kwargs: Any) -> None:
-                if not _called_from_podbor():
+                if not called_from_podbor():
                     warn_experimental(shown, since=since)
                 original_init(self, *args, **kwargs)
 
@@ -142,7 +142,7 @@ def experimental(since: str = "0.1.0", *, name: str | None = None) -> Callable[[
 
         @functools.wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            if not _called_from_podbor():
+            if not called_from_podbor():
                 warn_experimental(shown, since=since)
             return func(*args, **kwargs)
 
@@ -151,10 +151,21 @@ def experimental(since: str = "0.1.0", *, name: str | None = None) -> Callable[[
     return decorator
 
 
-def _called_from_podbor(depth: int = 2) -> bool:
+def called_from_podbor(depth: int = 2) -> bool:
     """Whether the frame ``depth`` levels above this one runs in a module of podbor itself.
 
     The default, 2, is the caller of a function wrapped by :func:`experimental`.
     """
     module = sys._getframe(depth).f_globals.get("__name__", "")
     return isinstance(module, str) and (module == "podbor" or module.startswith("podbor."))
+
+
+def user_stacklevel(instance: object) -> int:
+    """The ``stacklevel`` (counted from the caller of this function) of the line that built
+    ``instance``: past every frame whose ``self`` is ``instance`` (the ``__init__`` of each
+    subclass, the wrapper of :func:`experimental`), so that a warning raised while an object is
+    built points at the user's line however deep its class hierarchy is."""
+    depth = 1  # sys._getframe(1) is the caller; the stacklevel s of the caller is frame s here
+    while sys._getframe(depth).f_locals.get("self") is instance:
+        depth += 1
+    return depth

@@ -79,15 +79,18 @@ def total_violation(trial: FrozenTrial) -> float:
     return float(sum(v for v in values if v > 0))
 
 
-def warn_deprecated_constraints_func(constraints_func: Any, owner: str) -> None:
-    """Warn (``FutureWarning``, as Optuna 5.0) when ``constraints_func`` is given to ``owner``."""
+def warn_deprecated_constraints_func(
+    constraints_func: Any, owner: str, *, stacklevel: int = 3
+) -> None:
+    """Warn (``FutureWarning``, as Optuna 5.0) when ``constraints_func`` is given to ``owner``;
+    ``stacklevel`` 3 is the line that called ``owner``'s ``__init__``."""
     if constraints_func is not None:
         warn_deprecated(
             f"{owner}'s 'constraints_func' argument",
             since="0.1.0",
             removed_in="a future version",
             replacement="Trial.set_constraint",
-            stacklevel=3,
+            stacklevel=stacklevel,
         )
 
 

@@ -10,14 +10,13 @@ parameters outside the shared search space) a :class:`~podbor.samplers.RandomSam
 
 from __future__ import annotations
 
-import sys
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
 
-from podbor._deprecated import _called_from_podbor, warn_deprecated, warn_experimental
+from podbor._deprecated import called_from_podbor, user_stacklevel, warn_experimental
 from podbor._records.frozen_trial import FrozenTrial
 from podbor._records.trial_state import TrialState
 from podbor._study_direction import StudyDirection
@@ -26,7 +25,11 @@ from podbor._validation import check_instance, check_optional_real, check_real, 
 from podbor.distributions import BaseDistribution
 from podbor.exceptions import invalid_argument
 from podbor.samplers._base import BaseSampler
-from podbor.samplers._constraints import NSGAIIAfterTrialStrategy, violations
+from podbor.samplers._constraints import (
+    NSGAIIAfterTrialStrategy,
+    violations,
+    warn_deprecated_constraints_func,
+)
 from podbor.samplers._intersection import _intersect as intersect
 from podbor.samplers._nsgaii._child import NSGAIIChildGenerationStrategy
 from podbor.samplers._nsgaii._crossovers import BaseCrossover, UniformCrossover
@@ -109,14 +112,14 @@ class GeneticMOSampler(BaseGASampler):
         after_trial_strategy: AfterTrialStrategy | None = None,
     ) -> None:
         owner = type(self).__name__
-        user = _builder_depth(self)  # the user's line, above every __init__ of this object
-        _warn_deprecated_constraints(constraints_func, owner, stacklevel=user + 1)
+        user = user_stacklevel(self)  # the user's line, above every __init__ of this object
+        warn_deprecated_constraints_func(constraints_func, owner, stacklevel=user + 1)
         for name, value in (
             ("after_trial_strategy", after_trial_strategy),
             ("child_generation_strategy", child_generation_strategy),
             ("elite_population_selection_strategy", elite_population_selection_strategy),
         ):
-            if value is not None and not _called_from_podbor(depth=user):
+            if value is not None and not called_from_podbor(depth=user):
                 warn_experimental(f"The '{name}' argument of {owner}", stacklevel=user)
         super().__init__(population_size=population_size)
         unit = {"owner": owner, "minimum": 0.0, "maximum": 1.0}
@@ -312,25 +315,4 @@ class NSGAIISampler(GeneticMOSampler):
     def _default_elite_strategy(self) -> EliteStrategy:
         return NSGAIIElitePopulationSelectionStrategy(
             population_size=self._population_size, constraints_func=self._constraints_func
-        )
-
-
-def _builder_depth(instance: object) -> int:
-    """Where the code that built ``instance`` runs, past every frame whose ``self`` is
-    ``instance`` (subclasses' ``__init__``, the wrapper of ``@experimental``): as a
-    ``stacklevel`` counted from this function's caller (1 is the caller itself)."""
-    depth = 1
-    while sys._getframe(depth).f_locals.get("self") is instance:
-        depth += 1
-    return depth
-
-
-def _warn_deprecated_constraints(constraints_func: Any, owner: str, *, stacklevel: int) -> None:
-    if constraints_func is not None:
-        warn_deprecated(
-            f"{owner}'s 'constraints_func' argument",
-            since="0.1.0",
-            removed_in="a future version",
-            replacement="Trial.set_constraint",
-            stacklevel=stacklevel,
         )
