@@ -46,11 +46,15 @@ typecheck: $(VENV)/.dev
 	$(VENV)/bin/mypy
 
 # Everything CI runs: lint, types, unit + conformance tests, doctests, with throw-away PostgreSQL
-# and MySQL (MariaDB) servers (scripts/postgres.sh and scripts/mysql.sh install and start them;
-# under CI=true a failure to start either fails the run). Slow cases have their own target.
+# and MySQL (MariaDB) servers (scripts/postgres.sh and scripts/mysql.sh install and start them)
+# and headless Chromium for the browser tests (scripts/chromium.sh); under CI=true a failure to
+# start or install any of them fails the run. Slow cases have their own target.
 PYTEST_ARGS ?= -m "not slow" --doctest-modules src tests -q
 test: lint typecheck
-	@pg=$$(scripts/postgres.sh start) || { \
+	@scripts/chromium.sh ensure >/dev/null || { \
+	  if [ "$${CI:-}" = true ]; then echo "make test: Chromium could not be installed" >&2; exit 1; fi; \
+	  echo "make test: no headless Chromium; the browser tests will be skipped" >&2; }; \
+	pg=$$(scripts/postgres.sh start) || { \
 	  if [ "$${CI:-}" = true ]; then echo "make test: PostgreSQL could not be started" >&2; exit 1; fi; \
 	  echo "make test: PostgreSQL could not be started; its tests will be skipped" >&2; pg=; }; \
 	my=$$(scripts/mysql.sh start) || { \
