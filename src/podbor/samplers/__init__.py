@@ -2,8 +2,9 @@
 
 ``AutoSampler`` is the default of :func:`podbor.create_study`: quasi-random start-up, then
 Bayesian optimization with a Gaussian process (one per branch on a conditional space whose
-branches one categorical parameter decides) or TPE, chosen per trial. ``GPSampler`` (Bayesian
-optimization with a Gaussian process) imports SciPy's optimizers on first use, so that
+branches one categorical parameter decides) or TPE, chosen per trial. ``GPSampler`` (it imports
+SciPy's optimizers), the genetic samplers (``NSGAIISampler``, ``NSGAIIISampler``,
+``BaseGASampler``, ``nsgaii``) and ``CmaEsSampler`` are imported on first use, so that
 ``import podbor`` stays light.
 
 Example:
@@ -13,22 +14,32 @@ Example:
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
-from podbor.samplers import nsgaii
 from podbor.samplers._auto import AutoSampler
 from podbor.samplers._base import BaseSampler
 from podbor.samplers._brute_force import BruteForceSampler
-from podbor.samplers._cmaes import CmaEsSampler
 from podbor.samplers._grid import GridSampler
-from podbor.samplers._nsgaii import BaseGASampler, NSGAIIISampler, NSGAIISampler
 from podbor.samplers._partial_fixed import PartialFixedSampler
 from podbor.samplers._qmc import QMCSampler
 from podbor.samplers._random import RandomSampler
 from podbor.samplers._tpe import TPESampler
 
 if TYPE_CHECKING:
+    from podbor.samplers import nsgaii
+    from podbor.samplers._cmaes import CmaEsSampler
     from podbor.samplers._gp import GPSampler
+    from podbor.samplers._nsgaii import BaseGASampler, NSGAIIISampler, NSGAIISampler
+
+# Public names imported on first use: name -> the module that holds it.
+_LAZY = {
+    "GPSampler": "podbor.samplers._gp",
+    "CmaEsSampler": "podbor.samplers._cmaes",
+    "BaseGASampler": "podbor.samplers._nsgaii",
+    "NSGAIISampler": "podbor.samplers._nsgaii",
+    "NSGAIIISampler": "podbor.samplers._nsgaii",
+}
 
 __all__ = [
     "AutoSampler",
@@ -49,9 +60,10 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    """Import ``GPSampler`` (and SciPy's optimizers with it) on first use."""
-    if name == "GPSampler":
-        from podbor.samplers._gp import GPSampler
-
-        return GPSampler
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    """Import the samplers of ``_LAZY`` (and ``nsgaii``) on first use."""
+    if name == "nsgaii":
+        return importlib.import_module("podbor.samplers.nsgaii")
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
