@@ -20,16 +20,19 @@ Example:
 
 from __future__ import annotations
 
+import datetime
+import os
+import socket
 import threading
 from collections.abc import Callable, Container, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from podbor._records.base_trial import is_feasible
+from podbor._records.frozen_trial import FrozenTrial
 from podbor._records.trial_state import TrialState
 from podbor._study_view import StudyView
 
 if TYPE_CHECKING:  # downward only: at run time it imports the records and the StudyView
-    from podbor._records.frozen_trial import FrozenTrial
     from podbor._study_direction import StudyDirection
     from podbor.pruners import BasePruner
     from podbor.samplers import BaseSampler
@@ -40,6 +43,7 @@ __all__ = [
     "FIXED_PARAMS_KEY",
     "METRIC_NAMES_KEY",
     "PRUNE_REASON_KEY",
+    "WORKER_KEY",
     "StudyCore",
     "StudyHandle",
     "core_of",
@@ -50,6 +54,16 @@ FAIL_REASON_KEY = "fail_reason"
 PRUNE_REASON_KEY = "prune_reason"
 FIXED_PARAMS_KEY = "fixed_params"
 METRIC_NAMES_KEY = "study:metric_names"
+WORKER_KEY = "worker"
+"""The system attribute naming the worker that ran a trial of ``optimize``: ``host:pid``, and
+``/thread`` for the threads of ``n_jobs``; the dashboard's timeline draws one lane per worker."""
+
+
+def worker_name() -> str:
+    """This worker's name as :data:`WORKER_KEY` records it, e.g. ``"node7:4242"``."""
+    thread = threading.current_thread()
+    name = f"{socket.gethostname()}:{os.getpid()}"
+    return name if thread is threading.main_thread() else f"{name}/{thread.name}"
 
 
 class StudyCore:
@@ -150,12 +164,60 @@ class StudyCore:
         return self._stop_requested
 
     # -- trials ----------------------------------------------------------------------------
-    def start_trial(self) -> int:
-        """Claim the oldest WAITING trial, or create a RUNNING one; return its id."""
-        trial_id = self.storage.claim_waiting_trial(self.study_id)
-        if trial_id is None:
-            trial_id = self.storage.create_new_trial(self.study_id)
+    def start_trial(self, *, heartbeat: bool = False) -> int:
+        """Claim the oldest WAITING trial, or create a RUNNING one; return its id.
+
+        Inside ``optimize`` the trial records which worker runs it (:data:`WORKER_KEY`), in the
+        same write that creates it. With ``heartbeat`` (the loop's own trials, which its
+        heartbeat thread keeps beating) and heartbeats on, the trial's first heartbeat is in
+        that write too: a worker killed at any moment after leaves a trial that
+        ``fail_stale_trials`` fails. A trial of ``Study.ask()`` never beats.
+        """
+        trial_id = self._start(limit=None, heartbeat=heartbeat)
+        assert trial_id is not None  # no limit: a trial is always started
         return trial_id
+
+    def start_trial_within(self, limit: int) -> int | None:
+        """Like :meth:`start_trial`, but create a new trial only while the study holds fewer
+        than ``limit`` trials outside FAIL (claiming a WAITING one always proceeds: it counts
+        already); None when the limit is reached. The check and the creation are one write,
+        so workers sharing the study never overshoot it (``podbor worker``). The trial beats
+        from its creation, as with ``start_trial(heartbeat=True)``."""
+        return self._start(limit=limit, heartbeat=True)
+
+    def _start(self, limit: int | None, heartbeat: bool) -> int | None:
+        worker = worker_name() if self.in_optimize() else None
+        beat = heartbeat and worker is not None and self.heartbeat_interval is not None
+        if beat:
+            trial_id = self.storage.claim_running_trial(self.study_id, heartbeat=True)
+        else:
+            trial_id = self.storage.claim_waiting_trial(self.study_id)
+        if trial_id is not None:
+            if worker is not None:
+                self.storage.set_trial_system_attr(trial_id, WORKER_KEY, worker)
+            return trial_id
+        if worker is None and limit is None:
+            return self.storage.create_new_trial(self.study_id)
+        template = None
+        if worker is not None:
+            template = FrozenTrial(
+                number=-1,
+                state=TrialState.RUNNING,
+                value=None,
+                datetime_start=datetime.datetime.now(),
+                datetime_complete=None,
+                params={},
+                distributions={},
+                user_attrs={},
+                system_attrs={WORKER_KEY: worker},
+                intermediate_values={},
+                trial_id=-1,
+            )
+        if not beat and limit is None:
+            return self.storage.create_new_trial(self.study_id, template_trial=template)
+        return self.storage.create_running_trial(
+            self.study_id, template, heartbeat=beat, limit=limit
+        )
 
     def get_trial(self, trial_id: int) -> FrozenTrial:
         """The stored record of one trial of this study."""

@@ -24,6 +24,7 @@ from podbor.cli._copy import COPY_COMMANDS
 from podbor.cli._output import FORMATS, emit
 from podbor.cli._plot import PLOT_COMMANDS
 from podbor.cli._storage import STORAGE_GROUP, check_existing, open_storage
+from podbor.cli._worker import WORKER_COMMANDS
 
 _logger = podbor.logging.get_logger(__name__)
 
@@ -35,6 +36,7 @@ _COMMANDS: tuple[Command, ...] = (
     *COPY_COMMANDS,
     *ASK_TELL_COMMANDS,
     *PLOT_COMMANDS,
+    *WORKER_COMMANDS,
 )
 _GROUPS: tuple[CommandGroup, ...] = (STORAGE_GROUP,)
 

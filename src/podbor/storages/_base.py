@@ -13,6 +13,9 @@ Contract, for every implementation:
   mutate them either.
 * **Claiming.** ``set_trial_state_values(id, RUNNING)`` on a WAITING trial succeeds for exactly
   one caller; the others get ``False``.
+* **Workers.** ``create_running_trial`` / ``claim_running_trial`` with ``heartbeat=True`` record
+  the trial's first heartbeat in the write that creates or claims it (with heartbeats on), and
+  ``create_running_trial(limit=n)`` never lets a study hold more than ``n`` trials outside FAIL.
 * **Errors.** Unknown ids raise ``KeyError`` (:class:`~podbor.exceptions.StudyNotFoundError` for
   studies); a reused study name raises :class:`~podbor.exceptions.DuplicatedStudyError`.
 * **JSON only.** Attribute values and parameters must be JSON-serializable; nothing is pickled.
@@ -58,6 +61,7 @@ __all__ = [
     "INT_COLUMN_MIN",
     "MAX_JSON_DEPTH",
     "MAX_NAME_LENGTH",
+    "NOT_FAILED",
     "BaseStorage",
     "attr_to_json",
     "attr_value",
@@ -259,6 +263,11 @@ def check_template_trial(template: FrozenTrial, *, owner: str) -> tuple[dict[str
     )
 
 
+NOT_FAILED = (TrialState.RUNNING, TrialState.WAITING, TrialState.COMPLETE, TrialState.PRUNED)
+"""The states that count towards the ``limit`` of :meth:`BaseStorage.create_running_trial`: a
+FAIL trial (e.g. of a dead worker) leaves room for another."""
+
+
 def select_trials(
     trials: Sequence[FrozenTrial], states: Container[TrialState] | None, deepcopy: bool
 ) -> list[FrozenTrial]:
@@ -413,6 +422,43 @@ class BaseStorage(abc.ABC):
                 continue  # claimed and finished by another worker since the listing
         return None
 
+    def create_running_trial(
+        self,
+        study_id: int,
+        template_trial: FrozenTrial | None = None,
+        *,
+        heartbeat: bool = False,
+        limit: int | None = None,
+    ) -> int | None:
+        """Create a RUNNING trial for a worker, in one write; return its id (None at ``limit``).
+
+        With ``heartbeat`` (and heartbeats on) its first heartbeat is recorded in that write, so
+        the trial is protected from the moment it exists (``Study.ask()`` trials, made by
+        :meth:`create_new_trial`, never beat and are never failed as stale). With ``limit`` it
+        is created only while the study holds fewer than ``limit`` trials outside FAIL (a
+        budget racing workers cannot overshoot). ``template_trial`` is as in
+        :meth:`create_new_trial`. This default takes several calls (a storage that keeps it
+        still works, with a short unprotected window); podbor's storages take one write.
+        """
+        if limit is not None and self.get_n_trials(study_id, NOT_FAILED) >= limit:
+            return None
+        trial_id = self.create_new_trial(study_id, template_trial)
+        if heartbeat:
+            self.record_heartbeat(trial_id)
+        return trial_id
+
+    def claim_running_trial(self, study_id: int, *, heartbeat: bool = False) -> int | None:
+        """Like :meth:`claim_waiting_trial`, with the claimed trial's first heartbeat recorded in
+        the same write when ``heartbeat`` (see :meth:`create_running_trial`).
+
+        Returns:
+            The claimed trial's id, or None when no trial waits.
+        """
+        trial_id = self.claim_waiting_trial(study_id)
+        if trial_id is not None and heartbeat:
+            self.record_heartbeat(trial_id)
+        return trial_id
+
     def get_trial_number_from_id(self, trial_id: int) -> int:
         """Return the number of a trial in its study."""
         return self.get_trial(trial_id).number
@@ -534,6 +580,20 @@ class BaseStorage(abc.ABC):
 
     def record_heartbeat(self, trial_id: int) -> None:
         """Record that the worker running ``trial_id`` is alive (no-op without heartbeats)."""
+
+    def get_trial_heartbeat(self, trial_id: int) -> datetime.datetime | None:
+        """When the worker running ``trial_id`` last sent a heartbeat (UTC, timezone-aware).
+
+        None when heartbeats are off, when the trial has sent none, or when the storage forgets
+        them once a trial finishes. The dashboard shows it beside a running trial.
+
+        Args:
+            trial_id: The trial's id.
+
+        Returns:
+            The time of the last heartbeat, or None.
+        """
+        return None
 
     def fail_stale_trials(self, study_id: int) -> list[int]:
         """Mark FAIL the RUNNING trials whose worker stopped beating for longer than the grace

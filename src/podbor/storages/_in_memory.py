@@ -205,6 +205,36 @@ class InMemoryStorage(HeartbeatStorage):
             self._table.set_state(trial_id, TrialState.RUNNING, None, datetime.datetime.now())
             return trial_id
 
+    def create_running_trial(
+        self,
+        study_id: int,
+        template_trial: FrozenTrial | None = None,
+        *,
+        heartbeat: bool = False,
+        limit: int | None = None,
+    ) -> int | None:
+        template = None
+        if template_trial is not None:
+            user, system = check_template_trial(
+                template_trial, owner="InMemoryStorage.create_running_trial"
+            )
+            template = template_trial._copy()
+            template.user_attrs, template.system_attrs = user, system
+        with self._lock:  # the limit, the trial and its first beat: one step for other threads
+            if limit is not None and self._table.study(study_id).count_not_failed() >= limit:
+                return None
+            trial_id = self._table.add_trial(study_id, datetime.datetime.now(), template)
+            if heartbeat and self._heartbeat.interval is not None:
+                self._table.beat(trial_id, time.time())
+            return trial_id
+
+    def claim_running_trial(self, study_id: int, *, heartbeat: bool = False) -> int | None:
+        with self._lock:
+            trial_id = self.claim_waiting_trial(study_id)
+            if trial_id is not None and heartbeat and self._heartbeat.interval is not None:
+                self._table.beat(trial_id, time.time())
+            return trial_id
+
     def get_trial_number_from_id(self, trial_id: int) -> int:
         with self._lock:
             return self._table.trial(trial_id)[1].number
@@ -229,6 +259,10 @@ class InMemoryStorage(HeartbeatStorage):
             return
         with self._lock:
             self._table.beat(trial_id, time.time())
+
+    def get_trial_heartbeat(self, trial_id: int) -> datetime.datetime | None:
+        with self._lock:
+            return self._table.last_beat(trial_id)
 
     def fail_stale_trials(self, study_id: int) -> list[int]:
         grace = self._heartbeat.grace_period

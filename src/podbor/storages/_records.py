@@ -43,6 +43,7 @@ class StudyRecord:
     dists: dict[str, BaseDistribution] = field(default_factory=dict)  # first use of each name
     waiting: dict[int, None] = field(default_factory=dict)  # WAITING trial ids, oldest first
     best: FrozenTrial | None = None  # best COMPLETE trial of a single-objective study
+    failed: set[int] = field(default_factory=set)  # FAIL trial ids (a worker's budget skips them)
 
     def frozen(self, study_id: int) -> FrozenStudy:
         """The study without its trials, with attributes of its own."""
@@ -66,6 +67,10 @@ class StudyRecord:
         if states is None:
             return len(self.trials)
         return sum(1 for t in self.trials if t.state in states)
+
+    def count_not_failed(self) -> int:
+        """How many trials are not FAIL (the ``limit`` of ``create_running_trial``), in O(1)."""
+        return len(self.trials) - len(self.failed)
 
     def update_best(self, trial: FrozenTrial) -> None:
         """Make a COMPLETE trial the best one if it beats it."""
@@ -279,6 +284,13 @@ class StudyTable:
         if trial.state == TrialState.RUNNING:
             self.heartbeats[trial_id] = when
 
+    def last_beat(self, trial_id: int) -> datetime.datetime | None:
+        """The last heartbeat of a RUNNING trial (UTC), None once it finished or before a beat."""
+        when = self.heartbeats.get(trial_id)
+        return (
+            None if when is None else datetime.datetime.fromtimestamp(when, datetime.timezone.utc)
+        )
+
     def fail_stale(self, trial_ids: Sequence[int], when: datetime.datetime | None) -> list[int]:
         """Mark FAIL those of ``trial_ids`` still RUNNING, and return them."""
         failed = []
@@ -328,5 +340,7 @@ class StudyTable:
             study.waiting.pop(trial._trial_id, None)
         if trial.state.is_finished():
             self.heartbeats.pop(trial._trial_id, None)
+        if trial.state == TrialState.FAIL:
+            study.failed.add(trial._trial_id)
         if trial.state == TrialState.COMPLETE:
             study.update_best(trial)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from podbor._records.frozen_trial import FrozenTrial
-from podbor._study_core import FAIL_REASON_KEY, PRUNE_REASON_KEY
+from podbor._study_core import FAIL_REASON_KEY, PRUNE_REASON_KEY, WORKER_KEY
 from podbor._study_direction import StudyDirection
 from podbor.exceptions import invalid_argument
 from podbor.samplers import AutoSampler
@@ -38,9 +38,11 @@ _ALLOWED = frozenset(DEFAULT_ATTRS) | {
 _NESTED = ("params", "user_attrs", "system_attrs", "intermediate_values", "distributions")
 # System attributes that are podbor's own records, readable on the trial and in the CLI: the
 # default sampler's per-trial decision (``trial.system_attrs["auto_sampler"]``) and why a trial
-# failed or was pruned. They are no columns, so that a study has the columns Optuna gives
+# failed or was pruned, and the worker that ran it. They are no columns, so that a study has the columns Optuna gives
 # (number, value, …, params_x, state), failed trials included.
-_PODBOR_RECORDS = frozenset({AutoSampler.SYSTEM_ATTR, FAIL_REASON_KEY, PRUNE_REASON_KEY})
+_PODBOR_RECORDS = frozenset(
+    {AutoSampler.SYSTEM_ATTR, FAIL_REASON_KEY, PRUNE_REASON_KEY, WORKER_KEY}
+)
 
 
 def _import_pandas() -> Any:

@@ -16,12 +16,16 @@ _logger = get_logger("podbor.study")
 
 @contextmanager
 def heartbeat(core: StudyCore, trial_id: int) -> Iterator[None]:
-    """Record a heartbeat now and every ``heartbeat_interval`` seconds until the block ends."""
+    """Record a heartbeat every ``heartbeat_interval`` seconds until the block ends.
+
+    The trial's first heartbeat was recorded when the loop started it
+    (:meth:`~podbor._study_core.StudyCore.start_trial`, in the write that created or claimed
+    it), so there is no moment in which the trial exists unprotected.
+    """
     interval = core.heartbeat_interval
     if interval is None:
         yield
         return
-    core.record_heartbeat(trial_id)
     stop = threading.Event()
 
     def beat() -> None:

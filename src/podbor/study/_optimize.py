@@ -178,7 +178,7 @@ def _run_threads(core: StudyCore, budget: _Budget, worker: Callable[[], None], n
 def start_trial(study: StudyHandle) -> Trial:
     """Fail the trials of dead workers, then start the next trial (an enqueued one first)."""
     fail_stale_trials(study)
-    return new_trial(study)
+    return new_trial(study, heartbeat=True)  # beats from the write that creates it
 
 
 def run_trial(

@@ -8,6 +8,7 @@ some trials first, and its last trial was left RUNNING with its heartbeat stoppe
 
 from __future__ import annotations
 
+import datetime
 import multiprocessing
 import threading
 import time
@@ -154,6 +155,23 @@ class WorkerChecks:
         assert sorted(claimed) == sorted(waiting)
         assert storage.get_n_trials(study_id, TrialState.RUNNING) == 40
         assert storage.get_n_trials(study_id, TrialState.WAITING) == 0
+
+    def test_last_heartbeat_of_a_running_trial(self, storage: BaseStorage) -> None:
+        beating = self.with_heartbeats(storage, heartbeat_interval=60.0, grace_period=120.0)
+        if beating is None:  # no heartbeats at all: nothing is ever recorded
+            study_id = storage.create_new_study([MIN], "no-beats")
+            assert storage.get_trial_heartbeat(storage.create_new_trial(study_id)) is None
+            return
+        study_id = beating.create_new_study([MIN], "beats")
+        trial_id = beating.create_new_trial(study_id)
+        assert beating.get_trial_heartbeat(trial_id) is None  # none sent yet
+        before = datetime.datetime.now(datetime.timezone.utc)
+        beating.record_heartbeat(trial_id)
+        after = datetime.datetime.now(datetime.timezone.utc)
+        beat = beating.get_trial_heartbeat(trial_id)
+        assert beat is not None and beat.tzinfo is not None, beat
+        slack = datetime.timedelta(seconds=1)  # database clocks round to the second or so
+        assert before - slack <= beat <= after + slack, (before, beat, after)
 
     # -- a worker that dies ----------------------------------------------------------------------
     def test_a_killed_worker_loses_nothing_and_its_trial_is_failed(

@@ -12,7 +12,8 @@ studies with heartbeats on. A storage that processes cannot share sets
 
 The checks live in private modules, one concept each: studies (``_storage_studies``), writing
 trials (``_storage_trials``), reading them (``_storage_reads``), many workers
-(``_storage_processes``) and the caller's input (``_storage_inputs``: names, keys, nesting, steps
+(``_storage_processes``), the trials workers start (``_storage_heartbeats``: a heartbeat from
+the moment they exist, a budget) and the caller's input (``_storage_inputs``: names, keys, nesting, steps
 that every storage refuses the same way); this class gathers them.
 
 Every value the suite stores is JSON-native (dicts, lists, str, numbers, bool, None), so storages
@@ -67,8 +68,8 @@ import pytest
 
 from podbor.storages._base import BaseStorage
 from podbor.testing._storage_common import JSON_VALUES
+from podbor.testing._storage_heartbeats import HeartbeatChecks
 from podbor.testing._storage_inputs import InputChecks
-from podbor.testing._storage_processes import WorkerChecks
 from podbor.testing._storage_reads import ReadChecks
 from podbor.testing._storage_studies import StudyChecks
 from podbor.testing._storage_trials import TrialChecks
@@ -76,7 +77,7 @@ from podbor.testing._storage_trials import TrialChecks
 __all__ = ["JSON_VALUES", "StorageConformance"]
 
 
-class StorageConformance(StudyChecks, TrialChecks, ReadChecks, WorkerChecks, InputChecks):
+class StorageConformance(StudyChecks, TrialChecks, ReadChecks, HeartbeatChecks, InputChecks):
     """The checks every storage passes; subclass it and override :meth:`make_storage` (or the
     ``storage`` fixture) and :meth:`with_heartbeats`."""
 

@@ -216,14 +216,18 @@ class Trial(BaseTrial):
 
 
 def new_trial(
-    study: StudyHandle, fixed_distributions: Mapping[str, BaseDistribution] | None = None
+    study: StudyHandle,
+    fixed_distributions: Mapping[str, BaseDistribution] | None = None,
+    *,
+    heartbeat: bool = False,
 ) -> Trial:
     """Start the study's next trial (the oldest enqueued one first) as a live :class:`Trial`.
 
     Parameters in ``fixed_distributions`` (name → distribution) are suggested at once, as
-    ``Study.ask(fixed_distributions=…)`` promises.
+    ``Study.ask(fixed_distributions=…)`` promises. ``heartbeat``: the optimize loop's trial,
+    which beats (see :meth:`~podbor._study_core.StudyCore.start_trial`).
     """
-    trial = Trial(study, core_of(study).start_trial())
+    trial = Trial(study, core_of(study).start_trial(heartbeat=heartbeat))
     for name, distribution in (fixed_distributions or {}).items():
         trial._suggest(name, distribution)
     return trial

@@ -202,12 +202,28 @@ _FIELDS: dict[str, dict[str, Callable[[Any], bool]]] = {
     "create_study": {"name": _is_name, "directions": _is_directions},
     "delete_study": {"study_id": _is_id},
     "set_study_attr": {"study_id": _is_id, "kind": _is_kind, "key": _is_name, "value": _is_attr},
-    "create_trial": {"study_id": _is_id, "time": _is_time, "template": _is_template},
+    "create_trial": {
+        "study_id": _is_id,
+        "time": _is_time,
+        "template": _is_template,
+        "beat": _is_finite,
+    },
     "set_param": {"trial_id": _is_id, "name": _is_name, "value": _is_float, "dist": _is_dist},
-    "set_state": {"trial_id": _is_id, "state": _is_state, "values": _is_floats, "time": _is_time},
+    "set_state": {
+        "trial_id": _is_id,
+        "state": _is_state,
+        "values": _is_floats,
+        "time": _is_time,
+        "beat": _is_finite,
+    },
     "set_report": {"trial_id": _is_id, "step": _is_int, "value": _is_float},
     "set_trial_attr": {"trial_id": _is_id, "kind": _is_kind, "key": _is_name, "value": _is_attr},
     "heartbeat": {"trial_id": _is_id, "time": _is_finite},
     "fail_stale": {"trial_ids": _is_ids, "time": _is_time},
 }
-_OPTIONAL: dict[str, tuple[str, ...]] = {"create_trial": ("template",), "set_state": ("values",)}
+# "beat": the first heartbeat of a worker's trial, in the line that creates or claims it (a
+# podbor that predates it ignores the field, as every reader ignores fields it does not check).
+_OPTIONAL: dict[str, tuple[str, ...]] = {
+    "create_trial": ("template", "beat"),
+    "set_state": ("values", "beat"),
+}

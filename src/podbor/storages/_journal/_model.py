@@ -100,7 +100,10 @@ def _create_trial(m: JournalModel, op: Op, dry_run: bool) -> Any:
     if dry_run:
         m.check_distributions(op["study_id"], {} if trial is None else trial.distributions)
         return PROCEED
-    return m.add_trial(op["study_id"], decode_datetime(op["time"]), trial)
+    trial_id = m.add_trial(op["study_id"], decode_datetime(op["time"]), trial)
+    if op.get("beat") is not None:  # a worker's trial: protected from the moment it exists
+        m.beat(trial_id, float(op["beat"]))
+    return trial_id
 
 
 def _set_param(m: JournalModel, op: Op, dry_run: bool) -> Any:
@@ -118,7 +121,10 @@ def _set_state(m: JournalModel, op: Op, dry_run: bool) -> Any:
     if dry_run:
         return PROCEED if m.can_set_state(op["trial_id"], state) else False
     values = None if op.get("values") is None else [decode_float(v) for v in op["values"]]
-    return m.set_state(op["trial_id"], state, values, decode_datetime(op["time"]))
+    changed = m.set_state(op["trial_id"], state, values, decode_datetime(op["time"]))
+    if changed and op.get("beat") is not None:  # a worker's claim: its first heartbeat
+        m.beat(op["trial_id"], float(op["beat"]))
+    return changed
 
 
 def _set_report(m: JournalModel, op: Op, dry_run: bool) -> Any:

@@ -12,6 +12,7 @@ the outcome of its own line exactly as every other reader sees it.
 from __future__ import annotations
 
 import copy
+import datetime
 import json
 import os
 import threading
@@ -291,6 +292,32 @@ class JournalStorage(HeartbeatStorage):
 
         return int(self._write(make_op))
 
+    def create_running_trial(
+        self,
+        study_id: int,
+        template_trial: FrozenTrial | None = None,
+        *,
+        heartbeat: bool = False,
+        limit: int | None = None,
+    ) -> int | None:
+        if template_trial is not None:
+            check_template_trial(template_trial, owner="JournalStorage.create_running_trial")
+        template = None if template_trial is None else encode_template(template_trial)
+        beat = heartbeat and self._heartbeat.interval is not None
+
+        def make_op() -> Op | None:  # under the file lock, after every other writer's lines
+            if limit is not None and self._model.study(study_id).count_not_failed() >= limit:
+                return None
+            op: Op = {"op": "create_trial", "study_id": study_id, "time": now_iso()}
+            if template is not None:
+                op["template"] = template
+            if beat:
+                op["beat"] = time.time()
+            return op
+
+        trial_id = self._write(make_op)
+        return None if trial_id is None else int(trial_id)
+
     def set_trial_param(
         self,
         trial_id: int,
@@ -357,15 +384,19 @@ class JournalStorage(HeartbeatStorage):
         self._set_trial_attr(trial_id, "system", key, value)
 
     def claim_waiting_trial(self, study_id: int) -> int | None:
+        return self.claim_running_trial(study_id)
+
+    def claim_running_trial(self, study_id: int, *, heartbeat: bool = False) -> int | None:
+        beat = heartbeat and self._heartbeat.interval is not None
         while True:
             if not self._read(lambda m: bool(m.study(study_id).waiting)):
                 return None  # nothing waits: no need to take the file lock
-            done, trial_id = self._claim_oldest(study_id)
+            done, trial_id = self._claim_oldest(study_id, beat)
             if done:
                 return trial_id
             # not done: another writer claimed it at the same time (a lock broken too early)
 
-    def _claim_oldest(self, study_id: int) -> tuple[bool, int | None]:
+    def _claim_oldest(self, study_id: int, beat: bool) -> tuple[bool, int | None]:
         chosen: list[int] = []
 
         def make_op() -> Op | None:
@@ -373,13 +404,16 @@ class JournalStorage(HeartbeatStorage):
             if not waiting:
                 return None
             chosen.append(next(iter(waiting)))
-            return {
+            op: Op = {
                 "op": "set_state",
                 "trial_id": chosen[0],
                 "state": TrialState.RUNNING.name,
                 "values": None,
                 "time": now_iso(),
             }
+            if beat:
+                op["beat"] = time.time()
+            return op
 
         claimed = self._write(make_op)
         if claimed is None:
@@ -425,6 +459,9 @@ class JournalStorage(HeartbeatStorage):
         if self._heartbeat.interval is None:
             return
         self._write(lambda: {"op": "heartbeat", "trial_id": trial_id, "time": time.time()})
+
+    def get_trial_heartbeat(self, trial_id: int) -> datetime.datetime | None:
+        return self._read(lambda m: m.last_beat(trial_id))  # type: ignore[no-any-return]
 
     def fail_stale_trials(self, study_id: int) -> list[int]:
         grace = self._heartbeat.grace_period

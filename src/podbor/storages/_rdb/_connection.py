@@ -4,6 +4,8 @@ retries, opening (and if need be creating) the database, and the handle's cache.
 from __future__ import annotations
 
 import os
+import threading
+import weakref
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -29,6 +31,9 @@ from podbor.storages._rdb._rows import upsert
 __all__ = ["RDBConnection"]
 
 _T = TypeVar("_T")
+RECONNECT_SECONDS = 60.0
+"""How long an open storage on a database server waits for the server to come back (a restart,
+a failover) before a read or write fails."""
 _SQLITE_HEADER = b"SQLite format 3\x00"
 
 
@@ -43,9 +48,57 @@ def sqlite_file(url: URL) -> str | None:
     return os.path.abspath(path)
 
 
+# SQLite files this process has open through a live handle, by (device, inode). POSIX drops
+# every lock a process holds on a file when it closes *any* descriptor of that file, so reading
+# the header of a file that another handle of this process has open would silently release
+# that handle's locks (another process may then checkpoint and remove the WAL under it: stale
+# reads, "database disk image is malformed"). Such a file was checked when it was first opened.
+_OPEN_HERE: dict[tuple[int, int], weakref.WeakSet[RDBConnection]] = {}
+_OPEN_HERE_LOCK = threading.Lock()
+
+
+def _file_key(path: str) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
+def _open_in_this_process(path: str) -> bool:
+    """Whether this process has ``path`` open: read from ``/proc/self/fd`` where there is one
+    (a handle's pooled connections may outlive it), else the live handles that opened it."""
+    key = _file_key(path)
+    if key is None:
+        return False
+    if os.path.isdir("/proc/self/fd"):
+        for fd in os.listdir("/proc/self/fd"):
+            try:
+                st = os.stat(f"/proc/self/fd/{fd}")
+            except OSError:
+                continue
+            if (st.st_dev, st.st_ino) == key:
+                return True
+        return False
+    with _OPEN_HERE_LOCK:
+        return bool(_OPEN_HERE.get(key))
+
+
+def _remember_open(path: str, handle: RDBConnection) -> None:
+    key = _file_key(path)
+    if key is not None:
+        with _OPEN_HERE_LOCK:
+            _OPEN_HERE.setdefault(key, weakref.WeakSet()).add(handle)
+
+
 def check_sqlite_header(path: str, display_url: str) -> None:
     """Refuse a file that is not empty and does not start as SQLite files do, before SQLite
-    touches it (SQLite would turn a short foreign file into a database)."""
+    touches it (SQLite would turn a short foreign file into a database).
+
+    A file that a live handle of this process has open is not read again (see ``_OPEN_HERE``).
+    """
+    if _open_in_this_process(path):
+        return
     try:
         with open(path, "rb") as f:
             head = f.read(len(_SQLITE_HEADER))
@@ -87,6 +140,7 @@ class RDBConnection(HeartbeatStorage):
         self._cache = HandleCache()
         self._sqlite_path = sqlite_file(parsed)
         self._busy_timeout: float | None = None
+        self._reconnect = 0.0  # while opening, an unreachable server is reported at once
         if self._sqlite_path is not None:
             connect_args = dict((engine_kwargs or {}).get("connect_args", {}))
             self._busy_timeout = sqlite_busy_timeout(parsed, connect_args)
@@ -102,6 +156,10 @@ class RDBConnection(HeartbeatStorage):
             )
             if parsed.get_backend_name() == "sqlite":
                 self._enable_wal()
+            if self._sqlite_path is not None:
+                _remember_open(self._sqlite_path, self)
+            else:  # open: from now on a server restart is waited for
+                self._reconnect = RECONNECT_SECONDS
         except StorageInternalError as err:
             cause = err.__cause__
             if isinstance(cause, DBAPIError) and "(the file is damaged" in str(err):
@@ -142,8 +200,14 @@ class RDBConnection(HeartbeatStorage):
         with_retries(switch, what="Switching the SQLite file to WAL", **self._lock_policy())
 
     def _lock_policy(self) -> dict[str, Any]:
-        """How long :func:`with_retries` keeps trying a locked SQLite file (None elsewhere)."""
-        return {"sqlite_path": self._sqlite_path, "timeout": self._busy_timeout}
+        """How long :func:`with_retries` keeps trying a locked SQLite file (None elsewhere), and
+        a server that went away (once the storage is open: a server that cannot be reached
+        when opening is reported at once)."""
+        return {
+            "sqlite_path": self._sqlite_path,
+            "timeout": self._busy_timeout,
+            "reconnect": self._reconnect,
+        }
 
     # -- transactions -------------------------------------------------------------------
     def _read(self, fn: Callable[[Connection], _T]) -> _T:

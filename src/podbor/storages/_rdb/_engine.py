@@ -196,6 +196,30 @@ def _is_transient(err: DBAPIError) -> bool:
     )
 
 
+_DISCONNECTED = (
+    "server closed the connection",
+    "terminating connection",
+    "the database system is shutting down",
+    "the database system is starting up",
+    "the database system is in recovery mode",
+    "connection refused",
+    "connection failed",
+    "consuming input failed",
+    "lost connection to mysql server",
+    "mysql server has gone away",
+    "can't connect to mysql server",
+)
+
+
+def _is_disconnect(err: DBAPIError) -> bool:
+    """Whether the server went away or cannot be reached right now (a restart, a failover):
+    the connection is dropped by the pool, and a new one may succeed in a moment."""
+    if err.connection_invalidated:
+        return True
+    text = str(err.orig).lower() if err.orig is not None else str(err).lower()
+    return any(marker in text for marker in _DISCONNECTED)
+
+
 def _holders(path: str) -> str:
     """Which processes have the file open, as far as this system tells (Linux's /proc)."""
     try:
@@ -236,6 +260,7 @@ def with_retries(
     what: str,
     sqlite_path: str | None = None,
     timeout: float | None = None,
+    reconnect: float = 0.0,
 ) -> _T:
     """Run ``fn`` again, after a jittered exponential pause, when the database reports lock
     contention; any other database error is raised at once (as a
@@ -246,6 +271,12 @@ def with_retries(
     since the first attempt, so a file locked by another program fails in about ``timeout``
     seconds (at most twice that), with an error naming ``sqlite_path``; otherwise after
     ``_RETRIES`` attempts.
+
+    With ``reconnect`` > 0 (a database server, once the storage is open), losing the server
+    (:func:`_is_disconnect`: a restart, a failover) is retried too, for up to ``reconnect``
+    seconds, so that workers ride out a server restart. A write whose COMMIT was cut off may
+    have been applied; running it again then fails as the contract says (e.g.
+    ``UpdateFinishedTrialError``), never silently twice.
     """
     delay = 0.005
     start = time.monotonic()
@@ -256,6 +287,15 @@ def with_retries(
         except IntegrityError:
             raise
         except DBAPIError as err:
+            if reconnect > 0 and _is_disconnect(err):
+                if time.monotonic() - start >= reconnect:
+                    raise StorageInternalError(
+                        f"{what} failed: the server was unreachable for {reconnect:g} s: "
+                        f"{_describe(err)}"
+                    ) from err
+                time.sleep(min(0.5, 0.05 * 2 ** min(attempt, 4)) * (0.5 + random.random()))
+                attempt += 1
+                continue
             if not _is_transient(err):
                 raise StorageInternalError(f"{what} failed: {_describe(err)}") from err
             attempt += 1

@@ -29,7 +29,9 @@ __all__ = [
     "CHILDREN",
     "CLAIM",
     "DELETE_VALUES",
+    "FAILED_COUNT",
     "FAIL_IF_RUNNING",
+    "HEARTBEAT",
     "INSERT_PARAM",
     "INSERT_TRIAL",
     "INSERT_VALUE",
@@ -85,6 +87,12 @@ WAITING = (
     .order_by(m.trials.c.number)
     .limit(8)
 )
+# A worker's budget (``create_running_trial(limit=…)``), under the study's row lock: the trials
+# outside FAIL are the next number (numbers are gap-free) less the FAIL ones, which the index
+# on (study_id, state, number) counts without reading the other trials.
+FAILED_COUNT = select(func.count()).where(
+    and_(m.trials.c.study_id == _study, m.trials.c.state == TrialState.FAIL.value)
+)
 CLAIM = (
     update(m.trials)
     .where(and_(m.trials.c.trial_id == _trial, m.trials.c.state == TrialState.WAITING.value))
@@ -116,6 +124,8 @@ UPDATE_PARAM = (
     .values(param_value=bindparam("b_value"), distribution_json=bindparam("b_dist"))
 )
 INSERT_PARAM = m.trial_params.insert()
+
+HEARTBEAT = select(m.trial_heartbeats.c.heartbeat).where(m.trial_heartbeats.c.trial_id == _trial)
 
 STALE = (
     select(m.trials.c.trial_id)

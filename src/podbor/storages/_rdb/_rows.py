@@ -11,7 +11,7 @@ from sqlalchemy import Connection, insert
 
 from podbor._records.frozen_trial import FrozenTrial
 from podbor._records.trial_state import TrialState
-from podbor.distributions import distribution_to_json, json_to_distribution
+from podbor.distributions import BaseDistribution, distribution_to_json, json_to_distribution
 from podbor.storages._base import attr_to_json
 from podbor.storages._rdb import _queries as q
 from podbor.storages._rdb import models as m
@@ -120,6 +120,9 @@ def chunks(ids: list[int]) -> Iterable[list[int]]:
         yield ids[start : start + _CHUNK]
 
 
+_UNSEEN: Any = object()
+
+
 def load_trials(conn: Connection, trial_ids: list[int]) -> dict[int, FrozenTrial]:
     """Load full trials in bulk: the trial rows first (so a trial seen finished has all its
     children committed), then every child row in one query."""
@@ -142,7 +145,8 @@ def load_trials(conn: Connection, trial_ids: list[int]) -> dict[int, FrozenTrial
             )
         values: dict[int, dict[int, float]] = {}
         params: list[tuple[int, int, str, float, str]] = []
-        for tid, kind, name, num, fval, ftype, text in conn.execute(q.CHILDREN, {"ids": ids}):
+        scalars: dict[str, Any] = {}  # attribute JSON → its value, when immutable (shared)
+        for tid, kind, name, num, fval, ftype, text in conn.execute(q.CHILDREN, {"ids": ids}).all():
             trial = out.get(tid)
             if trial is None:
                 continue
@@ -153,11 +157,19 @@ def load_trials(conn: Connection, trial_ids: list[int]) -> dict[int, FrozenTrial
             elif kind == 2:
                 trial.intermediate_values[num] = decode_float(fval, ftype)
             else:
-                (trial.user_attrs if kind == 3 else trial.system_attrs)[name] = decode_json(text)
+                value = scalars.get(text, _UNSEEN)
+                if value is _UNSEEN:
+                    value = decode_json(text)
+                    if value is None or isinstance(value, (str, int, float)):
+                        scalars[text] = value  # a list or dict is never shared by two trials
+                (trial.user_attrs if kind == 3 else trial.system_attrs)[name] = value
         for tid, by_obj in values.items():
             out[tid].values = [by_obj[i] for i in sorted(by_obj)]
+        dists: dict[str, BaseDistribution] = {}  # trials share equal distributions (immutable)
         for tid, _, name, fval, text in sorted(params):  # in the order they were set
-            dist = json_to_distribution(text)
+            dist = dists.get(text)
+            if dist is None:
+                dist = dists[text] = json_to_distribution(text)
             out[tid].params[name] = dist.to_external_repr(fval)
             out[tid].distributions[name] = dist
     return out

@@ -27,7 +27,13 @@ from podbor.storages._rdb import _queries as q
 from podbor.storages._rdb import models as m
 from podbor.storages._rdb._codec import encode_float
 from podbor.storages._rdb._connection import RDBConnection
-from podbor.storages._rdb._rows import insert_template_children, inserted_id, load_trials, upsert
+from podbor.storages._rdb._rows import (
+    insert_template_children,
+    inserted_id,
+    load_trials,
+    upsert,
+    utcnow,
+)
 
 __all__ = ["TrialOperations"]
 
@@ -43,15 +49,48 @@ class TrialOperations(RDBConnection):
 
     # -- writes -------------------------------------------------------------------------
     def create_new_trial(self, study_id: int, template_trial: FrozenTrial | None = None) -> int:
+        trial_id = self._create_trial(study_id, template_trial, "create_new_trial")
+        assert trial_id is not None  # no limit
+        return trial_id
+
+    def create_running_trial(
+        self,
+        study_id: int,
+        template_trial: FrozenTrial | None = None,
+        *,
+        heartbeat: bool = False,
+        limit: int | None = None,
+    ) -> int | None:
+        beat = heartbeat and self._heartbeat.interval is not None
+        return self._create_trial(
+            study_id, template_trial, "create_running_trial", beat=beat, limit=limit
+        )
+
+    def _create_trial(
+        self,
+        study_id: int,
+        template_trial: FrozenTrial | None,
+        method: str,
+        *,
+        beat: bool = False,
+        limit: int | None = None,
+    ) -> int | None:
+        """Insert a trial in one write transaction, under the study's row lock (which orders
+        the trials' numbers): with its first heartbeat when ``beat``, and only while fewer than
+        ``limit`` trials are not FAIL; None when the limit is reached."""
         if template_trial is not None:
-            check_template_trial(template_trial, owner="RDBStorage.create_new_trial")
+            check_template_trial(template_trial, owner=f"RDBStorage.{method}")
             for name, dist in template_trial.distributions.items():
                 self._check_distribution(study_id, name, dist)
 
-        def run(conn: Connection) -> int:
+        def run(conn: Connection) -> int | None:
             if conn.execute(q.LOCK_STUDY, {"b_study_id": study_id}).first() is None:
                 raise self._no_study(study_id)
             number = conn.execute(q.NEXT_NUMBER, {"b_study_id": study_id}).scalar_one()
+            if limit is not None:
+                failed = conn.execute(q.FAILED_COUNT, {"b_study_id": study_id}).scalar_one()
+                if number - failed >= limit:
+                    return None
             if template_trial is None:
                 values: dict[str, Any] = {
                     "state": TrialState.RUNNING.value,
@@ -70,10 +109,15 @@ class TrialOperations(RDBConnection):
             trial_id = inserted_id(result)
             if template_trial is not None:
                 insert_template_children(conn, trial_id, template_trial)
+            if beat and values["state"] == TrialState.RUNNING.value:
+                conn.execute(
+                    m.trial_heartbeats.insert(), {"trial_id": trial_id, "heartbeat": utcnow()}
+                )
             return trial_id
 
         trial_id = self._write(run)
-        self._cache.remember_study_of(trial_id, study_id)
+        if trial_id is not None:
+            self._cache.remember_study_of(trial_id, study_id)
         return trial_id
 
     def _check_distribution(self, study_id: int, name: str, dist: BaseDistribution) -> None:

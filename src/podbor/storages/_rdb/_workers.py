@@ -19,6 +19,11 @@ class WorkerOperations(RDBConnection):
     """Claims, heartbeats and stale trials, each in one write transaction."""
 
     def claim_waiting_trial(self, study_id: int) -> int | None:
+        return self.claim_running_trial(study_id)
+
+    def claim_running_trial(self, study_id: int, *, heartbeat: bool = False) -> int | None:
+        beat = heartbeat and self._heartbeat.interval is not None
+
         def run(conn: Connection) -> int | None:
             candidates = conn.execute(q.WAITING, {"b_study_id": study_id}).all()
             if not candidates:
@@ -27,6 +32,13 @@ class WorkerOperations(RDBConnection):
             for (trial_id,) in candidates:
                 result = conn.execute(q.CLAIM, {"b_trial_id": trial_id, "b_now": now})
                 if result.rowcount == 1:
+                    if beat:  # the first heartbeat, in the transaction of the claim
+                        upsert(
+                            conn,
+                            m.trial_heartbeats,
+                            {"trial_id": trial_id},
+                            {"heartbeat": utcnow()},
+                        )
                     return int(trial_id)
             return None
 
@@ -42,6 +54,16 @@ class WorkerOperations(RDBConnection):
             upsert(conn, m.trial_heartbeats, {"trial_id": trial_id}, {"heartbeat": now})
 
         self._write(run)
+
+    def get_trial_heartbeat(self, trial_id: int) -> datetime.datetime | None:
+        def run(conn: Connection) -> datetime.datetime | None:
+            beat: datetime.datetime | None = conn.execute(
+                q.HEARTBEAT, {"b_trial_id": trial_id}
+            ).scalar_one_or_none()
+            return beat
+
+        beat = self._read(run)
+        return None if beat is None else beat.replace(tzinfo=datetime.timezone.utc)
 
     def fail_stale_trials(self, study_id: int) -> list[int]:
         if self._heartbeat.grace_period is None:
