@@ -554,3 +554,21 @@ def test_a_huge_figure_loses_its_hover_texts_with_a_note(
     points = [len(array(trace["x"])) for trace in data if trace.get("x") is not None]
     assert sum(points) >= 12 * 6  # every trial in each of the 6 panels of 4 parameters
     assert "hover texts" not in small  # its hover data is compact (customdata): nothing to drop
+
+
+def test_timeline_has_one_lane_per_worker_when_several_workers_ran_the_study() -> None:
+    study = podbor.create_study(sampler=podbor.samplers.RandomSampler(seed=1))
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=3)  # one worker: rows
+    (item,) = plan_report(study, ["timeline"])
+    assert "by_worker" not in item.kwargs
+    study = podbor.create_study()
+    for worker in ["a:1", "b:2", "a:1"]:
+        study.add_trial(
+            podbor.trial.create_trial(
+                params={}, distributions={}, value=0.0, system_attrs={"worker": worker}
+            )
+        )
+    (item,) = plan_report(study, ["timeline"])
+    assert item.kwargs["by_worker"] is True and "2 workers" in item.note
+    fig = _report.draw(item, study)
+    assert list(fig.layout.yaxis.categoryarray) == ["a:1", "b:2"]

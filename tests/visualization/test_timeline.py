@@ -213,3 +213,44 @@ def test_matplotlib_draws_one_collection_per_state(timed: podbor.Study) -> None:
     assert len(empty.collections) == 0 and empty.get_legend() is None
     empty.figure.savefig(io.BytesIO(), format="png")
     plt.close("all")
+
+
+# -- one lane per worker (podbor's addition) ----------------------------------------------------
+def test_optimize_records_its_worker_and_the_timeline_draws_one_lane_per_worker() -> None:
+    import threading
+
+    pytest.importorskip("plotly")
+    pytest.importorskip("matplotlib")
+    from podbor.visualization import plot_timeline
+    from podbor.visualization.matplotlib import plot_timeline as mpl_plot_timeline
+
+    study = podbor.create_study(sampler=podbor.samplers.RandomSampler(seed=0))
+    gate = threading.Barrier(2, timeout=10)
+
+    def objective(trial: podbor.Trial) -> float:
+        if trial.number < 2:
+            gate.wait()  # the first two trials run at once, one in each thread
+        return trial.suggest_float("x", 0, 1)
+
+    study.optimize(objective, n_trials=6, n_jobs=2)
+    study.add_trial(podbor.trial.create_trial(params={}, distributions={}, value=1.0))
+    workers = [t.system_attrs.get("worker") for t in study.trials]
+    assert all(isinstance(w, str) and ":" in w for w in workers[:6]), workers
+    assert len(set(workers[:6])) == 2 and workers[6] is None
+    assert "worker" not in "".join(study.trials_dataframe().columns)  # no new column
+
+    fig = plot_timeline(study, by_worker=True)
+    assert fig.layout.yaxis.title.text == "Worker"
+    lanes = list(fig.layout.yaxis.categoryarray)
+    assert lanes[-1] == "(unknown worker)" and sorted(lanes[:2]) == sorted(set(workers[:6]))
+    drawn = [y for trace in fig.data for y in trace.y]
+    assert sorted(drawn) == sorted([*workers[:6], "(unknown worker)"])
+    assert "worker: " in fig.data[0].text[0]
+    ax = mpl_plot_timeline(study, by_worker=True)
+    assert [t.get_text() for t in ax.get_yticklabels()] == lanes
+
+
+def test_ask_outside_optimize_records_no_worker() -> None:
+    study = podbor.create_study()
+    trial = study.ask()
+    assert "worker" not in study.trials[trial.number].system_attrs

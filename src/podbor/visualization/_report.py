@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from podbor._study_core import WORKER_KEY
 from podbor.samplers import AutoSampler
 from podbor.study import Study, StudyDirection
 from podbor.trial import FrozenTrial, TrialState
@@ -309,6 +310,7 @@ class _Facts:
     params: list[str]
     intermediate: bool
     sampler_decisions: bool
+    n_workers: int = 0
 
     @classmethod
     def of(cls, study: Study) -> _Facts:
@@ -325,6 +327,7 @@ class _Facts:
             params=sorted(names),
             intermediate=any(t.intermediate_values for t in trials),
             sampler_decisions=any(_SAMPLER_ATTR in t.system_attrs for t in trials),
+            n_workers=len({t.system_attrs.get(WORKER_KEY) for t in trials} - {None}),
         )
 
 
@@ -401,6 +404,9 @@ def _items_of(kind: PlotKind, study: Study, facts: _Facts, params: list[str]) ->
             return [_skip(kind, "no complete trial has finite values")]
         kwargs["reference_point"] = point
         note = f"reference point {_fmt_point(point)}: the worst values pushed out by 10% of range"
+    if kind.name == "timeline" and facts.n_workers > 1:
+        kwargs["by_worker"] = True
+        note = f"one lane per worker ({facts.n_workers} workers)"
     if not (kind.per_objective and facts.multi) or kind.name == "importances":
         return [ReportItem(kind.name, kind.function, kind.title, kwargs, note=note)]
     items = []

@@ -7,7 +7,9 @@ draws them, one bar trace per legend entry.
 from __future__ import annotations
 
 import datetime
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+import numpy as np
 
 from podbor._records.trial_state import TrialState
 from podbor._study_view import StudyView
@@ -25,7 +27,9 @@ if TYPE_CHECKING:
 __all__ = ["plot_timeline"]
 
 
-def plot_timeline(study: StudyView, n_recent_trials: int | None = None) -> go.Figure:
+def plot_timeline(
+    study: StudyView, n_recent_trials: int | None = None, *, by_worker: bool = False
+) -> go.Figure:
     """Plot each trial's lifetime: a bar from its start to its end (now, if it still runs).
 
     Bars are coloured by state, with one legend entry per state present (and "INFEASIBLE" for
@@ -35,6 +39,9 @@ def plot_timeline(study: StudyView, n_recent_trials: int | None = None) -> go.Fi
     Args:
         study: The study whose trials are drawn.
         n_recent_trials: Draw only the last this many trials; None draws them all.
+        by_worker: One lane per worker (the process or thread of ``optimize`` that ran the
+            trial, as ``trial.system_attrs["worker"]`` records it) instead of one row per
+            trial, to see how busy each worker was. Not in Optuna.
 
     Returns:
         A ``plotly.graph_objects.Figure``.
@@ -53,16 +60,27 @@ def plot_timeline(study: StudyView, n_recent_trials: int | None = None) -> go.Fi
     """
     check_n_recent_trials(n_recent_trials)
     go = require("plot_timeline")
-    return _figure(go, timeline_data(study, n_recent_trials))
+    return _figure(go, timeline_data(study, n_recent_trials), by_worker=by_worker)
 
 
-def _figure(go: object, data: TimelineData) -> go.Figure:
+def _figure(go: object, data: TimelineData, *, by_worker: bool = False) -> go.Figure:
     duration = data.duration_ms
+    yaxis: dict[str, object] = {"title": {"text": data.ylabel}}
+    y: Any = data.numbers
+    if by_worker:
+        lanes, labels = data.worker_lanes()
+        y = np.array(labels, dtype=object)[lanes] if labels else lanes
+        yaxis = {
+            "title": {"text": "Worker"},
+            "type": "category",
+            "categoryorder": "array",
+            "categoryarray": list(labels),
+        }
     traces = [
         go.Bar(  # type: ignore[attr-defined]
             name=group.name,
             x=duration[group.index],
-            y=data.numbers[group.index],
+            y=y[group.index],
             base=data.start[group.index].astype(str),
             text=[data.hovertexts[i] for i in group.index],
             hovertemplate="%{text}<extra></extra>",
@@ -77,7 +95,7 @@ def _figure(go: object, data: TimelineData) -> go.Figure:
         layout={
             "title": {"text": data.title},
             "xaxis": {"title": {"text": data.xlabel}, "type": "date"},
-            "yaxis": {"title": {"text": data.ylabel}},
+            "yaxis": yaxis,
             "showlegend": True,  # even with one state, say which it is
             "barmode": "overlay",
         },

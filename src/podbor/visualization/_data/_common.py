@@ -38,6 +38,7 @@ __all__ = [
     "best_so_far",
     "check_params",
     "check_target",
+    "escape_html",
     "filter_nonfinite",
     "hovertext",
     "is_categorical",
@@ -231,7 +232,14 @@ def hovertext(trial: FrozenTrial) -> str:
     """The text shown when a point is hovered: number, values, params, user attributes.
 
     JSON with ``<br>`` line breaks; a user attribute that is not JSON (a numpy array, …) is
-    shown as its ``str``, a NaN as ``NaN``.
+    shown as its ``str``, a NaN as ``NaN``. ``&``, ``<`` and ``>`` (which JSON writes only
+    inside strings) are HTML entities, so that plotly.js shows user strings literally instead
+    of reading them as its subset of HTML.
+
+    Example:
+        >>> from podbor.trial import create_trial
+        >>> hovertext(create_trial(value=1.0, user_attrs={"<b>": "a&b"})).split("<br>")[-3]
+        '    "&lt;b&gt;": "a&amp;b"'
     """
     text = json.dumps(
         {
@@ -247,7 +255,14 @@ def hovertext(trial: FrozenTrial) -> str:
         indent=2,
         default=str,
     )
-    return text.replace("\n", "<br>")
+    return escape_html(text).replace("\n", "<br>")
+
+
+def escape_html(text: str) -> str:
+    """``&``, ``<`` and ``>`` as HTML entities (plotly.js reads a subset of HTML in texts)."""
+    if "&" in text or "<" in text or ">" in text:
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text
 
 
 def _jsonable(value: object) -> object:

@@ -3,8 +3,8 @@
 ``hovertext`` writes ``json.dumps(..., indent=2)``, which runs in pure Python (tens of µs a
 trial); for 10,000 trials that is most of a plot's time. Trials with the same parameter names
 share one text template with a ``%s`` per value, and every value column is encoded at once:
-floats and ints by their ``repr`` (what ``json`` writes), strings by ``json``'s C escaper, once
-per distinct string. Trials with user attributes or a value that is not a JSON scalar fall back
+floats and ints by their ``repr`` (what ``json`` writes), strings by ``json``'s C escaper (then
+``&<>`` as HTML entities, as ``hovertext`` does), once per distinct string. Trials with user attributes or a value that is not a JSON scalar fall back
 to ``hovertext``, so the text is always the same.
 """
 
@@ -16,7 +16,7 @@ from json.encoder import encode_basestring_ascii
 from typing import cast
 
 from podbor._records.frozen_trial import FrozenTrial
-from podbor.visualization._data._common import hovertext
+from podbor.visualization._data._common import escape_html, hovertext
 
 __all__ = ["fast_hovertexts"]
 
@@ -76,7 +76,7 @@ def _encode_column(values: list[object]) -> list[str] | None:
         return list(map(int.__repr__, cast("list[int]", values)))
     elif kinds == {str}:
         strings = cast("list[str]", values)
-        encoded = {s: encode_basestring_ascii(s) for s in dict.fromkeys(strings)}
+        encoded = {s: escape_html(encode_basestring_ascii(s)) for s in dict.fromkeys(strings)}
         return [encoded[s] for s in strings]
     scalars = [_scalar_json(v) for v in values]
     return None if None in scalars else cast("list[str]", scalars)
@@ -85,7 +85,7 @@ def _encode_column(values: list[object]) -> list[str] | None:
 def _scalar_json(value: object) -> str | None:
     """``json.dumps(value)`` for a JSON scalar (tested in ``json``'s order), None otherwise."""
     if isinstance(value, str):
-        return str(encode_basestring_ascii(value))
+        return escape_html(encode_basestring_ascii(value))
     if value is None:
         return "null"
     if value is True:
@@ -104,6 +104,6 @@ def _scalar_json(value: object) -> str | None:
 def _template(n_values: int, names: tuple[str, ...]) -> str:
     """The hover text with a ``%s`` for the number, each value and each parameter value."""
     values = "[<br>    " + _ITEM.join(["%s"] * n_values) + "<br>  ]" if n_values else "[]"
-    keys = [encode_basestring_ascii(name).replace("%", "%%") for name in names]
+    keys = [escape_html(encode_basestring_ascii(name)).replace("%", "%%") for name in names]
     params = "{<br>    " + _ITEM.join(f"{key}: %s" for key in keys) + "<br>  }" if keys else "{}"
     return f'{{<br>  "number": %s,<br>  "values": {values},<br>  "params": {params}<br>}}'

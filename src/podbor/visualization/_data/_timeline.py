@@ -19,12 +19,15 @@ import numpy.typing as npt
 from podbor._records.base_trial import constraints_from_system_attrs
 from podbor._records.frozen_trial import FrozenTrial
 from podbor._records.trial_state import TrialState
+from podbor._study_core import WORKER_KEY
 from podbor._study_view import StudyView
 from podbor.logging import get_logger
+from podbor.visualization._data._common import escape_html
 
 __all__ = [
     "INFEASIBLE",
     "STATE_COLORS",
+    "UNKNOWN_WORKER",
     "TimelineData",
     "TimelineGroup",
     "check_n_recent_trials",
@@ -35,6 +38,10 @@ _logger = get_logger(__name__)
 
 INFEASIBLE = "INFEASIBLE"
 """The legend entry of COMPLETE trials that violate a constraint."""
+
+UNKNOWN_WORKER = "(unknown worker)"
+"""The lane of trials that record no worker (added by hand, asked outside ``optimize``, or
+written by Optuna)."""
 
 _QUEUED = datetime.timedelta(seconds=1)
 """The length of a WAITING trial's bar, drawn from now: queued, not started."""
@@ -79,6 +86,8 @@ class TimelineData:
         infeasible: Shape ``n``, whether each trial violates a constraint (any state).
         hovertexts: What hovering each bar shows (HTML line breaks).
         groups: One entry per legend item present, in :data:`STATE_COLORS`' order.
+        workers: The worker that ran each trial (``trial.system_attrs["worker"]``, recorded by
+            ``optimize``), or :data:`UNKNOWN_WORKER`.
         title, xlabel, ylabel: The figure's texts.
     """
 
@@ -89,6 +98,7 @@ class TimelineData:
     infeasible: npt.NDArray[np.bool_]
     hovertexts: tuple[str, ...]
     groups: tuple[TimelineGroup, ...]
+    workers: tuple[str, ...] = ()
     title: str = "Timeline Plot"
     xlabel: str = "Datetime"
     ylabel: str = "Trial"
@@ -98,6 +108,17 @@ class TimelineData:
         """Shape ``n``: each bar's length in milliseconds (negative if the clock went back)."""
         out: npt.NDArray[np.float64] = (self.complete - self.start) / np.timedelta64(1, "ms")
         return out
+
+    def worker_lanes(self) -> tuple[npt.NDArray[np.int64], tuple[str, ...]]:
+        """One lane per worker, in the order the workers started their first trial.
+
+        Returns:
+            The lane of each bar (shape ``n``) and the lanes' labels (the workers' names).
+        """
+        labels = tuple(dict.fromkeys(self.workers))
+        position = {label: i for i, label in enumerate(labels)}
+        lanes = np.array([position[w] for w in self.workers], dtype=np.int64)
+        return lanes.reshape(len(self.workers)), labels
 
 
 def check_n_recent_trials(n_recent_trials: int | None) -> None:
@@ -141,7 +162,13 @@ def _hovertext(trial: FrozenTrial, state: str, start: datetime.datetime) -> str:
         lines.append(f"duration: {(end - start).total_seconds():.3f} s")
     if trial.values is not None:
         lines.append(f"values: {trial.values}")
-    lines.extend(f"{name}: {value}" for name, value in trial.params.items())
+    worker = trial.system_attrs.get(WORKER_KEY)
+    if worker is not None:
+        lines.append(f"worker: {escape_html(str(worker))}")
+    lines.extend(
+        f"{escape_html(str(name))}: {escape_html(str(value))}"
+        for name, value in trial.params.items()
+    )
     return "<br>".join(lines)
 
 
@@ -222,4 +249,5 @@ def timeline_data(study: StudyView, n_recent_trials: int | None = None) -> Timel
         infeasible=infeasible,
         hovertexts=tuple(_hovertext(t, n, s) for t, n, s in zip(started, names, starts)),
         groups=groups,
+        workers=tuple(str(t.system_attrs.get(WORKER_KEY, UNKNOWN_WORKER)) for t in started),
     )

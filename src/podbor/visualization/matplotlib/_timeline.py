@@ -27,7 +27,9 @@ __all__ = ["plot_timeline"]
 _BAR_HEIGHT = 0.8
 
 
-def plot_timeline(study: StudyView, n_recent_trials: int | None = None) -> Axes:
+def plot_timeline(
+    study: StudyView, n_recent_trials: int | None = None, *, by_worker: bool = False
+) -> Axes:
     """Plot each trial's lifetime with matplotlib: a bar from its start to its end, by state.
 
     See :func:`podbor.visualization.plot_timeline`; this draws the same bars.
@@ -35,6 +37,7 @@ def plot_timeline(study: StudyView, n_recent_trials: int | None = None) -> Axes:
     Args:
         study: The study whose trials are drawn.
         n_recent_trials: Draw only the last this many trials; None draws them all.
+        by_worker: One lane per worker instead of one row per trial (not in Optuna).
 
     Returns:
         The ``matplotlib.axes.Axes`` drawn on.
@@ -57,11 +60,11 @@ def plot_timeline(study: StudyView, n_recent_trials: int | None = None) -> Axes:
     data = timeline_data(study, n_recent_trials)
     with plt.style.context("ggplot"):
         ax: Axes = plt.subplots()[1]
-        _draw(ax, data)
+        _draw(ax, data, by_worker=by_worker)
     return ax
 
 
-def _draw(ax: Axes, data: TimelineData) -> None:
+def _draw(ax: Axes, data: TimelineData, *, by_worker: bool = False) -> None:
     mdates: Any = importlib.import_module("matplotlib.dates")
     collections: Any = importlib.import_module("matplotlib.collections")
     ax.set_title(data.title)
@@ -70,6 +73,12 @@ def _draw(ax: Axes, data: TimelineData) -> None:
     left = mdates.date2num(data.start) if data.numbers.size else np.empty(0)
     right = mdates.date2num(data.complete) if data.numbers.size else np.empty(0)
     y = data.numbers.astype(float)
+    labels: tuple[str, ...] = ()
+    if by_worker:
+        lanes, labels = data.worker_lanes()
+        y = lanes.astype(float)
+        ax.set_ylabel("Worker")
+        ax.set_yticks(np.arange(len(labels)), labels)
     for group in data.groups:
         i = group.index
         x0, x1 = left[i], right[i]
