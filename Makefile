@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip -q --disable-pip-version-check
 
-.PHONY: venv dev demo test test-fast test-slow lint typecheck format bench clean peer-tests
+.PHONY: venv dev demo dashboard test test-fast test-slow lint typecheck format bench clean peer-tests
 
 $(VENV)/.created:
 	$(PYTHON) -m venv $(VENV)
@@ -14,7 +14,7 @@ $(VENV)/.created:
 # Core install plus what the examples use (pandas for trials_dataframe, scikit-learn for the models,
 # plotly and matplotlib for the report).
 $(VENV)/.installed: $(VENV)/.created pyproject.toml
-	$(PIP) install -e '.[pandas,sklearn,plot,postgres,mysql]'
+	$(PIP) install -e '.[pandas,sklearn,plot,postgres,mysql,dashboard]'
 	touch $@
 
 $(VENV)/.dev: $(VENV)/.installed pyproject.toml
@@ -33,6 +33,11 @@ demo: $(VENV)/.installed
 	$(PY) examples/run_all.py --storage sqlite:///$(DEMO_DB)
 	$(VENV)/bin/podbor studies --storage sqlite:///$(DEMO_DB)
 	$(VENV)/bin/podbor plot --storage sqlite:///$(DEMO_DB) --study-name seminar-lasso -o demo-report.html
+	@echo "make demo: open demo-report.html, or run 'make dashboard' to browse the studies live"
+
+# The live web dashboard over the demo's database (http://127.0.0.1:8080/; Ctrl-C stops it).
+dashboard: $(VENV)/.installed
+	$(VENV)/bin/podbor dashboard --storage sqlite:///$(DEMO_DB)
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check src tests examples benchmarks

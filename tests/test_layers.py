@@ -45,6 +45,7 @@ LAYERS: dict[str, int] = {
     "podbor.visualization": 4,
     "podbor.testing": 4,
     "podbor.search_space": 4,
+    "podbor.dashboard": 5,  # the web dashboard (over visualization and study)
     "podbor.cli": 5,
     "podbor": 5,
     "podbor.__main__": 6,

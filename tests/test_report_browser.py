@@ -9,13 +9,12 @@ selenium; without them the test is skipped, except under ``CI=true``, where that
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.dashboard.dashboard_support import driver_or_skip
 from tests.visualization.studies import multi_objective, with_pruned_and_failed
 
 import podbor
@@ -25,29 +24,9 @@ from podbor.samplers import AutoSampler
 pytest.importorskip("plotly")
 
 
-def _driver_or_skip() -> Any:
-    try:
-        from selenium import webdriver
-    except ImportError:
-        if os.environ.get("CI") == "true":
-            raise
-        pytest.skip("selenium is not installed (make dev installs it)")
-    driver_path = shutil.which("chromedriver")
-    if driver_path is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("chromedriver is missing under CI=true (scripts/chromium.sh ensure)")
-        pytest.skip("no chromedriver (scripts/chromium.sh ensure installs it)")
-    options = webdriver.ChromeOptions()
-    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    service = webdriver.ChromeService(executable_path=driver_path)
-    return webdriver.Chrome(options=options, service=service)
-
-
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    driver = _driver_or_skip()
+    driver = driver_or_skip()
     try:
         yield driver
     finally:

@@ -21,6 +21,7 @@ from podbor.cli._ask_tell import ASK_TELL_COMMANDS
 from podbor.cli._commands import STUDY_COMMANDS
 from podbor.cli._common import HANDLED_ERRORS, Command, CommandGroup
 from podbor.cli._copy import COPY_COMMANDS
+from podbor.cli._dashboard import DASHBOARD_COMMANDS
 from podbor.cli._output import FORMATS, emit
 from podbor.cli._plot import PLOT_COMMANDS
 from podbor.cli._storage import STORAGE_GROUP, check_existing, open_storage
@@ -36,6 +37,7 @@ _COMMANDS: tuple[Command, ...] = (
     *COPY_COMMANDS,
     *ASK_TELL_COMMANDS,
     *PLOT_COMMANDS,
+    *DASHBOARD_COMMANDS,
     *WORKER_COMMANDS,
 )
 _GROUPS: tuple[CommandGroup, ...] = (STORAGE_GROUP,)
