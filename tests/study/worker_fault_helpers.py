@@ -139,13 +139,23 @@ def run_with_kills(
     workers = [start() for _ in range(run.n_workers)]
     finished: list[subprocess.Popen[bytes]] = []
     end = time.monotonic() + deadline_s
-    next_kill = time.monotonic() + float(rng.uniform(1.0, 2.5))  # imports take about a second
+    # each kill comes once the study holds a drawn number of trials (so that every planned
+    # kill happens before the study can be done, however fast the machine), then after a
+    # drawn delay (so that it lands at a random moment of a trial)
+    due = sorted(int(k) for k in rng.integers(1, max(2, run.n_trials // 2), size=run.n_kills))
+    next_kill = float("inf")
     try:
         while workers and time.monotonic() < end:
             _record_finished(storage, study_id, run)
             if restart is not None and run.kills_done * 2 >= run.n_kills:  # halfway: restart
                 restart()
                 restart, run.restarted = None, True
+            if (
+                run.kills_done < run.n_kills
+                and next_kill == float("inf")
+                and storage.get_n_trials(study_id) >= due[run.kills_done]
+            ):
+                next_kill = time.monotonic() + float(rng.uniform(0.0, 0.05))
             if run.kills_done < run.n_kills and time.monotonic() >= next_kill:
                 live = [w for w in workers if w.poll() is None]
                 if live:
@@ -155,7 +165,7 @@ def run_with_kills(
                     workers.remove(victim)
                     workers.append(start())
                     run.kills_done += 1
-                next_kill = time.monotonic() + float(rng.uniform(0.2, 1.2))
+                next_kill = float("inf")
             for w in [w for w in workers if w.poll() is not None]:
                 workers.remove(w)
                 finished.append(w)
