@@ -50,6 +50,9 @@ _logger = podbor.logging.get_logger(__name__)
 
 _TOKEN = re.compile(r"[A-Za-z0-9._~+/=-]+")
 _GZIP_MIN_BYTES = 1024
+_GZIP_LEVEL = 1
+"""Fast compression: a 10⁵-trial figure is megabytes of JSON, which gzip's default level 9 takes
+~0.2 s to compress on every request (level 1: ~20 ms, 10 % larger)."""
 
 
 def create_app(
@@ -102,7 +105,7 @@ def build_app(
                 csrf_token=ctx.csrf_token,
                 allowed_hosts=list(allowed_hosts or ()),
             ),
-            Middleware(GZipMiddleware, minimum_size=_GZIP_MIN_BYTES),
+            Middleware(GZipMiddleware, minimum_size=_GZIP_MIN_BYTES, compresslevel=_GZIP_LEVEL),
         ],
         exception_handlers={HTTPException: _http_error, Exception: _server_error},
     )
