@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from podbor._records.base_trial import constraints_from_system_attrs
+from podbor._study_core import FIXED_PARAMS_KEY
 from podbor.distributions import (
     BaseDistribution,
     CategoricalDistribution,
@@ -43,7 +44,6 @@ __all__ = [
     "trial_row",
 ]
 
-_FIXED_PARAMS_KEY = "fixed_params"  # where Study.enqueue_trial keeps the given params
 _SCALARS = (str, int, bool, type(None))
 
 
@@ -271,7 +271,7 @@ def trial_detail(trial: FrozenTrial, heartbeat: datetime.datetime | None) -> dic
     """
     system = trial.system_attrs
     decision = system.get(AutoSampler.SYSTEM_ATTR)
-    fixed = system.get(_FIXED_PARAMS_KEY)
+    fixed = system.get(FIXED_PARAMS_KEY)
     return {
         **trial_row(trial),
         "distributions": {k: distribution_json(d) for k, d in trial.distributions.items()},

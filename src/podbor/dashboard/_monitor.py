@@ -29,6 +29,7 @@ import numpy.typing as npt
 
 import podbor
 from podbor._records.base_trial import is_feasible
+from podbor._study_core import METRIC_NAMES_KEY
 from podbor.dashboard._json import distribution_json, iso, jsonable, trial_row
 from podbor.dashboard._plots import plot_entries
 from podbor.distributions import BaseDistribution
@@ -43,7 +44,6 @@ _logger = podbor.logging.get_logger(__name__)
 NOTE_KEY = "dashboard:note"
 """The study system attribute holding the dashboard's note on the study."""
 
-_METRIC_NAMES_KEY = "study:metric_names"
 _STATES = ("COMPLETE", "PRUNED", "FAIL", "RUNNING", "WAITING")
 _EPOCH_BITS = 20  # epoch * 2**32 + seq stays below 2**53
 _SEQ_SPAN = 2**32
@@ -277,7 +277,7 @@ class StudyMonitor:
 
     def objective_names(self) -> list[str] | None:
         """The study's metric names, or None when none were set."""
-        names = self._system_attrs.get(_METRIC_NAMES_KEY)
+        names = self._system_attrs.get(METRIC_NAMES_KEY)
         if isinstance(names, list) and len(names) == len(self.directions):
             return [str(n) for n in names]
         return None

@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from podbor._study_core import FIXED_PARAMS_KEY
 from podbor.dashboard._json import trial_row
 from podbor.dashboard._routes import (
     NOTE_KEY,
@@ -168,7 +169,10 @@ def _enqueued_number(
     for states in ((TrialState.WAITING,), None):
         trials = storage.get_all_trials(study_id, deepcopy=False, states=states)
         for trial in reversed(trials):
-            if trial.system_attrs.get("fixed_params") == params and trial.user_attrs == user_attrs:
+            if (
+                trial.system_attrs.get(FIXED_PARAMS_KEY) == params
+                and trial.user_attrs == user_attrs
+            ):
                 return int(trial.number)
     raise KeyError(f"The trial enqueued in study {study_id} is gone (was the study deleted?).")
 
