@@ -18,8 +18,8 @@ $(VENV)/.installed: $(VENV)/.created pyproject.toml
 	touch $@
 
 $(VENV)/.dev: $(VENV)/.installed pyproject.toml
+	$(PIP) install 'torch==2.13.0'  # the CPU build, first: lightning (in dev) must not pull another
 	$(PIP) install -e '.[dev]'
-	$(PIP) install 'torch==2.13.0'  # the CPU build; the integration tests need it
 	touch $@
 
 venv: $(VENV)/.installed

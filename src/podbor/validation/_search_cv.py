@@ -48,6 +48,7 @@ from podbor.validation._cross_validate import (
     make_splits,
 )
 from podbor.validation._cv_results import build_cv_results
+from podbor.validation._partial_fit import cross_validate_partial_fit
 from podbor.validation._search_params import check_search_params, check_y
 
 __all__ = ["SearchCV"]
@@ -71,7 +72,7 @@ def _delegates(search: SearchCV, method: str | None) -> bool:
     """Whether ``search`` offers ``method`` (None: just needs ``refit``); else AttributeError."""
     if not search.refit:
         raise AttributeError(
-            f"This SearchCV was created with refit=False, so it has no best_estimator_ to "
+            f"This {type(search).__name__} was created with refit=False, so it has no best_estimator_ to "
             f"delegate {method or 'score'} to; use best_params_ to fit one."
         )
     if method is not None:
@@ -125,11 +126,11 @@ class SearchCV(MetaEstimatorMixin, BaseEstimator):  # type: ignore[misc]
         best_params_: Parameters of the best COMPLETE trial.
         best_score_: Its mean cross-validated score.
         best_index_: Its position in ``trials_`` and in the arrays of ``cv_results_``.
-        best_trial_: Its :class:`~podbor.trial.FrozenTrial`.
+        best_trial_: Its :class:`~podbor.FrozenTrial`.
         best_estimator_: The estimator refitted with ``best_params_`` (when ``refit``).
-        cv_results_: Dict of arrays, one entry per trial, as in ``GridSearchCV`` (see
-            :func:`~podbor.validation._cv_results.build_cv_results`); pruned trials have NaN
-            for the folds they did not run and for their mean.
+        cv_results_: Dict of arrays, one entry per trial, with the keys of ``GridSearchCV``'s
+            (``params``, ``split<k>_test_score``, ``mean_test_score``, ``rank_test_score``, …);
+            pruned trials have NaN for the folds they did not run and for their mean.
         n_splits_: Number of folds.
         refit_time_: Seconds spent refitting (when ``refit``).
         scorer_: The scorer used.
@@ -306,7 +307,7 @@ class SearchCV(MetaEstimatorMixin, BaseEstimator):  # type: ignore[misc]
         return self.best_estimator_
 
     @_if_delegates("predict")
-    def predict(self, X: Any) -> Any:
+    def predict(self, X: Any, **kwargs: Any) -> Any:
         """Predict with ``best_estimator_``; needs ``refit=True``.
 
         Example:
@@ -316,37 +317,37 @@ class SearchCV(MetaEstimatorMixin, BaseEstimator):  # type: ignore[misc]
             >>> s.fit([[0.0], [1.0], [2.0], [3.0]], [0, 1, 2, 3]).predict([[4.0]]).shape
             (1,)
         """
-        return self._best().predict(X)
+        return self._best().predict(X, **kwargs)
 
     @_if_delegates("predict_proba")
-    def predict_proba(self, X: Any) -> Any:
+    def predict_proba(self, X: Any, **kwargs: Any) -> Any:
         """Class probabilities of ``best_estimator_``, shape ``(n_samples, n_classes)``."""
-        return self._best().predict_proba(X)
+        return self._best().predict_proba(X, **kwargs)
 
     @_if_delegates("predict_log_proba")
-    def predict_log_proba(self, X: Any) -> Any:
+    def predict_log_proba(self, X: Any, **kwargs: Any) -> Any:
         """Log class probabilities of ``best_estimator_``."""
-        return self._best().predict_log_proba(X)
+        return self._best().predict_log_proba(X, **kwargs)
 
     @_if_delegates("decision_function")
-    def decision_function(self, X: Any) -> Any:
+    def decision_function(self, X: Any, **kwargs: Any) -> Any:
         """Decision function of ``best_estimator_``."""
-        return self._best().decision_function(X)
+        return self._best().decision_function(X, **kwargs)
 
     @_if_delegates("score_samples")
-    def score_samples(self, X: Any) -> Any:
+    def score_samples(self, X: Any, **kwargs: Any) -> Any:
         """Per-sample scores of ``best_estimator_`` (e.g. a density's log-likelihood)."""
-        return self._best().score_samples(X)
+        return self._best().score_samples(X, **kwargs)
 
     @_if_delegates("transform")
-    def transform(self, X: Any) -> Any:
+    def transform(self, X: Any, **kwargs: Any) -> Any:
         """Transform with ``best_estimator_``."""
-        return self._best().transform(X)
+        return self._best().transform(X, **kwargs)
 
     @_if_delegates("inverse_transform")
-    def inverse_transform(self, X: Any) -> Any:
+    def inverse_transform(self, X: Any, **kwargs: Any) -> Any:
         """Inverse-transform with ``best_estimator_``."""
-        return self._best().inverse_transform(X)
+        return self._best().inverse_transform(X, **kwargs)
 
     @_if_delegates(None)
     def score(self, X: Any, y: Any = None) -> float:
@@ -420,22 +421,39 @@ class _Objective:
     error_score: float | str
     prune: bool
     return_train_score: bool
+    max_iter: int | None = None
+    """None: one report per fold; an int: that many ``partial_fit`` passes, one report each."""
 
     def __call__(self, trial: BaseTrial) -> float:
         params = {name: _suggest(trial, name, d) for name, d in self.distributions.items()}
         model = clone(self.estimator).set_params(**params)
-        result = cross_validate(
-            trial,
-            model,
-            self.X,
-            self.y,
-            cv=self.splits,
-            scoring=self.scorer,
-            fit_params=self.fit_params,
-            prune=self.prune,
-            error_score=self.error_score,
-            return_train_score=self.return_train_score,
-        )
+        if self.max_iter is not None:
+            result = cross_validate_partial_fit(
+                trial,
+                model,
+                self.X,
+                self.y,
+                splits=self.splits,
+                scorer=self.scorer,
+                max_iter=self.max_iter,
+                fit_params=self.fit_params,
+                prune=self.prune,
+                error_score=self.error_score,
+                return_train_score=self.return_train_score,
+            )
+        else:
+            result = cross_validate(
+                trial,
+                model,
+                self.X,
+                self.y,
+                cv=self.splits,
+                scoring=self.scorer,
+                fit_params=self.fit_params,
+                prune=self.prune,
+                error_score=self.error_score,
+                return_train_score=self.return_train_score,
+            )
         if math.isnan(result.mean):
             raise CVFailedError(_nan_reason(result.errors, len(result.scores)))
         return result.mean
@@ -455,7 +473,7 @@ def _suggest(trial: BaseTrial, name: str, dist: BaseDistribution) -> Any:
         return trial.suggest_int(name, dist.low, dist.high, step=dist.step, log=dist.log)
     if isinstance(dist, CategoricalDistribution):
         return trial.suggest_categorical(name, dist.choices)
-    raise invalid_argument(  # pragma: no cover - _check_distributions refuses these earlier
+    raise invalid_argument(  # pragma: no cover - check_distributions refuses these earlier
         "param_distributions", dist, "podbor distributions", owner=_OWNER
     )
 

@@ -26,7 +26,7 @@ from podbor.samplers import BaseSampler
 from podbor.storages import BaseStorage
 from podbor.validation._cross_validate import check_error_score, check_estimator_like
 
-__all__ = ["check_search_params", "check_y"]
+__all__ = ["check_distributions", "check_search_params", "check_y"]
 
 _OWNER = "SearchCV"
 _INSTANCES: tuple[tuple[str, type[Any] | tuple[type[Any], ...], str], ...] = (
@@ -58,7 +58,7 @@ def check_search_params(params: Mapping[str, Any]) -> None:
         InvalidArgumentError True
     """
     check_estimator_like(params["estimator"], "estimator", _OWNER)
-    _check_distributions(params["param_distributions"], params["estimator"])
+    check_distributions(params["param_distributions"], params["estimator"], _OWNER)
     _check_budget(params["n_trials"], params["timeout"])
     n_jobs_allowed = "an int >= 1, or -1 for one per core"
     if check_int(params["n_jobs"], "n_jobs", owner=_OWNER, allowed=n_jobs_allowed) == 0:
@@ -72,7 +72,7 @@ def check_search_params(params: Mapping[str, Any]) -> None:
     check_error_score(params["error_score"], _OWNER)
 
 
-def check_y(estimator: Any, y: Any) -> None:
+def check_y(estimator: Any, y: Any, owner: str = "SearchCV.fit") -> None:
     """Refuse ``y=None`` for an estimator whose scikit-learn tags say it needs targets."""
     if y is not None:
         return
@@ -89,14 +89,15 @@ def check_y(estimator: Any, y: Any) -> None:
             None,
             f"targets of shape (n_samples,): {name} requires y to be passed, "
             "but the target y is None",
-            owner="SearchCV.fit",
+            owner=owner,
         )
 
 
-def _check_distributions(distributions: Any, estimator: Any) -> None:
+def check_distributions(distributions: Any, estimator: Any, owner: str) -> None:
+    """Raise unless ``distributions`` maps parameters of ``estimator`` to podbor distributions."""
     allowed = "a dict of parameter name → podbor distribution"
     if not isinstance(distributions, Mapping):
-        raise invalid_argument("param_distributions", distributions, allowed, owner=_OWNER)
+        raise invalid_argument("param_distributions", distributions, allowed, owner=owner)
     valid = sorted(estimator.get_params(deep=True))
     kinds = (FloatDistribution, IntDistribution, CategoricalDistribution)
     for name, dist in distributions.items():
@@ -106,7 +107,7 @@ def _check_distributions(distributions: Any, estimator: Any) -> None:
                 name,
                 f"keyed by parameters of {type(estimator).__name__} (valid names: "
                 f"{', '.join(valid)})",
-                owner=_OWNER,
+                owner=owner,
             )
         if not isinstance(dist, kinds):
             raise invalid_argument(
@@ -114,7 +115,7 @@ def _check_distributions(distributions: Any, estimator: Any) -> None:
                 {name: dist},
                 "a dict whose values are FloatDistribution, IntDistribution or "
                 "CategoricalDistribution (for a list of values use CategoricalDistribution)",
-                owner=_OWNER,
+                owner=owner,
             )
 
 

@@ -1,0 +1,40 @@
+"""Smoke test of benchmarks/integrations.py: its quickest mode runs with podbor only.
+
+Nothing is timed or compared; the test checks that both parts run and report what they should.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+
+if importlib.util.find_spec("lightgbm") is None or importlib.util.find_spec("sklearn") is None:
+    pytest.skip("LightGBM and scikit-learn are needed", allow_module_level=True)
+
+
+def test_integrations_benchmark_quick(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    if str(BENCHMARKS) not in sys.path:
+        sys.path.insert(0, str(BENCHMARKS))
+    import integrations
+
+    out = tmp_path / "integrations.json"
+    report = integrations.main(["--quick", "--peers", "none", "--out", str(out)])
+    printed = capsys.readouterr().out
+    assert json.loads(out.read_text())["config"]["quick"] is True
+    assert {r["impl"] for r in report["tuner"]} == {"podbor"}
+    assert {r["task"] for r in report["tuner"]} == {"breast_cancer", "diabetes"}
+    assert all(55 <= r["trials"] <= 68 and r["valid_score"] > 0 for r in report["tuner"])
+    libraries = {r["library"] for r in report["pruning"]}
+    assert "lightgbm" in libraries
+    for r in report["pruning"]:
+        assert 0 < r["rounds"] <= 6 * 8  # --quick: 6 trials of at most 8 rounds
+        if not r["pruning"]:
+            assert r["rounds"] == 6 * 8 and r["pruned_trials"] == 0
+    assert "### Part 1: LightGBMTuner" in printed and "### Part 2" in printed
+    assert "| breast_cancer | podbor |" in printed
