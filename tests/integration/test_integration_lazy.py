@@ -20,6 +20,8 @@ FRAMEWORKS = (
     "tensorboard",
     "torch",
     "sklearn",
+    "dask",
+    "distributed",
 )
 
 # public name -> (the module podbor needs, the extra that installs it)
@@ -33,6 +35,7 @@ NEEDS = {
     "WeightsAndBiasesCallback": ("wandb", "wandb"),
     "TensorBoardCallback": ("tensorboard", "tensorboard"),
     "OptunaSearchCV": ("sklearn", "sklearn"),
+    "DaskStorage": ("distributed", "dask"),
 }
 
 

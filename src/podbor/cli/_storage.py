@@ -7,23 +7,48 @@ import os
 from collections.abc import Callable
 
 from podbor.cli._common import HANDLED_ERRORS, CommandGroup, invalid_option
-from podbor.exceptions import CLIUsageError, StorageInternalError
-from podbor.storages import BaseStorage, get_storage
+from podbor.exceptions import CLIUsageError, InvalidArgumentError, StorageInternalError
+from podbor.storages import BaseStorage, JournalFileBackend, JournalStorage, get_storage
+from podbor.storages._optuna import COPY_COMMAND, Format, is_journal_url, journal_path
+from podbor.storages._optuna._detect import detect_journal
 
 
 def open_storage(url: str) -> BaseStorage:
     """Build the storage for a command (the default opener).
 
     Args:
-        url: The storage URL, e.g. ``sqlite:///study.db``.
+        url: The storage URL: a database (``sqlite:///study.db``), as
+            :func:`podbor.storages.get_storage` builds it, or a podbor journal file
+            (``journal:///absolute/path`` or ``journal:relative/path``).
 
     Returns:
-        The storage, as :func:`podbor.storages.get_storage` builds it.
+        The storage.
 
     Raises:
+        CLIUsageError: ``url`` names an Optuna journal (``copy-study`` migrates it) or no file.
         StorageInternalError: The backend failed with an error of its own (e.g. a driver's).
     """
+    if is_journal_url(url):
+        return _opening(url, _open_journal)
     return _opening(url, get_storage)
+
+
+def _open_journal(url: str) -> BaseStorage:
+    """podbor's journal storage for a ``journal:`` URL; an Optuna journal is refused, untouched."""
+    try:
+        path = journal_path(url, owner="podbor", name="--storage")
+        found = detect_journal(path)
+    except InvalidArgumentError as err:
+        raise invalid_option("--storage", "a podbor journal file URL", url, str(err)) from err
+    if found is Format.OPTUNA_JOURNAL:
+        raise invalid_option(
+            "--storage",
+            "a podbor journal file",
+            url,
+            f"it is an Optuna journal, which podbor never changes in place; migrate it with "
+            f"`{COPY_COMMAND}`",
+        )
+    return JournalStorage(JournalFileBackend(path))
 
 
 def check_existing(url: str) -> None:
@@ -38,6 +63,8 @@ def check_existing(url: str) -> None:
         CLIUsageError: ``url`` names a SQLite file that does not exist; nothing was created.
     """
     database = _sqlite_file(url)
+    if database is None and is_journal_url(url):
+        database = journal_path(url, owner="podbor", name="--storage")
     if database is not None and not os.path.exists(database):
         raise invalid_option(
             "--storage",

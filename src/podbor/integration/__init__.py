@@ -20,11 +20,14 @@ missing framework gives an ``ImportError`` naming the ``pip install podbor[...]`
   ``WeightsAndBiasesCallback``; :mod:`~podbor.integration.tensorboard` — ``TensorBoardCallback``
   (needs only the ``tensorboard`` package, not TensorFlow). ``podbor[mlflow]``, ``[wandb]``,
   ``[tensorboard]``
+* :mod:`~podbor.integration.dask` — ``DaskStorage`` (the study's storage on the Dask scheduler)
+  and ``optimize`` (a study's trials on a Dask cluster's workers or any
+  ``concurrent.futures.Executor``). ``podbor[dask]``
 
 Example:
     >>> import podbor.integration
     >>> podbor.integration.__all__[:3]
-    ['CatBoostPruningCallback', 'EpochReporter', 'LightGBMPruningCallback']
+    ['CatBoostPruningCallback', 'DaskStorage', 'EpochReporter']
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from podbor.integration.catboost import CatBoostPruningCallback
+    from podbor.integration.dask import DaskStorage
     from podbor.integration.lightgbm import (
         LightGBMPruningCallback,
         LightGBMTuner,
@@ -50,6 +54,7 @@ if TYPE_CHECKING:
 # public name -> the submodule that defines it (imported on first access)
 _WHERE = {
     "CatBoostPruningCallback": "catboost",
+    "DaskStorage": "dask",
     "EpochReporter": "torch",
     "LightGBMPruningCallback": "lightgbm",
     "LightGBMTuner": "lightgbm",
@@ -65,6 +70,7 @@ _WHERE = {
 
 __all__ = [
     "CatBoostPruningCallback",
+    "DaskStorage",
     "EpochReporter",
     "LightGBMPruningCallback",
     "LightGBMTuner",
