@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip -q --disable-pip-version-check
 
-.PHONY: venv dev demo dashboard test test-fast test-slow lint typecheck format bench clean peer-tests
+.PHONY: venv dev demo dashboard test test-fast test-slow lint typecheck format bench clean peer-tests docs docs-full
 
 $(VENV)/.created:
 	$(PYTHON) -m venv $(VENV)
@@ -40,12 +40,12 @@ dashboard: $(VENV)/.installed
 	$(VENV)/bin/podbor dashboard --storage sqlite:///$(DEMO_DB)
 
 lint: $(VENV)/.dev
-	$(VENV)/bin/ruff check src tests examples benchmarks
-	$(VENV)/bin/ruff format --check src tests examples benchmarks
+	$(VENV)/bin/ruff check src tests examples benchmarks docs conftest.py
+	$(VENV)/bin/ruff format --check src tests examples benchmarks docs conftest.py
 
 format: $(VENV)/.dev
-	$(VENV)/bin/ruff format src tests examples benchmarks
-	$(VENV)/bin/ruff check --fix src tests examples benchmarks
+	$(VENV)/bin/ruff format src tests examples benchmarks docs
+	$(VENV)/bin/ruff check --fix src tests examples benchmarks docs
 
 typecheck: $(VENV)/.dev
 	$(VENV)/bin/mypy
@@ -75,6 +75,23 @@ test-fast: $(VENV)/.dev
 test-slow: $(VENV)/.dev
 	$(MAKE) test PYTEST_ARGS='-m slow -q tests'
 
+# The documentation site: API reference from the docstrings and tutorials run at build time
+# (sphinx-gallery), built with -W (a warning fails it) and -n (every podbor cross-reference must
+# resolve), then every link inside the site is checked. Output: docs/_build/html/index.html.
+# `make docs-full` gives the tutorials their larger budgets.
+$(VENV)/.docs: $(VENV)/.installed pyproject.toml
+	$(PIP) install -e '.[docs]'
+	touch $@
+
+DOCS_OUT ?= docs/_build/html
+docs: $(VENV)/.docs
+	rm -rf docs/_build docs/auto_tutorials docs/api/generated
+	$(VENV)/bin/sphinx-build -W --keep-going -n -q -b html docs $(DOCS_OUT)
+	$(PY) scripts/check_doc_links.py $(DOCS_OUT)
+
+docs-full:
+	PODBOR_DOCS_FULL=1 $(MAKE) docs
+
 # Optuna's own tests against podbor (the runner comes with the shared notes beside the checkout;
 # without it this says so and passes). Fails when the public pass rate drops below PEER_MIN_RATE.
 # The guard lives in scripts/peer_tests.sh; PEER_MIN_RATE=… overrides it, PEER_ARGS='--set wide' adds files.
@@ -82,4 +99,4 @@ peer-tests: $(VENV)/.dev
 	scripts/peer_tests.sh $(PEER_ARGS)
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info src/*.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build dist *.egg-info src/*.egg-info .pytest_cache .mypy_cache .ruff_cache docs/_build docs/auto_tutorials docs/api/generated

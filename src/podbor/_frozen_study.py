@@ -117,7 +117,7 @@ class FrozenStudy(_StudyDescription):
 class StudySummary(_StudyDescription):
     """A study's name, directions, user attributes, number of trials, best trial and start.
 
-    See :func:`~podbor.study.get_all_study_summaries`.
+    See :func:`~podbor.get_all_study_summaries`.
 
     Args:
         study_name: The study's name.

@@ -3,10 +3,10 @@
 (This module sits beside ``_study_view.py`` rather than in ``study/`` so that the live ``Trial``, which
 ``podbor.trial`` exports, can use it without importing the ``study`` package.)
 
-A :class:`~podbor.study.Study` is a thin public handle. What its machinery needs — the storage
+A :class:`~podbor.Study` is a thin public handle. What its machinery needs — the storage
 and the study's id in it, the directions, the sampler and the pruner, the optimize loop's lock
 and stop flag — lives in one :class:`StudyCore`. The optimize loop (``study/_optimize.py``), ``tell``
-(``study/_tell.py``), heartbeats (``study/_heartbeat.py``) and the live :class:`~podbor.trial.Trial` take a
+(``study/_tell.py``), heartbeats (``study/_heartbeat.py``) and the live :class:`~podbor.Trial` take a
 study's core with :func:`core_of` (the one place that reads it off a study) and use its
 methods; none of them reaches into ``Study`` privates, and none imports ``Study``.
 
@@ -69,7 +69,7 @@ def worker_name() -> str:
 class StudyCore:
     """A study's storage, id, directions, sampler, pruner and loop state, in one place.
 
-    One core belongs to one :class:`~podbor.study.Study` handle (several handles on the same
+    One core belongs to one :class:`~podbor.Study` handle (several handles on the same
     stored study each have their own, as each has its own sampler and loop). Every method is
     safe to call from the worker threads of ``optimize(n_jobs=…)``.
 
@@ -238,7 +238,7 @@ class StudyCore:
         return self.storage.get_all_trials(self.study_id, deepcopy=deepcopy, states=states)
 
     def add_trial(self, template: FrozenTrial) -> int:
-        """Store a trial made with :func:`~podbor.trial.create_trial`; return its id."""
+        """Store a trial made with :func:`~podbor.create_trial`; return its id."""
         return self.storage.create_new_trial(self.study_id, template_trial=template)
 
     def best_trial(self) -> FrozenTrial | None:
@@ -310,9 +310,9 @@ class StudyCore:
 
 
 class StudyHandle(StudyView, Protocol):
-    """What the study layer's internals know of a :class:`~podbor.study.Study`.
+    """What the study layer's internals know of a :class:`~podbor.Study`.
 
-    The sampler- and pruner-facing :class:`~podbor._study_view.StudyView`, the handle's name
+    The sampler- and pruner-facing ``StudyView``, the handle's name
     and user attributes (for objectives that read ``trial.study``), and its :class:`StudyCore`,
     read only through :func:`core_of`. ``Study`` satisfies it; the internals name this protocol
     instead of ``Study``, so that nothing below ``study/_study.py`` imports it.

@@ -1,6 +1,6 @@
 """What samplers and pruners may see of a study: a small, typed, read-mostly view.
 
-Samplers and pruners never touch a storage or private ids. A :class:`~podbor.study.Study`
+Samplers and pruners never touch a storage or private ids. A :class:`~podbor.Study`
 satisfies this protocol; so may any test double.
 """
 

@@ -4,7 +4,7 @@
 trial that storages keep and samplers read, and :func:`create_trial`), ``base_trial``
 (:class:`BaseTrial`, the ``suggest_*`` API every kind of trial answers) and ``fixed_trial``
 (:class:`FixedTrial`, an objective run on given values). Storages, samplers and pruners import
-these modules; none of them needs a study. The live :class:`~podbor.trial.Trial`, which does,
+these modules; none of them needs a study. The live :class:`~podbor.Trial`, which does,
 sits a layer up in ``podbor/trial/``, and ``podbor.trial`` re-exports all of them under
 Optuna's names.
 """

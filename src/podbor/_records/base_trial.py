@@ -219,8 +219,8 @@ class BaseTrial(abc.ABC):
     def set_constraint(self, key: str, value: float) -> None:
         """Record a constraint value; the trial is feasible when all its values are <= 0.
 
-        Feasibility decides :attr:`Study.best_trial <podbor.study.Study.best_trial>` and
-        :attr:`~podbor.study.Study.best_trials`. A constraint is set once: setting it again
+        Feasibility decides :attr:`Study.best_trial <podbor.Study.best_trial>` and
+        :attr:`~podbor.Study.best_trials`. A constraint is set once: setting it again
         warns and keeps the first value.
 
         Args:

@@ -342,7 +342,7 @@ def create_trial(
         distributions: Parameter name → distribution; Optuna's deprecated distribution classes
             (``UniformDistribution``, …) are replaced by the current ones they stand for.
         constraints: Constraint name → value (feasible when every value is <= 0), recorded
-            as :meth:`~podbor.trial.Trial.set_constraint` records them (the system attributes
+            as :meth:`~podbor.Trial.set_constraint` records them (the system attributes
             ``"constraints:<name>"``). The other arguments are :class:`FrozenTrial`'s.
 
     Example:

@@ -9,7 +9,7 @@ Contract, for every implementation:
 * Deterministic: the same study history and the same trial give the same answer.
 * Direction-aware: "better" follows the study's direction.
 * Never prunes a trial that has reported nothing, and ignores NaN reports when comparing.
-* Sees the study only through :class:`~podbor._study_view.StudyView`.
+* Sees the study only through ``StudyView``.
 """
 
 from __future__ import annotations

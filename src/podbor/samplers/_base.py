@@ -10,7 +10,7 @@ Contract, for every implementation:
 * Returned values are *external* representations (what the objective sees: a float, an int,
   the categorical choice itself, not its index), from ``sample_relative`` and
   ``sample_independent`` alike, and always lie inside the distribution.
-* Samplers see the study only through :class:`~podbor._study_view.StudyView`; they never touch
+* Samplers see the study only through ``StudyView``; they never touch
   a storage or private ids. Their persistent state is JSON-serializable.
 * The same ``seed`` and the same history give the same proposals (single-threaded).
 * Methods may be called from several threads at once; implementations guard their own state.

@@ -1,7 +1,7 @@
 """Constrained optimization: which trials are feasible.
 
 A trial's constraint values live in its system attributes (see
-:meth:`Trial.set_constraint <podbor.trial.Trial.set_constraint>`); a trial is feasible when all
+:meth:`Trial.set_constraint <podbor.Trial.set_constraint>`); a trial is feasible when all
 of them are <= 0, and ``Study.best_trial`` / ``Study.best_trials`` consider feasible trials
 only. The module keeps Optuna's name, and ``_CONSTRAINTS_KEY`` its name for the system
 attribute, so that code written for Optuna that records constraints itself keeps working.

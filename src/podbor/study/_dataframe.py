@@ -62,7 +62,7 @@ def trials_dataframe(
     multi_index: bool = False,
     metric_names: Sequence[str] | None = None,
 ) -> pd.DataFrame:
-    """Build the dataframe described in :meth:`podbor.study.Study.trials_dataframe`."""
+    """Build the dataframe described in :meth:`podbor.Study.trials_dataframe`."""
     pd = _import_pandas()
     for attr in attrs:
         if attr not in _ALLOWED:

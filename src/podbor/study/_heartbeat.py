@@ -47,7 +47,7 @@ def heartbeat(core: StudyCore, trial_id: int) -> Iterator[None]:
 def fail_stale_trials(study: StudyHandle) -> None:
     """Mark FAIL the trials whose worker stopped beating, then run the failed-trial callback.
 
-    The callback (e.g. :class:`~podbor.study.RetryFailedTrialCallback`) receives the study
+    The callback (e.g. :class:`~podbor.storages.RetryFailedTrialCallback`) receives the study
     handle and a copy of each failed trial.
     """
     core = core_of(study)

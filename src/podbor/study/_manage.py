@@ -79,7 +79,7 @@ def create_study(
     Args:
         storage: None for in-memory, or a storage object.
         sampler: The search strategy; :class:`~podbor.samplers.AutoSampler` by default.
-        pruner: The early-stopping rule; :class:`~podbor.pruners.NopPruner` by default.
+        pruner: The early-stopping rule; :class:`~podbor.pruners.MedianPruner` by default.
         study_name: A unique name; generated (``no-name-<uuid>``) when None.
         direction: ``'minimize'`` (default) or ``'maximize'``.
         load_if_exists: Return the existing study of that name instead of raising.

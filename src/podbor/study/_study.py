@@ -190,7 +190,7 @@ class Study:
     def best_trial(self) -> FrozenTrial:
         """The best COMPLETE trial of a single-objective study.
 
-        With constraints (:meth:`Trial.set_constraint <podbor.trial.Trial.set_constraint>`,
+        With constraints (:meth:`Trial.set_constraint <podbor.Trial.set_constraint>`,
         or a sampler's ``constraints_func``), only feasible trials count: those whose constraint
         values are all <= 0.
 
@@ -251,7 +251,7 @@ class Study:
         """Run trials of ``func`` until ``n_trials`` are done, ``timeout`` passes, or :meth:`stop`.
 
         Args:
-            func: The objective: takes a :class:`~podbor.trial.Trial`, returns a float (or one
+            func: The objective: takes a :class:`~podbor.Trial`, returns a float (or one
                 float per objective).
             n_trials: How many trials this call runs; None for no limit.
             timeout: Seconds after which no new trial starts; None for no limit.
@@ -410,7 +410,7 @@ class Study:
         return False
 
     def add_trial(self, trial: FrozenTrial) -> None:
-        """Add a finished trial made with :func:`~podbor.trial.create_trial` (e.g. past results).
+        """Add a finished trial made with :func:`~podbor.create_trial` (e.g. past results).
 
         Raises:
             ValueError: If the trial is inconsistent or its values do not match the directions.

@@ -1,7 +1,7 @@
 """Optuna's module path of the ``Study`` class, for code written for Optuna.
 
 ``from optuna.study.study import Study`` (with ``import podbor as optuna``) keeps working; podbor's
-own code imports :class:`~podbor.study.Study` from :mod:`podbor.study`.
+own code imports :class:`~podbor.Study` from :mod:`podbor.study`.
 
 Example:
     >>> import podbor

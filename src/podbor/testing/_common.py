@@ -16,7 +16,7 @@ __all__ = ["RestrictedStudyView", "check_unsupported", "quiet_podbor_logging"]
 
 
 class RestrictedStudyView:
-    """Forward exactly the :class:`~podbor._study_view.StudyView` protocol, and nothing else.
+    """Forward exactly the ``StudyView`` protocol, and nothing else.
 
     The suites hand this to samplers and pruners instead of the ``Study`` itself, so that an
     implementation reaching for a storage, a private id or any other ``Study`` attribute fails

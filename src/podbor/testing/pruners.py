@@ -7,7 +7,7 @@ own. Needs pytest.
 The checks build a history of complete trials through the public ``ask`` / ``report`` / ``tell``
 path (asking the pruner at every report, so stateful pruners record what they need), then ask
 about a new trial that reports clearly worse, clearly better, NaN or nothing. The pruner is
-called with a strictly read-only :class:`~podbor._study_view.StudyView` (no storage, no private
+called with a strictly read-only ``StudyView`` (no storage, no private
 ids). In a maximize study every reported value is mirrored (negated), so a direction-aware
 pruner gives the same answers in both.
 

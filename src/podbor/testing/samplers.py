@@ -5,7 +5,7 @@ check for that sampler. The base class has no ``Test`` prefix, so pytest never c
 own. Needs pytest.
 
 Every check runs real studies through ``Study.optimize``. The suite wraps the sampler under test
-in a recorder that hands it a strictly read-only :class:`~podbor._study_view.StudyView` (no
+in a recorder that hands it a strictly read-only ``StudyView`` (no
 storage, no private ids) and checks each value ``sample_relative`` and ``sample_independent``
 return against the distribution it was asked for.
 

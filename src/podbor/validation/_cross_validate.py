@@ -203,7 +203,7 @@ def cross_validate(
         A :class:`CVResult` with ``mean``, ``std``, ``scores`` and more.
 
     Raises:
-        TrialPruned: When the pruner stops the trial.
+        ~podbor.TrialPruned: When the pruner stops the trial.
         InvalidArgumentError: (a ``ValueError``) for a non-estimator, ``cv`` larger than the
             number of samples, a splitter that needs ``groups`` without them, an unknown
             scorer, or arrays of different lengths.

@@ -1,6 +1,6 @@
 """The ``cv_results_`` table of :class:`~podbor.validation.SearchCV`, built from finished trials.
 
-Pure numpy/scipy on :class:`~podbor.trial.FrozenTrial` records: the fold scores and times are
+Pure numpy/scipy on :class:`~podbor.FrozenTrial` records: the fold scores and times are
 read from the user attributes that :func:`~podbor.validation.cross_validate` stores.
 """
 

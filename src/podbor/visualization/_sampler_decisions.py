@@ -158,8 +158,8 @@ def plot_sampler_decisions(
     GP, one GP per branch, TPE) for each trial. The top panel shows each complete trial's value
     (coloured by strategy) and the best so far; the bottom panel shows the strategy per trial.
     Runs of one strategy are shaded, each switch is marked, and hovering a trial shows the
-    reason. The switches themselves are listed by
-    :func:`~podbor.visualization._data._sampler_decisions.sampler_decisions_data`.
+    reason. The switches themselves are listed by the (private)
+    ``podbor.visualization._data._sampler_decisions.sampler_decisions_data``.
 
     Args:
         study: The study; a study that never used AutoSampler gives an empty figure that says so.

@@ -81,7 +81,7 @@ class GPSampler(FallbackSampler):
             gradient where EI underflows), ``"ei"``, ``"pi"`` (log probability of improvement) or
             ``"ucb"`` (``μ + β σ``).
         beta: UCB's multiplier of σ; None for the schedule of
-            :func:`~podbor.samplers._gp.acquisition.ucb_beta` (Srinivas et al. 2010, scaled down
+            ``ucb_beta`` in ``podbor.samplers._gp.acquisition`` (Srinivas et al. 2010, scaled down
             as in their experiments), which grows slowly with the number of trials.
         deterministic_objective: The objective has no noise: the noise variance is fixed at a
             tiny value and no point already evaluated (or being evaluated) is proposed again.
@@ -92,7 +92,7 @@ class GPSampler(FallbackSampler):
         trust_region: Maximize the acquisition only inside a box around the incumbent that
             doubles after 3 improvements in a row and halves after ``max(4, d)`` trials without
             one (TuRBO's rule, Eriksson et al. 2019; see
-            :mod:`~podbor.samplers._gp.trust_region`), instead of over the whole space. Fewer
+            ``podbor.samplers._gp.trust_region``), instead of over the whole space. Fewer
             trials go to the faces and corners of the space, where a GP in several dimensions
             is most uncertain and most objectives are worst; ``AutoSampler`` turns it on.
         warn_independent_sampling: Log one warning per parameter that falls back to

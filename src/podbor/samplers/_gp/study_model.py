@@ -544,7 +544,7 @@ def fit_study_model(
     """Fit a GP on a single-objective study's complete trials, as :class:`GPSampler` would.
 
     Args:
-        study: The study (only its :class:`~podbor._study_view.StudyView` is used).
+        study: The study (only its ``StudyView`` is used).
         deterministic_objective: Fix the noise at a tiny value instead of learning it.
         search_space: The columns; by default the intersection search space of the complete trials
             without single-value distributions.

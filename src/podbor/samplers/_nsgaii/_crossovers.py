@@ -78,7 +78,7 @@ class BaseCrossover(abc.ABC):
         Args:
             parents_params: ``(n_parents x n_params)`` parent values, transformed space.
             rng: The sampler's ``numpy.random.RandomState``.
-            study: The study (a :class:`~podbor._study_view.StudyView`).
+            study: The study (a ``StudyView``).
             search_space_bounds: ``(n_params x 2)`` low and high of each parameter.
 
         Returns:

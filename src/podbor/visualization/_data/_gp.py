@@ -90,12 +90,12 @@ class GPPlotData:
 
     @property
     def lower(self) -> FloatArray:
-        """Shape ``m``: ``mean - 2 std``."""
+        """``mean - 2 std``, shape ``m``."""
         return self.mean - 2.0 * self.std
 
     @property
     def upper(self) -> FloatArray:
-        """Shape ``m``: ``mean + 2 std``."""
+        """``mean + 2 std``, shape ``m``."""
         return self.mean + 2.0 * self.std
 
 

@@ -48,8 +48,9 @@ def plot_pareto_front(
         study: A study with 2 or 3 objectives (any number with ``targets``).
         target_names: Axis labels; default the study's metric names or "Objective i".
         include_dominated_trials: Also draw the feasible trials off the front.
-        constraints_func: Deprecated (``FutureWarning``): a trial's constraint values, > 0
-            meaning violated. Without it the constraints stored on the trials are used.
+        constraints_func (Callable[[podbor.FrozenTrial], Sequence[float]] | None): Deprecated
+            (``FutureWarning``): a trial's constraint values, > 0 meaning violated. Without it
+            the constraints stored on the trials are used.
         targets: The 2 or 3 values to plot for a trial; default its objective values.
 
     Returns:
