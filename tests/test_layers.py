@@ -45,6 +45,8 @@ LAYERS: dict[str, int] = {
     "podbor.visualization": 4,
     "podbor.testing": 4,
     "podbor.search_space": 4,
+    "podbor.artifacts": 4,  # files attached to studies and trials (over study and trial)
+    "podbor.terminator": 4,  # when to stop a study (over study and the GP of samplers)
     "podbor.dashboard": 5,  # the web dashboard (over visualization and study)
     "podbor.cli": 5,
     "podbor": 5,

@@ -50,7 +50,9 @@ from podbor.version import __version__
 
 # Subpackages imported on first use, so that ``import podbor`` stays light: ``podbor.visualization``
 # works after a bare ``import podbor``, as ``optuna.visualization`` does.
-_LAZY_SUBPACKAGES = frozenset({"visualization", "integration", "importance", "_hypervolume"})
+_LAZY_SUBPACKAGES = frozenset(
+    {"visualization", "integration", "importance", "_hypervolume", "artifacts", "terminator"}
+)
 
 
 def __getattr__(name: str) -> Any:

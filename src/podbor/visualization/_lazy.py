@@ -26,6 +26,7 @@ PLOT_MODULES: dict[str, str] = {
     "plot_timeline": "_timeline",
     "plot_sampler_decisions": "_sampler_decisions",
     "plot_gp": "_gp",
+    "plot_terminator_improvement": "_terminator_improvement",
 }
 
 
