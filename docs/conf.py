@@ -79,9 +79,13 @@ nitpicky = True
 nitpick_ignore_regex = [(r"py:.*", r"(?!podbor\b).*")]
 
 # -- the tutorials -----------------------------------------------------------------------------
-# The theme's pygments styles call logging.basicConfig(level=INFO) on import, which would print
-# Alembic's INFO lines (a SQLite database being created) into the build output.
+# The theme's pygments styles call logging.basicConfig(level=INFO) when they are imported, which
+# would print libraries' INFO lines (Alembic creating a SQLite database, Dask's scheduler) into
+# the build output and the tutorials' pages. Configuring the root logger first at WARNING turns
+# that later call into a no-op. (Sphinx's own messages go through its own handlers.)
+logging.basicConfig(level=logging.WARNING)
 logging.getLogger("alembic").setLevel(logging.WARNING)
+os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")  # Dask's own logging config
 
 
 FULL = os.environ.get("PODBOR_DOCS_FULL") == "1"

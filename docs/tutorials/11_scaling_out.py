@@ -297,22 +297,32 @@ print(f"process pool: {len(pool_study.trials)} trials, best {pool_study.best_val
 # On a Dask cluster the call takes the cluster's client instead (``pip install podbor[dask]``).
 # The study may live in a database every worker reaches, or in a
 # :class:`~podbor.integration.dask.DaskStorage`, which keeps the storage on the Dask
-# scheduler, so the workers need no database at all:
-#
-# .. code-block:: python
-#
-#     from dask.distributed import Client, LocalCluster
-#     from podbor.integration.dask import DaskStorage, optimize
-#
-#     with LocalCluster(n_workers=4, threads_per_worker=1) as cluster, Client(cluster) as client:
-#         study = podbor.create_study(storage=DaskStorage(client=client))
-#         optimize(study, objective, n_trials=200, client=client)
-#         print(study.best_params)
-#
+# scheduler, so the workers need no database at all. A local cluster stands in for a real one
+# here; its two workers are threads of this process (``processes=False``) to keep the page
+# quick, where a real cluster's workers are processes on other machines.
+
+from dask.distributed import Client, LocalCluster
+
+from podbor.integration.dask import DaskStorage
+
+with (
+    LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+    ) as cluster,
+    Client(cluster) as client,
+):
+    dask_study = podbor.create_study(
+        storage=DaskStorage(client=client), sampler=podbor.samplers.TPESampler(seed=0)
+    )
+    optimize(dask_study, objective, n_trials=N_TRIALS, client=client)
+    states = Counter(t.state.name for t in dask_study.trials)
+    print(f"Dask: {dict(states)}, best {dask_study.best_value:.3f}")
+
+# %%
 # A Dask worker that dies takes its trial with it; with heartbeats on the storage
 # (``heartbeat_interval=``), that trial is marked FAIL after the grace period and another
 # worker runs a new one, and if every worker is lost the call stops with
 # :class:`~podbor.integration.dask.WorkersLostError`, the finished trials kept.
-# ``examples/dask_study.py`` runs a study on a local cluster.
+# ``examples/dask_study.py`` runs a study on a local cluster of worker processes.
 
 workdir.cleanup()
