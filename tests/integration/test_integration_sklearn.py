@@ -453,3 +453,34 @@ def test_example_runs() -> None:
     assert "Best value: " in result.stdout
     assert "Best parameters: {" in result.stdout
     assert "pruned" in result.stdout
+
+
+def test_trials_carry_optuna_integrations_user_attribute_names() -> None:
+    """Code written for Optuna reads ``split<i>_test_score`` / ``mean_test_score`` on trials."""
+    from sklearn.datasets import load_iris
+    from sklearn.linear_model import LogisticRegression
+
+    from podbor.distributions import FloatDistribution
+    from podbor.integration import OptunaSearchCV
+
+    X, y = load_iris(return_X_y=True)
+    search = OptunaSearchCV(
+        LogisticRegression(max_iter=200),
+        {"C": FloatDistribution(0.1, 10.0, log=True)},
+        cv=3,
+        n_trials=3,
+        random_state=0,
+        return_train_score=True,
+    )
+    search.fit(X, y)
+    for trial in search.trials_:
+        attrs = trial.user_attrs
+        splits = [attrs[f"split{i}_test_score"] for i in range(3)]
+        assert splits == attrs["cv_scores"]
+        assert attrs["mean_test_score"] == pytest.approx(np.mean(splits))
+        assert attrs["std_test_score"] == pytest.approx(np.std(splits))
+        assert attrs["mean_train_score"] == pytest.approx(np.mean(attrs["cv_train_scores"]))
+        assert attrs["mean_fit_time"] == pytest.approx(np.mean(attrs["cv_fit_times"]))
+        assert "std_score_time" in attrs
+    best = search.best_trial_
+    assert best.user_attrs["mean_test_score"] == pytest.approx(search.best_score_)

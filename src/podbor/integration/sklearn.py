@@ -26,6 +26,7 @@ Example:
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable, Iterable, Mapping
 from numbers import Integral, Real
 from typing import Any, ClassVar
@@ -55,7 +56,7 @@ from podbor.pruners import MedianPruner
 from podbor.samplers import TPESampler
 from podbor.storages import BaseStorage
 from podbor.study import Study, create_study
-from podbor.trial import FrozenTrial, TrialState
+from podbor.trial import BaseTrial, FrozenTrial, TrialState
 from podbor.validation._cross_validate import (
     Scorer,
     check_error_score,
@@ -80,6 +81,48 @@ _OWNER = "OptunaSearchCV"
 _logger = podbor_logging.get_logger(__name__)
 
 StudyCallback = Callable[[Study, FrozenTrial], None]
+
+# podbor's per-fold records (written by cross_validate) -> optuna-integration's attribute stem
+_OPTUNA_NAMES = (
+    ("cv_scores", "test_score"),
+    ("cv_train_scores", "train_score"),
+    ("cv_fit_times", "fit_time"),
+    ("cv_score_times", "score_time"),
+)
+
+
+class _OptunaNamedObjective(_Objective):
+    """SearchCV's objective, also writing optuna-integration's user attributes on each trial.
+
+    Code written for Optuna reads ``trial.user_attrs["mean_test_score"]`` or
+    ``"split0_test_score"``; podbor's cross-validation records the folds as ``cv_scores`` & co.
+    After each trial (finished or pruned, as Optuna does) the same numbers are also stored
+    under Optuna's names: ``split<i>_test_score`` and ``mean_`` / ``std_test_score`` (and the
+    train scores, when asked for), ``mean_`` / ``std_fit_time`` and ``mean_`` /
+    ``std_score_time``.
+    """
+
+    def __call__(self, trial: BaseTrial) -> float:
+        try:
+            return super().__call__(trial)
+        finally:
+            _store_optuna_names(trial)
+
+
+def _store_optuna_names(trial: BaseTrial) -> None:
+    attrs = trial.user_attrs
+    for ours, stem in _OPTUNA_NAMES:
+        values = attrs.get(ours)
+        if not values:
+            continue
+        array = np.asarray(values, dtype=float)
+        if stem.endswith("score"):
+            for i, value in enumerate(array):
+                trial.set_user_attr(f"split{i}_{stem}", float(value))
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # every fold NaN: mean of nothing
+            trial.set_user_attr(f"mean_{stem}", float(np.nanmean(array)))
+            trial.set_user_attr(f"std_{stem}", float(np.nanstd(array)))
 
 
 class OptunaSearchCV(SearchCV):
@@ -244,7 +287,7 @@ class OptunaSearchCV(SearchCV):
         scorer = make_scorer(self.estimator, self.scoring, _OWNER)
         cv = 5 if self.cv is None else self.cv
         splits = make_splits(cv, self.estimator, X_res, y_res, groups_res, _OWNER)
-        objective = _Objective(
+        objective = _OptunaNamedObjective(
             self.estimator,
             dict(self.param_distributions),
             X_res,
