@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from podbor._records.base_trial import is_feasible
 from podbor.logging import printable
 from podbor.samplers import AutoSampler
 from podbor.trial import FrozenTrial
@@ -40,7 +41,8 @@ def trial_record(trial: FrozenTrial, multi: bool) -> Record:
 
     Returns:
         Its number, value(s), times, parameters, user attributes, the strategy
-        :class:`~podbor.samplers.AutoSampler` chose for it (when it did) and its state.
+        :class:`~podbor.samplers.AutoSampler` chose for it (when it did), its constraint values
+        and whether it is feasible (when it has constraints: every value <= 0) and its state.
     """
     record: Record = {"number": trial.number, **values_field(trial, multi)}
     record.update(
@@ -53,6 +55,10 @@ def trial_record(trial: FrozenTrial, multi: bool) -> Record:
     strategy = trial.system_attrs.get(AutoSampler.SYSTEM_ATTR)
     if strategy is not None:  # the default sampler's choice for this trial, and why
         record["sampler"] = strategy
+    constraints = trial.constraints
+    if constraints:  # Trial.set_constraint / constraints_func: shown, and whether all hold
+        record["constraints"] = constraints
+        record["feasible"] = is_feasible(trial)
     record["state"] = trial.state.name
     return record
 
