@@ -77,7 +77,8 @@ test-slow: $(VENV)/.dev
 
 # The documentation site: API reference from the docstrings and tutorials run at build time
 # (sphinx-gallery), built with -W (a warning fails it) and -n (every podbor cross-reference must
-# resolve), then every link inside the site is checked. Output: docs/_build/html/index.html.
+# resolve), then every link inside the site is checked and the site is opened in headless
+# Chromium (tests/test_docs_site_browser.py). Output: docs/_build/html/index.html.
 # `make docs-full` gives the tutorials their larger budgets.
 $(VENV)/.docs: $(VENV)/.installed pyproject.toml
 	$(PIP) install -e '.[docs]'
@@ -88,6 +89,8 @@ docs: $(VENV)/.docs
 	rm -rf docs/_build docs/auto_tutorials docs/api/generated
 	$(VENV)/bin/sphinx-build -W --keep-going -n -q -b html docs $(DOCS_OUT)
 	$(PY) scripts/check_doc_links.py $(DOCS_OUT)
+	@scripts/chromium.sh ensure >/dev/null || echo "make docs: no headless Chromium; the site's browser tests will be skipped" >&2
+	PODBOR_DOCS_HTML=$(DOCS_OUT) $(PY) -m pytest -q -p no:cacheprovider tests/test_docs_site_browser.py
 
 docs-full:
 	PODBOR_DOCS_FULL=1 $(MAKE) docs
