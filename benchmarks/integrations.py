@@ -264,14 +264,24 @@ def _objective(library: str, impl: str, seed: int, rounds: int) -> Callable[[Any
 
 
 def run_pruning(
-    impl: str, library: str, pruning: bool, seed: int, trials: int, rounds: int
+    impl: str,
+    library: str,
+    pruning: bool,
+    seed: int,
+    trials: int,
+    rounds: int,
+    sampler: str = "tpe",
 ) -> PruningRun:
+    """One search; ``sampler="default"`` gives podbor's ``create_study()`` sampler (seeded)."""
     objective = _objective(library, impl, seed, rounds)
     if impl == "podbor":
         pruner = podbor.pruners.MedianPruner() if pruning else podbor.pruners.NopPruner()
-        study: Any = podbor.create_study(
-            sampler=podbor.samplers.TPESampler(seed=seed), pruner=pruner
+        chosen = (
+            podbor.samplers.AutoSampler(seed=seed)
+            if sampler == "default"
+            else podbor.samplers.TPESampler(seed=seed)
         )
+        study: Any = podbor.create_study(sampler=chosen, pruner=pruner)
         states = (podbor.TrialState.PRUNED,)
     else:
         import optuna
@@ -331,6 +341,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument(
         "--parts", nargs="+", choices=["tuner", "pruning"], default=["tuner", "pruning"]
     )
+    parser.add_argument(
+        "--sampler",
+        choices=["tpe", "default"],
+        default="tpe",
+        help="part 2's sampler: TPE on both sides, or each library's create_study() default "
+        "(podbor's AutoSampler; Optuna's default is TPE)",
+    )
     parser.add_argument("--quick", action="store_true", help="1 seed, tiny budgets")
     parser.add_argument("--out", type=Path, default=RESULTS, help="where to write the JSON")
     args = parser.parse_args(argv)
@@ -360,7 +377,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 for impl in impls:
                     for pruning in (False, True):
                         pruning_runs.append(
-                            run_pruning(impl, library, pruning, seed, args.trials, args.rounds2)
+                            run_pruning(
+                                impl,
+                                library,
+                                pruning,
+                                seed,
+                                args.trials,
+                                args.rounds2,
+                                args.sampler,
+                            )
                         )
         _print_pruning(pruning_runs)
     report = {
