@@ -64,10 +64,10 @@ def objective(trial):
 
 
 # %%
-# The study minimizes the validation error over ``N_TRIALS`` trials (30 here).
-# ``max_overhead_fraction=None`` is explained below; ``seed=0`` makes the page reproducible.
+# The study minimizes the validation error over ``N_TRIALS`` trials (30 here); ``seed=0`` makes
+# the page reproducible.
 
-sampler = podbor.samplers.AutoSampler(seed=0, max_overhead_fraction=None)
+sampler = podbor.samplers.AutoSampler(seed=0)
 study = podbor.create_study(direction="minimize", sampler=sampler)
 study.optimize(objective, n_trials=N_TRIALS)
 
@@ -113,11 +113,10 @@ print("strategies:", dict(strategies))
 print("branches:", dict(branches))
 
 # %%
-# ``max_overhead_fraction=None`` switches off the cost rule. By default AutoSampler gives a trial
-# to a GP only when the GP's time per trial is at most half of the objective's; these models
-# train in about a millisecond, far less than a GP fit, so the default would use TPE for every
-# trial after the start-up. A real model that trains for seconds gets the GP without this
-# setting. See :doc:`03_choosing_a_sampler` for every rule.
+# These models train in about a millisecond, less than a GP proposal takes, and the GPs are used
+# all the same: a GP proposal costs a few milliseconds here, a delay nobody notices, and
+# AutoSampler gives the GP up for cost only past ``gp_seconds_allowance`` (0.25 s per trial).
+# See :doc:`03_choosing_a_sampler` for every rule.
 #
 # :func:`podbor.visualization.matplotlib.plot_slice` draws the error against each parameter; a
 # conditional parameter's panel shows only the trials that have it, so each model's best penalty
@@ -172,7 +171,7 @@ def classifier_objective(trial):
     return model.score(X_val, y_val)
 
 
-sampler = podbor.samplers.AutoSampler(seed=0, max_overhead_fraction=None)
+sampler = podbor.samplers.AutoSampler(seed=0)
 clf_study = podbor.create_study(direction="maximize", sampler=sampler)
 clf_study.optimize(classifier_objective, n_trials=N_TRIALS_CLF)
 

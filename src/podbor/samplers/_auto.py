@@ -14,7 +14,8 @@ weaker on smooth problems. ``AutoSampler`` looks at the study before each trial 
    ``max_gp_params`` parameters and ``max_categorical_choices`` categorical choices, the history
    is at most ``max_gp_trials`` complete trials, at most ``max_gp_workers`` trials run at once,
    most finished trials completed (GP learns nothing from pruned ones), and the GP's time per
-   trial stays under ``max_overhead_fraction`` of the objective's (cost-aware: see below);
+   trial goes unnoticed: within ``gp_seconds_allowance``, or else small against the
+   objective's (cost-aware and reproducible: see below);
 3. **one GP per branch** (:class:`~podbor.samplers._gp.branches.BranchGP`) when the space is
    conditional in the common way: one categorical parameter (``kind = suggest_categorical(...)``
    followed by ``if kind == ...``) alone decides which other parameters a trial has, and each
@@ -28,15 +29,26 @@ weaker on smooth problems. ``AutoSampler`` looks at the study before each trial 
    constant liar), which handles nested or changing conditional spaces, many categoricals, pruned
    trials, long studies and many workers at a small cost per trial.
 
-**Cost-aware.** The sampler measures how long the objective takes (the time between
-``before_trial`` and ``after_trial`` minus its own sampling time; the stored durations of trials
-other processes ran when it has measured none) and how long its GP proposals take. When the GP
-would cost more than ``max_overhead_fraction`` of the objective's median time (default 0.5: the
-GP may add at most half the objective's time to a trial), TPE is used: a cheap objective such as
-``(x - 2) ** 2`` never waits for a GP fit, so 100 trials finish in about a second, while an
-objective of a tenth of a second or more gets the GP for the first few hundred trials. Until the
-GP has run once, its time is taken to be ``_GP_SECONDS_PRIOR``. To switch back from TPE, the GP must fit in half that fraction, so that
-noisy timings do not flip the strategy back and forth.
+**Cost-aware, and reproducible.** A GP proposal costs tens of milliseconds (about 15 ms with
+50 complete trials and 6 parameters, 60 ms with 200, 150 ms with 300 trials of 20 parameters on
+a 2-core machine): a user does not notice that, even around an objective of microseconds, and
+the GP's better proposals are worth it. So the GP is given up for cost only when both hold:
+
+* its time per trial, averaged over the study so far, exceeds ``gp_seconds_allowance`` (0.25 s
+  by default): it is no longer small in absolute terms;
+* and that average exceeds ``max_overhead_fraction`` (0.5) of the objective's median time
+  (measured between ``before_trial`` and ``after_trial``, less the sampler's own time; the
+  stored durations of other workers' trials when this sampler has measured none): it is not
+  small against the objective either.
+
+The GP's time is *estimated* from the number of complete trials and of parameters, with a fixed
+formula calibrated on a 2-core machine, not measured, and the objective's time is read only when
+the estimate exceeds the allowance. With the defaults (the GP for at most ``max_gp_trials=300``
+complete trials of at most 20 parameters) the estimate stays under the allowance, so no
+decision depends on a clock: a seeded study proposes the same trials on a quiet and on a busy
+machine. Users who raise ``max_gp_trials`` get TPE once the GP would cost them noticeable time
+around a cheap objective; to switch back from TPE, the GP must fit with a clear margin (half the
+objective's share), so that noisy timings do not flip the strategy back and forth.
 
 Every decision is recorded on the trial as the system attribute ``"auto_sampler"``, a string
 ``"<strategy>: <reason>"`` (``"gp: 6 parameters, 24 complete trials"``; the strategies are
@@ -45,8 +57,8 @@ Every decision is recorded on the trial as the system attribute ``"auto_sampler"
 strategy is also logged once at INFO level.
 
 Reproducibility: with a ``seed``, the sub-samplers are seeded and a decision depends only on the
-history, except for the cost rule, which depends on measured times. Pass
-``max_overhead_fraction=None`` to take timing out of the decisions.
+history (and, past the allowance, on the objective's measured time). Pass
+``max_overhead_fraction=None`` to take timing out of the decisions altogether.
 """
 
 from __future__ import annotations
@@ -64,7 +76,7 @@ import numpy as np
 from podbor._records.frozen_trial import FrozenTrial
 from podbor._records.trial_state import TrialState
 from podbor._study_view import StudyView
-from podbor._validation import check_bool, check_int, check_optional_real, check_seed
+from podbor._validation import check_bool, check_int, check_optional_real, check_real, check_seed
 from podbor.distributions import BaseDistribution, CategoricalDistribution
 from podbor.logging import get_logger
 from podbor.samplers._base import BaseSampler
@@ -85,11 +97,35 @@ _OWNER = "AutoSampler"
 STRATEGY_ATTR = "auto_sampler"
 """The trial system attribute that records the strategy chosen for a trial, and why."""
 
-_GP_SECONDS_PRIOR = 0.02
-"""The GP's time per trial assumed before it has run once (seconds; a fit on ~10 points)."""
 _TIMING_WINDOW = 20
-"""How many recent trials the objective's and the GP's times are medians over."""
+"""How many recent trials the objective's time is a median over."""
 _FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
+
+
+_GP_COST_MS = (3.0, 0.1, 6.5e-4)
+"""Milliseconds of one GP proposal with ``n`` complete trials: ``a + b n + c n²`` (the fit's
+linear algebra and the acquisition's optimization), for 6 parameters on a 2-core machine."""
+
+
+def estimated_gp_seconds(n_complete: int, n_params: int, *, since: int = 0) -> float:
+    """The GP's estimated seconds per proposal, averaged over the proposals from ``since`` to
+    ``n_complete`` complete trials (the study's GP time so far, and the next proposal's).
+
+    An estimate from a fixed formula rather than a measurement, so that decisions built on it do
+    not depend on how busy the machine is; it follows measured times within ~20 % (2-core
+    machine; 2 to 20 parameters, up to 700 trials).
+
+    Example:
+        >>> round(estimated_gp_seconds(50, 6) * 1e3)  # milliseconds
+        6
+        >>> estimated_gp_seconds(300, 20) < 0.25
+        True
+    """
+    first = min(max(since, 0), n_complete)
+    n = np.arange(first, n_complete + 1, dtype=float)
+    a, b, c = _GP_COST_MS
+    per_proposal = (a + b * n + c * n * n) * (0.7 + 0.05 * max(n_params, 1))
+    return float(per_proposal.mean()) * 1e-3
 
 
 @dataclass(frozen=True)
@@ -213,11 +249,14 @@ class AutoSampler(BaseSampler):
             this many choices in all; beyond, TPE's categorical model is both better and cheaper.
         max_gp_workers: The GP is used while at most this many trials run at once; beyond, TPE
             with the constant liar spreads the workers at a fraction of the cost.
-        max_overhead_fraction: The GP is used while its time per trial is at most this fraction
-            of the objective's median time; None: never switch for cost (decisions then depend on
-            the history only).
+        max_overhead_fraction: Beyond ``gp_seconds_allowance``, the GP is used while its average
+            time per trial is at most the allowance plus this fraction of the objective's median
+            time; None: never switch for cost (decisions then depend on the history only).
         constant_liar: Give TPE the constant liar (running trials count as bad ones), so that
             parallel workers do not pile onto one point.
+        gp_seconds_allowance: Seconds per trial (the GP's estimated time, averaged over the
+            study) that the GP may always take, however cheap the objective: a delay no user
+            notices. Below it no clock is read, so seeded studies repeat exactly.
 
     Example:
         >>> import podbor
@@ -240,8 +279,8 @@ class AutoSampler(BaseSampler):
         "_started",
         "_sampling",
         "_objective_seconds",
-        "_gp_seconds",
         "_last_strategy",
+        "_cost_switched",
     )
 
     def __init__(
@@ -255,6 +294,7 @@ class AutoSampler(BaseSampler):
         max_gp_workers: int = 8,
         max_overhead_fraction: float | None = 0.5,
         constant_liar: bool = True,
+        gp_seconds_allowance: float = 0.25,
     ) -> None:
         self._seed = check_seed(seed, owner=_OWNER)
         self._n_startup_trials = check_int(
@@ -276,6 +316,9 @@ class AutoSampler(BaseSampler):
             include_maximum=False,
         )
         self._constant_liar = check_bool(constant_liar, "constant_liar", owner=_OWNER)
+        self._allowance = check_real(
+            gp_seconds_allowance, "gp_seconds_allowance", owner=_OWNER, minimum=0.0, finite=True
+        )
         seeds: list[int | None] = [None] * 5
         if self._seed is not None:
             seeds = [int(s) for s in np.random.SeedSequence(self._seed).generate_state(5)]
@@ -312,13 +355,14 @@ class AutoSampler(BaseSampler):
         self._started: dict[int, float] = {}
         self._sampling: dict[int, float] = {}
         self._objective_seconds: collections.deque[float] = collections.deque(maxlen=_TIMING_WINDOW)
-        self._gp_seconds: collections.deque[float] = collections.deque(maxlen=3)
         self._last_strategy: str | None = None
+        self._cost_switched = False  # the last decision was TPE for cost
 
     def __repr__(self) -> str:
         return (
             f"AutoSampler(seed={self._seed}, n_startup_trials={self._n_startup_trials}, "
-            f"max_gp_trials={self._max_gp_trials}, max_overhead_fraction={self._fraction})"
+            f"max_gp_trials={self._max_gp_trials}, max_overhead_fraction={self._fraction}, "
+            f"gp_seconds_allowance={self._allowance})"
         )
 
     # -- the decision ----------------------------------------------------------------------------
@@ -357,22 +401,24 @@ class AutoSampler(BaseSampler):
             return float(np.median(self._history.durations))
         return None
 
-    def _cost_reason(self) -> str | None:
-        """Why the GP is too slow for this objective, or None if it is not."""
+    def _cost_reason(self, n_complete: int, n_params: int) -> str | None:
+        """Why the GP is too slow for this study, or None if it is not (see the module docs)."""
         if self._fraction is None:
             return None
+        gp = estimated_gp_seconds(n_complete, n_params, since=self._n_startup_trials)
+        if gp <= self._allowance:
+            return None  # small in absolute terms: no clock is read
         objective = self._objective_estimate()
         if objective is None:
             return None
-        gp = float(np.median(self._gp_seconds)) if self._gp_seconds else _GP_SECONDS_PRIOR
-        limit = self._fraction * objective
-        if self._last_strategy == "tpe":
-            limit *= 0.5  # hysteresis: come back only with a clear margin
-        if gp <= limit:
+        share = self._fraction * (0.5 if self._cost_switched else 1.0)  # hysteresis
+        if gp <= self._allowance + share * objective:
             return None
+        back = f" (half of {self._fraction:g}, to switch back)" if self._cost_switched else ""
         return (
-            f"the GP takes ~{gp * 1e3:.3g} ms per trial, over {self._fraction:g} of the "
-            f"objective's {objective * 1e3:.3g} ms"
+            f"the GP would take ~{gp * 1e3:.3g} ms per trial on average, over the "
+            f"{self._allowance:g} s allowance + {share:g}{back} of the objective's "
+            f"{objective * 1e3:.3g} ms"
         )
 
     def _decide(self, study: StudyView, trial: FrozenTrial) -> _Decision:
@@ -400,7 +446,8 @@ class AutoSampler(BaseSampler):
                 if too_big is not None:
                     choice = branching.distribution.choices[index]
                     return _Decision("tpe", f"{too_big} in the branch {branching.root}={choice!r}")
-            limit = self._gp_limits(study, history)
+            widest = max((len(b) for b in branching.spaces.values()), default=0)
+            limit = self._gp_limits(study, history, widest)
             if limit is not None:
                 return limit
             return _Decision(
@@ -416,7 +463,7 @@ class AutoSampler(BaseSampler):
         too_big = self._too_big_for_gp(space)
         if too_big is not None:
             return _Decision("tpe", too_big)
-        limit = self._gp_limits(study, history)
+        limit = self._gp_limits(study, history, len(space))
         if limit is not None:
             return limit
         return _Decision("gp", f"{len(space)} parameters, {history.n_complete} complete trials")
@@ -435,7 +482,7 @@ class AutoSampler(BaseSampler):
             )
         return None
 
-    def _gp_limits(self, study: StudyView, history: _History) -> _Decision | None:
+    def _gp_limits(self, study: StudyView, history: _History, n_params: int) -> _Decision | None:
         """TPE's decision when the history, the workers or the cost rule out the GP; else None."""
         if history.n_complete > self._max_gp_trials:
             return _Decision(
@@ -453,7 +500,7 @@ class AutoSampler(BaseSampler):
             return _Decision(
                 "tpe", f"{running} trials running (the GP takes up to {self._max_gp_workers})"
             )
-        too_slow = self._cost_reason()
+        too_slow = self._cost_reason(history.n_complete, n_params)
         if too_slow is not None:
             return _Decision("tpe", too_slow)
         return None
@@ -467,6 +514,7 @@ class AutoSampler(BaseSampler):
             decision = self._decisions[trial.number] = self._decide(study, trial)
             changed = decision.strategy != self._last_strategy
             self._last_strategy = decision.strategy
+            self._cost_switched = decision.strategy == "tpe" and "allowance" in decision.reason
         study.set_trial_system_attr(trial, STRATEGY_ATTR, decision.label())
         if changed:
             _logger.info(
@@ -475,12 +523,10 @@ class AutoSampler(BaseSampler):
             )
         return decision
 
-    def _timed(self, trial: FrozenTrial, start: float, strategy: str | None = None) -> None:
+    def _timed(self, trial: FrozenTrial, start: float) -> None:
         seconds = time.perf_counter() - start
         with self._lock:
             self._sampling[trial.number] = self._sampling.get(trial.number, 0.0) + seconds
-            if strategy in ("gp", "gp-branches"):
-                self._gp_seconds.append(seconds)
 
     # -- BaseSampler ------------------------------------------------------------------------------
     def infer_relative_search_space(
@@ -504,7 +550,7 @@ class AutoSampler(BaseSampler):
             params = self._branches().sample(study, trial, decision.branching)
         else:
             params = self._sampler(decision.strategy).sample_relative(study, trial, search_space)
-        self._timed(trial, start, decision.strategy)
+        self._timed(trial, start)
         return params
 
     def sample_independent(
