@@ -17,6 +17,7 @@ from podbor.study._manage import (
     get_all_study_summaries,
     load_study,
 )
+from podbor.study._posterior_best import posterior_best_trial
 from podbor.study._retry import RetryFailedTrialCallback
 from podbor.study._study import Study
 
@@ -34,4 +35,5 @@ __all__ = [
     "get_all_study_names",
     "get_all_study_summaries",
     "load_study",
+    "posterior_best_trial",
 ]
