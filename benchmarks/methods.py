@@ -19,7 +19,7 @@ import os
 import time
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -84,17 +84,17 @@ def _podbor_methods() -> list[Method]:
         methods.append(Method("podbor-gp", "podbor", "gp", lambda seed: gp(seed=seed)))
     auto = getattr(s, "AutoSampler", None)
     if auto is not None:
-        # The default sampler. These problems stand in for expensive objectives (the regret is
-        # counted per evaluation), so its cost rule, which hands a millisecond objective to TPE,
-        # is switched off here; everything else is the default. "podbor-auto-cost" keeps it.
+        # The default sampler exactly as create_study() builds it ("podbor-auto"; before the
+        # reproducible cost rule of issue 24 this name had the cost rule off and the default
+        # was "podbor-auto-cost"), and the same with the cost rule off.
         methods += [
+            Method("podbor-auto", "podbor", "auto", lambda seed: auto(seed=seed)),
             Method(
-                "podbor-auto",
+                "podbor-auto-nocost",
                 "podbor",
-                "auto",
+                "auto-nocost",
                 lambda seed: auto(seed=seed, max_overhead_fraction=None),
             ),
-            Method("podbor-auto-cost", "podbor", "auto-cost", lambda seed: auto(seed=seed)),
         ]
     cma = getattr(s, "CmaEsSampler", None)
     if cma is not None and _installed("cmaes"):
@@ -137,6 +137,12 @@ def _optuna_methods() -> list[Method]:
             "tpe-mv-group",
             lambda seed: s.TPESampler(seed=seed, multivariate=True, group=True),
         ),
+        Method(  # for parallel workers (benchmarks/parallel.py)
+            "optuna-tpe-mv-liar",
+            "optuna",
+            "tpe-mv-liar",
+            lambda seed: s.TPESampler(seed=seed, multivariate=True, constant_liar=True),
+        ),
     ]
     if _installed("cmaes"):
         methods.append(
@@ -158,9 +164,16 @@ def _hyperopt_methods() -> list[Method]:
     return [Method("hyperopt-tpe", "hyperopt", "tpe")]
 
 
+def _skopt_methods() -> list[Method]:
+    if not _installed("skopt"):
+        return []
+    return [Method("skopt-gp", "skopt", "gp")]
+
+
 def registry() -> dict[str, Method]:
     """Every method runnable in this environment, by name."""
-    return {m.name: m for m in (*_podbor_methods(), *_optuna_methods(), *_hyperopt_methods())}
+    found = (*_podbor_methods(), *_optuna_methods(), *_hyperopt_methods(), *_skopt_methods())
+    return {m.name: m for m in found}
 
 
 def select(names: Sequence[str] | None, *, exclude_kinds: Sequence[str] = ()) -> list[Method]:
@@ -173,7 +186,7 @@ def select(names: Sequence[str] | None, *, exclude_kinds: Sequence[str] = ()) ->
     for name in names:
         if name in available:
             chosen.append(available[name])
-        elif name.split("-", 1)[0] in ("podbor", "optuna", "hyperopt"):
+        elif name.split("-", 1)[0] in ("podbor", "optuna", "hyperopt", "skopt"):
             print(f"(skipping {name}: not available in this environment)")
         else:
             raise SystemExit(f"unknown method {name!r}; available: {', '.join(available)}")
@@ -201,13 +214,52 @@ def quiet() -> None:
         optuna.logging.set_verbosity(optuna.logging.ERROR)
 
 
+def run_all(function: Callable[[Any], Any], tasks: Sequence[Any], jobs: int) -> list[Any]:
+    """``function`` over ``tasks`` in ``jobs`` spawned processes (inline with one job), in the
+    order they end, with a progress line on stderr every tenth."""
+    if jobs <= 1:
+        return [function(t) for t in tasks]
+    import multiprocessing
+    import sys
+
+    done: list[Any] = []
+    with multiprocessing.get_context("spawn").Pool(jobs) as pool:
+        for result in pool.imap_unordered(function, tasks, chunksize=1):
+            done.append(result)
+            if len(done) % max(1, len(tasks) // 10) == 0:
+                print(f"  {len(done)}/{len(tasks)} runs done", file=sys.stderr, flush=True)
+    return done
+
+
 # -- running a study ------------------------------------------------------------------------------
 @dataclass
 class RunResult:
-    """What one study left: each trial's value (NaN if it failed) and seconds (sampler + objective)."""
+    """What one study left: each trial's value (NaN if it failed), its seconds (sampler +
+    objective) and the objective's share of them."""
 
     values: list[float]
     seconds: list[float]
+    objective_seconds: list[float] = field(default_factory=list)
+    study: Any = None  # podbor and Optuna: the study itself, for measures that need it
+
+
+Extend = Callable[[RunResult], bool]
+"""``result → True`` to run one more trial after the first ``n_trials`` (see :func:`run`)."""
+
+
+class _Timed:
+    """The objective, timed: the seconds of each call go to ``seconds``."""
+
+    def __init__(self, objective: Callable[[Any], float]) -> None:
+        self.objective = objective
+        self.seconds: list[float] = []
+
+    def __call__(self, trial: Any) -> float:
+        start = time.perf_counter()
+        try:
+            return self.objective(trial)
+        finally:
+            self.seconds.append(time.perf_counter() - start)
 
 
 def run(
@@ -219,16 +271,36 @@ def run(
     seed: int,
     n_trials: int,
     time_limit: float | None = None,
+    extend: Extend | None = None,
+    max_trials: int | None = None,
 ) -> RunResult:
-    """Run ``n_trials`` trials of ``objective`` (stopping early after ``time_limit`` seconds).
+    """Run ``n_trials`` trials of ``objective`` (stopping early after ``time_limit`` seconds),
+    then more while ``extend(result so far)`` is true, up to ``max_trials`` in all.
 
     Warnings (experimental features, independent sampling, convergence) are silenced.
     """
+    timed = _Timed(objective)
+    limit = n_trials if extend is None else max(n_trials, max_trials or n_trials)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if method.library == "hyperopt":
-            return _run_hyperopt(objective, space, direction, seed, n_trials, time_limit)
-        return _run_study(method, objective, direction, seed, n_trials, time_limit)
+            result = _run_hyperopt(
+                timed, space, direction, seed, n_trials, limit, time_limit, extend
+            )
+        elif method.library == "skopt":
+            result = _run_skopt(timed, space, direction, seed, n_trials, limit, time_limit, extend)
+        else:
+            result = _run_study(method, timed, direction, seed, n_trials, limit, time_limit, extend)
+    result.objective_seconds = timed.seconds[: len(result.values)]
+    return result
+
+
+def _more(result: RunResult, n_trials: int, limit: int, extend: Extend | None, stop: bool) -> bool:
+    """Whether to run another trial."""
+    n = len(result.values)
+    if stop or n >= limit:
+        return False
+    return n < n_trials or (extend is not None and extend(result))
 
 
 def _run_study(
@@ -237,15 +309,18 @@ def _run_study(
     direction: str,
     seed: int,
     n_trials: int,
+    limit: int,
     time_limit: float | None,
+    extend: Extend | None,
 ) -> RunResult:
     lib = __import__(method.library)
     assert method.make_sampler is not None
     study = lib.create_study(sampler=method.make_sampler(seed), direction=direction)
-    values: list[float] = []
-    seconds: list[float] = []
+    result = RunResult([], [], study=study)
+    values, seconds = result.values, result.seconds
     start = time.perf_counter()
-    for _ in range(n_trials):
+    stop = False
+    while _more(result, n_trials, limit, extend, stop):
         t0 = time.perf_counter()
         trial = study.ask()
         try:
@@ -258,9 +333,8 @@ def _run_study(
         t1 = time.perf_counter()
         values.append(value)
         seconds.append(t1 - t0)
-        if time_limit is not None and t1 - start > time_limit:
-            break
-    return RunResult(values, seconds)
+        stop = time_limit is not None and t1 - start > time_limit
+    return result
 
 
 def hyperopt_space(space: Sequence[Spec]) -> dict[str, Any]:
@@ -322,7 +396,9 @@ def _run_hyperopt(
     direction: str,
     seed: int,
     n_trials: int,
+    limit: int,
     time_limit: float | None,
+    extend: Extend | None,
 ) -> RunResult:
     from hyperopt import STATUS_FAIL, STATUS_OK, Trials, fmin, tpe
 
@@ -341,17 +417,96 @@ def _run_hyperopt(
         return {"loss": sign * value, "status": STATUS_OK}
 
     start = time.perf_counter()
-    fmin(
-        loss,
-        hyperopt_space(space),
-        algo=tpe.suggest,
-        max_evals=n_trials,
-        trials=Trials(),
-        rstate=np.random.default_rng(seed),
-        show_progressbar=False,
-        timeout=None if time_limit is None else math.ceil(time_limit),
-    )
-    # a trial's time: from the previous objective call to this one (Hyperopt's proposal, its
-    # bookkeeping, and the previous objective: the same span as ask + objective + tell)
-    seconds = [b - a for a, b in zip([start, *stamps[:-1]], stamps)]
-    return RunResult(values, seconds)
+    trials, rng = Trials(), np.random.default_rng(seed)
+    result = RunResult(values, [])
+    target = n_trials
+    while True:  # fmin resumes from `trials`; ten more evaluations per call once extending
+        fmin(
+            loss,
+            hyperopt_space(space),
+            algo=tpe.suggest,
+            max_evals=target,
+            trials=trials,
+            rstate=rng,
+            show_progressbar=False,
+            timeout=None if time_limit is None else math.ceil(time_limit),
+        )
+        # a trial's time: from the previous objective call to this one (Hyperopt's proposal,
+        # its bookkeeping, and the previous objective: the same span as ask + objective + tell)
+        result.seconds = [b - a for a, b in zip([start, *stamps[:-1]], stamps)]
+        if len(values) < target or not _more(result, n_trials, limit, extend, False):
+            return result
+        target = min(len(values) + 10, limit)
+
+
+# -- scikit-optimize ------------------------------------------------------------------------------
+def _skopt_dimensions(space: Sequence[Spec]) -> list[tuple[str, Any]]:
+    """(name, skopt dimension) for every declared parameter, the branches' ones flattened (skopt
+    has no conditional spaces: a user gives it every parameter, and the objective reads the
+    active ones). A stepped float becomes an integer index of its grid."""
+    from problems import all_specs
+    from skopt.space import Categorical as SkCategorical
+    from skopt.space import Integer as SkInteger
+    from skopt.space import Real as SkReal
+
+    dims: list[tuple[str, Any]] = []
+    for name, spec in all_specs(space).items():
+        if isinstance(spec, Branch):
+            dims.append((name, SkCategorical([c for c, _ in spec.options], name=name)))
+        elif isinstance(spec, Categorical):
+            dims.append((name, SkCategorical(list(spec.choices), name=name)))
+        elif isinstance(spec, Float) and spec.step is not None:
+            n = round((spec.high - spec.low) / spec.step)
+            dims.append((name, SkInteger(0, n, name=name)))
+        elif isinstance(spec, Float):
+            prior = "log-uniform" if spec.log else "uniform"
+            dims.append((name, SkReal(spec.low, spec.high, prior=prior, name=name)))
+        else:
+            prior = "log-uniform" if spec.log else "uniform"
+            dims.append((name, SkInteger(spec.low, spec.high, prior=prior, name=name)))
+    return dims
+
+
+def _run_skopt(
+    objective: Callable[[Any], float],
+    space: Sequence[Spec],
+    direction: str,
+    seed: int,
+    n_trials: int,
+    limit: int,
+    time_limit: float | None,
+    extend: Extend | None,
+) -> RunResult:
+    """``skopt.Optimizer`` with its defaults (GP, ``gp_hedge``, 10 initial points), ask/tell."""
+    from problems import all_specs
+    from skopt import Optimizer
+
+    sign = 1.0 if direction == "minimize" else -1.0
+    dims = _skopt_dimensions(space)
+    specs = all_specs(space)
+    optimizer = Optimizer([d for _, d in dims], random_state=seed)
+    result = RunResult([], [])
+    start = time.perf_counter()
+    stop = False
+    while _more(result, n_trials, limit, extend, stop):
+        t0 = time.perf_counter()
+        x = optimizer.ask()
+        values: dict[str, Any] = {}
+        for (name, _), v in zip(dims, x):
+            spec = specs[name]
+            if isinstance(spec, Float) and spec.step is not None:
+                v = spec.low + spec.step * int(v)
+            values[name] = v.item() if isinstance(v, np.generic) else v
+        try:
+            value = float(objective(ValuesTrial(values, space)))
+        except Exception:
+            value = math.nan
+        # a failed trial is told as the worst value seen so far (skopt has no failed state)
+        seen = [sign * v for v in result.values if not math.isnan(v)]
+        told = sign * value if not math.isnan(value) else (max(seen) if seen else 0.0)
+        optimizer.tell(x, told)
+        t1 = time.perf_counter()
+        result.values.append(value)
+        result.seconds.append(t1 - t0)
+        stop = time_limit is not None and t1 - start > time_limit
+    return result

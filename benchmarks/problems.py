@@ -88,7 +88,7 @@ class Problem:
         space: The same search space, declared.
         direction: ``"minimize"`` or ``"maximize"``.
         optimum: The best attainable value ``f*``, or None when unknown.
-        group: ``"synthetic"`` or ``"sklearn"``.
+        group: ``"synthetic"``, ``"sklearn"`` or ``"highdim"``.
     """
 
     name: str
@@ -277,6 +277,34 @@ def _box_problem(
         return f(_box(trial, d, low, high))
 
     return Problem(name, objective, _box_space(d, low, high), optimum=optimum)
+
+
+# -- many parameters (group "highdim": run only when asked for) -------------------------------------
+def _dummy_hartmann(x: FloatArray) -> float:
+    """Hartmann-6 on the first 6 of 20 coordinates; the other 14 do nothing."""
+    return hartmann6(x[:6])
+
+
+def _levy_styblinski(x: FloatArray) -> float:
+    """Levy on coordinates 0-9 plus Styblinski–Tang on 10-19; 30 more coordinates do nothing."""
+    return levy(x[:10]) + styblinski_tang(x[10:20])
+
+
+_EMBEDDING = np.random.default_rng(20261205).standard_normal((2, 100)) * 0.25
+"""A fixed projection of ``[-1, 1]^100`` onto two directions (each row's norm is about 2.5)."""
+
+
+def _embedded_branin(x: FloatArray) -> float:
+    """Branin on a 2-dimensional linear embedding of ``[-1, 1]^100``: ``u = clip(A x)``."""
+    u = np.clip(_EMBEDDING @ x, -1.0, 1.0)
+    return branin(-5.0 + 7.5 * (u[0] + 1.0), 7.5 * (u[1] + 1.0))
+
+
+def _highdim(
+    name: str, f: Callable[[FloatArray], float], d: int, low: float, high: float, optimum: float
+) -> Problem:
+    problem = _box_problem(name, f, d, low, high, optimum)
+    return Problem(problem.name, problem.objective, problem.space, optimum=optimum, group="highdim")
 
 
 # -- hyper-parameter-shaped synthetic problems -------------------------------------------------------
@@ -470,6 +498,9 @@ PROBLEMS: dict[str, Problem] = {
         Problem("log_scale", _log_scale_objective, _LOG_SCALE_SPACE, optimum=0.0),
         Problem("mixed", _mixed_objective, _MIXED_SPACE, optimum=0.0),
         Problem("conditional", _conditional_objective, _CONDITIONAL_SPACE, optimum=0.0),
+        _highdim("hartmann6_in20", _dummy_hartmann, 20, 0.0, 1.0, -3.32236801141551),
+        _highdim("levy_st_in50", _levy_styblinski, 50, -5.0, 5.0, 10 * STYBLINSKI_TANG_MIN),
+        _highdim("branin_in100", _embedded_branin, 100, -1.0, 1.0, 0.397887357729739),
         Problem(
             "svc_breast_cancer",
             _svc_objective,
@@ -521,14 +552,19 @@ def has_sklearn() -> bool:
 
 
 def select(names: Sequence[str] | None) -> list[Problem]:
-    """Problems by name or group (``synthetic``, ``sklearn``, ``all``); None: every runnable one."""
+    """Problems by name or group (``synthetic``, ``sklearn``, ``highdim``, ``all``); None: every
+    runnable one. ``all`` leaves out ``highdim`` (20-100 parameters, long runs): ask for it."""
     wanted = list(names) if names else ["all"]
     chosen: list[Problem] = []
     for name in wanted:
         if name in PROBLEMS:
             matches = [PROBLEMS[name]]
-        elif name in ("synthetic", "sklearn", "all"):
-            matches = [p for p in PROBLEMS.values() if name in ("all", p.group)]
+        elif name in ("synthetic", "sklearn", "highdim", "all"):
+            matches = [
+                p
+                for p in PROBLEMS.values()
+                if name == p.group or (name == "all" and p.group != "highdim")
+            ]
         else:
             raise SystemExit(f"unknown problem {name!r}; known: {', '.join(PROBLEMS)}")
         chosen.extend(p for p in matches if p not in chosen)

@@ -15,12 +15,19 @@ search solves does not blow up the ratios. Then, per method: the mean of r over 
 average rank over problems (methods ranked per problem by median r at the full budget; ties share
 their mean rank).
 
+``--wall-clock`` adds the view that charges each method its own time per trial (see
+``_wall_clock.py``): regret within ``trials x (cost + allowance)`` seconds, for the synthetic
+problems at simulated costs per evaluation (``--costs``, default 0, 10 ms, 100 ms, 1 s) and for the
+scikit-learn ones at their measured cost. Runs then go on past ``--trials`` until their time
+covers every budget (at most ``--max-trials``).
+
 Runs are independent processes (``--jobs``, default: one per CPU) and deterministic given the
 seed. Peers run when installed (see ``benchmarks/README.md``)::
 
     benchmarks/.venv/bin/python benchmarks/sample_efficiency.py --seeds 10 --trials 60
     benchmarks/.venv/bin/python benchmarks/sample_efficiency.py --problems synthetic --methods podbor-random podbor-qmc optuna-tpe
     benchmarks/.venv/bin/python benchmarks/sample_efficiency.py --quick
+    benchmarks/.venv/bin/python benchmarks/sample_efficiency.py --seeds 5 --wall-clock
 """
 
 from __future__ import annotations
@@ -36,6 +43,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+import _wall_clock
 import methods as methods_mod
 import numpy as np
 import problems as problems_mod
@@ -52,6 +60,8 @@ class Task:
     problem: str
     seed: int
     n_trials: int
+    max_trials: int = 0  # > n_trials: the wall-clock view's extension
+    allowance: float = 0.0
 
 
 @dataclass
@@ -61,6 +71,8 @@ class Run:
     seed: int
     values: list[float]
     seconds: float
+    trial_seconds: list[float] | None = None  # per trial, objective included
+    objective_seconds: list[float] | None = None
 
 
 def run_task(task: Task) -> Run:
@@ -69,6 +81,10 @@ def run_task(task: Task) -> Run:
     method = methods_mod.registry()[task.method]
     problem = problems_mod.PROBLEMS[task.problem]
     start = time.perf_counter()
+
+    def extend(r: methods_mod.RunResult) -> bool:
+        return _wall_clock.needs_more(r.seconds, r.objective_seconds, task.n_trials, task.allowance)
+
     result = methods_mod.run(
         method,
         problem.objective,
@@ -76,8 +92,18 @@ def run_task(task: Task) -> Run:
         direction=problem.direction,
         seed=task.seed,
         n_trials=task.n_trials,
+        extend=extend if task.max_trials > task.n_trials else None,
+        max_trials=task.max_trials,
     )
-    return Run(task.method, task.problem, task.seed, result.values, time.perf_counter() - start)
+    return Run(
+        task.method,
+        task.problem,
+        task.seed,
+        result.values,
+        time.perf_counter() - start,
+        result.seconds,
+        result.objective_seconds,
+    )
 
 
 def _execute(tasks: list[Task], jobs: int, journal: Path | None = None) -> list[Run]:
@@ -105,8 +131,18 @@ def _execute(tasks: list[Task], jobs: int, journal: Path | None = None) -> list[
     return sorted(done, key=lambda r: (r.problem, r.method, r.seed))
 
 
-def load_runs(paths: Sequence[Path], n_trials: int) -> dict[tuple[str, str, int], Run]:
-    """Runs of earlier invocations (their ``--out`` JSON) with the same budget, by task."""
+def load_runs(
+    paths: Sequence[Path], n_trials: int, wall_clock: bool = False
+) -> dict[tuple[str, str, int], Run]:
+    """Runs of earlier invocations (their ``--out`` JSON) with the same budget, by task (with
+    ``wall_clock``, only those that kept their trials' times)."""
+    found = _load_runs(paths, n_trials)
+    if wall_clock:
+        found = {k: r for k, r in found.items() if r.trial_seconds is not None}
+    return found
+
+
+def _load_runs(paths: Sequence[Path], n_trials: int) -> dict[tuple[str, str, int], Run]:
     found: dict[tuple[str, str, int], Run] = {}
     for path in paths:
         if path.suffix == ".jsonl":  # a --journal: one run per line (none yet if it is missing)
@@ -138,7 +174,7 @@ def _problem_regret(
     """``f*``, the reference and the denominator of one problem; median regret per method."""
     problem = problems_mod.PROBLEMS[name]
     sign = 1.0 if problem.direction == "minimize" else -1.0
-    best = {id(r): best_so_far(r.values, sign) for r in runs}
+    best = {id(r): best_so_far(r.values[: max(budgets.values())], sign) for r in runs}
     found = min(float(c[-1]) for c in best.values())
     f_star = sign * problem.optimum if problem.optimum is not None else found
     reference = [best[id(r)] for r in runs if r.method == REFERENCE]
@@ -291,12 +327,35 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--quick", action="store_true", help="3 seeds x 20 trials on 5 synthetic problems"
     )
+    parser.add_argument(
+        "--wall-clock",
+        action="store_true",
+        help="add the view of regret within a budget of time (runs go on past --trials)",
+    )
+    parser.add_argument(
+        "--costs",
+        type=float,
+        nargs="+",
+        default=[0.0, 0.01, 0.1, 1.0],
+        help="simulated seconds per evaluation of the synthetic problems (wall-clock view)",
+    )
+    parser.add_argument(
+        "--allowance",
+        type=float,
+        default=0.05,
+        help="sampler seconds per trial in the wall-clock budget (default 0.05)",
+    )
+    parser.add_argument(
+        "--max-trials", type=int, default=300, help="longest run in the wall-clock view"
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.seeds, args.trials = 3, 20
         args.problems = args.problems or list(QUICK_PROBLEMS)
     if args.seeds < 1 or args.trials < 4:
         parser.error("--seeds must be >= 1 and --trials >= 4")
+    if args.allowance < 0 or any(c < 0 for c in args.costs) or args.max_trials < args.trials:
+        parser.error("--allowance and --costs must be >= 0 and --max-trials >= --trials")
     return args
 
 
@@ -309,8 +368,9 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     if REFERENCE not in names:
         print(f"(adding {REFERENCE}: it is the reference of the normalized regret)")
         names.insert(0, REFERENCE)
+    extension = (args.max_trials, args.allowance) if args.wall_clock else (0, 0.0)
     tasks = [
-        Task(m, p.name, seed, args.trials)
+        Task(m, p.name, seed, args.trials, *extension)
         for p in problems
         for m in names
         for seed in range(args.seeds)
@@ -321,7 +381,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         file=sys.stderr,
         flush=True,
     )
-    reused = load_runs(args.reuse, args.trials)
+    reused = load_runs(args.reuse, args.trials, args.wall_clock)
     cached = [
         reused[(t.method, t.problem, t.seed)]
         for t in tasks
@@ -339,11 +399,20 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     summary = summarize(runs, args.trials, names)
     print_problems(summary)
     print_tables(summary, names)
+    if args.wall_clock:
+        summary["wall_clock"] = _wall_clock.summarize(
+            runs, args.trials, names, summary["problems"], args.costs, args.allowance
+        )
+        _wall_clock.print_tables(summary["wall_clock"], names, short)
     print(f"\n{len(runs)} runs in {elapsed:.0f} s")
     report = {
         "config": {
             "seeds": args.seeds,
             "trials": args.trials,
+            "wall_clock": args.wall_clock,
+            "costs": args.costs,
+            "allowance": args.allowance,
+            "max_trials": args.max_trials,
             "problems": [p.name for p in problems],
             "methods": names,
             "jobs": args.jobs,

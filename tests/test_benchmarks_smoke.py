@@ -76,6 +76,70 @@ def test_sample_efficiency_journal_resumes(tmp_path: Path) -> None:
     assert {m for m, _ in by_task} == {"podbor-random", "podbor-auto"}
 
 
+def test_sample_efficiency_wall_clock_view(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["--seeds", "1", "--trials", "6", "--problems", "branin", "--jobs", "1"]
+    argv += ["--wall-clock", "--costs", "0", "0.5", "--allowance", "0.001", "--max-trials", "40"]
+    report = sample_efficiency.main([*argv, "--methods", "podbor-random", "podbor-qmc"])
+    runs = report["runs"]
+    # the runs went on past --trials until they had spent 1.1 x 6 x 1 ms (or 40 trials) ...
+    assert all(len(r["values"]) >= 6 and len(r["trial_seconds"]) == len(r["values"]) for r in runs)
+    assert all(len(r["values"]) == 40 or sum(r["trial_seconds"]) >= 1.1 * 6 * 0.001 for r in runs)
+    # ... while the per-evaluation view still scores the first 6 trials
+    assert report["summary"]["budgets"]["100%"] == 6
+    view = report["summary"]["wall_clock"]
+    assert set(view["scenarios"]) == {"branin@0", "branin@500ms"}
+    assert view["scenarios"]["branin@500ms"]["budget_seconds"] == pytest.approx(6 * 0.501)
+    # at 0.5 s per evaluation the budget holds about 6 trials: random is its own reference
+    assert view["median_regret"]["podbor-random"]["branin@500ms"] == pytest.approx(1.0)
+    assert set(view["average_rank"]) == {"all", "cost 0", "cost 500ms"}
+    assert "wall-clock view" in capsys.readouterr().out
+
+
+def test_noisy_benchmark_scores_the_true_value_of_the_reported_trial() -> None:
+    noisy = _load("noisy")
+    argv = ["--seeds", "2", "--trials", "10", "--problems", "branin", "--noise", "0.05", "0.5"]
+    report = noisy.main([*argv, "--methods", "podbor-random", "podbor-qmc", "--jobs", "1"])
+    regret = report["summary"]["median_regret"]
+    assert set(regret) == {
+        "podbor-random",
+        "podbor-random+posterior",
+        "podbor-qmc",
+        "podbor-qmc+posterior",
+    }
+    for run in report["runs"]:
+        noise = np.asarray(run["values"]) - np.asarray(run["true_values"])
+        assert np.std(noise) > 0 and run["posterior_index"] in range(10)
+    # the reported trial is never truly better than the best one found
+    for by_scenario in regret.values():
+        assert all(r["reported"] >= r["found"] for r in by_scenario.values())
+    assert regret["podbor-random"]["branin@0.05"]["found"] == pytest.approx(1.0)
+
+
+def test_parallel_benchmark_runs_workers_at_once() -> None:
+    parallel = _load("parallel")
+    argv = ["--seeds", "1", "--trials", "8", "--problems", "branin", "--workers", "1", "4"]
+    report = parallel.main(
+        [
+            *argv,
+            "--sleep",
+            "0.01",
+            "0.02",
+            "--methods",
+            "podbor-random",
+            "podbor-auto",
+            "--jobs",
+            "1",
+        ]
+    )
+    assert {(r["method"], r["workers"]) for r in report["runs"]} == {
+        (m, k) for m in ("podbor-random", "podbor-auto") for k in (1, 4)
+    }
+    assert all(len(r["values"]) == 8 for r in report["runs"])
+    summary = report["summary"]
+    assert summary["ratio_to_sequential"]["podbor-random"]["1"] == pytest.approx(1.0)
+    assert set(summary["average_rank"]["podbor-auto"]) == {"1", "4"}
+
+
 def test_best_so_far_is_direction_aware() -> None:
     curve = sample_efficiency.best_so_far([3.0, float("nan"), 5.0, 1.0], sign=-1.0)
     assert curve.tolist() == [-3.0, -3.0, -5.0, -5.0]
@@ -91,7 +155,7 @@ def test_overhead_main(tmp_path: Path) -> None:
 
 
 def test_overhead_on_a_problem_of_the_suite() -> None:
-    argv = ["--marks", "10", "--window", "4", "--methods", "podbor-auto-cost"]
+    argv = ["--marks", "10", "--window", "4", "--methods", "podbor-auto"]
     [row] = overhead.main([*argv, "--problem", "conditional"])
     assert row["n_trials"] == 12 and row["per_trial"][10] > 0
 
@@ -117,6 +181,16 @@ def test_hyperopt_adapter_runs_a_conditional_problem() -> None:
         method, problem.objective, problem.space, direction="minimize", seed=0, n_trials=6
     )
     assert len(result.values) == 6 and all(np.isfinite(result.values))
+
+
+def test_skopt_adapter_runs_a_conditional_problem() -> None:
+    pytest.importorskip("skopt")
+    problem = problems.PROBLEMS["conditional"]
+    method = methods.registry()["skopt-gp"]
+    result = methods.run(
+        method, problem.objective, problem.space, direction="minimize", seed=0, n_trials=4
+    )
+    assert len(result.values) == 4 and all(np.isfinite(result.values))
 
 
 @pytest.mark.parametrize("sampler", ["tpe", "random"])
