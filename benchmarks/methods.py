@@ -12,6 +12,7 @@ Hyperopt. ``kind`` pairs a podbor method with its peers (the same algorithm) in 
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import logging
 import math
@@ -217,14 +218,17 @@ def quiet() -> None:
 def run_all(function: Callable[[Any], Any], tasks: Sequence[Any], jobs: int) -> list[Any]:
     """``function`` over ``tasks`` in ``jobs`` spawned processes (inline with one job), in the
     order they end, with a progress line on stderr every tenth."""
-    if jobs <= 1:
-        return [function(t) for t in tasks]
     import multiprocessing
     import sys
 
     done: list[Any] = []
-    with multiprocessing.get_context("spawn").Pool(jobs) as pool:
-        for result in pool.imap_unordered(function, tasks, chunksize=1):
+    with contextlib.ExitStack() as stack:
+        if jobs <= 1:
+            results: Any = map(function, tasks)
+        else:
+            pool = stack.enter_context(multiprocessing.get_context("spawn").Pool(jobs))
+            results = pool.imap_unordered(function, tasks, chunksize=1)
+        for result in results:
             done.append(result)
             if len(done) % max(1, len(tasks) // 10) == 0:
                 print(f"  {len(done)}/{len(tasks)} runs done", file=sys.stderr, flush=True)

@@ -51,6 +51,7 @@ class Task:
     seed: int
     n_trials: int
     sleep: tuple[float, float]
+    mode: str = "threads"
 
 
 @dataclass
@@ -61,16 +62,11 @@ class Run:
     seed: int
     values: list[float]  # by trial number
     seconds: float
+    mode: str = "threads"
 
 
-def run_task(task: Task) -> Run:
-    methods_mod.quiet()
-    method = methods_mod.registry()[task.method]
-    problem = problems_mod.PROBLEMS[task.problem]
-    lib = __import__(method.library)
-    assert method.make_sampler is not None
-    study = lib.create_study(sampler=method.make_sampler(task.seed), direction=problem.direction)
-    rng = np.random.default_rng([task.seed, 4])
+def _sleepy(problem: problems_mod.Problem, task: Task, rng: np.random.Generator) -> Any:
+    """The problem's objective, plus a random pause drawn from ``rng`` (under a lock)."""
     lock = threading.Lock()
 
     def objective(trial: Any) -> float:
@@ -80,13 +76,80 @@ def run_task(task: Task) -> Run:
         time.sleep(pause)
         return value
 
-    start = time.perf_counter()
+    return objective
+
+
+def _journal_storage(library: str, path: str) -> Any:
+    lib = __import__(library)
+    return lib.storages.JournalStorage(lib.storages.journal.JournalFileBackend(path))
+
+
+def _process_worker(task: Task, path: str, index: int) -> None:
+    """One worker process: load the shared study and run trials until it has ``n_trials``."""
     import warnings
 
+    methods_mod.quiet()
+    method = methods_mod.registry()[task.method]
+    lib = __import__(method.library)
+    assert method.make_sampler is not None
+    study = lib.load_study(
+        study_name="parallel",
+        storage=_journal_storage(method.library, path),
+        sampler=method.make_sampler(task.seed + 1000 * index),  # workers must not repeat
+    )
+    problem = problems_mod.PROBLEMS[task.problem]
+    rng = np.random.default_rng([task.seed, 4, index])
+    stop = lib.study.MaxTrialsCallback(task.n_trials, states=None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        study.optimize(_sleepy(problem, task, rng), callbacks=[stop])
+
+
+def _run_processes(task: Task) -> Any:
+    """``task.workers`` spawned processes on one journal file; returns the trials."""
+    import multiprocessing
+    import tempfile
+
+    method = methods_mod.registry()[task.method]
+    lib = __import__(method.library)
+    problem = problems_mod.PROBLEMS[task.problem]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = f"{tmp}/journal.log"
+        storage = _journal_storage(method.library, path)
+        lib.create_study(study_name="parallel", storage=storage, direction=problem.direction)
+        context = multiprocessing.get_context("spawn")
+        workers = [
+            context.Process(target=_process_worker, args=(task, path, i))
+            for i in range(task.workers)
+        ]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+        return lib.load_study(study_name="parallel", storage=storage).trials
+
+
+def _run_threads(task: Task) -> Any:
+    """``study.optimize(n_jobs=task.workers)`` on an in-memory study; returns the trials."""
+    import warnings
+
+    method = methods_mod.registry()[task.method]
+    problem = problems_mod.PROBLEMS[task.problem]
+    lib = __import__(method.library)
+    assert method.make_sampler is not None
+    study = lib.create_study(sampler=method.make_sampler(task.seed), direction=problem.direction)
+    objective = _sleepy(problem, task, np.random.default_rng([task.seed, 4]))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         study.optimize(objective, n_trials=task.n_trials, n_jobs=task.workers)
-    trials = sorted(study.trials, key=lambda t: t.number)
+    return study.trials
+
+
+def run_task(task: Task) -> Run:
+    methods_mod.quiet()
+    start = time.perf_counter()
+    found = _run_processes(task) if task.mode == "processes" else _run_threads(task)
+    trials = sorted(found, key=lambda t: t.number)
     values = [float("nan") if t.value is None else float(t.value) for t in trials]
     return Run(
         task.method,
@@ -95,6 +158,7 @@ def run_task(task: Task) -> Run:
         task.seed,
         values[: task.n_trials],
         time.perf_counter() - start,
+        task.mode,
     )
 
 
@@ -190,6 +254,13 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--methods", nargs="+", default=list(DEFAULT_METHODS))
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument(
+        "--mode",
+        choices=["threads", "processes"],
+        default="threads",
+        help="n_jobs threads on one in-memory storage, or worker processes on one journal "
+        "file (runs one at a time, each with its own processes)",
+    )
     parser.add_argument("--quick", action="store_true", help="2 seeds x 16 trials, branin, 1 and 4")
     args = parser.parse_args(argv)
     if args.quick:
@@ -208,16 +279,17 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     if REFERENCE not in names:
         names.insert(0, REFERENCE)
     tasks = [
-        Task(m, p.name, k, seed, args.trials, tuple(args.sleep))
+        Task(m, p.name, k, seed, args.trials, tuple(args.sleep), args.mode)
         for p in problems
         for m in names
         for k in workers
         for seed in range(args.seeds)
     ]
-    print(f"{len(tasks)} runs on {args.jobs} processes", file=sys.stderr, flush=True)
+    jobs = 1 if args.mode == "processes" else args.jobs  # pool workers cannot start processes
+    print(f"{len(tasks)} runs on {jobs} processes", file=sys.stderr, flush=True)
     start = time.perf_counter()
     runs = sorted(
-        methods_mod.run_all(run_task, tasks, args.jobs),
+        methods_mod.run_all(run_task, tasks, jobs),
         key=lambda r: (r.problem, r.method, r.workers, r.seed),
     )
     summary = summarize(runs, names, workers)

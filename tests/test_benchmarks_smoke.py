@@ -140,6 +140,16 @@ def test_parallel_benchmark_runs_workers_at_once() -> None:
     assert set(summary["average_rank"]["podbor-auto"]) == {"1", "4"}
 
 
+def test_parallel_benchmark_with_worker_processes_on_one_journal() -> None:
+    parallel = _load("parallel")
+    argv = ["--seeds", "1", "--trials", "6", "--problems", "branin", "--workers", "1", "2"]
+    argv += ["--sleep", "0", "0.01", "--mode", "processes", "--methods", "podbor-random"]
+    report = parallel.main(argv)
+    runs = report["runs"]
+    assert {(r["workers"], r["mode"]) for r in runs} == {(1, "processes"), (2, "processes")}
+    assert all(len(r["values"]) == 6 and all(np.isfinite(r["values"])) for r in runs)
+
+
 def test_best_so_far_is_direction_aware() -> None:
     curve = sample_efficiency.best_so_far([3.0, float("nan"), 5.0, 1.0], sign=-1.0)
     assert curve.tolist() == [-3.0, -3.0, -5.0, -5.0]
