@@ -133,6 +133,7 @@ class _Decision:
     strategy: str  # "qmc", "gp", "gp-branches" or "tpe"
     reason: str
     branching: Branching | None = None  # "gp-branches": the branches
+    for_cost: bool = False  # "tpe" because the GP would cost too much time
 
     def label(self) -> str:
         return f"{self.strategy}: {self.reason}"
@@ -502,7 +503,7 @@ class AutoSampler(BaseSampler):
             )
         too_slow = self._cost_reason(history.n_complete, n_params)
         if too_slow is not None:
-            return _Decision("tpe", too_slow)
+            return _Decision("tpe", too_slow, for_cost=True)
         return None
 
     def _decision(self, study: StudyView, trial: FrozenTrial) -> _Decision:
@@ -514,7 +515,7 @@ class AutoSampler(BaseSampler):
             decision = self._decisions[trial.number] = self._decide(study, trial)
             changed = decision.strategy != self._last_strategy
             self._last_strategy = decision.strategy
-            self._cost_switched = decision.strategy == "tpe" and "allowance" in decision.reason
+            self._cost_switched = decision.for_cost
         study.set_trial_system_attr(trial, STRATEGY_ATTR, decision.label())
         if changed:
             _logger.info(

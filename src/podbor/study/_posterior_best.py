@@ -10,6 +10,8 @@ posterior mean is the better guess of the truly best one. ``benchmarks/noisy.py`
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
 from podbor._records.frozen_trial import FrozenTrial
@@ -85,4 +87,4 @@ def posterior_best_trial(study: Study, *, min_trials: int = 5) -> FrozenTrial:
         mean, _ = model.gp.predict(training.x)
     mean = np.where(finite, mean, -np.inf)  # maximized, standardized units
     number = training.trial_numbers[int(np.argmax(mean))]
-    return next(t for t in study.get_trials(deepcopy=True) if t.number == number)
+    return copy.deepcopy(next(t for t in completes if t.number == number))
