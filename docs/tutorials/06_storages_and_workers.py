@@ -182,7 +182,7 @@ print("Trials per worker process:", sorted(per_worker.values()))
 # default, with a grace period of twice that); here the interval is half a second and the grace
 # period one second, so that the page does not wait long.
 #
-# We start a worker on the objective ``hangs`` and kill it as soon as its trial is stored:
+# We start a worker on the objective ``hangs`` and kill it as soon as its trial has its ``x``:
 
 podbor.create_study(study_name="heartbeat", storage=url)
 doomed = subprocess.Popen(
@@ -193,7 +193,9 @@ doomed = subprocess.Popen(
 )  # fmt: skip
 study = podbor.load_study(study_name="heartbeat", storage=url)
 deadline = time.monotonic() + 60
-while not study.get_trials(states=[podbor.TrialState.RUNNING]):
+# Wait until the trial is stored *and* has its ``x`` (a trial is stored before the objective
+# suggests anything; killing it in between would leave a trial without parameters).
+while not any("x" in t.params for t in study.get_trials(states=[podbor.TrialState.RUNNING])):
     if doomed.poll() is not None or time.monotonic() > deadline:
         doomed.kill()
         raise RuntimeError("the worker did not start its trial")
