@@ -240,3 +240,48 @@ def test_hypervolume_benchmark_points_and_timer() -> None:
     front = hypervolume.points(3, 50, "front", seed=0)
     assert front.shape == (50, 3) and np.allclose(np.linalg.norm(front, axis=1), 1.0)
     assert hypervolume.median_seconds(lambda: None, repeats=3) >= 0.0
+
+
+def _python_with_optuna() -> str | None:
+    """An interpreter that has Optuna: this one, else the benchmarks' own environment's."""
+    import subprocess
+
+    if importlib.util.find_spec("optuna") is not None:
+        return sys.executable
+    venv = BENCHMARKS / ".venv" / "bin" / "python"
+    if not venv.exists():
+        return None
+    probe = subprocess.run([str(venv), "-c", "import optuna"], capture_output=True, check=False)
+    return str(venv) if probe.returncode == 0 else None
+
+
+def test_multi_fidelity_benchmark_prints_epochs_to_the_reference_score(tmp_path: Path) -> None:
+    import subprocess
+
+    python = _python_with_optuna()
+    if python is None:
+        pytest.skip("Optuna (the reference, TPE + Hyperband) is not installed")
+    out, journal = tmp_path / "mf.json", tmp_path / "mf.jsonl"
+    argv = ["--quick", "--problems", "lc_branin", "--seeds", "1", "--trials", "6", "--jobs", "1"]
+    argv += ["--methods", "podbor-auto-hyperband", "optuna-tpe-hyperband"]
+    argv += ["--out", str(out), "--journal", str(journal)]
+    script = str(BENCHMARKS / "multi_fidelity.py")
+    done = subprocess.run([python, script, *argv], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    firsts = [line.split(" | ")[0] for line in done.stdout.splitlines() if line.startswith("| ")]
+    both = ["| podbor-auto-hyperband", "| optuna-tpe-hyperband"]
+    assert firsts[:3] == ["| method", *both]  # the problem's table, methods as given
+    assert firsts[3] == "| method" and sorted(firsts[4:]) == sorted(both)  # overall, by rank
+    assert "### lc_branin: target" in done.stdout and "### overall" in done.stdout
+    report = json.loads(out.read_text())
+    assert {(r["method"], len(r["epochs"])) for r in report["runs"]} == {
+        ("podbor-auto-hyperband", 6),
+        ("optuna-tpe-hyperband", 6),
+    }
+    for run in report["runs"]:  # a complete trial trained all 27 epochs, a pruned one (None) 1-27
+        assert all(e == 27 or v is None for e, v in zip(run["epochs"], run["values"]))
+        assert all(1 <= e <= 27 for e in run["epochs"])
+    # a second invocation takes both runs from the journal instead of running them again
+    again = subprocess.run([python, script, *argv], capture_output=True, text=True, check=False)
+    assert again.returncode == 0 and "0 runs on 1 processes, 2 taken from" in again.stderr
+    assert len(journal.read_text().splitlines()) == 2
