@@ -488,7 +488,7 @@ def test_write_controls_are_absent_without_allow_write(
 
 
 def test_write_actions_with_allow_write(
-    browser: Any, write_server: DashboardServer, page: Any
+    browser: Any, write_server: DashboardServer, writer: Writer, page: Any
 ) -> None:
     storage_url: str = write_server.storage  # type: ignore[attr-defined]
     storage = _storage(storage_url)
@@ -503,10 +503,21 @@ def test_write_actions_with_allow_write(
     browser.find_element("css selector", "#note-save").click()
     wait_until(lambda: storage.get_study_system_attrs(study_id).get(NOTE_KEY) == note)
 
-    running = [t.number for t in _trials(storage_url, "main") if t.state == TrialState.RUNNING]
+    before = _trials(storage_url, "main")
+    running = [t.number for t in before if t.state == TrialState.RUNNING]
     browser.find_element("css selector", f'button.tell[data-number="{running[0]}"]').click()
     form = f'.tell-form[data-number="{running[0]}"]'
-    browser.find_element("css selector", form + " .tell-values").send_keys("1.5")
+    field = wait_until(lambda: browser.find_elements("css selector", form + " .tell-values"))[0]
+    field.send_keys("1.")
+    # Another worker adds a trial: the table is redrawn live, and the half-typed form stays, with
+    # its text and the focus.
+    writer("add", storage_url, "main", "0.5")
+    wait_until(lambda: len(before) in _rows(browser), timeout=3)
+    value = "var f = document.querySelector(arguments[0]); return f && f.value;"
+    assert browser.execute_script(value, form + " .tell-values") == "1."
+    focused = "return document.activeElement === document.querySelector(arguments[0]);"
+    assert browser.execute_script(focused, form + " .tell-values")
+    browser.switch_to.active_element.send_keys("5")
     browser.find_element("css selector", form + " .tell-submit").click()
 
     def told() -> bool:

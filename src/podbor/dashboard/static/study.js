@@ -59,6 +59,7 @@
       this.offset = 0;
       this.filters = [];
       this.trialsSeq = 0;
+      this.openTells = new Map(); // trial number -> its open "tell" form, kept across redraws
       this.plots = new Map(); // key -> {entry, section, area, note, json}
       this.dirtyPlots = new Set();
       this.plotTimer = null;
@@ -575,6 +576,7 @@
     }
 
     drawRows(rows) {
+      const focus = this.saveFocus();
       const tbody = clear(this.table.tBodies[0]);
       const changed = this.changedNumbers || new Set();
       this.changedNumbers = null;
@@ -582,16 +584,32 @@
       if (!rows.length) {
         tbody.appendChild(el('tr', null, el('td', { colspan: this.columns.length + 1, className: 'muted', text: 'No trials match.' })));
       }
+      this.restoreFocus(focus);
+    }
+
+    /** The focused field of an open "tell" form (rows are redrawn under a user who types). */
+    saveFocus() {
+      const active = document.activeElement;
+      if (!active || !active.closest || !active.closest('.tell-form')) return null;
+      return { node: active, start: active.selectionStart, end: active.selectionEnd };
+    }
+
+    restoreFocus(focus) {
+      if (!focus || !focus.node.isConnected) return;
+      focus.node.focus();
+      if (typeof focus.start === 'number' && focus.node.setSelectionRange) focus.node.setSelectionRange(focus.start, focus.end);
     }
 
     /** Shows the changed rows that are on this page at once, before the page is fetched again. */
     patchRows(rows) {
+      const focus = this.saveFocus();
       const tbody = this.table.tBodies[0];
       for (const r of rows) {
         for (const tr of Array.from(tbody.rows)) {
           if (tr.dataset.number === String(r.number)) tbody.replaceChild(this.rowElement(r, true), tr);
         }
       }
+      this.restoreFocus(focus);
     }
 
     rowElement(r, changed) {
@@ -609,18 +627,36 @@
       }
       if (app.config.allow_write) {
         const cell = el('td');
-        if (r.state === 'RUNNING' || r.state === 'WAITING') {
+        const open = r.state === 'RUNNING' || r.state === 'WAITING';
+        const form = this.openTells.get(r.number);
+        if (open && form) {
+          cell.appendChild(form); // the same form: what the user typed stays
+        } else if (open) {
           cell.appendChild(el('button', {
             type: 'button',
             className: 'tell',
             dataset: { number: r.number },
             text: 'Tell…',
-            on: { click: (e) => { e.target.replaceWith(tellForm(this.studyId, r.number, this.detail.directions.length, () => this.loadTrials())); } },
+            on: { click: (e) => { this.openTell(e.target, r.number); } },
           }));
+        } else {
+          this.openTells.delete(r.number); // finished meanwhile: its form has nothing to tell
         }
         tr.appendChild(cell);
       }
       return tr;
+    }
+
+    /** Replace a row's "Tell…" button by its form; the form outlives redraws of the table. */
+    openTell(button, number) {
+      const form = tellForm(this.studyId, number, this.detail.directions.length, () => {
+        this.openTells.delete(number);
+        this.loadTrials();
+      });
+      this.openTells.set(number, form);
+      button.replaceWith(form);
+      const values = form.querySelector('.tell-values');
+      if (values) values.focus();
     }
   }
 
