@@ -96,6 +96,12 @@ def _podbor_methods() -> list[Method]:
                 "auto-nocost",
                 lambda seed: auto(seed=seed, max_overhead_fraction=None),
             ),
+            Method(  # the default with TPE above 12 parameters (is the GP worth it at 13-20?)
+                "podbor-auto-gp12",
+                "podbor",
+                "auto-gp12",
+                lambda seed: auto(seed=seed, max_gp_params=12),
+            ),
         ]
     cma = getattr(s, "CmaEsSampler", None)
     if cma is not None and _installed("cmaes"):
