@@ -4,6 +4,10 @@ podbor error that names the file (or the parameter), in bounded time, and nothin
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -61,6 +65,75 @@ def test_an_empty_file_becomes_a_podbor_database(tmp_path: Path) -> None:
     storage = RDBStorage(f"sqlite:///{path}")
     assert storage.get_all_studies() == []
     storage.remove_session()
+
+
+# -- read-only files ---------------------------------------------------------------------------
+
+
+def _unwritable(path: Path) -> bool:
+    try:
+        with open(path if path.is_file() else path / "probe", "ab"):
+            pass
+    except PermissionError:
+        return True
+    if path.is_dir():
+        (path / "probe").unlink()
+    return False
+
+
+@contextlib.contextmanager
+def _read_only(paths: list[Path]) -> Iterator[bool]:
+    """Make ``paths`` unwritable for this process (``chattr +i`` as root, who ignores file
+    modes; ``chmod`` otherwise), yield whether that worked, and undo it."""
+    chattr = shutil.which("chattr") if os.geteuid() == 0 else None
+    done: list[Path] = []
+    try:
+        for path in paths:
+            if os.geteuid() == 0:
+                if chattr is None or subprocess.run([chattr, "+i", str(path)]).returncode:
+                    break
+            else:
+                path.chmod(0o555 if path.is_dir() else 0o444)
+            done.append(path)
+        worked = len(done) == len(paths) and all(_unwritable(p) for p in paths)
+        yield worked
+    finally:
+        for path in reversed(done):
+            if chattr is not None:
+                subprocess.run([chattr, "-i", str(path)], check=False)
+            else:
+                path.chmod(0o755 if path.is_dir() else 0o644)
+
+
+@pytest.mark.parametrize("what", ["file", "file and folder"])
+def test_a_read_only_database_is_read_without_mode_ro_and_a_write_is_refused(
+    tmp_path: Path, podbor_db: bytes, what: str
+) -> None:
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    path = folder / "study.db"
+    path.write_bytes(podbor_db)
+    url = f"sqlite:///{path}"
+    with _read_only([path, folder] if what == "file and folder" else [path]) as read_only:
+        if not read_only:
+            pytest.skip("cannot make a file read-only here (no chattr as root)")
+        # the CLI and the API read it as it is, without ?mode=ro
+        done = subprocess.run(
+            [sys.executable, "-m", "podbor", "trials", "--storage", url, "--study-name", "s",
+             "--format", "json"],
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        assert len(json.loads(done.stdout)) == 20
+        study = podbor.load_study(study_name="s", storage=url)
+        assert len(study.trials) == 20
+        # a write is refused with podbor's error, naming the file and saying why
+        with pytest.raises(StorageInternalError, match="read-only for this process") as info:
+            study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=1)
+        assert str(path) in str(info.value)
+        study._storage.remove_session()  # type: ignore[attr-defined]
+    assert path.read_bytes() == podbor_db  # nothing changed, not even the journal mode
+    assert len(podbor.load_study(study_name="s", storage=url).trials) == 20
 
 
 # -- damaged files -----------------------------------------------------------------------------

@@ -11,7 +11,9 @@ from __future__ import annotations
 import math
 import os
 import random
+import sqlite3
 import time
+import urllib.parse
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -28,6 +30,7 @@ __all__ = [
     "check_url_query",
     "make_engine",
     "parse_url",
+    "read_only_sqlite_file",
     "sqlite_busy_timeout",
     "with_retries",
 ]
@@ -143,6 +146,9 @@ def make_engine(url: URL, engine_kwargs: dict[str, Any] | None) -> Engine:
     if backend == "sqlite":
         connect_args.setdefault("timeout", sqlite_busy_timeout(url, connect_args))
         connect_args.setdefault("check_same_thread", False)
+        read_only = read_only_sqlite_file(url)
+        if read_only is not None and "creator" not in kwargs:
+            kwargs["creator"] = _read_only_connector(read_only, connect_args)
     elif backend == "postgresql" or backend == "mysql":
         connect_args.setdefault("connect_timeout", CONNECT_TIMEOUT_S)
         kwargs.setdefault("pool_recycle", 3600)
@@ -158,6 +164,41 @@ def make_engine(url: URL, engine_kwargs: dict[str, Any] | None) -> Engine:
     if backend == "sqlite":
         _configure_sqlite(engine)
     return engine
+
+
+def read_only_sqlite_file(url: URL) -> str | None:
+    """The path of an existing SQLite file this process may read but not write (the file, or
+    its folder, is read-only for it) when the URL leaves the opening mode to podbor; else None.
+
+    Such a file is opened read-only (SQLite's ``mode=ro``), so that reading it needs no
+    ``?mode=ro&uri=true`` in the URL; writes then fail with podbor's error naming the file. In a
+    read-only folder with no ``-wal``/``-shm`` beside the file, no process can be writing to it,
+    and it is also opened ``immutable=1`` (SQLite would otherwise need to create ``-shm``).
+    """
+    if url.get_backend_name() != "sqlite":
+        return None
+    path = url.database
+    if not path or path == ":memory:" or path.startswith("file:") or "mode" in url.query:
+        return None
+    path = os.path.abspath(path)
+    if not os.path.isfile(path):
+        return None
+    if os.access(path, os.W_OK) and os.access(os.path.dirname(path), os.W_OK):
+        return None
+    return path
+
+
+def _read_only_connector(path: str, connect_args: Mapping[str, Any]) -> Callable[[], Any]:
+    live = any(os.path.exists(path + suffix) for suffix in ("-wal", "-shm"))
+    folder_writable = os.access(os.path.dirname(path), os.W_OK)
+    query = "mode=ro" if live or folder_writable else "mode=ro&immutable=1"
+    uri = f"file:{urllib.parse.quote(path)}?{query}"
+    args = {k: v for k, v in connect_args.items() if k != "uri"}
+
+    def connect() -> Any:
+        return sqlite3.connect(uri, uri=True, **args)
+
+    return connect
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -309,8 +350,12 @@ def with_retries(
 
 
 def _describe(err: DBAPIError) -> str:
-    """The driver's message, with a hint when it means the file is damaged."""
+    """The driver's message, with a hint when it means the file is damaged or read-only."""
     text = str(err.orig or err)
     if "malformed" in text or "not a database" in text:
         text += " (the file is damaged, or not a SQLite database)"
+    elif "readonly database" in text:
+        text += (
+            " (the file, or its folder, is read-only for this process: it can be read, not written)"
+        )
     return text
