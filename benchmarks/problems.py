@@ -285,33 +285,21 @@ def _dummy_hartmann(x: FloatArray) -> float:
     return hartmann6(x[:6])
 
 
-def _levy_styblinski(x: FloatArray) -> float:
-    """Levy on coordinates 0-9 plus Styblinski–Tang on 10-19; 30 more coordinates do nothing."""
-    return levy(x[:10]) + styblinski_tang(x[10:20])
+def _levy_styblinski(x: FloatArray, k: int = 10) -> float:
+    """Levy on coordinates ``0..k-1`` plus Styblinski–Tang on ``k..2k-1``; the others do nothing
+    (``k = 10`` in 50 dimensions, ``k = 5`` in 20)."""
+    return levy(x[:k]) + styblinski_tang(x[k : 2 * k])
 
 
 _EMBEDDING = np.random.default_rng(20261205).standard_normal((2, 100)) * 0.25
 """A fixed projection of ``[-1, 1]^100`` onto two directions (each row's norm is about 2.5)."""
-
-
-def _embedded_branin(x: FloatArray) -> float:
-    """Branin on a 2-dimensional linear embedding of ``[-1, 1]^100``: ``u = clip(A x)``."""
-    u = np.clip(_EMBEDDING @ x, -1.0, 1.0)
-    return branin(-5.0 + 7.5 * (u[0] + 1.0), 7.5 * (u[1] + 1.0))
-
-
-def _levy_styblinski_20(x: FloatArray) -> float:
-    """Levy on coordinates 0-4 plus Styblinski–Tang on 5-9; 10 more coordinates do nothing."""
-    return levy(x[:5]) + styblinski_tang(x[5:10])
-
-
 _EMBEDDING_20 = np.random.default_rng(20261206).standard_normal((2, 20)) * 0.56
-"""A fixed projection of ``[-1, 1]^20`` onto two directions (each row's norm is about 2.5)."""
+"""The same for ``[-1, 1]^20``."""
 
 
-def _embedded_branin_20(x: FloatArray) -> float:
-    """Branin on a 2-dimensional linear embedding of ``[-1, 1]^20``: ``u = clip(A x)``."""
-    u = np.clip(_EMBEDDING_20 @ x, -1.0, 1.0)
+def _embedded_branin(x: FloatArray, matrix: FloatArray = _EMBEDDING) -> float:
+    """Branin on a 2-dimensional linear embedding of ``[-1, 1]^d``: ``u = clip(A x)``."""
+    u = np.clip(matrix @ x, -1.0, 1.0)
     return branin(-5.0 + 7.5 * (u[0] + 1.0), 7.5 * (u[1] + 1.0))
 
 
@@ -514,8 +502,22 @@ PROBLEMS: dict[str, Problem] = {
         Problem("mixed", _mixed_objective, _MIXED_SPACE, optimum=0.0),
         Problem("conditional", _conditional_objective, _CONDITIONAL_SPACE, optimum=0.0),
         _highdim("hartmann6_in20", _dummy_hartmann, 20, 0.0, 1.0, -3.32236801141551),
-        _highdim("levy_st_in20", _levy_styblinski_20, 20, -5.0, 5.0, 5 * STYBLINSKI_TANG_MIN),
-        _highdim("branin_in20", _embedded_branin_20, 20, -1.0, 1.0, 0.397887357729739),
+        _highdim(
+            "levy_st_in20",
+            functools.partial(_levy_styblinski, k=5),
+            20,
+            -5.0,
+            5.0,
+            5 * STYBLINSKI_TANG_MIN,
+        ),
+        _highdim(
+            "branin_in20",
+            functools.partial(_embedded_branin, matrix=_EMBEDDING_20),
+            20,
+            -1.0,
+            1.0,
+            0.397887357729739,
+        ),
         _highdim("rosenbrock20", rosenbrock, 20, -5.0, 10.0, 0.0),
         _highdim("levy_st_in50", _levy_styblinski, 50, -5.0, 5.0, 10 * STYBLINSKI_TANG_MIN),
         _highdim("branin_in100", _embedded_branin, 100, -1.0, 1.0, 0.397887357729739),
