@@ -136,6 +136,30 @@ def test_a_read_only_database_is_read_without_mode_ro_and_a_write_is_refused(
     assert len(podbor.load_study(study_name="s", storage=url).trials) == 20
 
 
+def test_a_writable_file_with_its_wal_in_a_read_only_folder_stays_writable(
+    tmp_path: Path, podbor_db: bytes
+) -> None:
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    path = folder / "study.db"
+    path.write_bytes(podbor_db)
+    keeper = sqlite3.connect(path)  # holds the -wal and -shm open, as a running worker does
+    keeper.execute("PRAGMA journal_mode=WAL").fetchone()
+    keeper.execute("SELECT count(*) FROM trials").fetchone()
+    assert (folder / "study.db-wal").exists() and (folder / "study.db-shm").exists()
+    try:
+        with _read_only([folder]) as read_only:
+            if not read_only:
+                pytest.skip("cannot make a folder read-only here (no chattr as root)")
+            storage = RDBStorage(f"sqlite:///{path}")
+            study = podbor.load_study(study_name="s", storage=storage)
+            study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2)
+            assert len(study.trials) == 22
+            storage.remove_session()
+    finally:
+        keeper.close()
+
+
 # -- damaged files -----------------------------------------------------------------------------
 
 

@@ -171,9 +171,10 @@ def read_only_sqlite_file(url: URL) -> str | None:
     its folder, is read-only for it) when the URL leaves the opening mode to podbor; else None.
 
     Such a file is opened read-only (SQLite's ``mode=ro``), so that reading it needs no
-    ``?mode=ro&uri=true`` in the URL; writes then fail with podbor's error naming the file. In a
-    read-only folder with no ``-wal``/``-shm`` beside the file, no process can be writing to it,
-    and it is also opened ``immutable=1`` (SQLite would otherwise need to create ``-shm``).
+    ``?mode=ro&uri=true`` in the URL; writes then fail with podbor's error naming the file. A
+    writable file in a read-only folder counts as read-only only while no ``-wal``/``-shm`` sits
+    beside it (SQLite could not create them to write); then no process can be writing to it, and
+    it is also opened ``immutable=1`` (SQLite would otherwise need to create ``-shm`` to read).
     """
     if url.get_backend_name() != "sqlite":
         return None
@@ -183,15 +184,20 @@ def read_only_sqlite_file(url: URL) -> str | None:
     path = os.path.abspath(path)
     if not os.path.isfile(path):
         return None
-    if os.access(path, os.W_OK) and os.access(os.path.dirname(path), os.W_OK):
-        return None
+    if not os.access(path, os.W_OK):
+        return path
+    if os.access(os.path.dirname(path), os.W_OK) or _has_wal_files(path):
+        return None  # writable (with its -wal and -shm already there, even in a locked folder)
     return path
 
 
+def _has_wal_files(path: str) -> bool:
+    return any(os.path.exists(path + suffix) for suffix in ("-wal", "-shm"))
+
+
 def _read_only_connector(path: str, connect_args: Mapping[str, Any]) -> Callable[[], Any]:
-    live = any(os.path.exists(path + suffix) for suffix in ("-wal", "-shm"))
     folder_writable = os.access(os.path.dirname(path), os.W_OK)
-    query = "mode=ro" if live or folder_writable else "mode=ro&immutable=1"
+    query = "mode=ro" if folder_writable or _has_wal_files(path) else "mode=ro&immutable=1"
     uri = f"file:{urllib.parse.quote(path)}?{query}"
     args = {k: v for k, v in connect_args.items() if k != "uri"}
 
