@@ -14,13 +14,15 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import json
 import logging
 import math
 import os
 import time
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -219,6 +221,35 @@ def quiet() -> None:
         import optuna
 
         optuna.logging.set_verbosity(optuna.logging.ERROR)
+
+
+def save_report(
+    path: Path | None,
+    config: dict[str, Any],
+    summary: Any,
+    runs: Sequence[Any],
+    *,
+    strict: bool = False,
+    **extra: Any,
+) -> dict[str, Any]:
+    """The report every script returns and, with ``--out PATH``, writes as JSON: its
+    ``config``, ``extra`` entries, ``summary`` and ``runs`` (dataclasses). ``strict``: infinite
+    and NaN floats become ``null`` (strict JSON) instead of ``Infinity``/``NaN``."""
+    report = {"config": config, **extra, "summary": summary, "runs": [asdict(r) for r in runs]}
+    if path is not None:
+        path.write_text(json.dumps(_finite(report) if strict else report, indent=1))
+    return report
+
+
+def _finite(obj: Any) -> Any:
+    """``obj`` with every infinite or NaN float as None."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_finite(v) for v in obj]
+    return obj
 
 
 def run_all(function: Callable[[Any], Any], tasks: Sequence[Any], jobs: int) -> list[Any]:

@@ -635,33 +635,16 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         f"\n{len(fresh)} runs in {elapsed:.0f} s; median seconds per run: "
         + ", ".join(f"{p} {s:.1f}" for p, s in per_run.items())
     )
-    report = {
-        "config": {
-            "seeds": args.seeds,
-            "trials": args.trials,
-            "problems": [p.name for p in problems],
-            "methods": names,
-            "reference": reference,
-            "jobs": args.jobs,
-            "seconds": elapsed,
-        },
-        "summary": summary,
-        "runs": [asdict(r) for r in runs],
+    config = {
+        "seeds": args.seeds,
+        "trials": args.trials,
+        "problems": [p.name for p in problems],
+        "methods": names,
+        "reference": reference,
+        "jobs": args.jobs,
+        "seconds": elapsed,
     }
-    if args.out:
-        args.out.write_text(json.dumps(_finite(report), indent=1))
-    return report
-
-
-def _finite(obj: Any) -> Any:
-    """``obj`` with every infinite or NaN float as None (not reached; strict JSON)."""
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
-    if isinstance(obj, dict):
-        return {k: _finite(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_finite(v) for v in obj]
-    return obj
+    return methods_mod.save_report(args.out, config, summary, runs, strict=True)  # inf: not reached
 
 
 if __name__ == "__main__":

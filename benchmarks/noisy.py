@@ -25,12 +25,11 @@ from __future__ import annotations
 
 import argparse
 import functools
-import json
 import os
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -273,15 +272,13 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     summary = summarize(runs, names)
     print_tables(summary, names)
     print(f"\n{len(runs)} runs in {time.perf_counter() - start:.0f} s")
-    report = {
-        "config": {k: v for k, v in vars(args).items() if k != "out"},
-        "noise_scale": {p.name: noise_scale(p.name) for p in problems},
-        "summary": summary,
-        "runs": [asdict(r) for r in runs],
-    }
-    if args.out:
-        args.out.write_text(json.dumps(report, indent=1))
-    return report
+    return methods_mod.save_report(
+        args.out,
+        {k: v for k, v in vars(args).items() if k != "out"},
+        summary,
+        runs,
+        noise_scale={p.name: noise_scale(p.name) for p in problems},
+    )
 
 
 if __name__ == "__main__":

@@ -21,13 +21,12 @@ with ``constant_liar=True`` (``optuna-tpe-mv-liar``) and its GPSampler run the s
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -295,14 +294,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     summary = summarize(runs, names, workers)
     print_tables(summary, names, workers)
     print(f"\n{len(runs)} runs in {time.perf_counter() - start:.0f} s")
-    report = {
-        "config": {k: v for k, v in vars(args).items() if k != "out"},
-        "summary": summary,
-        "runs": [asdict(r) for r in runs],
-    }
-    if args.out:
-        args.out.write_text(json.dumps(report, indent=1))
-    return report
+    config = {k: v for k, v in vars(args).items() if k != "out"}
+    return methods_mod.save_report(args.out, config, summary, runs)
 
 
 if __name__ == "__main__":

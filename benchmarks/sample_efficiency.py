@@ -405,25 +405,19 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         )
         _wall_clock.print_tables(summary["wall_clock"], names, short)
     print(f"\n{len(runs)} runs in {elapsed:.0f} s")
-    report = {
-        "config": {
-            "seeds": args.seeds,
-            "trials": args.trials,
-            "wall_clock": args.wall_clock,
-            "costs": args.costs,
-            "allowance": args.allowance,
-            "max_trials": args.max_trials,
-            "problems": [p.name for p in problems],
-            "methods": names,
-            "jobs": args.jobs,
-            "seconds": elapsed,
-        },
-        "summary": summary,
-        "runs": [asdict(r) for r in runs],
+    config = {
+        "seeds": args.seeds,
+        "trials": args.trials,
+        "wall_clock": args.wall_clock,
+        "costs": args.costs,
+        "allowance": args.allowance,
+        "max_trials": args.max_trials,
+        "problems": [p.name for p in problems],
+        "methods": names,
+        "jobs": args.jobs,
+        "seconds": elapsed,
     }
-    if args.out:
-        args.out.write_text(json.dumps(report, indent=1))
-    return report
+    return methods_mod.save_report(args.out, config, summary, runs)
 
 
 if __name__ == "__main__":
