@@ -415,3 +415,47 @@ def test_skip_table_creation_leaves_an_empty_database_empty(tmp_path: Path) -> N
     assert storage.get_all_studies() == []
     with pytest.raises(ValueError, match="'skip_table_creation'"):
         RDBStorage(url, skip_table_creation="yes")  # type: ignore[arg-type]
+
+
+def _collations(storage: RDBStorage) -> set[str]:
+    """The collations of podbor's own tables (Alembic's version table holds an ASCII id)."""
+    with storage.engine.connect() as conn:
+        rows = conn.exec_driver_sql(
+            "SELECT TABLE_COLLATION FROM information_schema.TABLES "
+            "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME != 'alembic_version'"
+        ).all()
+    return {str(row[0]) for row in rows}
+
+
+def test_mysql_tells_names_apart_exactly_and_upgrade_fixes_older_latin1_tables(
+    mysql_url: str,
+) -> None:
+    from podbor.exceptions import DuplicatedStudyError
+    from podbor.storages._rdb._collation import NO_PAD_COLLATIONS
+    from podbor.storages._rdb.models import metadata
+    from podbor.study import StudyDirection
+
+    minimize = [StudyDirection.MINIMIZE]
+    storage = RDBStorage(mysql_url)
+    assert len(_collations(storage)) == 1 and _collations(storage) <= set(NO_PAD_COLLATIONS)
+    # A database made before with the server's latin1 default (PAD SPACE, case-insensitive)
+    # takes "b", "b " and "B" for one name and cannot hold Cyrillic ...
+    with storage.engine.begin() as conn:
+        for table in metadata.sorted_tables:
+            conn.exec_driver_sql(f"ALTER TABLE `{table.name}` CONVERT TO CHARACTER SET latin1")
+    first = storage.create_new_study(minimize, "b")
+    for clash in ("b ", "B"):
+        with pytest.raises(DuplicatedStudyError):
+            storage.create_new_study(minimize, clash)
+    # ... until `podbor storage upgrade` (the same schema version: only the collation changes).
+    storage.upgrade()
+    assert _collations(storage) <= set(NO_PAD_COLLATIONS)
+    assert storage.get_current_version() == storage.get_head_version()
+    assert storage.create_new_study(minimize, "b ") != first
+    storage.create_new_study(minimize, "B")
+    storage.create_new_study(minimize, "имя")
+    storage.set_study_user_attr(first, "k", 1)
+    storage.set_study_user_attr(first, "k ", 2)
+    assert storage.get_study_user_attrs(first) == {"k": 1, "k ": 2}
+    names = sorted(s.study_name for s in storage.get_all_studies())
+    assert names == ["B", "b", "b ", "имя"]

@@ -255,6 +255,20 @@ class _Runner:
             return _outcome(lambda: trial_setter(self.trial(op[1]), op[3], op[4]))
         if kind == "finish":
             return _outcome(lambda: s.set_trial_state_values(self.trial(op[1]), op[2], op[3]))
+        if kind == "ids":  # lookups and writes by ids no study or trial has
+            raw = op[1]
+            calls: list[Callable[[], object]] = [
+                lambda: s.get_study_name_from_id(raw),
+                lambda: s.get_all_trials(raw),
+                lambda: s.set_study_user_attr(raw, "k", 1),
+                lambda: s.create_new_trial(raw),
+                lambda: s.delete_study(raw),
+                lambda: s.get_trial(raw),
+                lambda: s.set_trial_user_attr(raw, "k", 1),
+                lambda: s.set_trial_intermediate_value(raw, 0, 1.0),
+                lambda: s.set_trial_state_values(raw, TrialState.COMPLETE, [1.0]),
+            ]
+            return " ".join(_outcome(call) for call in calls)
         if kind == "by_number":
             return _outcome(
                 lambda: (
@@ -269,7 +283,7 @@ def _check_agreement(storages: _Storages, ops: list[tuple[Any, ...]]) -> None:
     for op in ops:
         answers = {name: runner.run(op) for name, runner in runners.items()}
         for name, answer in answers.items():
-            assert not answer.startswith("RAW"), (op, name, answer)
+            assert "RAW " not in answer, (op, name, answer)
         assert len(set(answers.values())) == 1, (op, answers)
     snapshots = {name: _snapshot(runner.storage) for name, runner in runners.items()}
     assert len(set(snapshots.values())) == 1, snapshots
@@ -322,7 +336,25 @@ _CASES: list[tuple[str, list[tuple[Any, ...]]]] = [
     ("a value nested too deep", [("study_attr", "user", "k", _nested(MAX_JSON_DEPTH + 1))]),
     ("a value nested 5000 deep", [("new_trial",), ("trial_attr", 0, "user", "k", _nested(5000))]),
     ("a huge int value", [("study_attr", "user", "k", 10**5000)]),
+    (
+        "study names that differ by a trailing space",
+        [("create_study", "a"), ("create_study", "a "), ("lookup", "main "), ("lookup", "a ")],
+    ),
+    (
+        "attribute keys that differ by a trailing space",
+        [("study_attr", "user", "k", 1), ("study_attr", "user", "k ", 2)],
+    ),
+    (
+        "parameter names that differ by a trailing space",
+        [
+            ("new_trial",),
+            ("param", 0, "x", (FloatDistribution(0, 1), 0.5)),
+            ("param", 0, "x ", (FloatDistribution(0, 1), 0.25)),
+        ],
+    ),
     ("2**63 as a step", [("new_trial",), ("report", 0, 2**63, 1.0), ("report", 0, 2**63 - 1, 1.0)]),
+    ("ids past 64 bits", [("new_trial",), ("ids", 2**64), ("ids", -(2**70)), ("ids", 2**63)]),
+    ("an unknown id within 64 bits", [("ids", 2**40)]),
     ("2**63 as a trial number", [("new_trial",), ("by_number", 2**63)]),
     (
         "NUL in a parameter name",

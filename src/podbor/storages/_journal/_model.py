@@ -20,7 +20,7 @@ from typing import Any, Final
 
 from podbor._records.trial_state import TrialState
 from podbor._study_direction import StudyDirection
-from podbor.storages._base import check_param_distribution
+from podbor.storages._base import INT64_MAX, INT64_MIN, check_param_distribution
 from podbor.storages._journal._check import check_op
 from podbor.storages._journal._codec import (
     DistributionCache,
@@ -65,6 +65,11 @@ class JournalModel(StudyTable):
             KeyError, ValueError, UpdateFinishedTrialError: When the operation is not allowed
                 in the current state (the same errors the storage contract names).
         """
+        if dry_run:  # an id no line can hold names no study or trial: say so, as for any
+            for field, lookup in (("study_id", self.study), ("trial_id", self.trial)):
+                value = op.get(field)
+                if type(value) is int and not INT64_MIN <= value <= INT64_MAX:
+                    lookup(value)  # raises the storage contract's "not found"
         check_op(op)  # the same checks when writing and when replaying, in every process
         return _HANDLERS[op["op"]](self, op, dry_run)
 

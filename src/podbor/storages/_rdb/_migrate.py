@@ -10,6 +10,7 @@ from sqlalchemy import Connection, insert, inspect, select, update
 from podbor.exceptions import InvalidArgumentError
 from podbor.storages._optuna._detect import optuna_database_error
 from podbor.storages._rdb import models as m
+from podbor.storages._rdb._collation import compare_text_exactly
 from podbor.version import __version__
 
 __all__ = [
@@ -64,6 +65,7 @@ def _create_or_check(
         return
     if not tables:  # a new database: create the newest schema and record its revision
         m.metadata.create_all(conn)
+        compare_text_exactly(conn, [table.name for table in m.metadata.sorted_tables])
         conn.execute(
             insert(m.version_info).values(
                 version_info_id=1, schema_version=m.SCHEMA_VERSION, library_version=__version__
@@ -130,10 +132,15 @@ def stamp_head(conn: Connection) -> None:
 
 
 def upgrade_to_head(conn: Connection) -> None:
-    """Apply every migration newer than the database's revision, then record the version."""
+    """Apply every migration newer than the database's revision, then record the version.
+
+    On MySQL and MariaDB it also moves tables made before podbor compared text exactly to a
+    NO PAD collation (``_collation``).
+    """
     from alembic import command
 
     command.upgrade(alembic_config(conn), "head")  # type: ignore[arg-type]
+    compare_text_exactly(conn, [table.name for table in m.metadata.sorted_tables])
     row = conn.execute(select(m.version_info.c.version_info_id)).first()
     values = {"schema_version": m.SCHEMA_VERSION, "library_version": __version__}
     if row is None:

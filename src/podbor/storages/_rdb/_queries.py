@@ -53,8 +53,8 @@ __all__ = [
 ]
 
 _ids: Any = bindparam("ids", expanding=True)
-_study = bindparam("b_study_id", type_=Integer)
-_trial = bindparam("b_trial_id", type_=Integer)
+_study = bindparam("b_study_id", type_=m.Id())
+_trial = bindparam("b_trial_id", type_=m.Id())
 
 STUDY_EXISTS = select(m.studies.c.study_id).where(m.studies.c.study_id == _study)
 LOCK_STUDY = STUDY_EXISTS.with_for_update()

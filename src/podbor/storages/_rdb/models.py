@@ -22,13 +22,16 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    TypeDecorator,
     UniqueConstraint,
 )
 from sqlalchemy.dialects import mysql
+from sqlalchemy.engine import Dialect
 
 __all__ = [
     "SCHEMA_VERSION",
     "FloatType",
+    "Id",
     "metadata",
     "studies",
     "study_directions",
@@ -54,9 +57,29 @@ TIMESTAMP = DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
 
 metadata = MetaData()
 
+
+class Id(TypeDecorator[int]):
+    """A study or trial id column (an INTEGER: 64 bits on SQLite, 32 on PostgreSQL and MySQL).
+
+    An id the column cannot hold, which no row has, is bound as -1 (no row has that either), so
+    that looking it up finds nothing, as with any unknown id, instead of the driver's overflow or
+    range error (SQLite's OverflowError past 64 bits, PostgreSQL's "integer out of range").
+    """
+
+    impl = Integer
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        bits = 63 if dialect.name == "sqlite" else 31
+        if isinstance(value, int) and not -(2**bits) <= value < 2**bits:
+            return -1
+        return value
+
+
 MYSQL_TEXT: dict[str, Any] = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_bin"}
 """MySQL/MariaDB table options: any Unicode text (a server's default may be latin1), compared
-byte for byte as the other databases compare it. New databases get them; see ``_migrate``."""
+byte for byte as the other databases compare it. New databases get them; then, where the server
+has one, a NO PAD binary collation that also tells ``"a"`` from ``"a "`` (``_collation``)."""
 
 
 class FloatType(enum.IntEnum):
@@ -71,7 +94,7 @@ class FloatType(enum.IntEnum):
 studies = Table(
     "studies",
     metadata,
-    Column("study_id", Integer, primary_key=True, autoincrement=True),
+    Column("study_id", Id, primary_key=True, autoincrement=True),
     Column("study_name", String(_KEY), nullable=False, unique=True),
     sqlite_autoincrement=True,  # ids are never reused, so caches keyed by id stay valid
     **MYSQL_TEXT,
@@ -86,7 +109,7 @@ def _child(name: str, parent: Table, *columns: Column[object]) -> Table:
         metadata,
         Column(
             key.name,
-            Integer,
+            Id,
             ForeignKey(f"{parent.name}.{key.name}", ondelete="CASCADE"),
             primary_key=True,
         ),
@@ -119,8 +142,8 @@ study_system_attrs = _attributes("study_system_attributes", studies)
 trials = Table(
     "trials",
     metadata,
-    Column("trial_id", Integer, primary_key=True, autoincrement=True),
-    Column("study_id", Integer, ForeignKey("studies.study_id", ondelete="CASCADE"), nullable=False),
+    Column("trial_id", Id, primary_key=True, autoincrement=True),
+    Column("study_id", Id, ForeignKey("studies.study_id", ondelete="CASCADE"), nullable=False),
     Column("number", Integer, nullable=False),
     Column("state", Integer, nullable=False),
     Column("datetime_start", TIMESTAMP),
