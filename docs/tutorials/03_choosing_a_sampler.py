@@ -53,7 +53,9 @@ def branin(trial):
 # 1. ``qmc`` while fewer than ``n_startup_trials`` (5) trials have finished: quasi-random
 #    (scrambled Sobol) points, which cover the space more evenly than random ones;
 # 2. ``gp`` (a :class:`podbor.samplers.GPSampler` that searches a trust region around the best
-#    trial) when the study has one objective, every finished trial has the same parameters, and
+#    trial; with several objectives, log-EHVI alternating with random scalarizations, and with
+#    constraints weighted by the probability of feasibility) when every finished trial has the
+#    same parameters, and
 #    the space and history are small enough: at most ``max_gp_params`` (20) parameters,
 #    ``max_categorical_choices`` (32) categorical choices in all, ``max_gp_trials`` (300)
 #    complete trials and ``max_gp_workers`` (8) trials running at once, mostly completed (not
@@ -168,8 +170,9 @@ decisions
 #
 # The GP's time in this rule is an *estimate* from the number of trials and parameters, not a
 # measurement, and the objective's time is read only once that estimate is over the allowance;
-# with the default limits (``max_gp_trials=300``, ``max_gp_params=20``) it never is, so a
-# seeded study proposes the same trials on a quiet and on a busy machine.
+# with the default limits (``max_gp_trials=300``, ``max_gp_params=20``) it never is for one
+# objective, so a seeded study proposes the same trials on a quiet and on a busy machine (with
+# several objectives, whose GPs cost more, it can be late in a long study).
 # ``max_overhead_fraction=None`` takes time out of the decisions altogether.
 #
 # Choosing a sampler yourself

@@ -21,10 +21,12 @@ latency. No single configuration is best at both.
 # and the latency should go down. :func:`podbor.create_study` takes ``directions=`` instead of
 # ``direction=``.
 #
-# For a study with several objectives the default :class:`~podbor.samplers.AutoSampler` uses
-# TPE (the Gaussian process models one objective). We pick
-# :class:`~podbor.samplers.NSGAIISampler`, the genetic algorithm most used for such problems,
-# and seed it, so that the numbers below are the same at every run.
+# For a study with several objectives the default :class:`~podbor.samplers.AutoSampler` uses a
+# Gaussian process per objective (log expected hypervolume improvement, alternating with random
+# scalarizations of the objectives) while the space is flat and the study short, and TPE
+# otherwise. Here we pick :class:`~podbor.samplers.NSGAIISampler`, the genetic algorithm most
+# used for such problems, to show it, and seed it, so that the numbers below are the same at
+# every run.
 #
 # :meth:`~podbor.Study.set_metric_names` names the objectives for the plots and the
 # tables. It is experimental in Optuna 5.0, as is NSGA-III below, and podbor warns about both as
@@ -202,8 +204,9 @@ ax = plot_pareto_front(study3)
 #   :attr:`~podbor.Study.best_trials`, not ``best_trial``;
 # - a limit is a constraint, recorded with :meth:`~podbor.Trial.set_constraint`
 #   (``<= 0`` is feasible); only feasible trials reach the front;
-# - NSGA-II for two objectives, NSGA-III for three or more; TPE (the default's choice) also
-#   handles several objectives and constraints;
+# - the default sampler models each objective with a GP for the first few hundred trials of a
+#   flat space; NSGA-II (two objectives) and NSGA-III (three or more) suit long studies of
+#   cheap objectives; TPE handles several objectives and constraints on any space;
 # - :func:`~podbor.visualization.matplotlib.plot_pareto_front` and
 #   :func:`~podbor.visualization.matplotlib.plot_hypervolume_history` show the front and
 #   whether it still moves. The command line prints the front too:

@@ -18,7 +18,7 @@ import podbor
 from podbor.exceptions import InvalidArgumentError
 from podbor.samplers import AutoSampler, BaseSampler, TPESampler
 from podbor.samplers import _auto as auto_module
-from podbor.samplers._auto import STRATEGY_ATTR
+from podbor.samplers._auto import STRATEGY_ATTR, estimated_gp_seconds
 from podbor.testing.samplers import SamplerConformance
 from podbor.trial import BaseTrial, TrialState
 
@@ -229,7 +229,7 @@ def test_branches_with_pruned_trials_and_threads() -> None:
         assert set(t.params) in ({"kind", "x"}, {"kind", "y"})
 
 
-def test_multi_objective_goes_to_tpe() -> None:
+def test_multi_objective_goes_to_the_gp_and_says_so() -> None:
     study = podbor.create_study(
         directions=["minimize", "maximize"],
         sampler=AutoSampler(seed=0, n_startup_trials=3, max_overhead_fraction=None),
@@ -237,11 +237,38 @@ def test_multi_objective_goes_to_tpe() -> None:
 
     def objective(trial: BaseTrial) -> tuple[float, float]:
         x = trial.suggest_float("x", 0, 1)
-        return x, x**2
+        y = trial.suggest_float("y", 0, 1)
+        trial.set_constraint("y below 0.9", y - 0.9)
+        return x + y, x**2 - y
 
     study.optimize(objective, n_trials=6)
-    assert _strategies(study) == ["qmc"] * 3 + ["tpe"] * 3
-    assert "2 objectives" in study.trials[-1].system_attrs[STRATEGY_ATTR]
+    assert _strategies(study) == ["qmc"] * 3 + ["gp"] * 3
+    assert study.trials[-1].system_attrs[STRATEGY_ATTR] == (
+        "gp: 2 objectives, 2 parameters, constrained, 5 complete trials"
+    )
+
+
+def test_multi_objective_with_a_conditional_space_goes_to_tpe() -> None:
+    study = podbor.create_study(
+        directions=["minimize", "minimize"],
+        sampler=AutoSampler(seed=0, n_startup_trials=2, max_overhead_fraction=None),
+    )
+
+    def objective(trial: BaseTrial) -> tuple[float, float]:
+        kind = trial.suggest_categorical("kind", ["a", "b"])
+        x = trial.suggest_float(f"x_{kind}", 0, 1)
+        return x, 1 - x
+
+    study.optimize(objective, n_trials=8)
+    decisions = [t.system_attrs[STRATEGY_ATTR] for t in study.trials]
+    conditional = [d for d in decisions if "conditional" in d]
+    assert conditional and all(d.startswith("tpe: 2 objectives, conditional") for d in conditional)
+
+
+def test_the_gp_estimate_of_several_objectives_is_larger() -> None:
+    one = estimated_gp_seconds(200, 7)
+    assert estimated_gp_seconds(200, 7, n_objectives=2) == pytest.approx(5 * one)
+    assert estimated_gp_seconds(200, 7, n_objectives=3) == pytest.approx(7.5 * one)
 
 
 def test_many_categorical_choices_go_to_tpe() -> None:

@@ -223,12 +223,15 @@ def test_warnings_can_be_switched_off(podbor_log: pytest.LogCaptureFixture) -> N
     assert not _warnings(podbor_log, "u") and not _warnings(podbor_log, "v")
 
 
-def test_multi_objective_falls_back_with_a_warning(podbor_log: pytest.LogCaptureFixture) -> None:
+def test_multi_objective_studies_are_modelled_without_a_warning(
+    podbor_log: pytest.LogCaptureFixture,
+) -> None:
     sampler = GPSampler(seed=0, n_startup_trials=2)
     study = podbor.create_study(sampler=sampler, directions=["minimize", "maximize"])
     study.optimize(lambda t: (t.suggest_float("x", 0, 1), t.suggest_float("y", 0, 1)), n_trials=5)
     assert len(study.trials) == 5
-    assert len(_warnings(podbor_log, "x")) == 1
+    assert _warnings(podbor_log, "x") == []
+    assert sampler.infer_relative_search_space(study, study.trials[-1]) != {}
 
 
 def test_custom_independent_sampler_is_used_for_startup() -> None:

