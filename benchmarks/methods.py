@@ -241,6 +241,16 @@ def save_report(
     return report
 
 
+def append_jsonl(path: Path, record: dict[str, Any]) -> None:
+    """One JSON line, in one ``write`` to a file opened for appending (workers share it)."""
+    line = (json.dumps(record) + "\n").encode()
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        os.write(fd, line)
+    finally:
+        os.close(fd)
+
+
 def _finite(obj: Any) -> Any:
     """``obj`` with every infinite or NaN float as None."""
     if isinstance(obj, float):

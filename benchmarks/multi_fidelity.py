@@ -410,18 +410,8 @@ def run_task(task: Task) -> Run:
         time.perf_counter() - start,
     )
     if task.journal is not None:
-        _append(Path(task.journal), run)
+        methods_mod.append_jsonl(Path(task.journal), asdict(run))
     return run
-
-
-def _append(path: Path, run: Run) -> None:
-    """One JSON line, in one ``write`` to a file opened for appending (workers share it)."""
-    line = (json.dumps(asdict(run)) + "\n").encode()
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-    try:
-        os.write(fd, line)
-    finally:
-        os.close(fd)
 
 
 def load_journal(path: Path | None) -> dict[tuple[str, str, int, int], Run]:

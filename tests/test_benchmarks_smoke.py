@@ -285,3 +285,50 @@ def test_multi_fidelity_benchmark_prints_epochs_to_the_reference_score(tmp_path:
     again = subprocess.run([python, script, *argv], capture_output=True, text=True, check=False)
     assert again.returncode == 0 and "0 runs on 1 processes, 2 taken from" in again.stderr
     assert len(journal.read_text().splitlines()) == 2
+
+
+def test_multi_objective_benchmark_prints_hypervolume_ranks(tmp_path: Path) -> None:
+    import subprocess
+
+    out, journal = tmp_path / "mo.json", tmp_path / "mo.jsonl"
+    argv = ["--quick", "--methods", "podbor-default", "podbor-random"]
+    argv += ["--problems", "zdt1", "c2dtlz2", "--seeds", "1", "--trials", "12"]
+    argv += ["--budgets", "6,12", "--jobs", "1", "--out", str(out), "--journal", str(journal)]
+    script = str(BENCHMARKS / "multi_objective.py")
+    done = subprocess.run(
+        [sys.executable, script, *argv], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    rows = [line for line in done.stdout.splitlines() if line.startswith("| ")]
+    assert rows.count("| method | HV ratio @6 | rank @6 | HV ratio @12 | rank @12 |") == 2
+    assert rows.count("| method | average rank | HV ratio | s/trial |") == 2
+    for title in ("### zdt1:", "### c2dtlz2:", "### overall @6 trials", "### overall @12 trials"):
+        assert title in done.stdout
+    report = json.loads(out.read_text())
+    assert sorted((r["problem"], r["method"]) for r in report["runs"]) == [
+        ("c2dtlz2", "podbor-default"),
+        ("c2dtlz2", "podbor-random"),
+        ("zdt1", "podbor-default"),
+        ("zdt1", "podbor-random"),
+    ]
+    for run in report["runs"]:
+        assert len(run["values"]) == len(run["seconds"]) == len(run["feasible"]) == 12
+        if run["problem"] == "zdt1":  # unconstrained: every trial feasible
+            assert run["constraints"] == [None] * 12 and all(run["feasible"])
+        else:  # one constraint, C2's; feasible when <= 0
+            assert [c[0] <= 0 for c in run["constraints"]] == run["feasible"]
+    for info in report["summary"]["problems"].values():
+        for row in info["methods"].values():
+            assert 0.0 <= row["hv_ratio@6"] <= row["hv_ratio@12"] <= 1.01
+    # a second invocation takes the four runs from the journal and prints the same tables
+    again = subprocess.run(
+        [sys.executable, script, *argv], capture_output=True, text=True, check=False
+    )
+    assert again.returncode == 0 and "0 runs on 1 processes, 4 taken from" in again.stderr
+    assert [line for line in again.stdout.splitlines() if line.startswith("| ")] == rows
+    assert len(journal.read_text().splitlines()) == 4
+    # points on the known fronts land on the reference fronts, whose own HV ratio is 1
+    check = subprocess.run(
+        [sys.executable, script, "--self-check"], capture_output=True, text=True, check=False
+    )
+    assert check.returncode == 0 and "self-check passed" in check.stdout, check.stdout
