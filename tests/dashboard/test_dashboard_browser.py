@@ -462,6 +462,7 @@ def test_the_token_is_required_and_the_printed_url_works(
         wait_until(lambda: _count(browser, "#studies-table tbody tr[data-study-id]") == 4)
         assert "token" not in browser.current_url
     finally:
+        browser.get("about:blank")  # stop the page's live polling before its server goes away
         browser.delete_all_cookies()
         secured.stop()
 
