@@ -222,7 +222,7 @@ def objective_sign(study: StudyView) -> float:
         >>> objective_sign(podbor.create_study(direction="maximize"))
         1.0
     """
-    return 1.0 if study.directions[0] == StudyDirection.MAXIMIZE else -1.0
+    return objective_signs(study)[0]
 
 
 # -- the training data ---------------------------------------------------------------------------
@@ -250,6 +250,10 @@ def _in_space(trial: FrozenTrial, key: SpaceKey) -> bool:
     return all(trial.distributions.get(name) == dist for name, dist in key)
 
 
+def _signs(sign: float | Sequence[float]) -> tuple[float, ...]:
+    return (float(sign),) if isinstance(sign, (int, float)) else tuple(map(float, sign))
+
+
 class TrainingSet:
     """The complete trials of one search space as arrays, grown incrementally by trial number.
 
@@ -273,7 +277,7 @@ class TrainingSet:
 
     def __init__(self, key: SpaceKey, sign: float | Sequence[float]) -> None:
         self.key = key
-        self.signs = (float(sign),) if isinstance(sign, (int, float)) else tuple(map(float, sign))
+        self.signs = _signs(sign)
         self.sign = self.signs[0]
         self.encoder = SearchSpaceEncoder(dict(key))
         self.x: FloatArray = np.empty((0, len(key)))
@@ -289,10 +293,9 @@ class TrainingSet:
         cls, training: TrainingSet | None, key: SpaceKey, sign: float | Sequence[float]
     ) -> TrainingSet:
         """``training`` if it is the set of ``key`` and ``sign``; else a new, empty one."""
-        fresh = cls(key, sign)
-        if training is not None and training.key == key and training.signs == fresh.signs:
+        if training is not None and training.key == key and training.signs == _signs(sign):
             return training
-        return fresh
+        return cls(key, sign)
 
     @property
     def all_grid(self) -> bool:
