@@ -94,8 +94,26 @@ def from_unit(dist: BaseDistribution, u: FloatArray) -> FloatArray:
 def sample_uniform(dist: BaseDistribution, rng: np.random.Generator) -> Any:
     """Draw one external value uniformly in the encoding (log-uniform on a log scale, evenly
     over grid points and choices): what random search and every sampler's start-up use."""
-    internal = float(from_unit(dist, rng.random(1))[0])
-    return dist.to_external_repr(internal)
+    return dist.to_external_repr(_scalar_from_unit(dist, float(rng.random())))
+
+
+def _scalar_from_unit(dist: BaseDistribution, u: float) -> float:
+    """:func:`from_unit` of one point, in Python floats (numpy's per-call cost dominates for
+    one value): the same operations in the same order, so the same result."""
+    u = min(max(u, 0.0), 1.0)
+    if isinstance(dist, CategoricalDistribution):
+        n = len(dist.choices)
+        return float(min(math.floor(u * n), n - 1))
+    lo, hi, log = transformed_bounds(dist)
+    x = lo + u * (hi - lo)
+    if log:
+        x = float(np.exp(x))
+    assert isinstance(dist, (FloatDistribution, IntDistribution))
+    step = dist.step if not (isinstance(dist, IntDistribution) and dist.log) else 1
+    if step is not None:
+        k = float(round((x - dist.low) / step))  # half to even, as np.round
+        x = dist.low + k * step
+    return float(min(max(x, dist.low), dist.high))
 
 
 class SearchSpaceEncoder:

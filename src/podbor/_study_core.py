@@ -173,9 +173,21 @@ class StudyCore:
         that write too: a worker killed at any moment after leaves a trial that
         ``fail_stale_trials`` fails. A trial of ``Study.ask()`` never beats.
         """
-        trial_id = self._start(limit=None, heartbeat=heartbeat)
-        assert trial_id is not None  # no limit: a trial is always started
-        return trial_id
+        return self.begin_trial(heartbeat=heartbeat)._trial_id
+
+    def begin_trial(self, *, heartbeat: bool = False) -> FrozenTrial:
+        """Like :meth:`start_trial`, but return the started trial's record (the caller's own
+        copy). A trial created here is described from what was written, with no read back;
+        a claimed (enqueued) one is read."""
+        started = self._start(limit=None, heartbeat=heartbeat)
+        assert started is not None  # no limit: a trial is always started
+        trial_id, template = started
+        if template is None:
+            return self.storage.get_trial(trial_id)._copy()
+        record = template._copy()
+        record.number = self.storage.get_trial_number_from_id(trial_id)
+        record._trial_id = trial_id
+        return record
 
     def start_trial_within(self, limit: int) -> int | None:
         """Like :meth:`start_trial`, but create a new trial only while the study holds fewer
@@ -183,9 +195,12 @@ class StudyCore:
         already); None when the limit is reached. The check and the creation are one write,
         so workers sharing the study never overshoot it (``podbor worker``). The trial beats
         from its creation, as with ``start_trial(heartbeat=True)``."""
-        return self._start(limit=limit, heartbeat=True)
+        started = self._start(limit=limit, heartbeat=True)
+        return None if started is None else started[0]
 
-    def _start(self, limit: int | None, heartbeat: bool) -> int | None:
+    def _start(self, limit: int | None, heartbeat: bool) -> tuple[int, FrozenTrial | None] | None:
+        """Start a trial; return its id and, when it was created from a template, the template
+        (which then holds everything the new trial does but its number and id)."""
         worker = worker_name() if self.in_optimize() else None
         beat = heartbeat and worker is not None and self.heartbeat_interval is not None
         if beat:
@@ -195,9 +210,9 @@ class StudyCore:
         if trial_id is not None:
             if worker is not None:
                 self.storage.set_trial_system_attr(trial_id, WORKER_KEY, worker)
-            return trial_id
+            return trial_id, None
         if worker is None and limit is None:
-            return self.storage.create_new_trial(self.study_id)
+            return self.storage.create_new_trial(self.study_id), None
         template = None
         if worker is not None:
             template = FrozenTrial(
@@ -214,10 +229,11 @@ class StudyCore:
                 trial_id=-1,
             )
         if not beat and limit is None:
-            return self.storage.create_new_trial(self.study_id, template_trial=template)
-        return self.storage.create_running_trial(
+            return self.storage.create_new_trial(self.study_id, template_trial=template), template
+        created = self.storage.create_running_trial(
             self.study_id, template, heartbeat=beat, limit=limit
         )
+        return None if created is None else (created, template)
 
     def get_trial(self, trial_id: int) -> FrozenTrial:
         """The stored record of one trial of this study."""

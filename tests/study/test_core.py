@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
 
 import podbor
-from podbor._study_core import FAIL_REASON_KEY, StudyCore, core_of
+from podbor._study_core import FAIL_REASON_KEY, WORKER_KEY, StudyCore, core_of
 from podbor.samplers import RandomSampler
-from podbor.storages import InMemoryStorage
+from podbor.storages import InMemoryStorage, JournalFileBackend, JournalStorage
 from podbor.study import RetryFailedTrialCallback
 from podbor.trial import TrialState, create_trial
 
@@ -121,3 +124,34 @@ def test_heartbeat_settings_come_from_the_storage(study: podbor.Study) -> None:
 def test_retry_callback_has_optunas_path_too() -> None:
     assert podbor.storages.RetryFailedTrialCallback is RetryFailedTrialCallback
     assert "RetryFailedTrialCallback" in podbor.storages.__all__
+
+
+@pytest.mark.parametrize("kind", ["memory", "sqlite", "journal"])
+def test_a_trial_started_by_optimize_is_described_as_stored(kind: str, tmp_path: Path) -> None:
+    """optimize describes a trial it creates from what it wrote (no read back); the Trial must
+    still see exactly the stored record, and a claimed enqueued trial its fixed params."""
+    storage: Any
+    if kind == "memory":
+        storage = InMemoryStorage()
+    elif kind == "sqlite":
+        storage = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    else:
+        storage = JournalStorage(JournalFileBackend(str(tmp_path / "journal.log")))
+    study = podbor.create_study(storage=storage, sampler=RandomSampler(seed=0))
+    study.enqueue_trial({"x": 0.25})
+    checked: list[int] = []
+
+    def objective(trial: podbor.Trial) -> float:
+        x = trial.suggest_float("x", 0.0, 1.0)
+        stored = core_of(study).get_trial(trial._trial_id)
+        assert trial.number == stored.number == len(checked)
+        assert trial.datetime_start == stored.datetime_start
+        assert trial.system_attrs == stored.system_attrs
+        assert WORKER_KEY in trial.system_attrs
+        assert trial.params == stored.params == {"x": x}
+        checked.append(trial.number)
+        return x
+
+    study.optimize(objective, n_trials=3)
+    assert checked == [0, 1, 2]
+    assert study.trials[0].params == {"x": 0.25}

@@ -111,6 +111,32 @@ class TrialChecks:
         assert trial.datetime_complete == template.datetime_complete
         assert (template.number, template._trial_id) == (-1, -1), "the template was changed"
 
+    @pytest.mark.parametrize("method", ["create_new_trial", "create_running_trial"])
+    def test_a_started_trial_reads_back_as_its_template(
+        self, storage: BaseStorage, method: str
+    ) -> None:
+        """What a study relies on when it describes a trial it just started from the template
+        it wrote, with no read back: the stored trial is the template, and its number is
+        known at once."""
+        study_id = storage.create_new_study([MIN], "started")
+        storage.create_new_trial(study_id)
+        now = datetime.datetime.now()
+        template = create_trial(state=TrialState.RUNNING, system_attrs={"worker": "host:1"})
+        template.datetime_start = now
+        if method == "create_new_trial":
+            trial_id = storage.create_new_trial(study_id, template_trial=template)
+        else:
+            started = storage.create_running_trial(study_id, template, heartbeat=True)
+            assert started is not None
+            trial_id = started
+        assert storage.get_trial_number_from_id(trial_id) == 1
+        trial = storage.get_trial(trial_id)
+        assert (trial.number, trial._trial_id, trial.state) == (1, trial_id, TrialState.RUNNING)
+        assert trial.datetime_start == now
+        assert trial.system_attrs == {"worker": "host:1"}
+        assert trial.params == {} and trial.user_attrs == {} and trial.values is None
+        assert trial.intermediate_values == {}
+
     def test_template_with_several_values(self, storage: BaseStorage) -> None:
         study_id = storage.create_new_study([MIN, MAX], "multi")
         trial_id = storage.create_new_trial(

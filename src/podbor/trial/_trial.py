@@ -38,10 +38,14 @@ class Trial(BaseTrial):
     """
 
     def __init__(self, study: StudyHandle, trial_id: int) -> None:
+        self._attach(study, core_of(study).get_trial(trial_id)._copy())
+
+    def _attach(self, study: StudyHandle, record: FrozenTrial) -> None:
+        """Become the live handle of the running trial ``record`` (this trial's own copy)."""
         self.study = study
-        self._trial_id = trial_id
+        self._trial_id = record._trial_id
         self._core = core_of(study)
-        self._cached: FrozenTrial = self._core.get_trial(trial_id)._copy()
+        self._cached: FrozenTrial = record
         self._relative_search_space: dict[str, BaseDistribution] | None = None
         self._relative_params: dict[str, Any] | None = None
         self._core.sampler.before_trial(study, self._cached)
@@ -227,7 +231,8 @@ def new_trial(
     ``Study.ask(fixed_distributions=…)`` promises. ``heartbeat``: the optimize loop's trial,
     which beats (see :meth:`~podbor._study_core.StudyCore.start_trial`).
     """
-    trial = Trial(study, core_of(study).start_trial(heartbeat=heartbeat))
+    trial = Trial.__new__(Trial)  # from the record of the write that started it: no read back
+    trial._attach(study, core_of(study).begin_trial(heartbeat=heartbeat))
     for name, distribution in (fixed_distributions or {}).items():
         trial._suggest(name, distribution)
     return trial

@@ -2,7 +2,7 @@
 the trials that are new or still running.
 
 Only facts that never change are kept: finished trials, a study's directions, the distribution a
-study first used for a parameter name, and the study a trial belongs to. Study ids are never
+study first used for a parameter name, and the study and number of a trial. Study ids are never
 reused (``sqlite_autoincrement`` and sequences), so a deleted study's entries can only be stale,
 never wrong, and :meth:`HandleCache.forget_study` drops them.
 """
@@ -40,6 +40,7 @@ class HandleCache:
         self._studies: dict[int, _StudyCache] = {}
         self._finished: dict[int, FrozenTrial] = {}  # trial id → finished trial
         self._trial_study: dict[int, int] = {}  # trial id → study id, for trials seen running
+        self._trial_number: dict[int, int] = {}  # trial id → number, created here, unfinished
 
     def _study(self, study_id: int) -> _StudyCache:
         return self._studies.setdefault(study_id, _StudyCache())
@@ -83,15 +84,26 @@ class HandleCache:
         if trial.state.is_finished():
             with self._lock:
                 self._finished[trial._trial_id] = trial
+                self._trial_number.pop(trial._trial_id, None)  # the finished trial has it
 
     def study_of(self, trial_id: int) -> int | None:
         """The id of the trial's study, if known."""
         with self._lock:
             return self._trial_study.get(trial_id)
 
-    def remember_study_of(self, trial_id: int, study_id: int) -> None:
+    def remember_study_of(self, trial_id: int, study_id: int, number: int | None = None) -> None:
         with self._lock:
             self._trial_study[trial_id] = study_id
+            if number is not None:
+                self._trial_number[trial_id] = number
+
+    def number_of(self, trial_id: int) -> int | None:
+        """The trial's number, if known (a trial's number never changes)."""
+        with self._lock:
+            number = self._trial_number.get(trial_id)
+            if number is None and trial_id in self._finished:
+                number = self._finished[trial_id].number
+            return number
 
     def watermark(self, study_id: int) -> tuple[int, set[int]]:
         """How many trials from number 0 on are cached as finished, and the numbers of the
@@ -120,6 +132,7 @@ class HandleCache:
                 if trial.state.is_finished() and number not in cache.finished:
                     cache.finished[number] = trial
                     self._finished[trial_id] = trial
+                    self._trial_number.pop(trial_id, None)
                     if trial.state == TrialState.COMPLETE:
                         cache.best = best_of(cache.best, trial, cache.directions)
                 tail.append(trial)

@@ -3,6 +3,7 @@ of a trial (about twenty statements) pays no expression-building cost."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import (
@@ -16,6 +17,7 @@ from sqlalchemy import (
     func,
     literal,
     null,
+    or_,
     select,
     update,
 )
@@ -24,9 +26,11 @@ from podbor._records.trial_state import TrialState
 from podbor.storages._rdb import models as m
 
 __all__ = [
+    "ANY_WAITING",
     "BEST_MAX",
     "BEST_MIN",
     "CHILDREN",
+    "CHILDREN_OF_ONE",
     "CLAIM",
     "DELETE_VALUES",
     "FAILED_COUNT",
@@ -37,13 +41,16 @@ __all__ = [
     "INSERT_VALUE",
     "LOCK_STUDY",
     "NEXT_NUMBER",
-    "N_PARAMS",
+    "PARAM_SLOT",
     "SET_STATE",
+    "SET_STATE_IF_OPEN",
     "STALE",
     "STATE_COUNTS",
     "STUDY_EXISTS",
     "TRIALS_FROM",
     "TRIAL_ID_BY_NUMBER",
+    "TRIAL_NUMBER",
+    "TRIAL_ROW",
     "TRIAL_ROWS",
     "TRIAL_STATE_FOR_UPDATE",
     "TRIAL_STATS",
@@ -62,12 +69,14 @@ NEXT_NUMBER = select(func.coalesce(func.max(m.trials.c.number) + 1, 0)).where(
     m.trials.c.study_id == _study
 )
 TRIAL_ROWS = select(m.trials).where(m.trials.c.trial_id.in_(_ids))
+TRIAL_ROW = select(m.trials).where(m.trials.c.trial_id == _trial)
 TRIAL_STATE_FOR_UPDATE = (
     select(m.trials.c.state, m.trials.c.number, m.trials.c.study_id)
     .where(m.trials.c.trial_id == _trial)
     .with_for_update()
 )
 TRIAL_STUDY = select(m.trials.c.study_id).where(m.trials.c.trial_id == _trial)
+TRIAL_NUMBER = select(m.trials.c.number).where(m.trials.c.trial_id == _trial)
 TRIALS_FROM = (
     select(m.trials.c.trial_id, m.trials.c.number)
     .where(and_(m.trials.c.study_id == _study, m.trials.c.number >= bindparam("b_watermark")))
@@ -87,6 +96,11 @@ WAITING = (
     .order_by(m.trials.c.number)
     .limit(8)
 )
+ANY_WAITING = (
+    select(m.trials.c.trial_id)
+    .where(and_(m.trials.c.study_id == _study, m.trials.c.state == TrialState.WAITING.value))
+    .limit(1)
+)
 # A worker's budget (``create_running_trial(limit=…)``), under the study's row lock: the trials
 # outside FAIL are the next number (numbers are gap-free) less the FAIL ones, which the index
 # on (study_id, state, number) counts without reading the other trials.
@@ -104,20 +118,45 @@ SET_STATE = (
     .where(m.trials.c.trial_id == _trial)
     .values(state=bindparam("b_state"), datetime_complete=bindparam("b_complete"))
 )
+# SET_STATE on a trial that is not finished: no row changed means finished or unknown.
+SET_STATE_IF_OPEN = SET_STATE.where(
+    or_(
+        m.trials.c.state == TrialState.RUNNING.value,
+        m.trials.c.state == TrialState.WAITING.value,
+    )
+)
 DELETE_VALUES = m.trial_values.delete().where(m.trial_values.c.trial_id == _trial)
 INSERT_VALUE = m.trial_values.insert()
 INSERT_TRIAL = m.trials.insert()
 
-# Setting a parameter (the caller holds the trial's row lock): N_PARAMS counts the trial's
-# params and whether ``b_name`` is one of them (compared by the database, as its key is); a new
+# Setting a parameter (PARAM_SLOT locks the trial's row): it counts the trial's params and
+# whether ``b_name`` is one of them (compared by the database, as its key is); a new
 # one is inserted after the others (``models.trial_params.param_index``), a known one updated.
 _param = and_(
     m.trial_params.c.trial_id == _trial, m.trial_params.c.param_name == bindparam("b_name")
 )
-N_PARAMS = select(
-    func.count(),
-    func.coalesce(func.max(case((m.trial_params.c.param_name == bindparam("b_name"), 1))), 0),
-).where(m.trial_params.c.trial_id == _trial)
+# The trial's state, number and study (its row locked), how many params it has and whether
+# ``b_name`` is one: all that setting a parameter reads, in one statement.
+PARAM_SLOT = (
+    select(
+        m.trials.c.state,
+        m.trials.c.number,
+        m.trials.c.study_id,
+        select(func.count())
+        .where(m.trial_params.c.trial_id == m.trials.c.trial_id)
+        .scalar_subquery(),
+        select(func.count())
+        .where(
+            and_(
+                m.trial_params.c.trial_id == m.trials.c.trial_id,
+                m.trial_params.c.param_name == bindparam("b_name"),
+            )
+        )
+        .scalar_subquery(),
+    )
+    .where(m.trials.c.trial_id == _trial)
+    .with_for_update()
+)
 UPDATE_PARAM = (
     update(m.trial_params)
     .where(_param)
@@ -178,8 +217,9 @@ BEST_MIN = _best(maximize=False)
 BEST_MAX = _best(maximize=True)
 
 
-def _children() -> Any:
-    """One UNION ALL over the five child tables, rows of (trial_id, kind, name, number, float,
+def _children(match: Callable[[Any], Any]) -> Any:
+    """One UNION ALL over the five child tables (their rows whose trial id column ``match``
+    accepts), rows of (trial_id, kind, name, number, float,
     float type, text): a batch of trials loads in two round trips instead of six. A parameter's
     number is its ``param_index``, by which the loader puts a trial's params in the order they
     were set (sorting there, not in the database, costs nothing on the other tables' rows)."""
@@ -197,18 +237,18 @@ def _children() -> Any:
             p.c.param_value,
             i_null,
             p.c.distribution_json,
-        ).where(p.c.trial_id.in_(_ids)),
+        ).where(match(p.c.trial_id)),
         select(
             v.c.trial_id, literal(1), t_null, v.c.objective, v.c.value, v.c.value_type, t_null
-        ).where(v.c.trial_id.in_(_ids)),
+        ).where(match(v.c.trial_id)),
         select(
             iv.c.trial_id, literal(2), t_null, iv.c.step, iv.c.value, iv.c.value_type, t_null
-        ).where(iv.c.trial_id.in_(_ids)),
+        ).where(match(iv.c.trial_id)),
         select(ua.c.trial_id, literal(3), ua.c.key, i_null, f_null, i_null, ua.c.value_json).where(
-            ua.c.trial_id.in_(_ids)
+            match(ua.c.trial_id)
         ),
         select(sa.c.trial_id, literal(4), sa.c.key, i_null, f_null, i_null, sa.c.value_json).where(
-            sa.c.trial_id.in_(_ids)
+            match(sa.c.trial_id)
         ),
     )
 
@@ -220,7 +260,9 @@ def union_parts(*parts: Any) -> Any:
     return union_all(*parts)
 
 
-CHILDREN = _children()
+CHILDREN = _children(lambda column: column.in_(_ids))
+# One trial's rows: an equality compiles once, where an expanding IN is rendered per execution.
+CHILDREN_OF_ONE = _children(lambda column: column == _trial)
 
 
 def upsert_statements(

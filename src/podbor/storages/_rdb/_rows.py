@@ -128,7 +128,13 @@ def load_trials(conn: Connection, trial_ids: list[int]) -> dict[int, FrozenTrial
     children committed), then every child row in one query."""
     out: dict[int, FrozenTrial] = {}
     for ids in chunks(trial_ids):
-        rows = conn.execute(q.TRIAL_ROWS, {"ids": ids}).all()
+        if len(ids) == 1:
+            one = {"b_trial_id": ids[0]}
+            rows = conn.execute(q.TRIAL_ROW, one).all()
+            children = conn.execute(q.CHILDREN_OF_ONE, one).all() if rows else []
+        else:
+            rows = conn.execute(q.TRIAL_ROWS, {"ids": ids}).all()
+            children = conn.execute(q.CHILDREN, {"ids": ids}).all()
         for r in rows:
             out[r.trial_id] = FrozenTrial(
                 r.number,
@@ -146,7 +152,7 @@ def load_trials(conn: Connection, trial_ids: list[int]) -> dict[int, FrozenTrial
         values: dict[int, dict[int, float]] = {}
         params: list[tuple[int, int, str, float, str]] = []
         scalars: dict[str, Any] = {}  # attribute JSON → its value, when immutable (shared)
-        for tid, kind, name, num, fval, ftype, text in conn.execute(q.CHILDREN, {"ids": ids}).all():
+        for tid, kind, name, num, fval, ftype, text in children:
             trial = out.get(tid)
             if trial is None:
                 continue

@@ -83,7 +83,7 @@ class TrialOperations(RDBConnection):
             for name, dist in template_trial.distributions.items():
                 self._check_distribution(study_id, name, dist)
 
-        def run(conn: Connection) -> int | None:
+        def run(conn: Connection) -> tuple[int, int] | None:
             if conn.execute(q.LOCK_STUDY, {"b_study_id": study_id}).first() is None:
                 raise self._no_study(study_id)
             number = conn.execute(q.NEXT_NUMBER, {"b_study_id": study_id}).scalar_one()
@@ -113,12 +113,13 @@ class TrialOperations(RDBConnection):
                 conn.execute(
                     m.trial_heartbeats.insert(), {"trial_id": trial_id, "heartbeat": utcnow()}
                 )
-            return trial_id
+            return trial_id, number
 
-        trial_id = self._write(run)
-        if trial_id is not None:
-            self._cache.remember_study_of(trial_id, study_id)
-        return trial_id
+        created = self._write(run)
+        if created is None:
+            return None
+        self._cache.remember_study_of(created[0], study_id, created[1])
+        return created[0]
 
     def _check_distribution(self, study_id: int, name: str, dist: BaseDistribution) -> None:
         """Check ``dist`` against the distribution the study used for ``name`` (if any), which
@@ -146,6 +147,11 @@ class TrialOperations(RDBConnection):
         """Lock the trial's row; return its study id and number, or raise if it is unknown or
         finished."""
         row = conn.execute(q.TRIAL_STATE_FOR_UPDATE, {"b_trial_id": trial_id}).first()
+        return self._check_updatable(row, trial_id)
+
+    def _check_updatable(self, row: Any, trial_id: int) -> tuple[int, int]:
+        """``row`` starts with a trial's state, number and study id (None: no such trial);
+        return the study id and number, or raise if the trial is unknown or finished."""
         if row is None:
             raise KeyError(f"No trial with id {trial_id} exists in {self._display_url}.")
         state = TrialState(row[0])
@@ -166,10 +172,12 @@ class TrialOperations(RDBConnection):
         text = distribution_to_json(distribution)
 
         def run(conn: Connection) -> None:
-            self._updatable_state(conn, trial_id)  # locks the trial: nobody else counts now
             value = float(param_value_internal)
             key = {"b_trial_id": trial_id, "b_name": param_name}
-            n_params, known = conn.execute(q.N_PARAMS, key).one()
+            row = conn.execute(q.PARAM_SLOT, key).first()  # locks the trial: nobody else counts
+            self._check_updatable(row, trial_id)
+            assert row is not None  # the check raises for an unknown trial
+            n_params, known = row[3], row[4]
             if known:
                 conn.execute(q.UPDATE_PARAM, {**key, "b_value": value, "b_dist": text})
                 return
@@ -198,12 +206,11 @@ class TrialOperations(RDBConnection):
                     return True
                 self._updatable_state(conn, trial_id)  # raises if finished or missing
                 return False
-            self._updatable_state(conn, trial_id)
             complete = now if state.is_finished() else None
-            conn.execute(
-                q.SET_STATE,
-                {"b_trial_id": trial_id, "b_state": state.value, "b_complete": complete},
-            )
+            change = {"b_trial_id": trial_id, "b_state": state.value, "b_complete": complete}
+            if conn.execute(q.SET_STATE_IF_OPEN, change).rowcount != 1:
+                self._updatable_state(conn, trial_id)  # raises: finished or missing
+                conn.execute(q.SET_STATE, change)  # not reached while the row is locked
             if values is not None:
                 conn.execute(q.DELETE_VALUES, {"b_trial_id": trial_id})
                 conn.execute(
@@ -259,6 +266,17 @@ class TrialOperations(RDBConnection):
         study_id = self._read(run)
         self._cache.remember_study_of(trial_id, study_id)
         return study_id
+
+    def get_trial_number_from_id(self, trial_id: int) -> int:
+        number = self._cache.number_of(trial_id)
+        if number is not None:
+            return number
+        row = self._read(
+            lambda conn: conn.execute(q.TRIAL_NUMBER, {"b_trial_id": trial_id}).first()
+        )
+        if row is None:
+            raise KeyError(f"No trial with id {trial_id} exists in {self._display_url}.")
+        return int(row[0])
 
     def get_trial(self, trial_id: int) -> FrozenTrial:
         cached = self._cache.finished_trial(trial_id)

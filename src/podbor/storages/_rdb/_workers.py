@@ -42,6 +42,12 @@ class WorkerOperations(RDBConnection):
                     return int(trial_id)
             return None
 
+        # A read first: most studies have no WAITING trial, and a read takes no write lock (a
+        # trial enqueued just after it is claimed by the next trial started, as if it came later).
+        if not self._read(
+            lambda conn: conn.execute(q.ANY_WAITING, {"b_study_id": study_id}).first()
+        ):
+            return None
         while True:  # None: every candidate was taken by others meanwhile, look again
             claimed = self._write(run)
             if claimed is not None:
