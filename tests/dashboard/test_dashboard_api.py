@@ -277,6 +277,17 @@ def test_page_and_static_files(client: TestClient) -> None:
     assert plotly_js.status_code == 200
     assert "javascript" in plotly_js.headers["content-type"]
     assert len(plotly_js.content) > 1_000_000
+    # gzipped once, then served as is: the same bytes as the package's file
+    from podbor.dashboard._routes import compressed_plotly_js, plotly_js_path
+
+    compressed_plotly_js()
+    packed = client.get("/static/plotly.min.js", headers={"accept-encoding": "gzip"})
+    assert packed.headers["content-encoding"] == "gzip"
+    assert int(packed.headers["content-length"]) < len(plotly_js.content) // 2
+    with open(str(plotly_js_path()), "rb") as file:
+        assert packed.content == file.read() == plotly_js.content  # the client unzipped it
+    plain = client.get("/static/plotly.min.js", headers={"accept-encoding": "identity"})
+    assert "content-encoding" not in plain.headers and plain.content == plotly_js.content
     assert client.get("/static/app.js").status_code == 200
     missing = client.get("/static/nothing.js")
     assert missing.status_code == 404 and "Traceback" not in missing.text

@@ -196,3 +196,41 @@ def test_a_slow_figure_is_not_rebuilt_on_every_change(monkeypatch: pytest.Monkey
     assert stale is first and stale["cursor"] != monitor.cursor  # it says what it shows
     monkeypatch.setattr(_plots, "REBUILD_FACTOR", 0.0)
     assert plot_figure(monitor, "history")["cursor"] == monitor.cursor
+
+
+@pytest.mark.parametrize("n_objectives", [1, 2])
+def test_line_plots_past_their_budget_draw_the_best_and_the_rest_thinned(
+    monkeypatch: pytest.MonkeyPatch, n_objectives: int
+) -> None:
+    study, monitor = _study(n_objectives)
+    monkeypatch.setattr(_plots, "LINE_BUDGET", {"intermediate": 6, "parallel": 8})
+    target = n_objectives - 1  # the second objective is maximized
+    sign = -1.0 if n_objectives == 2 else 1.0
+    complete = [t for t in study.trials if t.state == TrialState.COMPLETE]
+    ranked = sorted(complete, key=lambda t: sign * t.values[target])
+
+    body = _fetch(monitor, {"kind": "intermediate", "target": None, "params": None})
+    drawn = [t for t in body["figure"]["data"] if t.get("x")]
+    assert len(drawn) == 6
+    n_reporting = 25 if n_objectives == 1 else 21  # failed trials are not drawn
+    assert f"6 of {n_reporting} trials drawn: the 3 best and 3 latest" in body["note"]
+    names = {t["name"] for t in drawn}
+    first = sorted(complete, key=lambda t: t.values[0])  # the plot's objective: the first
+    assert {f"Trial{t.number}" for t in first[:3]} <= {n.replace(" ", "") for n in names}
+    latest = max(t.number for t in study.trials if t.state != TrialState.FAIL)
+    assert f"Trial{latest}" in {n.replace(" ", "") for n in names}
+
+    body = _fetch(monitor, {"kind": "parallel", "target": target, "params": None})
+    assert f"8 of {len(complete)} trials drawn: the 4 best" in body["note"]
+    points = [
+        p for t in body["figure"]["data"] if t.get("mode") == "lines" for p in t["customdata"]
+    ]
+    numbers = {number for label, _, number in points if label}  # lines are grouped by colour
+    assert len(numbers) == 8
+    assert {t.number for t in ranked[:4]} <= numbers
+    assert {complete[0].number, complete[-1].number} <= numbers  # the ends of the spread
+
+    # within the budget nothing is left out and nothing is said
+    monkeypatch.setattr(_plots, "LINE_BUDGET", {"intermediate": 25, "parallel": 25})
+    body = _fetch(_study(n_objectives)[1], {"kind": "intermediate", "target": None, "params": None})
+    assert "drawn:" not in body["note"]

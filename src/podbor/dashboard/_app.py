@@ -26,6 +26,7 @@ import podbor
 from podbor.dashboard._routes import (
     ApiResponse,
     Context,
+    compressed_plotly_js,
     error_response,
     fallback_routes,
     read_routes,
@@ -195,6 +196,7 @@ def serve(app: Any, host: str, port: int, *, on_ready: Callable[[str], None]) ->
     ctx = getattr(getattr(app, "state", None), "dashboard", None)
     if isinstance(ctx, Context):  # read the studies while the user opens the page
         threading.Thread(target=ctx.monitors.warm_up, name="dashboard-warm-up", daemon=True).start()
+    threading.Thread(target=compressed_plotly_js, name="dashboard-gzip", daemon=True).start()
     on_ready(f"http://{name}:{bound}/")
     try:
         server.run(sockets=[sock])

@@ -22,14 +22,15 @@ import html
 import re
 import threading
 import time
-from collections.abc import Sequence
-from typing import Any, Protocol
+from collections.abc import Container, Sequence
+from typing import Any, Protocol, cast
 
 import numpy as np
 
 from podbor.dashboard._json import Encoded
 from podbor.distributions import BaseDistribution, CategoricalDistribution
 from podbor.study import Study, StudyDirection
+from podbor.trial import FrozenTrial, TrialState
 from podbor.visualization._report import (
     KINDS,
     ReportItem,
@@ -68,6 +69,7 @@ class StudyMonitor(Protocol):
 __all__ = [
     "GL_THRESHOLD",
     "HOVER_BUDGET",
+    "LINE_BUDGET",
     "REBUILD_FACTOR",
     "PlotQueryError",
     "escape",
@@ -82,6 +84,13 @@ REBUILD_FACTOR = 4.0
 """A figure is rebuilt for a newer cursor only once this many times its last build time has
 passed since that build, so that a live study spends at most about a fifth of the server's time
 on any one figure (at 10⁵ trials a parallel-coordinate plot takes seconds)."""
+
+LINE_BUDGET = {"intermediate": 1000, "parallel": 2000}
+"""The most trials drawn as lines, per plot kind: past it the page draws the best half of the
+budget and, for the rest, the latest trials (intermediate values: what is running now) or trials
+spread evenly over the study (parallel coordinates), and the note says so. Tens of thousands of
+lines keep a browser's drawing busy for many seconds after the figure is shown (minutes with
+software WebGL), and no one reads them apart."""
 
 _ALIASES = {"decisions": "sampler", "sampler_decisions": "sampler"}
 _TEMPLATE_KEYS = frozenset({"hovertemplate", "texttemplate"})
@@ -282,8 +291,10 @@ def _build(
     item = next((i for i in items if i.objective in (target, None)), items[0])
     if item.skipped:
         return {"figure": None, "note": item.note, "cursor": monitor.cursor}
-    figure = draw(item, monitor.study()).to_plotly_json()
-    traces, note = _within_budget(list(figure.get("data", [])), item.note)
+    study, thinned = _thinned(monitor.study(), kind, target)
+    figure = draw(item, study).to_plotly_json()
+    note = "; ".join(text for text in (item.note, thinned) if text)
+    traces, note = _within_budget(list(figure.get("data", [])), note)
     escaper = _Escaper(_user_strings(monitor))
     data = [escaper.trace(_gl(trace)) for trace in traces]
     layout = escaper.value(figure.get("layout", {}), "")
@@ -292,6 +303,68 @@ def _build(
         "note": note,
         "cursor": monitor.cursor,
     }
+
+
+_REPORTING = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING)
+"""The trials whose reports the intermediate-values plot draws."""
+
+
+def _thinned(study: Study, kind: str, target: int | None) -> tuple[Study, str]:
+    """``study`` itself, or past the kind's :data:`LINE_BUDGET` the study seen through the
+    trials it draws (the best half of the budget by the ``target`` objective, then the latest or an
+    even spread), with a note saying which."""
+    budget = LINE_BUDGET.get(kind)
+    if budget is None:
+        return study, ""
+    trials = study.get_trials(deepcopy=False)
+    if kind == "intermediate":
+        pool = [t for t in trials if t.intermediate_values and t.state in _REPORTING]
+    else:
+        pool = [t for t in trials if t.state == TrialState.COMPLETE]
+    if len(pool) <= budget:
+        return study, ""
+    objective = target or 0
+    sign = -1.0 if study.directions[objective] == StudyDirection.MAXIMIZE else 1.0
+    scored = [t for t in pool if t.state == TrialState.COMPLETE and t.values is not None]
+    values = np.array([sign * t.values[objective] for t in scored])  # type: ignore[index]
+    order = np.argsort(np.where(np.isnan(values), np.inf, values), kind="stable")
+    best = {scored[i].number for i in order[: budget // 2]}
+    others = [t for t in pool if t.number not in best]
+    n_others = budget - len(best)
+    if kind == "intermediate":
+        chosen = others[len(others) - n_others :]
+        which = "latest"
+    else:
+        spread = np.unique(np.linspace(0, len(others) - 1, n_others).round().astype(int))
+        chosen = [others[i] for i in spread]
+        which = "others spread over the study"
+    keep = sorted([t for t in pool if t.number in best] + chosen, key=lambda t: t.number)
+    note = (
+        f"{len(keep):,} of {len(pool):,} trials drawn: the {len(best):,} best and "
+        f"{len(chosen):,} {which}"
+    )
+    return cast(Study, _Subset(study, keep)), note
+
+
+class _Subset:
+    """A study seen through some of its trials (numbers kept): what a plot of it reads."""
+
+    def __init__(self, study: Study, trials: list[FrozenTrial]) -> None:
+        self._study = study
+        self._trials = trials
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._study, name)
+
+    def get_trials(
+        self, deepcopy: bool = True, states: Container[TrialState] | None = None
+    ) -> list[FrozenTrial]:
+        trials = [t for t in self._trials if states is None or t.state in states]
+        return [t._copy() for t in trials] if deepcopy else trials
+
+    @property
+    def trials(self) -> list[FrozenTrial]:
+        return self.get_trials()
 
 
 def _within_budget(traces: list[dict[str, Any]], note: str) -> tuple[list[dict[str, Any]], str]:

@@ -292,8 +292,11 @@
         if (entry.target !== null && entry.target !== undefined) section.dataset.target = entry.target;
         append(section, [el('h3', { text: title })]);
         const before = previous.get(key);
+        // The history opens the plots, at the top of their section: it is asked for at once,
+        // not when the browser first reports it visible (which can lag by many seconds while
+        // the browser is still busy with the page just left, e.g. tearing down WebGL plots).
         const plot = { entry: entry, section: section, area: area, note: note, json: null, pickers: null,
-          seen: !this.observer || !!(before && before.seen) };
+          seen: !this.observer || entry.kind === 'history' || !!(before && before.seen) };
         if (entry.kind === 'contour' && entry.available) section.appendChild(this.contourPickers(plot, previous.get(key)));
         append(section, [note, area]);
         this.plots.set(key, plot);
@@ -354,7 +357,7 @@
         }
         const json = JSON.stringify(body.figure);
         if (json === plot.json && plot.section.dataset.state === 'drawn') return; // unchanged
-        plot.note.textContent = entry.note || '';
+        plot.note.textContent = body.note || entry.note || ''; // e.g. which trials are drawn
         await drawFigure(plot.area, body.figure);
         plot.json = json;
         plot.section.dataset.state = 'drawn';
