@@ -50,6 +50,8 @@ def is_int(value: Any) -> bool:
         >>> is_int(3), is_int(True), is_int(3.0)
         (True, False, False)
     """
+    if type(value) is int:  # the usual case, without the abstract-class check
+        return True
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
@@ -60,6 +62,8 @@ def is_real(value: Any) -> bool:
         >>> is_real(0.5), is_real(False), is_real("1")
         (True, False, False)
     """
+    if type(value) is float or type(value) is int:  # the usual cases, checked first: fast
+        return True
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 

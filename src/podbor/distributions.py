@@ -544,6 +544,8 @@ def _convert_old_distribution_to_new_distribution(
 
 
 def _current(distribution: BaseDistribution) -> BaseDistribution:
+    if type(distribution) in _CURRENT_TYPES:  # not a deprecated one (they are subclasses)
+        return distribution
     if isinstance(distribution, (UniformDistribution, LogUniformDistribution)):
         return FloatDistribution(distribution.low, distribution.high, log=distribution.log)
     if isinstance(distribution, DiscreteUniformDistribution):
@@ -554,6 +556,8 @@ def _current(distribution: BaseDistribution) -> BaseDistribution:
         )
     return distribution
 
+
+_CURRENT_TYPES = (FloatDistribution, IntDistribution, CategoricalDistribution)
 
 _CLASSES: dict[str, type[BaseDistribution]] = {
     "FloatDistribution": FloatDistribution,
