@@ -8,6 +8,7 @@ elsewhere; no traceback is ever sent.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import socket
 import threading
@@ -23,6 +24,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 import podbor
+from podbor.dashboard._plots import plot_figure
 from podbor.dashboard._routes import (
     ApiResponse,
     Context,
@@ -174,13 +176,24 @@ def run_server(
     )
 
 
+def _warm_up(ctx: Context) -> None:
+    """Read every study once, then build each one's history figure: the first plot a study's
+    page asks for, which at 10⁵ trials takes the server about a second. Errors are left to the
+    requests, which report them."""
+    ctx.monitors.warm_up()
+    with contextlib.suppress(Exception):
+        for monitor in ctx.monitors.studies():
+            with contextlib.suppress(Exception):
+                plot_figure(monitor, "history")
+
+
 def serve(app: Any, host: str, port: int, *, on_ready: Callable[[str], None]) -> None:
     """Listen on ``host:port`` (0: a free port), call ``on_ready(url)``, serve until Ctrl-C.
 
     uvicorn logs only warnings and errors, with no access log; Ctrl-C (or SIGTERM) stops it
     after the requests in flight, and this function then returns normally. Once listening, a
-    background thread reads every study once (:meth:`~._monitor.Monitors.warm_up`), so that the
-    first page opened does not wait for a large study's first read.
+    background thread reads every study once (:meth:`~._monitor.Monitors.warm_up`) and builds its
+    history figure, so that the first page opened does not wait for a large study's first read.
 
     Raises:
         InvalidArgumentError: When the address cannot be listened on (e.g. the port is taken).
@@ -195,7 +208,9 @@ def serve(app: Any, host: str, port: int, *, on_ready: Callable[[str], None]) ->
     name = host_name(host) if host_name(host).startswith("[") else host
     ctx = getattr(getattr(app, "state", None), "dashboard", None)
     if isinstance(ctx, Context):  # read the studies while the user opens the page
-        threading.Thread(target=ctx.monitors.warm_up, name="dashboard-warm-up", daemon=True).start()
+        threading.Thread(
+            target=_warm_up, args=(ctx,), name="dashboard-warm-up", daemon=True
+        ).start()
     threading.Thread(target=compressed_plotly_js, name="dashboard-gzip", daemon=True).start()
     on_ready(f"http://{name}:{bound}/")
     try:
