@@ -7,6 +7,7 @@ installed, and the benchmarks skip them with a note.
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import json
 import sys
 from pathlib import Path
@@ -332,3 +333,41 @@ def test_multi_objective_benchmark_prints_hypervolume_ranks(tmp_path: Path) -> N
         [sys.executable, script, "--self-check"], capture_output=True, text=True, check=False
     )
     assert check.returncode == 0 and "self-check passed" in check.stdout, check.stdout
+
+
+def test_scale_benchmark_quick_loses_no_trial(tmp_path: Path) -> None:
+    import subprocess
+
+    out = tmp_path / "scale.json"
+    script = str(BENCHMARKS / "scale.py")
+    done = subprocess.run(
+        [sys.executable, script, "--quick", "--json", str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    assert "all checks held" in lines and "CHECK FAILED" not in done.stdout
+    for title in ("### throughput", "### executors", "### faults"):
+        assert any(line.startswith(title) for line in lines), title
+    assert not any(line.startswith("### flatness") for line in lines)  # --quick: no 10^4 row
+
+    def table(header: str) -> list[list[str]]:
+        [at] = [i for i, line in enumerate(lines) if line.split() == header.split()]
+        return [line.split() for line in itertools.takewhile(str.strip, lines[at + 2 :])]
+
+    storage = table("library storage trials workers seconds trials/s last/first vs optuna")
+    assert [row[:4] for row in storage] == [["podbor", "sqlite", "200", "1"]]
+    ways = table("way workers trials seconds trials/s complete")
+    dask = importlib.util.find_spec("distributed") is not None
+    names = ["threads", "processes", *(["dask"] if dask else [])]
+    assert [w[0] for w in ways] == names
+    assert all(w[1:3] == ["2", "40"] and w[5] == "40" for w in ways)  # every trial COMPLETE
+    [fault] = table("storage workers kills trials complete fail retried lost gap-free seconds")
+    storage_name, workers, kills, trials, complete, fail, retried, lost, gap_free = fault[:9]
+    assert (storage_name, workers, kills, trials, complete) == ("sqlite", "2", "2", "12", "12")
+    assert lost == "0" and gap_free == "yes" and int(fail) <= 2 and int(retried) >= int(fail)
+    report = json.loads(out.read_text())
+    assert report["summary"]["problems"] == [] and len(report["executors"]) == len(names)
+    assert [(r["lost"], r["complete"], r["gap_free"]) for r in report["faults"]] == [(0, 12, True)]
