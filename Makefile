@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip -q --disable-pip-version-check
 
-.PHONY: venv dev demo dashboard test test-fast test-slow lint typecheck format bench clean peer-tests docs docs-full
+.PHONY: venv dev demo dashboard test test-fast test-slow lint typecheck format bench-scale clean peer-tests docs docs-full
 
 $(VENV)/.created:
 	$(PYTHON) -m venv $(VENV)
@@ -94,6 +94,15 @@ docs: $(VENV)/.docs
 
 docs-full:
 	PODBOR_DOCS_FULL=1 $(MAKE) docs
+
+# The scale-out benchmark (issue 21): throughput against Optuna, flatness at 10^4 and 10^5 trials
+# (hours on a database server), one study on threads / processes / Dask, workers SIGKILLed at
+# random moments. Optuna comes from benchmarks/.venv (see benchmarks/README.md) when it exists.
+BENCH_PY ?= $(if $(wildcard benchmarks/.venv/bin/python),benchmarks/.venv/bin/python,$(PY))
+bench-scale: $(VENV)/.dev
+	-scripts/postgres.sh start >/dev/null
+	-scripts/mysql.sh start >/dev/null
+	$(BENCH_PY) benchmarks/scale.py --flat-trials 10000 100000 $(BENCH_ARGS)
 
 # Optuna's own tests against podbor (the runner comes with the shared notes beside the checkout;
 # without it this says so and passes). Fails when the public pass rate drops below PEER_MIN_RATE.
