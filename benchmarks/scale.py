@@ -40,7 +40,7 @@ import sys
 import tempfile
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -298,32 +298,59 @@ def fault_run(
 
 
 # -- printing ------------------------------------------------------------------------------
-def _print_executors(rows: list[ExecutorRow]) -> None:
-    header = (
-        f"{'way':10} {'workers':>7} {'trials':>7} {'seconds':>9} {'trials/s':>9} {'complete':>8}"
-    )
+def _print_table(columns: list[tuple[str, int, str]], rows: Sequence[Any]) -> None:
+    """A fixed-width table: per column its title, width and the row attribute it shows
+    (floats with two decimals, ``gap_free`` as yes/no; the first column left-aligned)."""
+
+    def cell(value: Any, width: int, first: bool) -> str:
+        if isinstance(value, bool):
+            value = "yes" if value else "no"
+        elif isinstance(value, float):
+            value = f"{value:.2f}" if width > 8 else f"{value:.1f}"
+        return f"{value!s:{'<' if first else '>'}{width}}"
+
+    header = " ".join(cell(title, width, i == 0) for i, (title, width, _) in enumerate(columns))
     print(header)
     print("-" * len(header))
-    for r in rows:
+    for row in rows:
         print(
-            f"{r.way:10} {r.workers:7d} {r.n_trials:7d} {r.seconds:9.2f} {r.trials_per_s:9.1f} "
-            f"{r.complete:8d}"
+            " ".join(
+                cell(getattr(row, attr), width, i == 0)
+                for i, (_, width, attr) in enumerate(columns)
+            )
         )
+
+
+def _print_executors(rows: list[ExecutorRow]) -> None:
+    _print_table(
+        [
+            ("way", 10, "way"),
+            ("workers", 7, "workers"),
+            ("trials", 7, "n_trials"),
+            ("seconds", 9, "seconds"),
+            ("trials/s", 8, "trials_per_s"),
+            ("complete", 8, "complete"),
+        ],
+        rows,
+    )
 
 
 def _print_faults(rows: list[FaultRow]) -> None:
-    header = (
-        f"{'storage':10} {'workers':>7} {'kills':>5} {'trials':>6} {'complete':>8} {'fail':>4} "
-        f"{'retried':>7} {'lost':>4} {'gap-free':>8} {'seconds':>8}"
+    _print_table(
+        [
+            ("storage", 10, "storage"),
+            ("workers", 7, "workers"),
+            ("kills", 5, "kills"),
+            ("trials", 6, "n_trials"),
+            ("complete", 8, "complete"),
+            ("fail", 4, "failed"),
+            ("retried", 7, "retried"),
+            ("lost", 4, "lost"),
+            ("gap-free", 8, "gap_free"),
+            ("seconds", 9, "seconds"),
+        ],
+        rows,
     )
-    print(header)
-    print("-" * len(header))
-    for r in rows:
-        print(
-            f"{r.storage:10} {r.workers:7d} {r.kills:5d} {r.n_trials:6d} {r.complete:8d} "
-            f"{r.failed:4d} {r.retried:7d} {r.lost:4d} {'yes' if r.gap_free else 'no':>8} "
-            f"{r.seconds:8.2f}"
-        )
 
 
 def main(argv: list[str] | None = None) -> int:
