@@ -183,8 +183,8 @@ class StudyCore:
         assert started is not None  # no limit: a trial is always started
         trial_id, template = started
         if template is None:
-            return self.storage.get_trial(trial_id)._copy()
-        record = template._copy()
+            return self.storage.get_trial(trial_id)._copy(fast=True)
+        record = template._copy(fast=True)
         record.number = self.storage.get_trial_number_from_id(trial_id)
         record._trial_id = trial_id
         return record

@@ -155,3 +155,19 @@ def test_a_trial_started_by_optimize_is_described_as_stored(kind: str, tmp_path:
     study.optimize(objective, n_trials=3)
     assert checked == [0, 1, 2]
     assert study.trials[0].params == {"x": 0.25}
+
+
+def test_get_trials_with_deepcopy_copies_attributes_with_copy_deepcopy() -> None:
+    """Optuna's own test watches copy.deepcopy: a public read with deepcopy=True uses it even
+    for scalar attributes (the storages' internal copies take a plain path)."""
+    import copy
+    from unittest.mock import patch
+
+    study = podbor.create_study(sampler=RandomSampler(seed=0))
+    study.optimize(lambda t: t.suggest_int("x", 1, 5), n_trials=5)
+    with patch("copy.deepcopy", wraps=copy.deepcopy) as deepcopy:
+        shared = study.get_trials(deepcopy=False)
+        assert deepcopy.call_count == 0
+        copied = study.get_trials(deepcopy=True)
+        assert deepcopy.call_count > 0
+    assert copied == shared and all(a is not b for a, b in zip(copied, shared))

@@ -298,8 +298,14 @@ class FrozenTrial(BaseTrial):
             f"distributions={self._distributions}, trial_id={self._trial_id})"
         )
 
-    def _copy(self) -> FrozenTrial:
-        """A copy whose mutable mappings are independent of this one (values themselves shared)."""
+    def _copy(self, *, fast: bool = False) -> FrozenTrial:
+        """A copy whose mutable mappings are independent of this one (values themselves shared).
+
+        Attributes are copied with ``copy.deepcopy`` (what a public read with ``deepcopy=True``
+        promises, and what code written for Optuna may watch for); with ``fast`` a mapping of
+        immutable scalars only is copied plainly, which gives the same result 10x cheaper (the
+        storages' copy-on-write of a running trial at every write)."""
+        deep = _fast_deep if fast else _deep
         return FrozenTrial(
             self.number,
             self.state,
@@ -308,8 +314,8 @@ class FrozenTrial(BaseTrial):
             self.datetime_complete,
             dict(self._params),
             dict(self._distributions),
-            _deep(self._user_attrs),
-            _deep(self._system_attrs),
+            deep(self._user_attrs),
+            deep(self._system_attrs),
             dict(self.intermediate_values),
             self._trial_id,
             values=None if self._values is None else list(self._values),
@@ -320,13 +326,16 @@ _IMMUTABLE = frozenset({str, int, float, bool, type(None)})
 
 
 def _deep(attrs: dict[str, Any]) -> dict[str, Any]:
-    """An independent copy of an attribute mapping: a plain copy when every value is an
-    immutable scalar (the usual case, and 10x cheaper), else a deep one."""
-    if all(type(value) in _IMMUTABLE for value in attrs.values()):
-        return dict(attrs)
     import copy
 
     return copy.deepcopy(attrs)
+
+
+def _fast_deep(attrs: dict[str, Any]) -> dict[str, Any]:
+    """Like :func:`_deep`: a plain copy when every value is an immutable scalar."""
+    if all(type(value) in _IMMUTABLE for value in attrs.values()):
+        return dict(attrs)
+    return _deep(attrs)
 
 
 def create_trial(

@@ -316,7 +316,7 @@ class StudyTable:
         """A trial to change: ``trial`` itself if nobody has seen it yet, else a copy."""
         if self._batched and self._fresh.get(id(trial)) is trial:
             return trial
-        return self.adopt(trial._copy())
+        return self.adopt(trial._copy(fast=True))
 
     def adopt(self, trial: FrozenTrial) -> FrozenTrial:
         """Mark a trial made in this batch as not yet seen (batched tables only); return it."""
