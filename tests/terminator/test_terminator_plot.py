@@ -58,7 +58,9 @@ def test_default_evaluators_match_the_terminators() -> None:
     expected = [
         RegretBoundEvaluator().evaluate(study.trials[: i + 1], study.direction) for i in range(3)
     ]
-    assert info.improvements == pytest.approx(expected, rel=1e-6)
+    # Both evaluators are unseeded: the bound's maximization starts from other quasi-random
+    # points each time and agrees to the optimizer's tolerance (a CI run differed by 3e-5).
+    assert info.improvements == pytest.approx(expected, rel=1e-3)
     # The error of the best trial so far: trial 0, then trial 1 from then on.
     cv = CrossValidationErrorEvaluator()
     assert info.errors == [cv.evaluate(study.trials[: i + 1], study.direction) for i in range(3)]
