@@ -18,6 +18,7 @@ from podbor.storages._base import attr_to_json
 from podbor.storages._heartbeat import HeartbeatStorage
 from podbor.storages._rdb import _queries as q
 from podbor.storages._rdb._cache import HandleCache
+from podbor.storages._rdb._direct import AnyConnection, DirectConnection, run_direct
 from podbor.storages._rdb._engine import (
     WRITE_FLAG,
     make_engine,
@@ -235,12 +236,30 @@ class RDBConnection(HeartbeatStorage):
 
         return with_retries(run, what=f"Writing to {self._display_url}", **self._lock_policy())
 
+    def _read_direct(self, fn: Callable[[DirectConnection], _T]) -> _T:
+        """Like :meth:`_read`, for the hot path's prebuilt statements (see
+        :mod:`~podbor.storages._rdb._direct`): on the driver's connection."""
+        return with_retries(
+            lambda: run_direct(self._engine, fn, write=False),
+            what=f"Reading from {self._display_url}",
+            **self._lock_policy(),
+        )
+
+    def _write_direct(self, fn: Callable[[DirectConnection], _T]) -> _T:
+        """Like :meth:`_write`, for the hot path's prebuilt statements: one transaction on the
+        driver's connection, retried as a whole on lock contention."""
+        return with_retries(
+            lambda: run_direct(self._engine, fn, write=True),
+            what=f"Writing to {self._display_url}",
+            **self._lock_policy(),
+        )
+
     # -- shared lookups -----------------------------------------------------------------
     def _no_study(self, study_id: int) -> StudyNotFoundError:
         """The error for an unknown study id."""
         return StudyNotFoundError(f"No study with id {study_id} exists in {self._display_url}.")
 
-    def _study_exists(self, conn: Connection, study_id: int) -> None:
+    def _study_exists(self, conn: AnyConnection, study_id: int) -> None:
         """Raise :class:`StudyNotFoundError` unless the study exists."""
         if conn.execute(q.STUDY_EXISTS, {"b_study_id": study_id}).first() is None:
             raise self._no_study(study_id)
@@ -249,7 +268,7 @@ class RDBConnection(HeartbeatStorage):
         self,
         table: Any,
         owner_id: int,
-        check: Callable[[Connection, int], object],
+        check: Callable[[DirectConnection, int], object],
         kind: str,
         key: str,
         value: Any,
@@ -260,8 +279,8 @@ class RDBConnection(HeartbeatStorage):
         text = attr_to_json(value, kind, key)
         owner = next(iter(table.c)).name
 
-        def run(conn: Connection) -> None:
+        def run(conn: DirectConnection) -> None:
             check(conn, owner_id)
             upsert(conn, table, {owner: owner_id, "key": key}, {"value_json": text})
 
-        self._write(run)
+        self._write_direct(run)

@@ -36,8 +36,10 @@ __all__ = [
     "FAILED_COUNT",
     "FAIL_IF_RUNNING",
     "HEARTBEAT",
+    "INSERT_HEARTBEAT",
     "INSERT_PARAM",
     "INSERT_TRIAL",
+    "INSERT_TRIAL_RETURNING",
     "INSERT_VALUE",
     "LOCK_STUDY",
     "NEXT_NUMBER",
@@ -128,6 +130,9 @@ SET_STATE_IF_OPEN = SET_STATE.where(
 DELETE_VALUES = m.trial_values.delete().where(m.trial_values.c.trial_id == _trial)
 INSERT_VALUE = m.trial_values.insert()
 INSERT_TRIAL = m.trials.insert()
+# Where the driver's ``lastrowid`` says nothing (PostgreSQL), the new id comes back this way.
+INSERT_TRIAL_RETURNING = m.trials.insert().returning(m.trials.c.trial_id)
+INSERT_HEARTBEAT = m.trial_heartbeats.insert()
 
 # Setting a parameter (PARAM_SLOT locks the trial's row): it counts the trial's params and
 # whether ``b_name`` is one of them (compared by the database, as its key is); a new

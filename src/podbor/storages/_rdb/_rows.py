@@ -7,7 +7,7 @@ import functools
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, insert
+from sqlalchemy import Connection
 
 from podbor._records.frozen_trial import FrozenTrial
 from podbor._records.trial_state import TrialState
@@ -16,6 +16,7 @@ from podbor.storages._base import attr_to_json
 from podbor.storages._rdb import _queries as q
 from podbor.storages._rdb import models as m
 from podbor.storages._rdb._codec import decode_float, decode_json, encode_float
+from podbor.storages._rdb._direct import AnyConnection
 
 __all__ = [
     "TRIAL_CHILDREN",
@@ -39,7 +40,7 @@ TRIAL_CHILDREN = (
 )
 
 
-def upsert(conn: Connection, table: Any, key: dict[str, Any], values: dict[str, Any]) -> None:
+def upsert(conn: AnyConnection, table: Any, key: dict[str, Any], values: dict[str, Any]) -> None:
     """Insert the row with ``key`` or update it: one native upsert where the dialect has one,
     else an UPDATE then an INSERT (inside the caller's write transaction, which holds the
     trial's row lock, so no other writer races on the same key)."""
@@ -68,10 +69,13 @@ def upsert_statements(
     return q.upsert_statements(m.metadata.tables[table_name], keys, cols)
 
 
-def insert_template_children(conn: Connection, trial_id: int, t: FrozenTrial) -> None:
+_INSERT = {table: table.insert() for table in TRIAL_CHILDREN}  # prebuilt: compiled once
+
+
+def insert_template_children(conn: AnyConnection, trial_id: int, t: FrozenTrial) -> None:
     if t.params:
         conn.execute(
-            insert(m.trial_params),
+            _INSERT[m.trial_params],
             [
                 {
                     "trial_id": trial_id,
@@ -85,7 +89,7 @@ def insert_template_children(conn: Connection, trial_id: int, t: FrozenTrial) ->
         )
     if t.values is not None:
         conn.execute(
-            insert(m.trial_values),
+            _INSERT[m.trial_values],
             [
                 {"trial_id": trial_id, "objective": i, "value": v, "value_type": vt}
                 for i, (v, vt) in enumerate(encode_float(x) for x in t.values)
@@ -93,7 +97,7 @@ def insert_template_children(conn: Connection, trial_id: int, t: FrozenTrial) ->
         )
     if t.intermediate_values:
         conn.execute(
-            insert(m.trial_intermediate_values),
+            _INSERT[m.trial_intermediate_values],
             [
                 {"trial_id": trial_id, "step": step, "value": v, "value_type": vt}
                 for step, (v, vt) in (
@@ -107,7 +111,7 @@ def insert_template_children(conn: Connection, trial_id: int, t: FrozenTrial) ->
     ):
         if attrs:
             conn.execute(
-                insert(table),
+                _INSERT[table],
                 [
                     {"trial_id": trial_id, "key": k, "value_json": attr_to_json(v, kind, k)}
                     for k, v in attrs.items()
@@ -123,9 +127,10 @@ def chunks(ids: list[int]) -> Iterable[list[int]]:
 _UNSEEN: Any = object()
 
 
-def load_trials(conn: Connection, trial_ids: list[int]) -> dict[int, FrozenTrial]:
+def load_trials(conn: AnyConnection, trial_ids: list[int]) -> dict[int, FrozenTrial]:
     """Load full trials in bulk: the trial rows first (so a trial seen finished has all its
-    children committed), then every child row in one query."""
+    children committed), then every child row in one query. Several trials need a SQLAlchemy
+    ``Connection`` (their ``IN`` list is rendered per execution); one trial loads on either."""
     out: dict[int, FrozenTrial] = {}
     for ids in chunks(trial_ids):
         if len(ids) == 1:
@@ -133,6 +138,7 @@ def load_trials(conn: Connection, trial_ids: list[int]) -> dict[int, FrozenTrial
             rows = conn.execute(q.TRIAL_ROW, one).all()
             children = conn.execute(q.CHILDREN_OF_ONE, one).all() if rows else []
         else:
+            assert isinstance(conn, Connection), "a batch of trials loads through SQLAlchemy"
             rows = conn.execute(q.TRIAL_ROWS, {"ids": ids}).all()
             children = conn.execute(q.CHILDREN, {"ids": ids}).all()
         for r in rows:

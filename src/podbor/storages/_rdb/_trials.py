@@ -27,9 +27,9 @@ from podbor.storages._rdb import _queries as q
 from podbor.storages._rdb import models as m
 from podbor.storages._rdb._codec import encode_float
 from podbor.storages._rdb._connection import RDBConnection
+from podbor.storages._rdb._direct import AnyConnection, DirectConnection
 from podbor.storages._rdb._rows import (
     insert_template_children,
-    inserted_id,
     load_trials,
     upsert,
     utcnow,
@@ -83,7 +83,7 @@ class TrialOperations(RDBConnection):
             for name, dist in template_trial.distributions.items():
                 self._check_distribution(study_id, name, dist)
 
-        def run(conn: Connection) -> tuple[int, int] | None:
+        def run(conn: DirectConnection) -> tuple[int, int] | None:
             if conn.execute(q.LOCK_STUDY, {"b_study_id": study_id}).first() is None:
                 raise self._no_study(study_id)
             number = conn.execute(q.NEXT_NUMBER, {"b_study_id": study_id}).scalar_one()
@@ -103,19 +103,20 @@ class TrialOperations(RDBConnection):
                     "datetime_start": template_trial.datetime_start,
                     "datetime_complete": template_trial.datetime_complete,
                 }
-            result = conn.execute(
-                q.INSERT_TRIAL, {"study_id": study_id, "number": number, **values}
-            )
-            trial_id = inserted_id(result)
+            row = {"study_id": study_id, "number": number, **values}
+            if conn.dialect.name == "postgresql":  # the driver's lastrowid is no row id there
+                trial_id = int(conn.execute(q.INSERT_TRIAL_RETURNING, row).scalar_one())
+            else:
+                lastrowid = conn.execute(q.INSERT_TRIAL, row).lastrowid
+                assert lastrowid is not None
+                trial_id = int(lastrowid)
             if template_trial is not None:
                 insert_template_children(conn, trial_id, template_trial)
             if beat and values["state"] == TrialState.RUNNING.value:
-                conn.execute(
-                    m.trial_heartbeats.insert(), {"trial_id": trial_id, "heartbeat": utcnow()}
-                )
+                conn.execute(q.INSERT_HEARTBEAT, {"trial_id": trial_id, "heartbeat": utcnow()})
             return trial_id, number
 
-        created = self._write(run)
+        created = self._write_direct(run)
         if created is None:
             return None
         self._cache.remember_study_of(created[0], study_id, created[1])
@@ -143,7 +144,7 @@ class TrialOperations(RDBConnection):
                 known.setdefault(name, json_to_distribution(text))
         check_param_distribution(known, name, dist, remember=False)
 
-    def _updatable_state(self, conn: Connection, trial_id: int) -> tuple[int, int]:
+    def _updatable_state(self, conn: AnyConnection, trial_id: int) -> tuple[int, int]:
         """Lock the trial's row; return its study id and number, or raise if it is unknown or
         finished."""
         row = conn.execute(q.TRIAL_STATE_FOR_UPDATE, {"b_trial_id": trial_id}).first()
@@ -171,7 +172,7 @@ class TrialOperations(RDBConnection):
         self._check_distribution(study_id, param_name, distribution)
         text = distribution_to_json(distribution)
 
-        def run(conn: Connection) -> None:
+        def run(conn: DirectConnection) -> None:
             value = float(param_value_internal)
             key = {"b_trial_id": trial_id, "b_name": param_name}
             row = conn.execute(q.PARAM_SLOT, key).first()  # locks the trial: nobody else counts
@@ -192,13 +193,13 @@ class TrialOperations(RDBConnection):
                 },
             )
 
-        self._write(run)
+        self._write_direct(run)
         self._cache.param_dists(study_id).setdefault(param_name, distribution)
 
     def set_trial_state_values(
         self, trial_id: int, state: TrialState, values: Sequence[float] | None = None
     ) -> bool:
-        def run(conn: Connection) -> bool:
+        def run(conn: DirectConnection) -> bool:
             now = datetime.datetime.now()
             if state == TrialState.RUNNING:
                 result = conn.execute(q.CLAIM, {"b_trial_id": trial_id, "b_now": now})
@@ -222,7 +223,7 @@ class TrialOperations(RDBConnection):
                 )
             return True
 
-        return self._write(run)
+        return self._write_direct(run)
 
     def set_trial_intermediate_value(
         self, trial_id: int, step: int, intermediate_value: float
@@ -230,7 +231,7 @@ class TrialOperations(RDBConnection):
         step = check_step(step, owner="RDBStorage.set_trial_intermediate_value")
         value, value_type = encode_float(float(intermediate_value))
 
-        def run(conn: Connection) -> None:
+        def run(conn: DirectConnection) -> None:
             self._updatable_state(conn, trial_id)
             upsert(
                 conn,
@@ -239,7 +240,7 @@ class TrialOperations(RDBConnection):
                 {"value": value, "value_type": value_type},
             )
 
-        self._write(run)
+        self._write_direct(run)
 
     def set_trial_user_attr(self, trial_id: int, key: str, value: Any) -> None:
         self._set_attr(m.trial_user_attrs, trial_id, self._updatable_state, "user", key, value)
@@ -271,7 +272,7 @@ class TrialOperations(RDBConnection):
         number = self._cache.number_of(trial_id)
         if number is not None:
             return number
-        row = self._read(
+        row = self._read_direct(
             lambda conn: conn.execute(q.TRIAL_NUMBER, {"b_trial_id": trial_id}).first()
         )
         if row is None:
@@ -283,13 +284,13 @@ class TrialOperations(RDBConnection):
         if cached is not None:
             return cached
 
-        def run(conn: Connection) -> FrozenTrial:
+        def run(conn: DirectConnection) -> FrozenTrial:
             loaded = load_trials(conn, [trial_id])
             if trial_id not in loaded:
                 raise KeyError(f"No trial with id {trial_id} exists in {self._display_url}.")
             return loaded[trial_id]
 
-        trial = self._read(run)
+        trial = self._read_direct(run)
         self._cache.remember_finished(trial)
         return trial
 

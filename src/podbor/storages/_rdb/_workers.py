@@ -44,7 +44,7 @@ class WorkerOperations(RDBConnection):
 
         # A read first: most studies have no WAITING trial, and a read takes no write lock (a
         # trial enqueued just after it is claimed by the next trial started, as if it came later).
-        if not self._read(
+        if not self._read_direct(
             lambda conn: conn.execute(q.ANY_WAITING, {"b_study_id": study_id}).first()
         ):
             return None
@@ -56,10 +56,11 @@ class WorkerOperations(RDBConnection):
     def record_heartbeat(self, trial_id: int) -> None:
         now = utcnow()
 
-        def run(conn: Connection) -> None:
-            upsert(conn, m.trial_heartbeats, {"trial_id": trial_id}, {"heartbeat": now})
-
-        self._write(run)
+        self._write_direct(
+            lambda conn: upsert(
+                conn, m.trial_heartbeats, {"trial_id": trial_id}, {"heartbeat": now}
+            )
+        )
 
     def get_trial_heartbeat(self, trial_id: int) -> datetime.datetime | None:
         def run(conn: Connection) -> datetime.datetime | None:

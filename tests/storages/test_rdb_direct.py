@@ -1,0 +1,145 @@
+"""The RDB hot path on the driver's own connection (``_rdb/_direct.py``): it reads what
+SQLAlchemy reads, its transactions are whole or nothing, driver errors come out as SQLAlchemy's
+(so the retry policy sees them), and a connection the server dropped is replaced."""
+
+from __future__ import annotations
+
+import datetime
+import sqlite3
+import threading
+import time
+from typing import Any
+
+import pytest
+import sqlalchemy
+from sqlalchemy.exc import IntegrityError
+
+import podbor
+from podbor.distributions import FloatDistribution
+from podbor.storages import RDBStorage
+from podbor.storages._rdb import _queries as q
+from podbor.storages._rdb._direct import DirectConnection, run_direct
+from podbor.storages._rdb._rows import load_trials
+from podbor.trial import TrialState
+
+
+def _trial_with_everything(storage: RDBStorage) -> tuple[int, int]:
+    study_id = storage.create_new_study([podbor.StudyDirection.MINIMIZE], "s")
+    trial_id = storage.create_new_trial(study_id)
+    storage.set_trial_param(trial_id, "x", 0.25, FloatDistribution(0, 1))
+    storage.set_trial_param(trial_id, "lr", 0.01, FloatDistribution(1e-4, 1, log=True))
+    storage.set_trial_intermediate_value(trial_id, 0, 1.5)
+    storage.set_trial_intermediate_value(trial_id, 1, float("nan"))
+    storage.set_trial_user_attr(trial_id, "note", "ü <script>")
+    storage.set_trial_system_attr(trial_id, "fold", [1, 2])
+    storage.set_trial_state_values(trial_id, TrialState.COMPLETE, [float("-inf")])
+    return study_id, trial_id
+
+
+def test_one_trial_reads_the_same_on_both_paths(db_url: str) -> None:
+    storage = RDBStorage(db_url)
+    _, trial_id = _trial_with_everything(storage)
+    with storage._engine.connect() as conn:
+        through_sqlalchemy = load_trials(conn, [trial_id])[trial_id]
+    direct = run_direct(storage._engine, lambda c: load_trials(c, [trial_id]), write=False)
+    trial = direct[trial_id]
+    assert trial == through_sqlalchemy
+    assert isinstance(trial.datetime_start, datetime.datetime)
+    assert isinstance(trial.datetime_complete, datetime.datetime)
+    assert trial.params == {"x": 0.25, "lr": 0.01}
+    assert list(trial.params) == ["x", "lr"]  # in the order they were set
+    assert trial.values == [float("-inf")]
+    assert trial.intermediate_values[0] == 1.5
+    assert trial.user_attrs == {"note": "ü <script>"}
+    assert trial.system_attrs == {"fold": [1, 2]}
+
+
+def test_a_failed_write_leaves_nothing_and_raises_sqlalchemys_error(db_url: str) -> None:
+    storage = RDBStorage(db_url)
+    study_id = storage.create_new_study([podbor.StudyDirection.MINIMIZE], "s")
+    trial_id = storage.create_new_trial(study_id)
+    row = {
+        "trial_id": trial_id,
+        "param_name": "x",
+        "param_value": 0.5,
+        "distribution_json": podbor.distributions.distribution_to_json(FloatDistribution(0, 1)),
+        "param_index": 0,
+    }
+
+    def twice(conn: DirectConnection) -> None:
+        conn.execute(q.SET_STATE, {"b_trial_id": trial_id, "b_state": 1, "b_complete": None})
+        conn.execute(q.INSERT_PARAM, row)
+        conn.execute(q.INSERT_PARAM, row)  # the same (trial, name) again
+
+    with pytest.raises(IntegrityError):
+        run_direct(storage._engine, twice, write=True)
+    trial = storage.get_trial(trial_id)
+    assert trial.state == TrialState.RUNNING  # the state change went with the failed insert
+    assert trial.params == {}
+    storage.set_trial_param(trial_id, "x", 0.5, FloatDistribution(0, 1))  # the pool still works
+    assert storage.get_trial(trial_id).params == {"x": 0.5}
+
+
+def test_a_statement_rendered_per_execution_is_left_to_sqlalchemy(sqlite_url: str) -> None:
+    storage = RDBStorage(sqlite_url)
+
+    def expanding(conn: DirectConnection) -> Any:
+        return conn.execute(q.TRIAL_ROWS, {"ids": [1, 2]})
+
+    with pytest.raises(TypeError, match="SQLAlchemy Connection"):
+        run_direct(storage._engine, expanding, write=False)
+
+
+def test_a_write_waits_for_a_sqlite_file_another_program_locks(sqlite_url: str) -> None:
+    storage = RDBStorage(sqlite_url)
+    study_id = storage.create_new_study([podbor.StudyDirection.MINIMIZE], "s")
+    trial_id = storage.create_new_trial(study_id)
+    other = sqlite3.connect(
+        sqlite_url.removeprefix("sqlite:///"), isolation_level=None, check_same_thread=False
+    )
+    other.execute("BEGIN IMMEDIATE")  # holds the write lock, as a second program would
+    release = threading.Timer(0.5, other.execute, args=("COMMIT",))
+    release.start()
+    start = time.monotonic()
+    storage.set_trial_param(trial_id, "x", 0.5, FloatDistribution(0, 1))
+    assert time.monotonic() - start >= 0.4  # it waited for the lock, then wrote
+    release.join()
+    other.close()
+    assert storage.get_trial(trial_id).params == {"x": 0.5}
+
+
+def test_a_sqlite_file_locked_past_the_busy_timeout_fails_with_podbors_error(
+    sqlite_url: str,
+) -> None:
+    storage = RDBStorage(sqlite_url + "?timeout=0.3")
+    study_id = storage.create_new_study([podbor.StudyDirection.MINIMIZE], "s")
+    trial_id = storage.create_new_trial(study_id)
+    other = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"), isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(podbor.exceptions.StorageInternalError, match="is locked"):
+            storage.set_trial_param(trial_id, "x", 0.5, FloatDistribution(0, 1))
+    finally:
+        other.execute("COMMIT")
+        other.close()
+    assert storage.get_trial(trial_id).params == {}
+
+
+def test_connections_the_server_dropped_are_replaced(postgres_url: str) -> None:
+    storage = RDBStorage(postgres_url)
+    study_id, trial_id = _trial_with_everything(storage)
+    running = storage.create_new_trial(study_id)
+    storage._cache = type(storage._cache)()  # read from the database, not the cache
+    engine = sqlalchemy.create_engine(postgres_url)
+    with engine.connect() as admin:  # end every other session of this database
+        admin.execute(
+            sqlalchemy.text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+    engine.dispose()
+    assert storage.get_trial(trial_id).params == {"x": 0.25, "lr": 0.01}
+    storage.set_trial_param(running, "x", 0.75, FloatDistribution(0, 1))
+    storage.set_trial_state_values(running, TrialState.COMPLETE, [0.1])
+    assert storage.get_trial(running).values == [0.1]
