@@ -24,6 +24,9 @@ def test_import_podbor_stays_light() -> None:
     modules = _imported_after("import podbor")
     for heavy in ("sqlalchemy", "matplotlib", "pandas", "torch", "podbor.visualization"):
         assert heavy not in modules
+    # scipy costs ~0.3 s at import (special, sparse, stats): every worker process of a study
+    # pays it before its first trial, so it is imported where it is first used
+    assert "scipy" not in modules
 
 
 @pytest.mark.parametrize("name", ["visualization", "integration"])

@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from podbor._records.frozen_trial import FrozenTrial
 from podbor._records.trial_state import TrialState
@@ -118,6 +117,8 @@ def _add_times(results: dict[str, Any], trials: Sequence[FrozenTrial], kind: str
 
 def _ranks(mean_scores: np.ndarray) -> np.ndarray:
     """Rank 1 for the highest score; ties share the lower rank; NaN scores rank last."""
+    from scipy import stats  # here, not at import: scipy.stats is slow to import
+
     ranks = np.empty(len(mean_scores), dtype=np.int32)
     finite = ~np.isnan(mean_scores)
     ranks[finite] = stats.rankdata(-mean_scores[finite], method="min").astype(np.int32)
