@@ -357,7 +357,9 @@ def test_scale_benchmark_quick_loses_no_trial(tmp_path: Path) -> None:
         [at] = [i for i, line in enumerate(lines) if line.split() == header.split()]
         return [line.split() for line in itertools.takewhile(str.strip, lines[at + 2 :])]
 
-    storage = table("library storage trials workers seconds trials/s last/first vs optuna")
+    storage = table(
+        "library storage trials workers seconds trials/s last/first vs optuna in-study/s vs optuna"
+    )
     assert [row[:4] for row in storage] == [["podbor", "sqlite", "200", "1"]]
     ways = table("way workers trials seconds trials/s complete")
     dask = importlib.util.find_spec("distributed") is not None
