@@ -5,9 +5,13 @@ Four tables, podbor's own except the first two (which have Optuna rows when it i
 
 * throughput: trials/s of random search on a trivial objective over 4 floats, per storage and
   worker count (``storage.py``'s ``run_one``: worker processes sharing the storage);
-* flatness: the same at 10^4 trials (``--flat-trials``) with one worker, and ``last/first``,
-  the time per trial over the last 1,000 trials divided by that over the first 1,000 (target
-  <= 1.3); the 10^5 run is ``--flat-trials 100000`` (minutes to hours, per storage);
+* flatness: the same at 10^4 trials (``--flat-trials``) with 4 workers on SQLite and the
+  journal and 8 on a server (``--flat-workers``), podbor only by default (``--flat-libraries``:
+  Optuna takes about an hour per 10^5 trials), and ``last/first``, the time per trial over the
+  last 1,000 trials divided by that over the first 1,000 (target <= 1.3); then ``load_study`` +
+  ``study.trials`` of that study in a fresh process (seconds, resident memory added), against
+  Optuna 5 reading a copy in its own format (``podbor.copy_study(to_format="optuna")``; target
+  <= 1/3 of both); the 10^5 run is ``--flat-trials 100000`` (minutes per storage);
 * executors: one study of a ~5 ms objective run three ways with N workers: ``Study.optimize``
   with ``n_jobs=N`` threads, ``podbor.integration.dask.optimize`` on a ``ProcessPoolExecutor(N)``
   and on a ``LocalCluster(n_workers=N)`` (skipped without ``dask[distributed]``); each study
@@ -121,6 +125,8 @@ def throughput(
     libraries: list[str],
     servers: dict[str, str | None],
     problems: list[str],
+    *,
+    load: bool = False,
 ) -> list[bench_storage.Row]:
     rows: list[bench_storage.Row] = []
     for kind in kinds:
@@ -128,11 +134,34 @@ def throughput(
             for w in workers:
                 for library in libraries:
                     try:
-                        rows.append(bench_storage.run_one(library, kind, n, w, servers.get(kind)))
+                        row = bench_storage.run_one(
+                            library, kind, n, w, servers.get(kind), load=load
+                        )
+                        rows.append(row)
                     except Exception as err:  # report it and go on with the other rows
                         problems.append(f"{library}/{kind}/{n}/{w} failed: {err!r}")
                     print(f"  done: {library} {kind} {n} trials x {w} workers", flush=True)
     return rows
+
+
+def _print_loads(rows: list[bench_storage.Row]) -> None:
+    header = (
+        f"{'storage':10} {'trials':>7} {'podbor s':>9} {'podbor MiB':>10} "
+        f"{'optuna s':>9} {'optuna MiB':>10} {'time ratio':>10} {'memory ratio':>12}"
+    )
+    print(header)
+    print("-" * len(header))
+    for r in rows:
+        if r.library != "podbor" or r.load_s is None or r.load_mib is None:
+            continue
+        o_s, o_mib = r.optuna_load_s, r.optuna_load_mib
+        t_ratio = f"{r.load_s / o_s:10.2f}" if o_s else ""
+        m_ratio = f"{r.load_mib / o_mib:12.2f}" if o_mib else ""
+        print(
+            f"{r.storage:10} {r.n_trials:7d} {r.load_s:9.2f} {r.load_mib:10.1f} "
+            f"{'' if o_s is None else f'{o_s:9.2f}':>9} "
+            f"{'' if o_mib is None else f'{o_mib:10.1f}':>10} {t_ratio:>10} {m_ratio:>12}"
+        )
 
 
 # -- one study on threads, a process pool and a Dask cluster -----------------------------------
@@ -367,6 +396,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--flat-trials", type=int, nargs="+", default=[10000], help="0: no flatness rows"
     )
+    parser.add_argument(
+        "--flat-workers", type=int, default=None, help="default: 4, and 8 on a server"
+    )
+    parser.add_argument(
+        "--flat-libraries", nargs="+", choices=("podbor", "optuna"), default=["podbor"]
+    )
     parser.add_argument("--libraries", nargs="+", choices=("podbor", "optuna"), default=None)
     parser.add_argument("--postgres-url", default=None)
     parser.add_argument("--mysql-url", default=None)
@@ -410,8 +445,14 @@ def main(argv: list[str] | None = None) -> int:
         print(
             "\n### flatness (last/first: time per trial, last 1,000 over first 1,000)", flush=True
         )
-        flat = throughput(kinds, flat_sizes, [1], libraries, servers, problems)
+        for kind in kinds:
+            workers = args.flat_workers or (8 if kind in ("postgresql", "mysql") else 4)
+            flat += throughput(
+                [kind], flat_sizes, [workers], args.flat_libraries, servers, problems, load=True
+            )
         bench_storage._print(flat)
+        print("\n### reading the study back (load_study + study.trials, a fresh process)")
+        _print_loads(flat)
 
     print(
         f"\n### executors ({args.dask_storage}, {args.dask_sleep * 1000:g} ms per trial)",

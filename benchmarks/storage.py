@@ -54,6 +54,12 @@ class Row:
     trials_per_s: float
     last_over_first: float | None
     in_study_per_s: float | None = None  # n / (last datetime_complete - first datetime_start)
+    # load_study + study.trials in a fresh process (``run_one(..., load=True)``): seconds and
+    # the resident memory it adds (MiB), for this library and for Optuna on an Optuna copy
+    load_s: float | None = None
+    load_mib: float | None = None
+    optuna_load_s: float | None = None
+    optuna_load_mib: float | None = None
 
 
 def _objective(trial: Any) -> float:
@@ -128,8 +134,18 @@ def _server_database(base_url: str) -> tuple[str, Callable[[], None]]:
     return base_url.rsplit("/", 1)[0] + "/" + name, drop
 
 
-def run_one(library: str, kind: str, n_trials: int, workers: int, server_url: str | None) -> Row:
-    """Run one configuration in fresh processes and measure it."""
+def run_one(
+    library: str,
+    kind: str,
+    n_trials: int,
+    workers: int,
+    server_url: str | None,
+    *,
+    load: bool = False,
+) -> Row:
+    """Run one configuration in fresh processes and measure it; with ``load`` (podbor, a
+    database or journal), also what reading the finished study back costs, against Optuna
+    reading a copy in its own format (made by ``podbor.copy_study(to_format="optuna")``)."""
     lib = _import(library)
     cleanup: Callable[[], None] = lambda: None  # noqa: E731
     with tempfile.TemporaryDirectory() as folder:
@@ -143,9 +159,77 @@ def run_one(library: str, kind: str, n_trials: int, workers: int, server_url: st
             assert server_url is not None
             location, cleanup = _server_database(server_url)
         try:
-            return _measure(lib, library, kind, location, n_trials, workers)
+            row = _measure(lib, library, kind, location, n_trials, workers)
+            if load and library == "podbor" and kind != "memory":
+                row.load_s, row.load_mib = load_cost(library, kind, location, "bench")
+                if _has_optuna():
+                    row.optuna_load_s, row.optuna_load_mib = _optuna_copy_cost(
+                        kind, location, folder, server_url
+                    )
+            return row
         finally:
             cleanup()
+
+
+def _optuna_copy_cost(
+    kind: str, location: str, folder: str, server_url: str | None
+) -> tuple[float, float]:
+    """Copy the podbor study at ``location`` to Optuna's format and time Optuna loading it."""
+    import podbor
+
+    drop: Callable[[], None] = lambda: None  # noqa: E731
+    if kind == "sqlite":
+        target = f"sqlite:///{folder}/optuna-copy.db"
+    elif kind == "journal":
+        target = f"journal:///{folder}/optuna-copy.log"
+    else:
+        assert server_url is not None
+        target, drop = _server_database(server_url)
+    source: Any = _storage("podbor", kind, location)
+    try:
+        podbor.copy_study(
+            from_study_name="bench", from_storage=source, to_storage=target, to_format="optuna"
+        )
+        where = target.removeprefix("journal://") if kind == "journal" else target
+        return load_cost("optuna", kind, where, "bench")
+    finally:
+        drop()
+
+
+def load_cost(library: str, kind: str, location: str, name: str) -> tuple[float, float]:
+    """Seconds and resident memory added (MiB) by ``load_study`` + ``study.trials`` in a fresh
+    process (the library and SQLAlchemy imported before the clock starts)."""
+    ctx = multiprocessing.get_context("spawn")
+    queue: Any = ctx.Queue()
+    proc = ctx.Process(target=_load_child, args=(library, kind, location, name, queue))
+    proc.start()
+    seconds, mib = queue.get(timeout=3600)
+    proc.join()
+    return seconds, mib
+
+
+def _resident_mib() -> float:
+    """This process's resident memory now (Linux's /proc)."""
+    with open("/proc/self/statm") as f:
+        pages = int(f.read().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def _load_child(library: str, kind: str, location: str, name: str, queue: Any) -> None:
+    import gc
+
+    import sqlalchemy.orm  # noqa: F401 - imported by both libraries when they open a URL
+
+    lib = _import(library)
+    gc.collect()
+    before = _resident_mib()
+    start = time.perf_counter()
+    study = lib.load_study(study_name=name, storage=_storage(library, kind, location))
+    trials = study.trials
+    seconds = time.perf_counter() - start
+    held = _resident_mib() - before  # what the loaded study and its trials keep resident
+    assert trials, "the study has trials"
+    queue.put((seconds, held))
 
 
 def _measure(lib: Any, library: str, kind: str, location: str, n_trials: int, workers: int) -> Row:

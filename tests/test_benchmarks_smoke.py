@@ -223,6 +223,15 @@ def test_storage_benchmark_measures_a_shared_sqlite_study(tmp_path: Path) -> Non
     assert row.trials_per_s > 0 and row.last_over_first is None  # too few trials for the ratio
     memory = storage.run_one("podbor", "memory", 30, 1, None)
     assert memory.trials_per_s > 0
+    assert row.in_study_per_s is not None and row.in_study_per_s > 0
+
+
+def test_storage_benchmark_times_reading_the_study_back() -> None:
+    storage = _load("storage")
+    row = storage.run_one("podbor", "journal", 30, 1, None, load=True)
+    assert row.load_s is not None and row.load_s > 0 and row.load_mib is not None
+    if storage._has_optuna():  # the benchmark environment: Optuna reads a copy in its format
+        assert row.optuna_load_s is not None and row.optuna_load_s > 0
 
 
 def test_visualization_benchmark_times_a_plot(tmp_path: Path) -> None:
