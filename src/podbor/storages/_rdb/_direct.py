@@ -13,7 +13,8 @@ engine's dialect once, with its bind and result processors), and the errors (a d
 raised as SQLAlchemy's ``DBAPIError`` subclass, the connection invalidated when the server went
 away), so :func:`~podbor.storages._rdb._engine.with_retries` treats both paths alike. Only
 prebuilt statements of :mod:`._queries` go through here; anything else uses a SQLAlchemy
-``Connection``.
+``Connection``. What SQLAlchemy no longer sees: these statements are not logged by
+``create_engine(echo=True)`` and do not reach ``before_cursor_execute`` listeners.
 """
 
 from __future__ import annotations
