@@ -147,17 +147,8 @@ def run_one(
     database or journal), also what reading the finished study back costs, against Optuna
     reading a copy in its own format (made by ``podbor.copy_study(to_format="optuna")``)."""
     lib = _import(library)
-    cleanup: Callable[[], None] = lambda: None  # noqa: E731
     with tempfile.TemporaryDirectory() as folder:
-        if kind == "memory":
-            location = ""
-        elif kind == "sqlite":
-            location = f"sqlite:///{folder}/bench.db"
-        elif kind == "journal":
-            location = f"{folder}/bench.log"
-        else:
-            assert server_url is not None
-            location, cleanup = _server_database(server_url)
+        location, cleanup = _fresh_location(kind, folder, "bench", server_url)
         try:
             row = _measure(lib, library, kind, location, n_trials, workers)
             if load and library == "podbor" and kind != "memory":
@@ -171,20 +162,30 @@ def run_one(
             cleanup()
 
 
+def _fresh_location(
+    kind: str, folder: str, stem: str, server_url: str | None
+) -> tuple[str, Callable[[], None]]:
+    """Where a fresh study of ``kind`` goes (a file in ``folder`` named ``stem``, or a new
+    database on the server), and how to drop it."""
+    if kind == "memory":
+        return "", lambda: None
+    if kind == "sqlite":
+        return f"sqlite:///{folder}/{stem}.db", lambda: None
+    if kind == "journal":
+        return f"{folder}/{stem}.log", lambda: None
+    assert server_url is not None
+    return _server_database(server_url)
+
+
 def _optuna_copy_cost(
     kind: str, location: str, folder: str, server_url: str | None
 ) -> tuple[float, float]:
     """Copy the podbor study at ``location`` to Optuna's format and time Optuna loading it."""
     import podbor
 
-    drop: Callable[[], None] = lambda: None  # noqa: E731
-    if kind == "sqlite":
-        target = f"sqlite:///{folder}/optuna-copy.db"
-    elif kind == "journal":
-        target = f"journal:///{folder}/optuna-copy.log"
-    else:
-        assert server_url is not None
-        target, drop = _server_database(server_url)
+    target, drop = _fresh_location(kind, folder, "optuna-copy", server_url)
+    if kind == "journal":
+        target = "journal://" + target  # copy_study takes journal files as URLs
     source: Any = _storage("podbor", kind, location)
     try:
         podbor.copy_study(
