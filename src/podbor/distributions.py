@@ -97,8 +97,10 @@ class BaseDistribution(abc.ABC):
         return dict(vars(self))
 
     def __eq__(self, other: object) -> bool:
-        if not isinstance(other, BaseDistribution) or type(self) is not type(other):
+        if type(self) is not type(other):  # so ``other`` is a distribution of the same class
             return NotImplemented
+        if type(self)._asdict is BaseDistribution._asdict:  # the attributes themselves: no copies
+            return vars(self) == vars(other)
         return self._asdict() == other._asdict()
 
     def __hash__(self) -> int:
@@ -558,6 +560,7 @@ def _current(distribution: BaseDistribution) -> BaseDistribution:
 
 
 _CURRENT_TYPES = (FloatDistribution, IntDistribution, CategoricalDistribution)
+_RANGES = (FloatDistribution, IntDistribution)
 
 _CLASSES: dict[str, type[BaseDistribution]] = {
     "FloatDistribution": FloatDistribution,
@@ -645,6 +648,8 @@ def check_distribution_compatibility(old: BaseDistribution, new: BaseDistributio
     Raises:
         ValueError: If the two distributions are incompatible; the message names both.
     """
+    if type(old) is type(new) and type(old) in _RANGES and old.log == new.log:  # type: ignore[attr-defined]
+        return  # the common case, first: the same current range type and scale
     old, new = _current(old), _current(new)
     if type(old) is not type(new):
         raise InvalidArgumentError(

@@ -29,4 +29,7 @@ class TrialState(enum.IntEnum):
 
     def is_finished(self) -> bool:
         """Return True for COMPLETE, PRUNED and FAIL."""
-        return self in (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
+        return self in _FINISHED  # a set lookup: called several times per write of a trial
+
+
+_FINISHED = frozenset({TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL})

@@ -220,7 +220,14 @@ def attr_value(value: Any, kind: str, key: str) -> Any:
         >>> attr_value({1: (2, 3)}, "user", "data")
         {'1': [2, 3]}
     """
+    if type(value) in _JSON_SCALARS or (type(value) is int and -_INT_LIMIT <= value < _INT_LIMIT):
+        check_name(key, "key", owner=f"set_{kind}_attr")
+        return value  # its own JSON round trip (a generation number, a name): no text made
     return json.loads(attr_to_json(value, kind, key))
+
+
+_JSON_SCALARS = frozenset({str, float, bool, type(None)})
+_INT_LIMIT = 2**63  # ints far below the 4,300 digits past which ``json.dumps`` refuses one
 
 
 def check_param_distribution(

@@ -22,7 +22,6 @@ from podbor.storages._base import (
     check_step,
     check_study_name,
     check_template_trial,
-    select_trials,
 )
 from podbor.storages._heartbeat import HeartbeatSettings, HeartbeatStorage, StaleTrialCallback
 from podbor.storages._records import StudyTable
@@ -33,8 +32,9 @@ __all__ = ["InMemoryStorage"]
 class InMemoryStorage(HeartbeatStorage):
     """Studies and trials in a dict, guarded by one lock; gone when the process ends.
 
-    Trials are copy-on-write: each update replaces the stored ``FrozenTrial`` with a new one, so
-    snapshots already handed out never change and reading the history costs no copies.
+    Trials are copy-on-write: an update of a trial that was handed out replaces the stored
+    ``FrozenTrial`` with a new one, so snapshots already handed out never change and reading the
+    history costs no copies (a trial nobody has read since its last update is changed in place).
 
     Heartbeats are off by default. With ``heartbeat_interval``, a trial whose worker thread
     stopped beating for ``grace_period`` seconds is marked FAIL by the next trial any thread
@@ -183,14 +183,17 @@ class InMemoryStorage(HeartbeatStorage):
 
     def get_trial(self, trial_id: int) -> FrozenTrial:
         with self._lock:
-            return self._table.trial(trial_id)[1]
+            return self._table.handed_out(trial_id)
 
     def get_all_trials(
         self, study_id: int, deepcopy: bool = True, states: Container[TrialState] | None = None
     ) -> list[FrozenTrial]:
         with self._lock:
-            trials = list(self._table.study(study_id).trials)  # snapshots: never mutated
-        return select_trials(trials, states, deepcopy)
+            trials = self._table.study(study_id).select(states)
+            if deepcopy:  # copied under the lock: an unseen snapshot may be updated in place
+                return [t._copy() for t in trials]
+            self._table.handed_out_all(study_id, states)  # never mutated from here on
+            return trials
 
     def get_trial_id_from_study_id_trial_number(self, study_id: int, trial_number: int) -> int:
         with self._lock:

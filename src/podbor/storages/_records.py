@@ -2,11 +2,15 @@
 what a journal replays its lines into.
 
 Trials are copy-on-write: an update replaces the stored :class:`FrozenTrial` with a new one, so
-snapshots handed out never change and reading the history costs no copies. A table made with
-``batched=True`` (the journal's) may update a trial in place while nobody has seen it yet: within
-one replay batch a trial already copied in that batch is reused, and :meth:`StudyTable.seal` ends
-the batch before anything is handed out, so replaying a long journal copies each trial once, not
-once per line.
+snapshots handed out never change and reading the history costs no copies. A snapshot nobody
+outside the table has seen yet is updated in place instead: the in-memory storage says which
+snapshots it hands out (:meth:`StudyTable.handed_out`, :meth:`StudyTable.handed_out_all`), so a
+running trial that only its own worker writes is copied once, not at every parameter. A table made
+with ``batched=True`` (the journal's) ends each replay batch with :meth:`StudyTable.seal` before
+anything is handed out, so replaying a long journal copies each trial once, not once per line.
+
+Each study also keeps its finished trials by state, in number order, so reading the COMPLETE
+trials (what samplers do before every trial) copies one list instead of filtering the history.
 
 The lookups raise the contract's errors (``StudyNotFoundError``, ``KeyError``,
 ``UpdateFinishedTrialError``) with messages that name the storage (``where``).
@@ -14,6 +18,7 @@ The lookups raise the contract's errors (``StudyNotFoundError``, ``KeyError``,
 
 from __future__ import annotations
 
+import bisect
 import copy
 import datetime
 from collections.abc import Callable, Container, Mapping, Sequence
@@ -44,6 +49,31 @@ class StudyRecord:
     waiting: dict[int, None] = field(default_factory=dict)  # WAITING trial ids, oldest first
     best: FrozenTrial | None = None  # best COMPLETE trial of a single-objective study
     failed: set[int] = field(default_factory=set)  # FAIL trial ids (a worker's budget skips them)
+    finished: dict[TrialState, list[FrozenTrial]] = field(default_factory=dict)  # by number
+
+    def select(self, states: Container[TrialState] | None) -> list[FrozenTrial]:
+        """The trials in ``states`` (all when None), in number order, as a new list of the
+        stored snapshots. Finished states only are read from their own lists (no scan)."""
+        if states is None:
+            return list(self.trials)
+        if TrialState.RUNNING in states or TrialState.WAITING in states:
+            return [t for t in self.trials if t.state in states]
+        runs = [run for state, run in self.finished.items() if state in states]
+        if len(runs) == 1:
+            return list(runs[0])
+        return sorted([t for run in runs for t in run], key=_number)
+
+    def add_finished(self, trial: FrozenTrial) -> None:
+        """Index a trial that has just finished (again, if it is the same trial: replaced)."""
+        run = self.finished.setdefault(trial.state, [])
+        if not run or run[-1].number < trial.number:
+            run.append(trial)
+            return
+        at = bisect.bisect_left(run, trial.number, key=_number)
+        if at < len(run) and run[at].number == trial.number:
+            run[at] = trial
+        else:
+            run.insert(at, trial)
 
     def frozen(self, study_id: int) -> FrozenStudy:
         """The study without its trials, with attributes of its own."""
@@ -75,6 +105,10 @@ class StudyRecord:
     def update_best(self, trial: FrozenTrial) -> None:
         """Make a COMPLETE trial the best one if it beats it."""
         self.best = best_of(self.best, trial, self.directions)
+
+
+def _number(trial: FrozenTrial) -> int:
+    return trial.number
 
 
 def best_of(
@@ -110,7 +144,7 @@ class StudyTable:
         self.next_study_id = 0
         self.next_trial_id = 0
         self._batched = batched
-        self._fresh: dict[int, FrozenTrial] = {}  # id → trial made in this batch, not yet seen
+        self._fresh: dict[int, FrozenTrial] = {}  # trial id → snapshot nobody outside has seen
 
     # -- lookups ------------------------------------------------------------------------
     def study(self, study_id: int) -> StudyRecord:
@@ -199,6 +233,7 @@ class StudyTable:
         for trial in study.trials:
             del self.owner[trial._trial_id]
             self.heartbeats.pop(trial._trial_id, None)
+            self._fresh.pop(trial._trial_id, None)
         del self.names[study.name]
         del self.studies[study_id]
 
@@ -314,15 +349,29 @@ class StudyTable:
 
     def writable(self, trial: FrozenTrial) -> FrozenTrial:
         """A trial to change: ``trial`` itself if nobody has seen it yet, else a copy."""
-        if self._batched and self._fresh.get(id(trial)) is trial:
+        if self._fresh.get(trial._trial_id) is trial:
             return trial
         return self.adopt(trial._copy(fast=True))
 
     def adopt(self, trial: FrozenTrial) -> FrozenTrial:
-        """Mark a trial made in this batch as not yet seen (batched tables only); return it."""
-        if self._batched:
-            self._fresh[id(trial)] = trial
+        """Mark a snapshot made here as not yet seen outside; return it. Finished trials are
+        never updated, so only unfinished ones are tracked."""
+        if self._batched or not trial.state.is_finished():
+            self._fresh[trial._trial_id] = trial
         return trial
+
+    def handed_out(self, trial_id: int) -> FrozenTrial:
+        """The current snapshot of a trial, about to be handed out: later updates copy it."""
+        _, trial = self.trial(trial_id)
+        self._fresh.pop(trial_id, None)
+        return trial
+
+    def handed_out_all(self, study_id: int, states: Container[TrialState] | None) -> None:
+        """Note that the study's trials in ``states`` (all when None) are being handed out.
+        Only the few unfinished trials are tracked, so this costs O(running), not O(history)."""
+        for trial_id, trial in list(self._fresh.items()):
+            if self.owner[trial_id][0] == study_id and (states is None or trial.state in states):
+                del self._fresh[trial_id]
 
     def seal(self) -> None:
         """End the batch: every stored trial may now have been handed out."""
@@ -340,6 +389,9 @@ class StudyTable:
             study.waiting.pop(trial._trial_id, None)
         if trial.state.is_finished():
             self.heartbeats.pop(trial._trial_id, None)
+            if not self._batched:
+                self._fresh.pop(trial._trial_id, None)
+            study.add_finished(trial)
         if trial.state == TrialState.FAIL:
             study.failed.add(trial._trial_id)
         if trial.state == TrialState.COMPLETE:

@@ -3,6 +3,7 @@ error, before storing anything (the rules of ``podbor.storages._base``)."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pytest
@@ -74,6 +75,26 @@ class InputChecks:
         study_id = storage.create_new_study([MIN], "s")
         storage.set_study_user_attr(study_id, "k", {1: (2, 3)})
         assert storage.get_study_user_attrs(study_id) == {"k": {"1": [2, 3]}}
+        scalars: dict[str, Any] = {
+            "i": 2**63 - 1,
+            "j": -(2**63),
+            "big": 2**63,
+            "f": -0.0,
+            "b": True,
+            "n": None,
+        }
+        scalars |= {"s": 'ü "quoted" <script>', "inf": math.inf}
+        trial_id = storage.create_new_trial(study_id)
+        for key, value in scalars.items():
+            storage.set_trial_user_attr(trial_id, key, value)
+        back = storage.get_trial(trial_id).user_attrs
+        assert back == scalars
+        assert {key: type(value) for key, value in back.items()} == {
+            key: type(value) for key, value in scalars.items()
+        }
+        with pytest.raises(ValueError, match="JSON-serializable"):
+            storage.set_trial_user_attr(trial_id, "huge", 10**5000)  # past ``json``'s digits
+        assert "huge" not in storage.get_trial(trial_id).user_attrs
 
     @pytest.mark.parametrize("depth", [MAX_JSON_DEPTH + 1, 5000])
     def test_a_too_deeply_nested_value_is_refused(self, storage: BaseStorage, depth: int) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 
 import pytest
 
@@ -95,6 +96,62 @@ class ReadChecks:
         assert [listed, single] == expected
         assert listed.state == TrialState.RUNNING and listed.params == {}
         assert listed.user_attrs == {"nested": {"a": [1]}}
+
+    def test_snapshots_read_between_writes_do_not_change(self, storage: BaseStorage) -> None:
+        # A storage may change a trial in place until it hands it out: every way of reading it
+        # (one trial, all trials, running ones, finished ones only) must end that.
+        study_id = storage.create_new_study([MIN], "interleaved")
+        trial_id = storage.create_new_trial(study_id)
+        seen: list[tuple[object, object]] = []
+
+        def keep(read: object) -> None:
+            seen.append((read, copy.deepcopy(read)))
+
+        readers: list[Callable[[], object]] = [
+            lambda: storage.get_trial(trial_id),
+            lambda: storage.get_all_trials(study_id, deepcopy=False),
+            lambda: storage.get_all_trials(study_id, deepcopy=False, states=(TrialState.RUNNING,)),
+            lambda: storage.get_all_trials(study_id, deepcopy=False, states=(TrialState.COMPLETE,)),
+            lambda: storage.get_all_trials(study_id, deepcopy=True),
+        ]
+        for i, reads in enumerate(readers):
+            keep(reads())
+            storage.set_trial_param(trial_id, f"x{i}", 0.5, FloatDistribution(0, 1))
+            keep(reads())
+            storage.set_trial_user_attr(trial_id, f"u{i}", i)
+            storage.set_trial_system_attr(trial_id, f"s{i}", i)
+            storage.set_trial_intermediate_value(trial_id, i, float(i))
+        storage.set_trial_state_values(trial_id, TrialState.COMPLETE, [1.0])
+        assert [read for read, _ in seen] == [expected for _, expected in seen]
+        final = storage.get_trial(trial_id)
+        assert sorted(final.params) == [f"x{i}" for i in range(5)]
+        assert final.intermediate_values == {i: float(i) for i in range(5)}
+
+    def test_finished_trials_are_read_by_state_in_number_order(self, storage: BaseStorage) -> None:
+        # Trials that finish out of order (parallel workers), and finished trials made at once.
+        study_id = storage.create_new_study([MIN], "finish-order")
+        ids = [storage.create_new_trial(study_id) for _ in range(6)]
+        ends = [
+            (4, TrialState.COMPLETE, [4.0]),
+            (1, TrialState.PRUNED, None),
+            (5, TrialState.COMPLETE, [5.0]),
+            (0, TrialState.COMPLETE, [0.0]),
+            (3, TrialState.FAIL, None),
+        ]
+        for number, state, values in ends:
+            storage.set_trial_state_values(ids[number], state, values)
+        storage.create_new_trial(study_id, template_trial=make_template(TrialState.PRUNED))
+        storage.create_new_trial(study_id, template_trial=make_template(values=[6.0]))
+        every = storage.get_all_trials(study_id, deepcopy=False)
+        finished = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
+        for states in [(a,) for a in finished] + [finished[:2], finished[1:], finished]:
+            for deepcopy in (False, True):
+                chosen = storage.get_all_trials(study_id, deepcopy=deepcopy, states=states)
+                assert [t.number for t in chosen] == [t.number for t in every if t.state in states]
+                assert all(t.state in states for t in chosen)
+        complete = storage.get_all_trials(study_id, states=(TrialState.COMPLETE,))
+        assert [t.values for t in complete] == [[0.0], [4.0], [5.0], [6.0]]
+        assert storage.get_n_trials(study_id, TrialState.RUNNING) == 1
 
     def test_deepcopy_returns_independent_trials(self, storage: BaseStorage) -> None:
         study_id = storage.create_new_study([MIN], "copies")

@@ -240,6 +240,10 @@ class _Tournament:
         for front in np.unique(self._front):  # a loop over fronts, not members
             members = np.flatnonzero(self._front == front)
             self._crowding[members] = crowding_distance(losses[members])
+        # As lists for the tournaments: each one compares two members, and indexing a Python
+        # list is ten times cheaper than reading numpy scalars.
+        self._front_of: list[int] = self._front.tolist()
+        self._crowding_of: list[float] = self._crowding.tolist()
 
     def distinct(self, n: int) -> list[FrozenTrial]:
         """``n`` winners, no member twice."""
@@ -258,7 +262,7 @@ class _Tournament:
         i = int(self._rng.randint(n))
         j = int(self._rng.randint(n - 1))
         a, b = candidates[i], candidates[j + (j >= i)]  # two distinct candidates
-        front, crowding = self._front, self._crowding
+        front, crowding = self._front_of, self._crowding_of
         if front[a] != front[b]:
             return a if front[a] < front[b] else b
         if crowding[a] != crowding[b]:
