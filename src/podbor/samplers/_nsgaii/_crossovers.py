@@ -55,10 +55,20 @@ class BaseCrossover(abc.ABC):
         ...         return parents_params[0].copy()
         >>> str(First())
         'First'
+        >>> UNDXCrossover(sigma_xi=0.3)
+        UNDXCrossover(sigma_xi=0.3, sigma_eta=None)
     """
 
     def __str__(self) -> str:
         return type(self).__name__
+
+    def __repr__(self) -> str:
+        """The class and the arguments it was made with (kept as ``_<name>`` attributes)."""
+        import inspect
+
+        names = [n for n in inspect.signature(type(self).__init__).parameters if n != "self"]
+        shown = [f"{n}={getattr(self, '_' + n)!r}" for n in names if hasattr(self, "_" + n)]
+        return f"{type(self).__name__}({', '.join(shown)})"
 
     @property
     @abc.abstractmethod
