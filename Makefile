@@ -53,8 +53,11 @@ typecheck: $(VENV)/.dev
 # Everything CI runs: lint, types, unit + conformance tests, doctests, with throw-away PostgreSQL
 # and MySQL (MariaDB) servers (scripts/postgres.sh and scripts/mysql.sh install and start them)
 # and headless Chromium for the browser tests (scripts/chromium.sh); under CI=true a failure to
-# start or install any of them fails the run. Slow cases have their own target.
-PYTEST_ARGS ?= -m "not slow" --doctest-modules src tests -q
+# start or install any of them fails the run. Slow cases have their own target. The suite runs
+# on TEST_WORKERS processes (pytest-xdist; 2 by default, what CI has): each test gets its own
+# databases, files and ports, so none depends on another's order.
+TEST_WORKERS ?= 2
+PYTEST_ARGS ?= -m "not slow" --doctest-modules src tests -q -n $(TEST_WORKERS)
 test: lint typecheck
 	@scripts/chromium.sh ensure >/dev/null || { \
 	  if [ "$${CI:-}" = true ]; then echo "make test: Chromium could not be installed" >&2; exit 1; fi; \

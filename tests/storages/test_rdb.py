@@ -25,8 +25,13 @@ def _objective(trial: podbor.Trial) -> float:
 
 
 def _worker(url: str, n_trials: int) -> None:
+    # The storage is under test, so the sampler is the cheapest (the default sampler's own
+    # process-sharing test is in tests/samplers/test_auto.py).
     podbor.logging.set_verbosity(podbor.logging.WARNING)
-    study = podbor.create_study(storage=url, study_name="shared", load_if_exists=True)
+    sampler = podbor.samplers.RandomSampler()
+    study = podbor.create_study(
+        storage=url, study_name="shared", load_if_exists=True, sampler=sampler
+    )
     study.optimize(_objective, n_trials=n_trials)
 
 
