@@ -80,6 +80,43 @@ def test_a_failed_write_leaves_nothing_and_raises_sqlalchemys_error(db_url: str)
     assert storage.get_trial(trial_id).params == {"x": 0.5}
 
 
+def test_the_pool_resets_only_connections_left_in_a_transaction(db_url: str) -> None:
+    # A committed write (and a read outside any transaction) goes back to the pool as reset: no
+    # ROLLBACK round trip. A MySQL read, which runs in a transaction, and a failed write are
+    # rolled back by the pool as before, and the next transaction sees what others committed.
+    storage = RDBStorage(db_url)
+    study_id = storage.create_new_study([podbor.StudyDirection.MINIMIZE], "s")
+    trial_id = storage.create_new_trial(study_id)
+    resets: list[bool] = []
+    sqlalchemy.event.listen(
+        storage._engine.pool,
+        "reset",
+        lambda dbapi, rec, state: resets.append(state.transaction_was_reset),
+    )
+    storage.set_trial_user_attr(trial_id, "k", 1)
+    assert resets == [True]
+    resets.clear()
+    run_direct(
+        storage._engine,
+        lambda c: c.execute(q.TRIAL_ROW, {"b_trial_id": trial_id}).all(),
+        write=False,
+    )
+    assert resets == [not db_url.startswith("mysql")]
+    resets.clear()
+
+    def fails(conn: DirectConnection) -> None:
+        conn.execute(q.SET_STATE, {"b_trial_id": trial_id, "b_state": 1, "b_complete": None})
+        raise RuntimeError("in the middle")
+
+    with pytest.raises(RuntimeError):
+        run_direct(storage._engine, fails, write=True)
+    assert resets == [False]
+    other = RDBStorage(db_url)  # another process's view, then this one's again
+    other.set_trial_user_attr(trial_id, "seen", 1)
+    assert storage.get_trial(trial_id).user_attrs == {"k": 1, "seen": 1}
+    assert storage.get_trial(trial_id).state == TrialState.RUNNING
+
+
 def test_a_statement_rendered_per_execution_is_left_to_sqlalchemy(sqlite_url: str) -> None:
     storage = RDBStorage(sqlite_url)
 
