@@ -19,6 +19,7 @@ from podbor.distributions import FloatDistribution
 from podbor.storages import RDBStorage
 from podbor.storages._rdb import _queries as q
 from podbor.storages._rdb._direct import DirectConnection, run_direct
+from podbor.storages._rdb._engine import _is_disconnect
 from podbor.storages._rdb._rows import load_trials
 from podbor.trial import TrialState
 
@@ -115,6 +116,19 @@ def test_the_pool_resets_only_connections_left_in_a_transaction(db_url: str) -> 
     other.set_trial_user_attr(trial_id, "seen", 1)
     assert storage.get_trial(trial_id).user_attrs == {"k": 1, "seen": 1}
     assert storage.get_trial(trial_id).state == TrialState.RUNNING
+
+
+@pytest.mark.parametrize(
+    "url", ["postgresql+psycopg://u@127.0.0.1:9/db", "mysql+pymysql://u@127.0.0.1:9/db"]
+)
+def test_a_server_that_cannot_be_reached_fails_as_sqlalchemys_error(url: str) -> None:
+    # The pool hands the driver's own error through on a new connection: the hot path must
+    # raise SQLAlchemy's, or the retry policy would not ride out a server restart.
+    engine = sqlalchemy.create_engine(url, connect_args={"connect_timeout": 2})
+    with pytest.raises(sqlalchemy.exc.OperationalError) as caught:
+        run_direct(engine, lambda c: c.execute(q.TRIAL_ROW, {"b_trial_id": 1}).all(), write=False)
+    assert _is_disconnect(caught.value)
+    engine.dispose()
 
 
 def test_a_statement_rendered_per_execution_is_left_to_sqlalchemy(sqlite_url: str) -> None:

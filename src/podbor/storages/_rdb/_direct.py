@@ -256,8 +256,11 @@ def run_direct(engine: Engine, fn: Callable[[DirectConnection], _T], *, write: b
     A driver error comes out as SQLAlchemy's; a connection the server dropped is invalidated,
     not returned to the pool.
     """
-    pooled = engine.raw_connection()
     dialect = engine.dialect
+    try:
+        pooled = engine.raw_connection()
+    except dialect.loaded_dbapi.Error as err:  # the pool hands the driver's own error through
+        raise _connect_error(err, dialect) from err
     driver = pooled.dbapi_connection
     assert driver is not None  # a connection checked out of the pool is open
     conn = DirectConnection(driver, dialect)
@@ -314,6 +317,21 @@ def _check_in(pooled: Any, ended: bool) -> None:
         pooled.close()
     else:
         close_special(transaction_reset=True)
+
+
+def _connect_error(err: Exception, dialect: Dialect) -> DBAPIError:
+    """A failure to open a connection (the server restarting, unreachable) as SQLAlchemy's
+    ``Engine.connect`` raises it, so that the retry policy recognises it."""
+    wrapped = DBAPIError.instance(
+        None,
+        None,
+        err,
+        dialect.loaded_dbapi.Error,
+        connection_invalidated=bool(dialect.is_disconnect(err, None, None)),  # type: ignore[arg-type]
+        dialect=dialect,
+    )
+    assert isinstance(wrapped, DBAPIError)
+    return wrapped
 
 
 def _rollback(driver: Any, sqlite: bool) -> None:
