@@ -14,6 +14,7 @@ from sqlalchemy import (
     bindparam,
     case,
     cast,
+    exists,
     func,
     literal,
     null,
@@ -37,6 +38,7 @@ __all__ = [
     "FAIL_IF_RUNNING",
     "HEARTBEAT",
     "INSERT_HEARTBEAT",
+    "INSERT_NEW_PARAM",
     "INSERT_PARAM",
     "INSERT_TRIAL",
     "INSERT_TRIAL_RETURNING",
@@ -168,6 +170,30 @@ UPDATE_PARAM = (
     .values(param_value=bindparam("b_value"), distribution_json=bindparam("b_dist"))
 )
 INSERT_PARAM = m.trial_params.insert()
+# The common case in one statement: a new parameter of a running (or waiting) trial, inserted
+# after the trial's other params while the trial's row is locked. No row is inserted when the
+# trial is unknown or finished or already has ``b_name``: PARAM_SLOT then says which.
+INSERT_NEW_PARAM = m.trial_params.insert().from_select(
+    ["trial_id", "param_name", "param_value", "distribution_json", "param_index"],
+    select(
+        m.trials.c.trial_id,
+        bindparam("b_name", type_=m.trial_params.c.param_name.type),
+        bindparam("b_value", type_=m.trial_params.c.param_value.type),
+        bindparam("b_dist", type_=Text()),
+        select(func.count()).where(m.trial_params.c.trial_id == _trial).scalar_subquery(),
+    )
+    .where(
+        and_(
+            m.trials.c.trial_id == _trial,
+            or_(
+                m.trials.c.state == TrialState.RUNNING.value,
+                m.trials.c.state == TrialState.WAITING.value,
+            ),
+            ~exists().where(_param),
+        )
+    )
+    .with_for_update()
+)
 
 HEARTBEAT = select(m.trial_heartbeats.c.heartbeat).where(m.trial_heartbeats.c.trial_id == _trial)
 

@@ -175,6 +175,9 @@ class TrialOperations(RDBConnection):
         def run(conn: DirectConnection) -> None:
             value = float(param_value_internal)
             key = {"b_trial_id": trial_id, "b_name": param_name}
+            new = {**key, "b_value": value, "b_dist": text}
+            if conn.execute(q.INSERT_NEW_PARAM, new).rowcount == 1:
+                return  # a new parameter of an open trial: one statement
             row = conn.execute(q.PARAM_SLOT, key).first()  # locks the trial: nobody else counts
             self._check_updatable(row, trial_id)
             assert row is not None  # the check raises for an unknown trial
