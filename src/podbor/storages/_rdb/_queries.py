@@ -192,7 +192,7 @@ INSERT_NEW_PARAM = m.trial_params.insert().from_select(
             ~exists().where(_param),
         )
     )
-    .with_for_update()
+    .with_for_update(),
 )
 
 HEARTBEAT = select(m.trial_heartbeats.c.heartbeat).where(m.trial_heartbeats.c.trial_id == _trial)
