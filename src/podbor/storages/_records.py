@@ -51,14 +51,21 @@ class StudyRecord:
     failed: set[int] = field(default_factory=set)  # FAIL trial ids (a worker's budget skips them)
     finished: dict[TrialState, list[FrozenTrial]] = field(default_factory=dict)  # by number
 
+    def _finished_runs(self, states: Container[TrialState]) -> list[list[FrozenTrial]] | None:
+        """The finished-state lists that make up ``states``; None when ``states`` takes in an
+        unfinished state too (those trials are only found by a scan)."""
+        if TrialState.RUNNING in states or TrialState.WAITING in states:
+            return None
+        return [run for state, run in self.finished.items() if state in states]
+
     def select(self, states: Container[TrialState] | None) -> list[FrozenTrial]:
         """The trials in ``states`` (all when None), in number order, as a new list of the
         stored snapshots. Finished states only are read from their own lists (no scan)."""
         if states is None:
             return list(self.trials)
-        if TrialState.RUNNING in states or TrialState.WAITING in states:
+        runs = self._finished_runs(states)
+        if runs is None:
             return [t for t in self.trials if t.state in states]
-        runs = [run for state, run in self.finished.items() if state in states]
         if len(runs) == 1:
             return list(runs[0])
         return sorted([t for run in runs for t in run], key=_number)
@@ -96,7 +103,10 @@ class StudyRecord:
         """How many trials are in ``states`` (all when None)."""
         if states is None:
             return len(self.trials)
-        return sum(1 for t in self.trials if t.state in states)
+        runs = self._finished_runs(states)
+        if runs is None:
+            return sum(1 for t in self.trials if t.state in states)
+        return sum(len(run) for run in runs)
 
     def count_not_failed(self) -> int:
         """How many trials are not FAIL (the ``limit`` of ``create_running_trial``), in O(1)."""

@@ -149,6 +149,9 @@ class ReadChecks:
                 chosen = storage.get_all_trials(study_id, deepcopy=deepcopy, states=states)
                 assert [t.number for t in chosen] == [t.number for t in every if t.state in states]
                 assert all(t.state in states for t in chosen)
+            assert storage.get_n_trials(study_id, states) == len(
+                [t for t in every if t.state in states]
+            )
         complete = storage.get_all_trials(study_id, states=(TrialState.COMPLETE,))
         assert [t.values for t in complete] == [[0.0], [4.0], [5.0], [6.0]]
         assert storage.get_n_trials(study_id, TrialState.RUNNING) == 1

@@ -428,8 +428,8 @@ class JournalStorage(HeartbeatStorage):
     def get_all_trials(
         self, study_id: int, deepcopy: bool = True, states: Container[TrialState] | None = None
     ) -> list[FrozenTrial]:
-        trials = self._read(lambda m: list(m.study(study_id).trials))  # snapshots: never mutated
-        return select_trials(trials, states, deepcopy)
+        trials = self._read(lambda m: m.study(study_id).select(states))  # sealed: never mutated
+        return select_trials(trials, None, deepcopy)
 
     def get_trial_id_from_study_id_trial_number(self, study_id: int, trial_number: int) -> int:
         return int(self._read(lambda m: m.study(study_id).trial_id(study_id, trial_number)))
