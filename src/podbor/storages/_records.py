@@ -282,7 +282,8 @@ class StudyTable:
         new = self.writable(trial)
         new.params[name] = distribution.to_external_repr(internal)
         new.distributions[name] = distribution
-        self.replace(study, new)
+        if new is not trial:  # changed in place: the state, and so the indexes, are the same
+            self.replace(study, new)
 
     def set_state(
         self,
@@ -304,7 +305,7 @@ class StudyTable:
             if state.is_finished():
                 trial.datetime_complete = when
 
-        self.update(trial_id, change)
+        self.update(trial_id, change, state=True)
         return True
 
     def set_report(self, trial_id: int, step: int, value: float) -> None:
@@ -350,12 +351,16 @@ class StudyTable:
         return failed
 
     # -- copy-on-write ------------------------------------------------------------------
-    def update(self, trial_id: int, change: Callable[[FrozenTrial], None]) -> None:
-        """Apply ``change`` to a new snapshot of a running trial and store it."""
+    def update(
+        self, trial_id: int, change: Callable[[FrozenTrial], None], *, state: bool = False
+    ) -> None:
+        """Apply ``change`` to a new snapshot of a running trial and store it (``state``: the
+        change may move the trial to another state, so the indexes are brought up to date)."""
         study, trial = self.updatable(trial_id)
         new = self.writable(trial)
         change(new)
-        self.replace(study, new)
+        if state or new is not trial:
+            self.replace(study, new)
 
     def writable(self, trial: FrozenTrial) -> FrozenTrial:
         """A trial to change: ``trial`` itself if nobody has seen it yet, else a copy."""

@@ -19,7 +19,7 @@ from podbor._records.trial_state import TrialState
 from podbor.exceptions import PodborError
 from podbor.storages._base import INT64_MAX, INT64_MIN, MAX_JSON_DEPTH
 
-__all__ = ["UNREADABLE", "MalformedLineError", "check_op"]
+__all__ = ["UNREADABLE", "MalformedLineError", "check_fields", "check_op"]
 
 UNREADABLE = "$unreadable"
 """The ``op`` of the record that stands for a complete line that JSON cannot read back (nested
@@ -40,20 +40,36 @@ def check_op(op: dict[str, Any]) -> None:
         MalformedLineError: If a field is missing, of the wrong type or out of range.
     """
     name = op.get("op")
-    if name == UNREADABLE:
-        raise MalformedLineError(str(op.get("reason", "unreadable")))
-    fields = _FIELDS.get(name) if isinstance(name, str) else None
-    if not isinstance(name, str) or fields is None:
+    fast = _FAST.get(name) if type(name) is str else None
+    if fast is not None and fast(op):
+        return  # the common shape, checked in one expression; anything else is looked at below
+    check_fields(op)
+
+
+def check_fields(op: dict[str, Any]) -> None:
+    """:func:`check_op` field by field (what decides, and words the error, when the one-expression
+    check of a common operation does not pass)."""
+    name = op.get("op")
+    fields = _FIELDS.get(name) if type(name) is str else None
+    if fields is None:
+        if name == UNREADABLE:
+            raise MalformedLineError(str(op.get("reason", "unreadable")))
         raise MalformedLineError(f"unknown operation {name!r} (written by a newer podbor?)")
-    for field, check in fields.items():
-        if field not in op and field not in _OPTIONAL.get(name, ()):
-            raise MalformedLineError(f"{name}: the field {field!r} is missing")
-        if field in op and not check(op[field]):
-            raise MalformedLineError(f"{name}: bad {field!r} {_short(op[field])}")
-    if "worker" in op and not isinstance(op["worker"], str):
-        raise MalformedLineError(f"{name}: bad 'worker' {_short(op['worker'])}")
+    for field, check, optional in fields:
+        value = op.get(field, _MISSING)
+        if value is _MISSING:
+            if not optional:
+                raise MalformedLineError(f"{name}: the field {field!r} is missing")
+        elif not check(value):
+            raise MalformedLineError(f"{name}: bad {field!r} {_short(value)}")
+    worker = op.get("worker", "")
+    if type(worker) is not str:
+        raise MalformedLineError(f"{name}: bad 'worker' {_short(worker)}")
     if "seq" in op and not _is_int(op["seq"]):
         raise MalformedLineError(f"{name}: bad 'seq' {_short(op['seq'])}")
+
+
+_MISSING: Any = object()
 
 
 def _short(value: Any) -> str:
@@ -63,21 +79,22 @@ def _short(value: Any) -> str:
 
 # -- field checks ----------------------------------------------------------------------------
 def _is_int(value: Any) -> bool:
-    return (
-        isinstance(value, int) and not isinstance(value, bool) and INT64_MIN <= value <= INT64_MAX
-    )
+    return type(value) is int and INT64_MIN <= value <= INT64_MAX  # JSON's ints, never bools
 
 
 def _is_id(value: Any) -> bool:
-    return _is_int(value) and value >= 0
+    return type(value) is int and 0 <= value <= INT64_MAX
 
 
 def _is_float(value: Any) -> bool:
     """A float as :func:`~podbor.storages._journal._codec.encode_float` writes it."""
-    if isinstance(value, str):
+    kind = type(value)
+    if kind is float:
+        return True
+    if kind is str:
         return value in ("inf", "-inf", "nan")
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return False
+    if kind is not int:
+        return False  # bools, lists, None, ...
     try:
         float(value)
     except OverflowError:  # an int beyond float range
@@ -116,7 +133,10 @@ def _is_kind(value: Any) -> bool:
 
 
 def _is_state(value: Any) -> bool:
-    return isinstance(value, str) and value in TrialState.__members__
+    return type(value) is str and value in _STATES
+
+
+_STATES = frozenset(TrialState.__members__)
 
 
 def _is_directions(value: Any) -> bool:
@@ -146,6 +166,8 @@ def _depth_ok(value: Any, limit: int = MAX_JSON_DEPTH) -> bool:
 
 def _is_attr(value: Any) -> bool:
     """An attribute value as :func:`~podbor.storages._journal._codec.encode_attr` writes it."""
+    if type(value) in _SCALARS:
+        return True
     if isinstance(value, dict) and list(value) == [_WRAPPER]:
         text = value[_WRAPPER]
         if not isinstance(text, str):
@@ -157,6 +179,9 @@ def _is_attr(value: Any) -> bool:
     return _depth_ok(value)
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
 def _is_dist(value: Any) -> bool:
     return isinstance(value, str)  # parsed (and refused if wrong) by the distribution cache
 
@@ -164,41 +189,43 @@ def _is_dist(value: Any) -> bool:
 def _is_template(value: Any) -> bool:
     if value is None:
         return True
-    if not isinstance(value, dict):
+    if type(value) is not dict:
         return False
-    checks: dict[str, Callable[[Any], bool]] = {
-        "state": _is_state,
-        "values": _is_floats,
-        "datetime_start": _is_time_or_none,
-        "datetime_complete": _is_time_or_none,
-        "params": lambda p: (
-            isinstance(p, dict)
-            and all(
-                _is_name(k)
-                and isinstance(v, list)
-                and len(v) == 2
-                and _is_float(v[0])
-                and _is_dist(v[1])
-                for k, v in p.items()
-            )
-        ),
-        "user_attrs": _is_attrs,
-        "system_attrs": _is_attrs,
-        "intermediate_values": lambda r: (
-            isinstance(r, list)
-            and all(
-                isinstance(v, list) and len(v) == 2 and _is_int(v[0]) and _is_float(v[1]) for v in r
-            )
-        ),
-    }
-    return all(key in value and check(value[key]) for key, check in checks.items())
+    return all(key in value and check(value[key]) for key, check in _TEMPLATE.items())
+
+
+def _is_params(value: Any) -> bool:
+    return type(value) is dict and all(
+        type(k) is str and type(v) is list and len(v) == 2 and _is_float(v[0]) and _is_dist(v[1])
+        for k, v in value.items()
+    )
+
+
+def _is_reports(value: Any) -> bool:
+    return type(value) is list and all(
+        type(v) is list and len(v) == 2 and _is_int(v[0]) and _is_float(v[1]) for v in value
+    )
 
 
 def _is_attrs(value: Any) -> bool:
-    return isinstance(value, dict) and all(_is_name(k) and _is_attr(v) for k, v in value.items())
+    return type(value) is dict and all(
+        type(k) is str and (type(v) in _SCALARS or _is_attr(v)) for k, v in value.items()
+    )
 
 
-_FIELDS: dict[str, dict[str, Callable[[Any], bool]]] = {
+_TEMPLATE: dict[str, Callable[[Any], bool]] = {
+    "state": _is_state,
+    "values": _is_floats,
+    "datetime_start": _is_time_or_none,
+    "datetime_complete": _is_time_or_none,
+    "params": _is_params,
+    "user_attrs": _is_attrs,
+    "system_attrs": _is_attrs,
+    "intermediate_values": _is_reports,
+}
+
+
+_CHECKS: dict[str, dict[str, Callable[[Any], bool]]] = {
     "create_study": {"name": _is_name, "directions": _is_directions},
     "delete_study": {"study_id": _is_id},
     "set_study_attr": {"study_id": _is_id, "kind": _is_kind, "key": _is_name, "value": _is_attr},
@@ -227,3 +254,64 @@ _OPTIONAL: dict[str, tuple[str, ...]] = {
     "create_trial": ("template", "beat"),
     "set_state": ("values", "beat"),
 }
+_FIELDS: dict[str, tuple[tuple[str, Callable[[Any], bool], bool], ...]] = {
+    name: tuple((f, check, f in _OPTIONAL.get(name, ())) for f, check in checks.items())
+    for name, checks in _CHECKS.items()
+}
+"""Each operation's fields as ``(field, check, optional)``, in the order they are checked."""
+
+
+# -- the shapes podbor writes, each checked in one expression (a False means "look closer") ----
+def _writer_ok(op: dict[str, Any]) -> bool:
+    seq = op.get("seq", 0)
+    return type(op.get("worker", "")) is str and type(seq) is int and INT64_MIN <= seq <= INT64_MAX
+
+
+def _beat_ok(op: dict[str, Any]) -> bool:
+    beat = op.get("beat", 0.0)
+    return type(beat) is float and math.isfinite(beat)
+
+
+def _fast_set_param(op: dict[str, Any]) -> bool:
+    trial_id = op.get("trial_id")
+    return (
+        type(trial_id) is int
+        and 0 <= trial_id <= INT64_MAX
+        and type(op.get("name")) is str
+        and type(op.get("value")) is float
+        and type(op.get("dist")) is str
+        and _writer_ok(op)
+    )
+
+
+def _fast_set_state(op: dict[str, Any]) -> bool:
+    trial_id, values = op.get("trial_id"), op.get("values")
+    return (
+        type(trial_id) is int
+        and 0 <= trial_id <= INT64_MAX
+        and _is_state(op.get("state"))
+        and (values is None or (type(values) is list and all(type(v) is float for v in values)))
+        and _is_time(op.get("time"))
+        and _beat_ok(op)
+        and _writer_ok(op)
+    )
+
+
+def _fast_create_trial(op: dict[str, Any]) -> bool:
+    study_id = op.get("study_id")
+    return (
+        type(study_id) is int
+        and 0 <= study_id <= INT64_MAX
+        and _is_time(op.get("time"))
+        and _is_template(op.get("template"))
+        and _beat_ok(op)
+        and _writer_ok(op)
+    )
+
+
+_FAST: dict[str, Callable[[dict[str, Any]], bool]] = {
+    "set_param": _fast_set_param,
+    "set_state": _fast_set_state,
+    "create_trial": _fast_create_trial,
+}
+"""The operations a study writes for every trial: a shape check without the generic loop."""

@@ -55,6 +55,7 @@ class JournalModel(StudyTable):
     def __init__(self, where: str) -> None:
         super().__init__(where, batched=True)
         self.distributions = DistributionCache()
+        self.param_names: dict[str, str] = {}  # parameter names kept once, as they repeat
 
     def apply(self, op: Op, *, dry_run: bool = False) -> Any:
         """Check ``op`` and, unless ``dry_run``, apply it; return its result.
@@ -112,12 +113,13 @@ def _create_trial(m: JournalModel, op: Op, dry_run: bool) -> Any:
 
 
 def _set_param(m: JournalModel, op: Op, dry_run: bool) -> Any:
-    study, _ = m.updatable(op["trial_id"])
-    dist = m.distributions.get(op["dist"])
     if dry_run:
+        study, _ = m.updatable(op["trial_id"])
+        dist = m.distributions.get(op["dist"])
         check_param_distribution(study.dists, op["name"], dist, remember=False)
         return PROCEED
-    m.set_param(op["trial_id"], op["name"], decode_float(op["value"]), dist)
+    name = m.param_names.setdefault(op["name"], op["name"])  # one string per name, not per trial
+    m.set_param(op["trial_id"], name, decode_float(op["value"]), m.distributions.get(op["dist"]))
     return None
 
 

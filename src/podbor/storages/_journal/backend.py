@@ -36,8 +36,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Generator, Iterator
 from types import TracebackType
 from typing import Any
 
@@ -45,7 +44,13 @@ from podbor._validation import check_instance
 from podbor.exceptions import InvalidArgumentError, StorageInternalError, invalid_argument
 from podbor.logging import get_logger
 from podbor.storages._heartbeat import check_seconds
-from podbor.storages._journal._check import UNREADABLE
+from podbor.storages._journal._lines import (
+    PART_BYTES,
+    LineParser,
+    ReadResult,
+    lines_text,
+    parse_line,
+)
 
 __all__ = [
     "DEFAULT_GRACE_PERIOD",
@@ -279,17 +284,6 @@ class JournalFileOpenLock(BaseJournalFileLock):
         return text or _EMPTY_TOKEN
 
 
-@dataclass
-class ReadResult:
-    """Complete, valid lines read from a journal: ``(line number, record)`` pairs (the header is
-    line 1), the offset just past the last of them (where the next read starts) and the number
-    of the line that starts there."""
-
-    records: list[tuple[int, dict[str, Any]]]
-    end: int
-    end_line: int = 1
-
-
 class JournalFileBackend:
     """A journal file that any number of processes (on one machine or sharing a network
     filesystem) read and append to.
@@ -352,8 +346,21 @@ class JournalFileBackend:
 
         Reading stops at a torn tail. A damaged line followed by more lines is skipped with a
         warning, but only under the lock (another writer could still be completing it): without
-        the lock, such a read takes the lock and reads again.
+        the lock, such a read takes the lock and reads on from that line.
         """
+        result = ReadResult([], offset, line)
+        with contextlib.closing(self.read_parts(offset, locked=locked, line=line)) as parts:
+            for part in parts:
+                result.records.extend(part.records)
+                result.end, result.end_line = part.end, part.end_line
+        return result
+
+    def read_parts(
+        self, offset: int, *, locked: bool = False, line: int = 1
+    ) -> Generator[ReadResult, None, None]:
+        """:meth:`read`, in parts of about a megabyte each (whole lines): a replay applies one
+        part before the next is parsed, so memory holds one part's records, not the file's.
+        Each part's ``end`` and ``end_line`` say where the lines read so far end."""
         with open(self._path, "rb") as f:
             size = os.fstat(f.fileno()).st_size
             if size < offset:
@@ -362,42 +369,35 @@ class JournalFileBackend:
                     f"({size} < {offset} bytes): was it replaced or truncated by hand?"
                 )
             f.seek(offset)
-            data = f.read()
-        result, blocked = self._parse(data, offset, line, skip_damaged=locked)
-        if blocked and not locked:
-            with self.locked():
-                return self.read(offset, locked=True, line=line)
-        return result
-
-    def _parse(
-        self, data: bytes, offset: int, line: int, *, skip_damaged: bool
-    ) -> tuple[ReadResult, bool]:
-        lines = data.split(b"\n")
-        lines.pop()  # after the last newline: empty, or a torn tail
-        result = ReadResult([], offset, line)
-        start, damaged = offset, None
-        for i, raw in enumerate(lines):
-            record = _parse_line(raw)
-            number = line + i
-            if start == 0:
-                _check_header_record(self._path, raw, record)
-                record = None
-                result.end, result.end_line = len(raw) + 1, number + 1
-            elif record is None:
-                if not skip_damaged:
-                    return result, i + 1 < len(lines)
-                damaged = number if damaged is None else damaged
+            parser = self._parser(skip_damaged=locked)
+            start, number, carry, left = offset, line, b"", size - offset
+            while left > 0:
+                block = f.read(min(PART_BYTES, left))
+                if not block:
+                    return  # the file shrank meanwhile (by hand): what was read stands
+                left -= len(block)
+                data = carry + block
+                cut = data.rfind(b"\n") + 1
+                data, carry = data[:cut], data[cut:]
+                if not data:
+                    continue  # one line longer than a part: read on
+                part, blocked = parser.parse(data, start, number, more=left > 0)
+                yield part
+                if blocked:
+                    break
+                start, number = start + len(data), number + data.count(b"\n")
             else:
-                if damaged is not None:
-                    _logger.warning(
-                        f"Skipped {_lines(damaged, number - 1)} of the journal {self._path}: not "
-                        "JSON (damaged, or written by another program); the lines around are read."
-                    )
-                    damaged = None
-                result.records.append((number, record))
-                result.end, result.end_line = start + len(raw) + 1, number + 1
-            start += len(raw) + 1
-        return result, False
+                return
+        with self.locked():  # a damaged line with more after it: read on under the lock
+            yield from self.read_parts(part.end, locked=True, line=part.end_line)
+
+    def _parser(self, *, skip_damaged: bool) -> LineParser:
+        return LineParser(
+            lambda raw, record: _check_header_record(self._path, raw, record),
+            _logger.warning,
+            self._path,
+            skip_damaged=skip_damaged,
+        )
 
     def append(self, lines: list[bytes], *, at: int, line: int = 1) -> tuple[int, int] | None:
         """Append lines made by :func:`encode_record`; the caller holds the lock and has read
@@ -440,12 +440,12 @@ class JournalFileBackend:
         if size == at:
             return True
         torn = os.pread(fd, size - at, at)
-        tail, _ = self._parse(torn, at, line, skip_damaged=True)
+        tail, _ = self._parser(skip_damaged=True).parse(torn, at, line, more=False)
         if tail.records:
             return False
         last = line + torn.count(b"\n") - (1 if torn.endswith(b"\n") else 0)
         _logger.warning(
-            f"Cut off a torn last record ({_lines(line, last)}, {size - at} bytes) of the journal "
+            f"Cut off a torn last record ({lines_text(line, last)}, {size - at} bytes) of the journal "
             f"{self._path}, left by a writer that died mid-write; the records before it are kept."
         )
         os.ftruncate(fd, at)
@@ -524,7 +524,7 @@ def _check_header(path: str) -> None:
             _refuse(path, head)
         return  # empty, or a header torn by a crash: the next writer rewrites it
     first = head.split(b"\n", 1)[0]
-    _check_header_record(path, first, _parse_line(first))
+    _check_header_record(path, first, parse_line(first))
 
 
 def _check_header_record(path: str, raw: bytes, record: dict[str, Any] | None) -> None:
@@ -545,23 +545,6 @@ def _refuse(path: str, raw: bytes) -> None:
         f"file. Got {path!r}, which starts with {raw[:60]!r} instead of a journal header; it is "
         "left untouched."
     )
-
-
-def _parse_line(raw: bytes) -> dict[str, Any] | None:
-    """The operation on a line; None for a line that is not an operation in JSON (torn or
-    damaged). A complete line nested too deeply for JSON to read is an operation that
-    :func:`~podbor.storages._journal._check.check_op` refuses (skipped, with its line number)."""
-    try:
-        record = json.loads(raw)
-    except ValueError:  # also UnicodeDecodeError
-        return None
-    except RecursionError:
-        return {"op": UNREADABLE, "reason": "nested too deeply for JSON to read"}
-    return record if isinstance(record, dict) and "op" in record else None
-
-
-def _lines(first: int, last: int) -> str:
-    return f"line {first}" if first >= last else f"lines {first}-{last}"
 
 
 def encode_record(record: dict[str, Any]) -> bytes:

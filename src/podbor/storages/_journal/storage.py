@@ -134,11 +134,15 @@ class JournalStorage(HeartbeatStorage):
     def _sync(self, *, locked: bool = False) -> None:
         """Replay the lines appended since the last read (``locked``: we hold the file lock)."""
         with self._lock:
-            result = self._backend.read(self._offset, locked=locked, line=self._line)
-            for number, record in result.records:
-                self._replay(record, number)
-            self._model.seal()
-            self._offset, self._line = result.end, result.end_line
+            parts = self._backend.read_parts(self._offset, locked=locked, line=self._line)
+            try:
+                for part in parts:  # one part's records in memory at a time
+                    for number, record in part.records:
+                        self._replay(record, number)
+                    self._model.seal()
+                    self._offset, self._line = part.end, part.end_line
+            finally:
+                parts.close()  # releases the file lock a damaged line made it take
 
     def _replay(self, record: Op, number: int) -> None:
         mine = record.get("worker") == self._worker and record.get("seq") == self._pending

@@ -1,0 +1,171 @@
+"""Reading a journal in parts (issue 21: a 10⁵-trial journal loads in bounded memory): every
+line is read exactly as ``json.loads`` of that line alone reads it, a journal longer than many
+parts replays the same as one read whole, and the one-expression checks of the common
+operations never accept what the field-by-field checks refuse.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import podbor
+from podbor.storages import JournalStorage
+from podbor.storages._journal import _check, backend
+from podbor.storages._journal._check import MalformedLineError, check_fields
+from podbor.storages._journal._lines import LineParser, parse_line
+from podbor.storages.journal import JournalFileBackend
+
+_TRICKY = [
+    b'{"op":"a","x":[1',  # with the next line, one JSON text of two objects: never one record
+    b'2]},{"op":"b"}',
+    b'  {"op":"blank before"}',
+    b'{"op":"blank after"}  ',
+    b'\xef\xbb\xbf{"op":"bom"}',
+    b'{"op":"two"}{"op":"values"}',
+    b'[{"op":"a list"}]',
+    b'{"no":"op"}',
+    b"",
+    b"\x00\x01",
+    b'{"op":"\xff not utf-8"}',
+    b'{"op":"deep","v":' + b"[" * 5000 + b"]" * 5000 + b"}",
+    b'{"op":"nan","v":NaN}',
+    b'{"op":"escaped \\u00e9 \\n"}',
+    b'{"op":"set_param","trial_id":0,"name":"x","value":0.5,"dist":"{}"}',
+]
+
+
+def _reference(lines: list[bytes]) -> list[tuple[int, Any]]:
+    return [(i + 2, r) for i, raw in enumerate(lines) if (r := parse_line(raw)) is not None]
+
+
+@pytest.mark.parametrize("utf8", [True, False], ids=["utf8-part", "part-with-bad-bytes"])
+def test_each_line_reads_as_json_loads_of_that_line_alone(utf8: bool) -> None:
+    lines = list(_TRICKY)
+    if utf8:  # a part that decodes as a whole takes the scanner's path for each line
+        lines = [raw for raw in lines if b"\xff" not in raw]
+    data = b"".join(raw + b"\n" for raw in lines)
+    parser = LineParser(lambda raw, record: None, lambda message: None, "j", skip_damaged=True)
+    result, blocked = parser.parse(data, 100, 2, more=False)
+    assert not blocked
+    assert result.records == _reference(lines)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.text(alphabet='{}[]",:0123456789.eE+- \tnulrtfasop\\u', max_size=30)
+        | st.just('{"op":"x"}'),
+        max_size=6,
+    )
+)
+def test_generated_lines_read_as_json_loads_reads_them(texts: list[str]) -> None:
+    lines = [t.replace("\n", "").encode() for t in texts]
+    data = b"".join(raw + b"\n" for raw in lines)
+    parser = LineParser(lambda raw, record: None, lambda message: None, "j", skip_damaged=True)
+    result, _ = parser.parse(data, 100, 2, more=False)
+    assert result.records == _reference(lines)
+
+
+def _summary(storage: JournalStorage) -> list[Any]:
+    study_id = storage.get_study_id_from_name("s")
+    return [
+        (t.number, t.state, t.values, t.params, t.user_attrs, t.intermediate_values)
+        for t in storage.get_all_trials(study_id)
+    ]
+
+
+def test_a_journal_of_many_parts_replays_as_one_read_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "j.log"
+    storage = JournalStorage(JournalFileBackend(str(path)))
+    study = podbor.create_study(storage=storage, study_name="s")
+
+    def objective(trial: podbor.Trial) -> float:
+        trial.set_user_attr("long", "x" * (trial.number * 40))  # lines longer than a part too
+        trial.report(1.0, 0)
+        return trial.suggest_float("x", 0, 1) + trial.suggest_int("n", 1, 3)
+
+    study.optimize(objective, n_trials=12)
+    n_lines = path.read_bytes().count(b"\n")
+    with open(path, "ab") as f:  # a damaged line far into the file, then a good one
+        f.write(b'{"op":"set_param", torn\n')
+        good = {"op": "set_study_attr", "study_id": 0, "kind": "user", "key": "after", "value": 1}
+        f.write(json.dumps(good).encode() + b"\n")
+    expected = _summary(storage)
+
+    monkeypatch.setattr(backend, "PART_BYTES", 97)  # dozens of parts, most lines straddling two
+    with caplog.at_level(logging.WARNING, logger="podbor"):
+        fresh = JournalStorage(JournalFileBackend(str(path)))  # reads without the lock first
+    assert _summary(fresh) == expected
+    assert fresh.get_study_user_attrs(0) == {"after": 1}
+    messages = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert any(f"line {n_lines + 1} " in m and str(path) in m for m in messages), messages
+    parts = list(JournalFileBackend(str(path)).read_parts(0, locked=True))
+    assert len(parts) > 30
+    whole = JournalFileBackend(str(path)).read(0, locked=True)
+    assert [r for p in parts for r in p.records] == whole.records
+    assert (parts[-1].end, parts[-1].end_line) == (whole.end, whole.end_line)
+    assert whole.end == path.stat().st_size
+
+
+_ID = st.integers(min_value=-2, max_value=2**63 + 1) | st.booleans() | st.none()
+_FLOATISH = (
+    st.floats(allow_nan=True)
+    | st.integers(min_value=-(2**1100), max_value=2**1100)
+    | st.sampled_from(["inf", "-inf", "nan", "1.0", True, None, [1.0]])
+)
+_TIME = st.sampled_from(["2026-12-05T10:00:00.5", "not a time", None, 3, ""])
+_MAYBE = st.just(None) | st.just("absent")
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    name=st.sampled_from(["set_param", "set_state", "create_trial"]),
+    ids=_ID,
+    value=_FLOATISH,
+    values=st.none() | st.lists(_FLOATISH, max_size=2) | st.just("x"),
+    time=_TIME,
+    beat=_FLOATISH | _MAYBE,
+    worker=st.sampled_from(["abc", None, 3, "absent"]),
+    seq=_ID | _MAYBE,
+    state=st.sampled_from(["COMPLETE", "RUNNING", "NOPE", 1, None]),
+    template=st.none()
+    | st.just({"state": "COMPLETE"})
+    | st.just(
+        {
+            "state": "COMPLETE",
+            "values": [1.0],
+            "datetime_start": None,
+            "datetime_complete": None,
+            "params": {"x": [0.5, "{}"]},
+            "user_attrs": {"a": [1, {"b": None}]},
+            "system_attrs": {},
+            "intermediate_values": [[0, 1.0]],
+        }
+    ),
+)
+def test_the_quick_checks_never_accept_what_the_field_checks_refuse(
+    name: str, ids: Any, value: Any, values: Any, time: Any, beat: Any, worker: Any, seq: Any,
+    state: Any, template: Any,
+) -> None:  # fmt: skip
+    op: dict[str, Any] = {"op": name, "study_id": ids, "trial_id": ids, "name": "x", "dist": "{}"}
+    op.update(value=value, values=values, time=time, state=state, template=template)
+    for key, field in (("beat", beat), ("worker", worker), ("seq", seq)):
+        if field != "absent":
+            op[key] = field
+    op = json.loads(json.dumps(op))  # what a line can hold
+    if _check._FAST[name](op):
+        check_fields(op)  # raises if the quick check let something through
+    else:  # and the full check still decides the rest, with its words
+        try:
+            check_fields(op)
+        except MalformedLineError as err:
+            assert str(err).startswith(name)
