@@ -194,3 +194,20 @@ def test_connections_the_server_dropped_are_replaced(postgres_url: str) -> None:
     storage.set_trial_param(running, "x", 0.75, FloatDistribution(0, 1))
     storage.set_trial_state_values(running, TrialState.COMPLETE, [0.1])
     assert storage.get_trial(running).values == [0.1]
+
+
+def test_psycopgs_pipeline_error_at_a_shutdown_counts_as_a_lost_server() -> None:
+    # Seen once in six PostgreSQL restarts: an executemany cut off by the shutdown ends in
+    # psycopg's "cannot exit pipeline mode while busy", which SQLAlchemy's dialect does not
+    # know. It must invalidate the connection and be retried like any lost server.
+    from podbor.storages._rdb._direct import _connect_error
+
+    psycopg = pytest.importorskip("psycopg")
+    driver_error = psycopg.OperationalError("cannot exit pipeline mode while busy")
+    dialect = sqlalchemy.create_engine("postgresql+psycopg://u@127.0.0.1:9/db").dialect
+    wrapped = _connect_error(driver_error, dialect)
+    assert isinstance(wrapped, sqlalchemy.exc.OperationalError)
+    assert wrapped.connection_invalidated
+    assert _is_disconnect(sqlalchemy.exc.OperationalError("COMMIT", {}, driver_error))
+    other = psycopg.OperationalError("deadlock detected")
+    assert not _is_disconnect(sqlalchemy.exc.OperationalError("COMMIT", {}, other))

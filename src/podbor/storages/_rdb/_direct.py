@@ -31,7 +31,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 
-__all__ = ["AnyConnection", "DirectConnection", "DirectResult", "run_direct"]
+__all__ = ["AnyConnection", "DirectConnection", "DirectResult", "run_direct", "says_disconnected"]
 
 _T = TypeVar("_T")
 _Processor = Callable[[Any], Any] | None
@@ -230,7 +230,9 @@ class DirectConnection:
     def wrap(self, err: Exception, sql: str, args: Any, cursor: Any = None) -> DBAPIError:
         """The driver's ``err`` as SQLAlchemy raises it (``OperationalError``,
         ``IntegrityError``…), telling whether the connection is lost."""
-        lost = bool(self.dialect.is_disconnect(err, self._dbapi, cursor))  # type: ignore[arg-type]
+        lost = says_disconnected(err) or bool(
+            self.dialect.is_disconnect(err, self._dbapi, cursor)  # type: ignore[arg-type]
+        )
         wrapped = DBAPIError.instance(
             sql,
             args,
@@ -327,7 +329,8 @@ def _connect_error(err: Exception, dialect: Dialect) -> DBAPIError:
         None,
         err,
         dialect.loaded_dbapi.Error,
-        connection_invalidated=bool(dialect.is_disconnect(err, None, None)),  # type: ignore[arg-type]
+        connection_invalidated=says_disconnected(err)
+        or bool(dialect.is_disconnect(err, None, None)),  # type: ignore[arg-type]
         dialect=dialect,
     )
     assert isinstance(wrapped, DBAPIError)
@@ -344,3 +347,27 @@ def _quietly(step: Callable[[], object]) -> None:
     connection is invalidated, never reused)."""
     with contextlib.suppress(Exception):
         step()
+
+
+_DISCONNECTED = (
+    "server closed the connection",
+    "terminating connection",
+    "the database system is shutting down",
+    "the database system is starting up",
+    "the database system is in recovery mode",
+    "connection refused",
+    "connection failed",
+    "consuming input failed",
+    "lost connection to mysql server",
+    "mysql server has gone away",
+    "can't connect to mysql server",
+    # psycopg, when the server went away in the middle of a pipelined executemany
+    "cannot exit pipeline mode while busy",
+)
+
+
+def says_disconnected(err: BaseException) -> bool:
+    """Whether a driver's error says the server went away or cannot be reached right now (a
+    restart, a failover), in words SQLAlchemy's dialects do not all know."""
+    text = str(err).lower()
+    return any(marker in text for marker in _DISCONNECTED)

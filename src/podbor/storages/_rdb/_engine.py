@@ -23,6 +23,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError
 
 from podbor._validation import check_instance
 from podbor.exceptions import InvalidArgumentError, StorageInternalError, invalid_argument
+from podbor.storages._rdb._direct import says_disconnected
 
 __all__ = [
     "SQLITE_BUSY_TIMEOUT_S",
@@ -252,28 +253,12 @@ def _is_transient(err: DBAPIError) -> bool:
     )
 
 
-_DISCONNECTED = (
-    "server closed the connection",
-    "terminating connection",
-    "the database system is shutting down",
-    "the database system is starting up",
-    "the database system is in recovery mode",
-    "connection refused",
-    "connection failed",
-    "consuming input failed",
-    "lost connection to mysql server",
-    "mysql server has gone away",
-    "can't connect to mysql server",
-)
-
-
 def _is_disconnect(err: DBAPIError) -> bool:
     """Whether the server went away or cannot be reached right now (a restart, a failover):
     the connection is dropped by the pool, and a new one may succeed in a moment."""
-    if err.connection_invalidated:
-        return True
-    text = str(err.orig).lower() if err.orig is not None else str(err).lower()
-    return any(marker in text for marker in _DISCONNECTED)
+    return err.connection_invalidated or says_disconnected(
+        err.orig if err.orig is not None else err
+    )
 
 
 def _holders(path: str) -> str:
