@@ -22,6 +22,7 @@ from podbor.distributions import BaseDistribution, distribution_to_json, json_to
 from podbor.storages._base import attr_to_json
 
 __all__ = [
+    "StringCache",
     "decode_attr",
     "decode_datetime",
     "decode_float",
@@ -145,3 +146,27 @@ class DistributionCache:
             dist = json_to_distribution(text)
             self._by_text[text] = dist
         return dist
+
+
+class StringCache:
+    """Short strings that repeat from trial to trial (the ``worker`` system attribute, a
+    categorical label) kept once, so that 10⁵ trials do not hold 10⁵ copies of one text.
+
+    At most ``limit`` distinct strings are kept; past that, new ones are used as they come.
+    """
+
+    def __init__(self, limit: int = 10_000, longest: int = 64) -> None:
+        self._seen: dict[str, str] = {}
+        self._limit, self._longest = limit, longest
+
+    def attrs(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        """``attrs`` with its short string values replaced by the kept equal ones (in place)."""
+        seen = self._seen
+        for key, value in attrs.items():
+            if type(value) is str and len(value) <= self._longest:
+                kept = seen.get(value)
+                if kept is None and len(seen) < self._limit:
+                    kept = seen[value] = value
+                if kept is not None:
+                    attrs[key] = kept
+        return attrs

@@ -24,6 +24,7 @@ from podbor.storages._base import INT64_MAX, INT64_MIN, check_param_distribution
 from podbor.storages._journal._check import check_op
 from podbor.storages._journal._codec import (
     DistributionCache,
+    StringCache,
     decode_attr,
     decode_datetime,
     decode_float,
@@ -56,6 +57,7 @@ class JournalModel(StudyTable):
         super().__init__(where, batched=True)
         self.distributions = DistributionCache()
         self.param_names: dict[str, str] = {}  # parameter names kept once, as they repeat
+        self.strings = StringCache()  # and short attribute strings
 
     def apply(self, op: Op, *, dry_run: bool = False) -> Any:
         """Check ``op`` and, unless ``dry_run``, apply it; return its result.
@@ -106,6 +108,8 @@ def _create_trial(m: JournalModel, op: Op, dry_run: bool) -> Any:
     if dry_run:
         m.check_distributions(op["study_id"], {} if trial is None else trial.distributions)
         return PROCEED
+    if trial is not None:
+        m.strings.attrs(trial.system_attrs)
     trial_id = m.add_trial(op["study_id"], decode_datetime(op["time"]), trial)
     if op.get("beat") is not None:  # a worker's trial: protected from the moment it exists
         m.beat(trial_id, float(op["beat"]))

@@ -41,6 +41,12 @@ from podbor.storages._heartbeat import HeartbeatSettings, HeartbeatStorage, Stal
 from podbor.storages._journal._check import MalformedLineError
 from podbor.storages._journal._codec import encode_attr, encode_float, encode_template
 from podbor.storages._journal._model import PROCEED, JournalModel, Op, now_iso
+from podbor.storages._journal._snapshot import (
+    SNAPSHOT_LINES,
+    load_snapshot,
+    save_snapshot,
+    snapshot_line,
+)
 from podbor.storages._journal.backend import HEADER, JournalFileBackend, encode_record
 
 __all__ = ["JournalStorage"]
@@ -56,7 +62,9 @@ class JournalStorage(HeartbeatStorage):
     is pickled) that survives crashes: a line torn by a killed writer is ignored and cut off by
     the next writer. Each handle keeps the replayed state in memory, so reading the history costs
     only the lines appended since the last read, and the best trial is kept as lines are
-    replayed.
+    replayed. A handle that replays many lines on opening (20,000 or more) leaves the replayed
+    state in ``<file>.snapshot``, a cache the next handle reads before the lines after it (it
+    is ignored whenever it does not match the journal, and the journal replayed as before).
 
     Args:
         log_storage: The journal, e.g. ``JournalFileBackend("study.log")``.
@@ -118,7 +126,7 @@ class JournalStorage(HeartbeatStorage):
         self._seq = 0
         self._pending: int | None = None
         self._outcome: tuple[bool, Any] | None = None
-        self._sync()
+        self._open()
 
     def __getstate__(self) -> dict[str, Any]:
         return {"log_storage": self._backend, **self._heartbeat.as_kwargs()}
@@ -131,8 +139,40 @@ class JournalStorage(HeartbeatStorage):
         return f"JournalStorage({self._backend!r})"
 
     # -- replay and append ----------------------------------------------------------------
-    def _sync(self, *, locked: bool = False) -> None:
-        """Replay the lines appended since the last read (``locked``: we hold the file lock)."""
+    def _open(self) -> None:
+        """Read the journal: from its snapshot on, when one matches, and leave a new snapshot
+        behind when many lines had to be replayed (see :mod:`._snapshot`)."""
+        path = self._backend.file_path
+        loaded = load_snapshot(path, self._model.where)
+        if loaded is not None:
+            self._model, self._offset, self._line = loaded
+        self._snapshot_line = self._line  # the line the newest snapshot known here reaches
+        self._sync(snapshot=False)
+        if self._line - self._snapshot_line >= SNAPSHOT_LINES:
+            self._save_snapshot()
+
+    def _save_snapshot(self) -> None:
+        if save_snapshot(self._backend.file_path, self._model, self._offset, self._line):
+            self._snapshot_line = self._line
+
+    def _keep_snapshot(self) -> None:
+        """A handle that lives while the journal doubles (a worker of a long study) refreshes
+        the snapshot then, unless another process already did: a few writes in all, the last
+        one as large as the others together, so the next handle to open replays little."""
+        behind = self._line - self._snapshot_line
+        if behind < max(SNAPSHOT_LINES, self._snapshot_line):
+            return
+        on_disk = snapshot_line(self._backend.file_path)
+        if on_disk is not None and on_disk > self._snapshot_line:
+            self._snapshot_line = on_disk  # another process wrote a newer one
+            if self._line - on_disk < max(SNAPSHOT_LINES, on_disk):
+                return
+        self._save_snapshot()
+
+    def _sync(self, *, locked: bool = False, snapshot: bool = True) -> None:
+        """Replay the lines appended since the last read (``locked``: we hold the file lock;
+        ``snapshot``: refresh the snapshot when the journal has doubled, never under the lock).
+        """
         with self._lock:
             parts = self._backend.read_parts(self._offset, locked=locked, line=self._line)
             try:
@@ -143,6 +183,8 @@ class JournalStorage(HeartbeatStorage):
                     self._offset, self._line = part.end, part.end_line
             finally:
                 parts.close()  # releases the file lock a damaged line made it take
+            if snapshot and not locked:
+                self._keep_snapshot()
 
     def _replay(self, record: Op, number: int) -> None:
         mine = record.get("worker") == self._worker and record.get("seq") == self._pending

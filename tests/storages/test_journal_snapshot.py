@@ -1,0 +1,259 @@
+"""The snapshot beside a long journal (issue 21: ``load_study`` of a 10⁵-trial journal): a handle
+that opens the journal from its snapshot and the lines after it sees exactly what a full replay
+sees, and a snapshot that does not match its journal (another journal's, damaged, cut short,
+unwritable) is never used.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import podbor
+from podbor.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
+from podbor.storages import JournalStorage
+from podbor.storages._journal import _snapshot
+from podbor.storages._journal import storage as journal_storage
+from podbor.storages.journal import JournalFileBackend
+from podbor.trial import TrialState, create_trial
+
+
+def _open(path: Path, **kwargs: Any) -> JournalStorage:
+    return JournalStorage(JournalFileBackend(str(path)), **kwargs)
+
+
+def _replayed(path: Path, monkeypatch: pytest.MonkeyPatch) -> JournalStorage:
+    """A handle that replays every line (snapshots neither read nor written)."""
+    with monkeypatch.context() as m:
+        m.setattr(journal_storage, "load_snapshot", lambda *args: None)
+        m.setattr(journal_storage, "save_snapshot", lambda *args: False)
+        return _open(path, heartbeat_interval=60)
+
+
+def _state(storage: JournalStorage) -> list[Any]:
+    """Everything a handle can tell about its studies (comparable between handles)."""
+    out: list[Any] = []
+    for frozen in storage.get_all_studies():
+        study_id = frozen._study_id
+        trials = storage.get_all_trials(study_id)
+        best: Any
+        try:
+            best = storage.get_best_trial(study_id).number
+        except ValueError:
+            best = None
+        out.append(
+            (
+                study_id,
+                frozen.study_name,
+                frozen.directions,
+                storage.get_study_user_attrs(study_id),
+                storage.get_study_system_attrs(study_id),
+                [(t, t.distributions, storage.get_trial_heartbeat(t._trial_id)) for t in trials],
+                [storage.get_n_trials(study_id, s) for s in TrialState],
+                best,
+            )
+        )
+    return out
+
+
+def _fill(path: Path) -> JournalStorage:
+    """A journal that holds one of everything a study can hold."""
+    storage = _open(path, heartbeat_interval=60)
+    gone = podbor.create_study(storage=storage, study_name="deleted")
+    gone.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2)
+    study = podbor.create_study(storage=storage, study_name="s", direction="maximize")
+    study.set_user_attr("inf", math.inf)
+    study.set_user_attr("wrapper-like", {"$json": "1"})
+    study.enqueue_trial({"x": 0.5, "n": 2, "c": "b"})
+    study.enqueue_trial({"x": 0.25})
+
+    def objective(trial: podbor.Trial) -> float:
+        x = trial.suggest_float("x", 0, 1)
+        n = trial.suggest_int("n", 1, 8, log=True)
+        trial.suggest_categorical("c", ["a", "b", None])
+        trial.set_user_attr("nan", math.nan)
+        for step in range(3):
+            trial.report(x * step, step)
+        if trial.number % 5 == 3:
+            raise podbor.TrialPruned()
+        if trial.number % 5 == 4:
+            raise ValueError("failed on purpose")
+        return 1.0 if trial.number in (6, 7) else x + n  # a tie: the earlier one stays best
+
+    study.optimize(objective, n_trials=12, catch=(ValueError,))
+    study.add_trial(
+        create_trial(
+            params={"x": 0.1, "k": 3},
+            distributions={"x": FloatDistribution(0, 1), "k": IntDistribution(0, 9, step=3)},
+            value=0.0,
+            user_attrs={"list": [1, [2, {"a": None}]]},
+        )
+    )
+    study.enqueue_trial({"c": "a"})  # WAITING, oldest first: the two above were claimed
+    running = storage.create_running_trial(study._core.study_id, heartbeat=True)
+    assert running is not None
+    storage.set_trial_param(running, "c", 2, CategoricalDistribution(["a", "b", None]))
+    podbor.delete_study(study_name="deleted", storage=storage)
+    return storage
+
+
+def test_a_handle_opened_from_a_snapshot_sees_what_a_full_replay_sees(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "j.log"
+    _fill(path)
+    monkeypatch.setattr(journal_storage, "SNAPSHOT_LINES", 1)
+    first = _open(path, heartbeat_interval=60)  # replays every line, then writes the snapshot
+    snapshot = Path(_snapshot.snapshot_path(str(path)))
+    assert snapshot.exists()
+    head = json.loads(snapshot.read_text().splitlines()[0])
+    assert head["offset"] == path.stat().st_size
+    assert _state(first) == _state(_replayed(path, monkeypatch))
+
+    # lines after the snapshot: the tail is replayed on top of it
+    study = podbor.load_study(study_name="s", storage=first)
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2)  # claims the WAITING one
+    study.enqueue_trial({"x": 0.75})
+    study.enqueue_trial({"x": 0.125})
+    snapshot_bytes = snapshot.read_bytes()
+    monkeypatch.setattr(journal_storage, "SNAPSHOT_LINES", 10**9)  # read it, write none
+    from_snapshot = _open(path, heartbeat_interval=60)
+    assert snapshot.read_bytes() == snapshot_bytes
+    full = _replayed(path, monkeypatch)
+    assert _state(from_snapshot) == _state(full)
+
+    # and it goes on as the full replay does: the same ids, numbers and WAITING order
+    claimed = []
+    for handle in (from_snapshot, full):
+        study_id = handle.get_study_id_from_name("s")
+        claimed.append(handle.claim_waiting_trial(study_id))
+    assert claimed[0] is not None
+    assert claimed[1] == claimed[0] + 1  # the oldest, then the next: both handles agree
+    assert _state(from_snapshot) == _state(full)
+    fresh = _replayed(path, monkeypatch)
+    assert _state(fresh) == _state(full)
+    assert fresh.create_new_study([podbor.StudyDirection.MINIMIZE], "new") == 2
+
+
+@pytest.mark.parametrize(
+    "damage",
+    ["another-journal", "cut-short", "garbage", "journal-replaced", "newer-format", "empty"],
+)
+def test_a_snapshot_that_does_not_match_its_journal_is_not_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: str
+) -> None:
+    path, other = tmp_path / "j.log", tmp_path / "other.log"
+    _fill(path)
+    for_other = _open(other)
+    podbor.create_study(storage=for_other, study_name="s").optimize(
+        lambda t: t.suggest_float("x", 0, 1), n_trials=40
+    )
+    monkeypatch.setattr(journal_storage, "SNAPSHOT_LINES", 1)
+    _open(path)
+    _open(other)
+    snapshot = Path(_snapshot.snapshot_path(str(path)))
+    lines = snapshot.read_bytes().splitlines(keepends=True)
+    if damage == "another-journal":
+        shutil.copy(_snapshot.snapshot_path(str(other)), snapshot)
+    elif damage == "cut-short":
+        snapshot.write_bytes(b"".join(lines[:-3]))
+    elif damage == "garbage":
+        snapshot.write_bytes(lines[0] + b"[0, 1, \n" + b"".join(lines[2:]))
+    elif damage == "journal-replaced":  # the same path now holds a different journal
+        shutil.copy(other, path)
+    elif damage == "newer-format":
+        head = json.loads(lines[0])
+        head["version"] = 99
+        snapshot.write_bytes(json.dumps(head).encode() + b"\n" + b"".join(lines[1:]))
+    else:
+        snapshot.write_bytes(b"")
+    monkeypatch.setattr(journal_storage, "SNAPSHOT_LINES", 10**9)
+    assert _state(_open(path, heartbeat_interval=60)) == _state(_replayed(path, monkeypatch))
+
+
+def test_no_snapshot_where_it_cannot_be_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "j.log"
+    _fill(path)
+
+    def refuse(*args: Any) -> None:
+        raise PermissionError("read-only folder")
+
+    monkeypatch.setattr(journal_storage, "SNAPSHOT_LINES", 1)
+    monkeypatch.setattr(_snapshot.os, "replace", refuse)
+    storage = _open(path, heartbeat_interval=60)  # reads, says nothing, writes nothing
+    assert _state(storage) == _state(_replayed(path, monkeypatch))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["j.log"]
+
+
+_LIMITS = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=_LIMITS)
+@given(
+    plan=st.lists(
+        st.tuples(
+            st.sampled_from(["trial", "fail", "prune", "enqueue", "attr", "running", "snapshot"]),
+            st.floats(0, 1),
+        ),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_generated_studies_read_the_same_from_a_snapshot(
+    tmp_path_factory: pytest.TempPathFactory, plan: list[tuple[str, float]]
+) -> None:
+    path = tmp_path_factory.mktemp("gen") / "j.log"
+    storage = _open(path)
+    study = podbor.create_study(storage=storage, study_name="s")
+    with pytest.MonkeyPatch.context() as m:
+        for step, x in plan:
+            if step == "snapshot":
+                m.setattr(journal_storage, "SNAPSHOT_LINES", 1)
+                _open(path)
+                m.setattr(journal_storage, "SNAPSHOT_LINES", 10**9)
+            elif step == "enqueue":
+                study.enqueue_trial({"x": x})
+            elif step == "attr":
+                study.set_user_attr(f"a{x}", [x, {"k": x}])
+            elif step == "running":
+                trial = study.ask()
+                trial.suggest_float("x", 0, 1)
+            else:
+                trial = study.ask()
+                value = trial.suggest_float("x", 0, 1)
+                trial.report(value, 0)
+                state = {"fail": TrialState.FAIL, "prune": TrialState.PRUNED}.get(step)
+                study.tell(trial, None if state else value, state=state)
+        m.setattr(journal_storage, "SNAPSHOT_LINES", 10**9)
+        assert _state(_open(path)) == _state(_replayed(path, m))
+
+
+def test_a_long_lived_handle_refreshes_the_snapshot_as_the_journal_doubles(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "j.log"
+    monkeypatch.setattr(journal_storage, "SNAPSHOT_LINES", 40)
+    worker = _open(path)  # opened on an empty journal: a worker of a study that grows
+    study = podbor.create_study(storage=worker, study_name="s")
+    snapshot = Path(_snapshot.snapshot_path(str(path)))
+    reached = []
+    for _ in range(8):
+        study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=10)
+        reached.append(_snapshot.snapshot_line(str(path)))
+    assert snapshot.exists()
+    # written at ~40, ~80, ~160, ~320 lines: a handful of times, each as the journal doubled
+    written = sorted({r for r in reached if r is not None})
+    assert 2 <= len(written) <= 5
+    assert all(later >= 2 * earlier - 10 for earlier, later in zip(written, written[1:]))
+    # and a fresh handle opened from it sees what a full replay sees
+    monkeypatch.setattr(journal_storage, "SNAPSHOT_LINES", 10**9)
+    assert _state(_open(path)) == _state(_replayed(path, monkeypatch)) == _state(worker)
