@@ -258,3 +258,21 @@ def test_a_long_lived_handle_refreshes_the_snapshot_as_the_journal_doubles(
     # and a fresh handle opened from it sees what a full replay sees
     monkeypatch.setattr(journal_storage, "SNAPSHOT_LINES", 10**9)
     assert _state(_open(path)) == _state(_replayed(path, monkeypatch)) == _state(worker)
+
+
+def test_writes_never_stop_to_write_a_snapshot(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A write may be a heartbeat, which must not wait seconds for a snapshot: only reads
+    # refresh it.
+    path = tmp_path / "j.log"
+    monkeypatch.setattr(journal_storage, "SNAPSHOT_LINES", 10)
+    writer, other = _open(path), _open(path)
+    study_id = writer.create_new_study([podbor.StudyDirection.MINIMIZE], "s")
+    trial_id = writer.create_new_trial(study_id)
+    for i in range(40):  # another process's lines, then this handle's writes
+        other.set_trial_user_attr(trial_id, f"a{i}", i)
+        writer.set_trial_system_attr(trial_id, f"b{i}", i)
+    assert not Path(_snapshot.snapshot_path(str(path))).exists()
+    writer.get_all_trials(study_id)  # a read: the journal has grown far past the threshold
+    assert _snapshot.snapshot_line(str(path)) == path.read_bytes().count(b"\n") + 1

@@ -218,7 +218,8 @@ class JournalStorage(HeartbeatStorage):
         trial that is no longer WAITING) returns that result without writing.
         """
         with self._lock:
-            self._sync()  # most of the catching up, before taking the file lock
+            self._sync(snapshot=False)  # catch up before the file lock; never a snapshot here:
+            # a write may be a heartbeat, which must not wait seconds for one
             with self._backend.locked():
                 while True:
                     self._sync(locked=True)
