@@ -220,3 +220,15 @@ def test_seen_trials_tells_another_study() -> None:
     assert seen.same_study(trials)
     assert not seen.same_study(trials[:2])  # fewer finished trials: not this study
     assert not seen.same_study(_finished(3))  # the same numbers, other trials
+
+
+def test_seen_trials_finds_late_finishers_anywhere_in_the_list() -> None:
+    """New trials are looked for from the end of the list (O(new) for a long history); one that
+    finished late, with a low number, is found wherever it sits, and in any order of the list."""
+    trials = _finished(8)
+    seen = SeenTrials()
+    first = [trials[i] for i in (0, 1, 3, 4, 6)]  # 2 and 5 still running, 7 not started
+    assert [t.number for t in seen.take_new(first)] == [0, 1, 3, 4, 6]
+    assert [t.number for t in seen.take_new(trials[:7])] == [2, 5]
+    assert [t.number for t in seen.take_new(trials[::-1])] == [7]  # any order
+    assert seen.take_new(trials) == [] and len(seen) == 8

@@ -7,6 +7,8 @@ import time
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import podbor
 from podbor.storages import InMemoryStorage
@@ -67,3 +69,51 @@ def test_pickling_keeps_the_studies_and_the_heartbeat_settings() -> None:
 def test_bad_heartbeat_settings_name_the_argument(kwargs: dict[str, Any], name: str) -> None:
     with pytest.raises(ValueError, match=f"'{name}' parameter of InMemoryStorage"):
         InMemoryStorage(**kwargs)
+
+
+# -- the indexes by state ----------------------------------------------------------------------
+_SELECTIONS: list[tuple[TrialState, ...]] = [(state,) for state in TrialState] + [
+    (TrialState.COMPLETE, TrialState.PRUNED),
+    (TrialState.RUNNING, TrialState.COMPLETE),
+    (TrialState.COMPLETE, TrialState.FAIL, TrialState.PRUNED),
+    (TrialState.PRUNED, TrialState.COMPLETE),
+]
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["create", "enqueue", "claim", "finish"]),
+            st.sampled_from([TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL]),
+            st.integers(0, 30),
+        ),
+        max_size=60,
+    )
+)
+@settings(max_examples=60, deadline=None)
+def test_trials_by_state_agree_with_a_scan(ops: list[tuple[str, TrialState, int]]) -> None:
+    """RUNNING trials, finished ones by state and merged lists of several states are kept as
+    indexes; whatever the order of creations and endings (late finishers included), a read by
+    state gives exactly what a scan of every trial gives, in number order."""
+    storage = InMemoryStorage()
+    study_id = storage.create_new_study([MIN], "s")
+    for op, state, pick in ops:
+        if op == "create":
+            storage.create_new_trial(study_id)
+        elif op == "enqueue":
+            template = podbor.trial.create_trial(state=TrialState.WAITING)
+            storage.create_new_trial(study_id, template_trial=template)
+        elif op == "claim":
+            storage.claim_waiting_trial(study_id)
+        else:
+            running = storage.get_all_trials(study_id, False, (TrialState.RUNNING,))
+            if running:
+                victim = running[pick % len(running)]
+                values = [float(pick)] if state == TrialState.COMPLETE else None
+                storage.set_trial_state_values(victim._trial_id, state, values)
+        everything = storage.get_all_trials(study_id, deepcopy=False)
+        for states in _SELECTIONS:  # read each after every step: the merged lists are kept
+            expected = [t.number for t in everything if t.state in states]
+            got = storage.get_all_trials(study_id, deepcopy=False, states=states)
+            assert [t.number for t in got] == expected, states
+            assert storage.get_n_trials(study_id, states) == len(expected)

@@ -38,6 +38,13 @@ def _replayed(path: Path, monkeypatch: pytest.MonkeyPatch) -> JournalStorage:
         return _open(path, heartbeat_interval=60)
 
 
+_SELECTIONS = [(state,) for state in TrialState] + [
+    (TrialState.COMPLETE, TrialState.PRUNED),
+    (TrialState.RUNNING, TrialState.COMPLETE),
+    (TrialState.COMPLETE, TrialState.FAIL, TrialState.PRUNED),
+]
+
+
 def _state(storage: JournalStorage) -> list[Any]:
     """Everything a handle can tell about its studies (comparable between handles)."""
     out: list[Any] = []
@@ -58,6 +65,10 @@ def _state(storage: JournalStorage) -> list[Any]:
                 storage.get_study_system_attrs(study_id),
                 [(t, t.distributions, storage.get_trial_heartbeat(t._trial_id)) for t in trials],
                 [storage.get_n_trials(study_id, s) for s in TrialState],
+                [  # the indexes by state (RUNNING, finished, merged) agree with a scan
+                    [t.number for t in storage.get_all_trials(study_id, False, states)]
+                    for states in _SELECTIONS
+                ],
                 best,
             )
         )

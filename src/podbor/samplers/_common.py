@@ -75,9 +75,20 @@ class SeenTrials:
         ``trials`` are the finished trials of one study, each list holding every earlier one,
         so a list as long as what was taken holds nothing new.
         """
-        if len(trials) == len(self._numbers):
+        missing = len(trials) - len(self._numbers)
+        if missing <= 0:
             return []
-        new = [t for t in trials if t.number not in self._numbers]
+        # New trials are found from the end of the list: they are usually the last ones (a
+        # trial that finished late sits only a few places before the end), so a long history
+        # costs O(new) per call, not O(n); the scan stops once every missing trial is found.
+        found: list[FrozenTrial] = []
+        numbers = self._numbers
+        for trial in reversed(trials):
+            if trial.number not in numbers:
+                found.append(trial)
+                if len(found) == missing:
+                    break
+        new = found[::-1]
         if new and self._first is None:
             self._first = trial_stamp(new[0])
         self._numbers.update(t.number for t in new)

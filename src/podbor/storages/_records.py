@@ -9,8 +9,10 @@ running trial that only its own worker writes is copied once, not at every param
 with ``batched=True`` (the journal's) ends each replay batch with :meth:`StudyTable.seal` before
 anything is handed out, so replaying a long journal copies each trial once, not once per line.
 
-Each study also keeps its finished trials by state, in number order, so reading the COMPLETE
-trials (what samplers do before every trial) copies one list instead of filtering the history.
+Each study also keeps its finished trials by state, in number order, the numbers of its RUNNING
+trials, and (once asked for) merged lists of several finished states, so reading the COMPLETE and
+PRUNED trials or the RUNNING ones (what samplers do before every trial) copies one list instead of
+filtering or sorting the history.
 
 The lookups raise the contract's errors (``StudyNotFoundError``, ``KeyError``,
 ``UpdateFinishedTrialError``) with messages that name the storage (``where``).
@@ -50,37 +52,46 @@ class StudyRecord:
     best: FrozenTrial | None = None  # best COMPLETE trial of a single-objective study
     failed: set[int] = field(default_factory=set)  # FAIL trial ids (a worker's budget skips them)
     finished: dict[TrialState, list[FrozenTrial]] = field(default_factory=dict)  # by number
+    running: dict[int, None] = field(default_factory=dict)  # RUNNING trial numbers
+    # Finished trials of several states merged in number order (e.g. COMPLETE and PRUNED, what
+    # TPE reads before every trial), built on first use and kept up to date from then on.
+    merged: dict[frozenset[TrialState], list[FrozenTrial]] = field(default_factory=dict)
 
-    def _finished_runs(self, states: Container[TrialState]) -> list[list[FrozenTrial]] | None:
-        """The finished-state lists that make up ``states``; None when ``states`` takes in an
-        unfinished state too (those trials are only found by a scan)."""
-        if TrialState.RUNNING in states or TrialState.WAITING in states:
+    def _runs(self, states: Container[TrialState]) -> list[list[FrozenTrial]] | None:
+        """The lists (each in number order) that make up ``states``: one per finished state,
+        and the RUNNING trials; None when ``states`` takes in WAITING (found only by a scan)."""
+        if TrialState.WAITING in states:
             return None
-        return [run for state, run in self.finished.items() if state in states]
+        runs = [run for state, run in self.finished.items() if state in states and run]
+        if TrialState.RUNNING in states and self.running:
+            runs.append([self.trials[number] for number in sorted(self.running)])
+        return runs
 
     def select(self, states: Container[TrialState] | None) -> list[FrozenTrial]:
         """The trials in ``states`` (all when None), in number order, as a new list of the
-        stored snapshots. Finished states only are read from their own lists (no scan)."""
+        stored snapshots. Finished and RUNNING trials are read from their own indexes, not
+        found by a scan of the history."""
         if states is None:
             return list(self.trials)
-        runs = self._finished_runs(states)
+        runs = self._runs(states)
         if runs is None:
             return [t for t in self.trials if t.state in states]
-        if len(runs) == 1:
-            return list(runs[0])
-        return sorted([t for run in runs for t in run], key=_number)
+        if len(runs) <= 1:
+            return list(runs[0]) if runs else []
+        if TrialState.RUNNING in states:
+            return sorted([t for run in runs for t in run], key=_number)
+        key = frozenset(state for state in self.finished if state in states)
+        merged = self.merged.get(key)
+        if merged is None:
+            merged = self.merged[key] = sorted([t for run in runs for t in run], key=_number)
+        return list(merged)
 
     def add_finished(self, trial: FrozenTrial) -> None:
         """Index a trial that has just finished (again, if it is the same trial: replaced)."""
-        run = self.finished.setdefault(trial.state, [])
-        if not run or run[-1].number < trial.number:
-            run.append(trial)
-            return
-        at = bisect.bisect_left(run, trial.number, key=_number)
-        if at < len(run) and run[at].number == trial.number:
-            run[at] = trial
-        else:
-            run.insert(at, trial)
+        _insert(self.finished.setdefault(trial.state, []), trial)
+        for key, merged in self.merged.items():  # each holds exactly the trials of its states
+            if trial.state in key:
+                _insert(merged, trial)
 
     def frozen(self, study_id: int) -> FrozenStudy:
         """The study without its trials, with attributes of its own."""
@@ -103,7 +114,7 @@ class StudyRecord:
         """How many trials are in ``states`` (all when None)."""
         if states is None:
             return len(self.trials)
-        runs = self._finished_runs(states)
+        runs = self._runs(states)
         if runs is None:
             return sum(1 for t in self.trials if t.state in states)
         return sum(len(run) for run in runs)
@@ -119,6 +130,18 @@ class StudyRecord:
 
 def _number(trial: FrozenTrial) -> int:
     return trial.number
+
+
+def _insert(run: list[FrozenTrial], trial: FrozenTrial) -> None:
+    """Put ``trial`` into ``run`` (in number order), replacing a snapshot of the same trial."""
+    if not run or run[-1].number < trial.number:
+        run.append(trial)
+        return
+    at = bisect.bisect_left(run, trial.number, key=_number)
+    if at < len(run) and run[at].number == trial.number:
+        run[at] = trial
+    else:
+        run.insert(at, trial)
 
 
 def best_of(
@@ -402,6 +425,10 @@ class StudyTable:
             study.waiting.setdefault(trial._trial_id)
         else:
             study.waiting.pop(trial._trial_id, None)
+        if trial.state == TrialState.RUNNING:
+            study.running.setdefault(trial.number)
+        else:
+            study.running.pop(trial.number, None)
         if trial.state.is_finished():
             self.heartbeats.pop(trial._trial_id, None)
             if not self._batched:

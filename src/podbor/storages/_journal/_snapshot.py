@@ -249,6 +249,8 @@ def _load(lines: Iterator[bytes], journal_path: str, model: JournalModel) -> tup
             study.add_finished(trial)
             if trial.state == TrialState.FAIL:
                 study.failed.add(trial_id)
+        elif trial.state == TrialState.RUNNING:
+            study.running[trial.number] = None
     for entry in head["studies"]:
         study = model.studies[entry["id"]]
         if len(study.trials) != counts[entry["id"]]:
