@@ -25,7 +25,7 @@ Example:
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from podbor._records.frozen_trial import FrozenTrial
 from podbor._records.trial_state import TrialState
@@ -57,8 +57,13 @@ class IntersectionSearchSpace:
 
     def calculate(self, study: StudyView) -> dict[str, BaseDistribution]:
         """Return the current intersection, sorted by parameter name."""
+        return self.calculate_from(study.get_trials(deepcopy=False, states=self._states))
+
+    def calculate_from(self, finished: Sequence[FrozenTrial]) -> dict[str, BaseDistribution]:
+        """:meth:`calculate` from the study's trials in the states counted, in number order, as
+        the caller read them (a sampler that reads them anyway saves a second read)."""
         with self._lock:
-            for trial in self._seen.take_new(study.get_trials(deepcopy=False, states=self._states)):
+            for trial in self._seen.take_new(finished):
                 self._space = _intersect(self._space, trial)
             space = self._space or {}
             return {name: space[name] for name in sorted(space)}
@@ -119,8 +124,13 @@ class GroupDecomposedSearchSpace:
 
     def calculate(self, study: StudyView) -> list[dict[str, BaseDistribution]]:
         """Return the groups, each a search space sorted by name, ordered by first parameter."""
+        return self.calculate_from(study.get_trials(deepcopy=False, states=self._states))
+
+    def calculate_from(self, finished: Sequence[FrozenTrial]) -> list[dict[str, BaseDistribution]]:
+        """:meth:`calculate` from the study's trials in the states counted, in number order, as
+        the caller read them."""
         with self._lock:
-            for trial in self._seen.take_new(study.get_trials(deepcopy=False, states=self._states)):
+            for trial in self._seen.take_new(finished):
                 self._add(trial)
             groups = []
             for group in self._groups:

@@ -19,6 +19,7 @@ Ranking, best first (Bergstra et al. 2011, Sec. 4, extended to pruning and sever
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -109,18 +110,27 @@ class History:
         self._columns: dict[tuple[str, BaseDistribution], _Buffer] = {}
         # Per trial: number, pruned (0/1), last step, last reported value, violation, values…
         self._rows = _Buffer(5 + max(1, len(directions)))
+        self._matrices: dict[tuple[tuple[str, BaseDistribution], ...], tuple[_Buffer, _Buffer]] = {}
+        # The ranking, best first, of the first ``_n_ordered`` rows; with one objective a row's
+        # place depends on its own keys only, so new rows are inserted, not the whole re-sorted.
+        self._order: IntArray = np.empty(0, dtype=np.int64)
+        self._keys = _Buffer(4)  # one objective: each row's sort keys (see _ranking_keys)
+        self._n_ordered = 0
         self._ranks: FloatArray | None = None
 
     def __len__(self) -> int:
         return len(self.trials)
 
-    def update(self, study: StudyView) -> bool:
+    def update(self, study: StudyView, finished: Sequence[FrozenTrial] | None = None) -> bool:
         """Take in newly finished trials; return True when the cache was (re)built from scratch.
 
-        The cache starts over when the study looks like another one (its first cached trial
-        differs), so one sampler may serve several studies one after the other.
+        ``finished``: the study's trials in ``FINISHED_STATES`` in number order, if the caller
+        has read them already (else they are read here). The cache starts over when the study
+        looks like another one (its first cached trial differs), so one sampler may serve
+        several studies one after the other.
         """
-        finished = study.get_trials(deepcopy=False, states=FINISHED_STATES)
+        if finished is None:
+            finished = study.get_trials(deepcopy=False, states=FINISHED_STATES)
         directions = tuple(study.directions)
         fresh = not self.trials
         if directions != self.directions or not self._seen.same_study(finished):
@@ -129,7 +139,6 @@ class History:
         new = [self._add(t) for t in self._seen.take_new(finished)]
         if new:
             self._rows.extend(np.array(new, dtype=float))
-            self._ranks = None
         return fresh
 
     def _add(self, trial: FrozenTrial) -> list[float]:
@@ -159,22 +168,68 @@ class History:
         return column.rows[:, 0]
 
     def matrix(self, names: Sequence[str], dists: Sequence[BaseDistribution]) -> FloatArray:
-        """Shape ``n x d``: the columns of ``names``, side by side."""
+        """Shape ``n x d``: the columns of ``names``, side by side (kept, and extended by the
+        new trials only, so a long history is not copied at every trial)."""
         if not names:
             return np.empty((len(self.trials), 0))
-        return np.stack([self.column(n, d) for n, d in zip(names, dists)], axis=1)
+        return self._matrix(names, dists)[0].rows
+
+    def has_all(self, names: Sequence[str], dists: Sequence[BaseDistribution]) -> BoolArray:
+        """Shape ``n``: which trials have a valid value of every one of ``names``."""
+        if not names:
+            return np.ones(len(self.trials), dtype=bool)
+        return self._matrix(names, dists)[1].rows[:, 0] > 0
+
+    def _matrix(
+        self, names: Sequence[str], dists: Sequence[BaseDistribution]
+    ) -> tuple[_Buffer, _Buffer]:
+        """The matrix of ``names`` and its rows' completeness (1.0: no NaN), brought up to date."""
+        key = tuple(zip(names, dists))
+        kept = self._matrices.get(key)
+        if kept is None:
+            kept = self._matrices[key] = (_Buffer(len(names)), _Buffer(1))
+        matrix, complete = kept
+        if matrix.n < len(self.trials):
+            start = matrix.n
+            rows = np.stack([self.column(n, d)[start:] for n, d in key], axis=1)
+            matrix.extend(rows)
+            complete.extend((~np.isnan(rows).any(axis=1)).astype(float)[:, None])
+        return kept
+
+    def order(self, exact_complete: int | None = None) -> IntArray:
+        """Shape ``n``: trial positions (in arrival order), best first.
+
+        ``exact_complete``: with several objectives, only the best fronts holding at least this
+        many feasible COMPLETE trials need be exact (the rest follow, by their sum of
+        per-objective ranks): non-dominated sorting of every trial costs O(n²), the few first
+        fronts about O(n) each. None: the whole ranking is exact.
+        """
+        rows = self._rows.rows
+        n = len(rows)
+        signs = np.array(
+            [-1.0 if d == StudyDirection.MAXIMIZE else 1.0 for d in self.directions] or [1.0]
+        )
+        if len(signs) > 1:  # a new trial may move every other one's front: ranked anew
+            return np.lexsort(_ranking_keys(rows, signs, exact_complete)[::-1]).astype(np.int64)
+        if self._n_ordered == n:
+            return self._order
+        start = self._n_ordered  # one objective: a row's keys depend on the row alone
+        self._keys.extend(np.stack(_ranking_keys(rows[start:], signs), axis=1))
+        keys = self._keys.rows
+        if start and n - start <= _MAX_INSERTED:
+            self._order = _insert_ranked(self._order, keys, start)
+        else:
+            self._order = np.lexsort(keys.T[::-1]).astype(np.int64)
+        self._n_ordered = n
+        self._ranks = None
+        return self._order
 
     def ranks(self) -> FloatArray:
         """Shape ``n``: each trial's position in the ranking, best (0) first."""
-        if self._ranks is None:
-            rows = self._rows.rows
-            signs = np.array(
-                [-1.0 if d == StudyDirection.MAXIMIZE else 1.0 for d in self.directions] or [1.0]
-            )
-            order = _ranking_order(rows, signs)
-            self._ranks = np.empty(len(order))
-            self._ranks[order] = np.arange(len(order), dtype=float)
-        return self._ranks
+        order = self.order()
+        ranks = np.empty(len(order))
+        ranks[order] = np.arange(len(order), dtype=float)
+        return ranks
 
     def split(self, valid: BoolArray, gamma: Callable[[int], int]) -> tuple[IntArray, IntArray]:
         """Split the valid trials into the best ``gamma(n_valid)`` and the rest.
@@ -187,16 +242,36 @@ class History:
             ``(below, above)``: positions in arrival order, each sorted by trial number (oldest
             first, the order the weights function expects).
         """
-        index = np.flatnonzero(valid)
-        ordered = index[np.argsort(self.ranks()[index], kind="stable")]
-        n_below = min(max(int(gamma(len(index))), 0), len(index))
+        n_valid = int(np.count_nonzero(valid))
+        n_below = min(max(int(gamma(n_valid)), 0), n_valid)
+        # Exact for the best n_below valid trials even if every invalid one ranks before them.
+        order = self.order(exact_complete=n_below + len(valid) - n_valid)
+        ordered = order[valid[order]]
         numbers = self.numbers
-        below, above = ordered[:n_below], ordered[n_below:]
-        return below[np.argsort(numbers[below])], above[np.argsort(numbers[above])]
+        below = ordered[:n_below]
+        rest = np.array(valid, dtype=bool)
+        rest[below] = False
+        above = np.flatnonzero(rest)  # arrival order: the number order but for late finishers
+        above_numbers = numbers[above]
+        if len(above) > 1 and not np.all(above_numbers[1:] > above_numbers[:-1]):
+            above = above[np.argsort(above_numbers, kind="stable")]
+        return below[np.argsort(numbers[below])], above
 
 
-def _ranking_order(rows: FloatArray, signs: FloatArray) -> IntArray:
-    """Return trial positions, best first, from ``rows`` (``n x (5 + k)``, see ``_add``)."""
+_MAX_INSERTED = 64
+"""New rows up to which the ranking is updated by insertion rather than sorted again."""
+
+
+def _ranking_keys(
+    rows: FloatArray, signs: FloatArray, exact_complete: int | None = None
+) -> tuple[FloatArray, ...]:
+    """Return the sort keys of ``rows`` (``n x (5 + k)``, see ``_add``), most significant first:
+    (group, primary, secondary, number), none of them NaN.
+
+    Groups: feasible COMPLETE (0), feasible PRUNED (1), infeasible (2, by total violation).
+    With several objectives, COMPLETE trials by their front, exact for the best fronts that hold
+    ``exact_complete`` trials (all when None), see :func:`pareto_ranks`.
+    """
     number, pruned, step, last = rows[:, 0], rows[:, 1] > 0, rows[:, 2], rows[:, 3]
     violation = rows[:, 4]
     values = rows[:, 5:] * signs  # every objective to minimize
@@ -207,38 +282,96 @@ def _ranking_order(rows: FloatArray, signs: FloatArray) -> IntArray:
         secondary = np.where(complete, 0.0, last)
     else:
         primary, secondary = np.zeros(len(rows)), np.zeros(len(rows))
-        primary[complete], secondary[complete] = _multi_objective_keys(values[complete])
+        primary[complete], secondary[complete] = _multi_objective_keys(
+            values[complete], exact_complete
+        )
         primary[pruned], secondary[pruned] = -step[pruned], 0.0
     infeasible = violation > 0
-    if not infeasible.any():
-        return np.lexsort((number, secondary, primary, pruned)).astype(np.int64)
-    # Feasible COMPLETE, feasible PRUNED, then infeasible trials by their total violation.
-    group = np.where(infeasible, 2, pruned.astype(np.int64))
+    group = np.where(infeasible, 2.0, pruned.astype(float))
     primary = np.where(infeasible, violation, primary)
     secondary = np.where(infeasible, 0.0, secondary)
-    return np.lexsort((number, secondary, primary, group)).astype(np.int64)
+    return group, np.nan_to_num(primary, nan=np.inf), np.nan_to_num(secondary, nan=np.inf), number
 
 
-def _multi_objective_keys(values: FloatArray) -> tuple[FloatArray, FloatArray]:
+def _insert_ranked(order: IntArray, keys: FloatArray, n_old: int) -> IntArray:
+    """Insert the rows ``n_old:`` into ``order`` (the ranking of the rows ``:n_old``) by binary
+    search on their ``keys`` (``n x 4``, most significant first): O(new log n) comparisons and
+    one copy, instead of a sort of all."""
+
+    def key(i: Any) -> tuple[float, ...]:
+        return tuple(keys[i].tolist())
+
+    new = sorted(range(n_old, len(keys)), key=key)
+    at = [bisect.bisect_left(order, key(i), key=key) for i in new]
+    return np.insert(order, at, new).astype(np.int64)
+
+
+def _multi_objective_keys(
+    values: FloatArray, exact: int | None = None
+) -> tuple[FloatArray, FloatArray]:
     """Return (front index, sum of per-objective ranks) for ``n x k`` values to minimize."""
     if len(values) == 0:
         return np.empty(0), np.empty(0)
-    fronts = pareto_ranks(values).astype(float)
+    fronts = pareto_ranks(values, exact).astype(float)
     per_objective = np.argsort(np.argsort(values, axis=0, kind="stable"), axis=0)
     return fronts, per_objective.sum(axis=1).astype(float)
 
 
-def pareto_ranks(values: FloatArray) -> IntArray:
+_DENSE_PARETO = 2000
+"""Up to this many points, fronts are found with the whole dominance matrix (fast when small)."""
+
+
+def pareto_ranks(values: FloatArray, exact: int | None = None) -> IntArray:
     """Return each point's non-dominated front (0 = Pareto front) for ``n x k`` values to minimize.
 
     Point ``i`` dominates ``j`` when it is no worse in every objective and better in one. Fronts
-    are peeled off one after the other (Deb et al., NSGA-II, 2002, Sec. III-A), with the whole
-    ``n x n`` dominance matrix in memory: fine for the thousands of trials TPE sees.
+    are peeled off one after the other (Deb et al., NSGA-II, 2002, Sec. III-A): for up to 2,000
+    points with the whole ``n x n`` dominance matrix in memory; beyond, front by front in O(n)
+    memory (:func:`_first_front`). ``exact``: stop once the fronts found hold at least this
+    many points; the others get the next front's index (they are in it or behind it). A long
+    study's TPE needs only its best few dozen trials, so it never sorts 10⁵ trials into fronts.
 
     Example:
         >>> pareto_ranks(np.array([[1.0, 2.0], [2.0, 1.0], [2.0, 2.0], [3.0, 3.0]])).tolist()
         [0, 0, 1, 2]
+        >>> pareto_ranks(np.array([[1.0, 2.0], [2.0, 1.0], [2.0, 2.0], [3.0, 3.0]]), 2).tolist()
+        [0, 0, 1, 1]
     """
+    n = len(values)
+    if n <= _DENSE_PARETO and exact is None:
+        return _dense_pareto_ranks(values)
+    ranks = np.full(n, -1, dtype=np.int64)
+    remaining = np.arange(n)
+    front = 0
+    while remaining.size and (exact is None or n - remaining.size < exact):
+        members = remaining[_first_front(values[remaining])]
+        ranks[members] = front
+        remaining = remaining[ranks[remaining] < 0]
+        front += 1
+    ranks[remaining] = front
+    return ranks
+
+
+def _first_front(values: FloatArray) -> IntArray:
+    """Positions of the non-dominated points of ``values`` (``n x k``, to minimize).
+
+    Points are visited by increasing sum of objectives: one that dominates another has a
+    smaller sum, so the first point left is never dominated; it joins the front and removes
+    every point it dominates. O(n) per front member, O(n) memory.
+    """
+    candidates = np.argsort(values.sum(axis=1), kind="stable")
+    front = []
+    while candidates.size:
+        best = candidates[0]
+        front.append(best)
+        rest = values[candidates[1:]]
+        dominated = (rest >= values[best]).all(axis=1) & (rest > values[best]).any(axis=1)
+        candidates = candidates[1:][~dominated]
+    return np.array(front, dtype=np.int64)
+
+
+def _dense_pareto_ranks(values: FloatArray) -> IntArray:
+    """:func:`pareto_ranks` with the whole dominance matrix (fast for a few thousand points)."""
     no_worse = (values[:, None, :] <= values[None, :, :]).all(axis=2)
     better = (values[:, None, :] < values[None, :, :]).any(axis=2)
     dominates = np.asarray(no_worse & better)  # dominates[i, j]: i dominates j

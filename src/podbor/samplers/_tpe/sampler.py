@@ -36,7 +36,7 @@ from podbor.samplers._constraints import (
     warn_deprecated_constraints_func,
 )
 from podbor.samplers._intersection import GroupDecomposedSearchSpace, IntersectionSearchSpace
-from podbor.samplers._tpe._history import History, encode_column
+from podbor.samplers._tpe._history import FINISHED_STATES, History, encode_column
 from podbor.samplers._tpe.parzen import ColumnKinds, ParzenEstimator, ParzenOptions
 
 __all__ = ["TPESampler", "default_gamma", "default_weights", "hyperopt_default_gamma"]
@@ -55,6 +55,40 @@ def default_gamma(n: int) -> int:
         [1, 1, 2, 10, 25]
     """
     return min(math.ceil(0.1 * n), 25)
+
+
+def thin_kernels(
+    positions: IntArray, weights: FloatArray, limit: int
+) -> tuple[IntArray, FloatArray]:
+    """Keep at most ``limit`` of weighted observations, each kept one with an equal share of
+    the total weight (systematic sampling on the cumulative weights: deterministic, and each
+    observation is kept about ``limit * weight / total`` times, so the mixture is unchanged in
+    expectation). One kept several times is kept once, with the shares added up.
+
+    Args:
+        positions: The observations (any ids), in the order of ``weights``.
+        weights: Their non-negative weights.
+        limit: How many to keep at most.
+
+    Returns:
+        ``(kept positions, their weights)``, in the given order; the weights sum to the total.
+
+    Example:
+        >>> kept, w = thin_kernels(np.arange(6), np.array([0.0, 1, 1, 1, 1, 2]), 3)
+        >>> kept.tolist(), w.tolist()
+        ([2, 4, 5], [2.0, 2.0, 2.0])
+    """
+    if len(positions) <= limit:
+        return positions, weights
+    cumulative = np.cumsum(weights)
+    total = float(cumulative[-1])
+    if not total > 0.0:  # no weight to go by (the estimator rejects such weights anyway)
+        even = np.unique(np.linspace(0, len(positions) - 1, limit).round().astype(np.int64))
+        return positions[even], weights[even]
+    targets = (np.arange(limit) + 0.5) * (total / limit)
+    chosen = np.minimum(np.searchsorted(cumulative, targets, side="right"), len(positions) - 1)
+    kept, counts = np.unique(chosen, return_counts=True)
+    return positions[kept], counts.astype(float) * (total / limit)
 
 
 def hyperopt_default_gamma(n: int) -> int:
@@ -142,6 +176,15 @@ class TPESampler(SeededSampler):
             total violation, so ``l`` learns from the feasible region (Optuna's constrained TPE).
             A return value that is not a sequence of real numbers, or holds a NaN, raises
             :class:`~podbor.exceptions.InvalidArgumentError` (a ``ValueError``).
+        max_kernels: At most this many kernels in the estimator of the bad trials (podbor's
+            own, not in Optuna); ``None`` (default, as Optuna): one per bad trial. TPE's time
+            per trial grows with the history (each candidate is scored against every bad
+            trial): with a cap, a long study's bad trials are thinned to ``max_kernels`` by
+            systematic sampling on their weights (old trials, which ``weights`` fades, are
+            kept less often), each kept one carrying an equal share of the total weight, so
+            the estimator stays the same mixture in expectation and the time per trial stays
+            flat past ``max_kernels`` trials. Deterministic: it draws no random numbers.
+            :class:`~podbor.samplers.AutoSampler` (the default sampler) uses 1,000.
 
     Example:
         >>> import podbor
@@ -152,7 +195,7 @@ class TPESampler(SeededSampler):
         True
     """
 
-    _STUDY_CACHES = ("_history", "_intersection", "_groups")
+    _STUDY_CACHES = ("_history", "_finished", "_intersection", "_groups")
 
     def __init__(
         self,
@@ -171,6 +214,7 @@ class TPESampler(SeededSampler):
         consider_prior: bool = True,
         warn_independent_sampling: bool = True,
         constraints_func: ConstraintsFunc | None = None,
+        max_kernels: int | None = None,
     ) -> None:
         warn_deprecated_constraints_func(constraints_func, _OWNER)
         if group is None:
@@ -209,6 +253,11 @@ class TPESampler(SeededSampler):
                 owner=_OWNER,
             )
         self._constraints_func = constraints_func
+        self._max_kernels = (
+            None
+            if max_kernels is None
+            else check_positive_int(max_kernels, "max_kernels", owner=_OWNER)
+        )
         self._new_caches()
 
     @staticmethod
@@ -232,6 +281,7 @@ class TPESampler(SeededSampler):
     def _new_caches(self) -> None:
         """What the sampler learns from one study: rebuilt, never copied or pickled."""
         self._history = History()
+        self._finished: list[FrozenTrial] = []
         self._new_search_spaces()
 
     def _new_search_spaces(self) -> None:
@@ -239,9 +289,14 @@ class TPESampler(SeededSampler):
         self._groups = GroupDecomposedSearchSpace(include_pruned=True)
 
     def _refresh(self, study: StudyView) -> bool:
-        """Take in new finished trials; True while still in the random start-up phase."""
-        if self._history.update(study):
+        """Take in new finished trials; True while still in the random start-up phase.
+
+        The finished trials are read once here, and kept (``_finished``) for the search spaces
+        computed under the same lock."""
+        finished = study.get_trials(deepcopy=False, states=FINISHED_STATES)
+        if self._history.update(study, finished):
             self._new_search_spaces()  # a new study: forget the old one's spaces too
+        self._finished = finished
         return len(self._history) < self._n_startup_trials
 
     def _trial_finished(self, study: StudyView, trial: FrozenTrial, state: TrialState) -> None:
@@ -263,10 +318,10 @@ class TPESampler(SeededSampler):
                 return {}
             if self._group:
                 space: dict[str, BaseDistribution] = {}
-                for sub_space in self._groups.calculate(study):
+                for sub_space in self._groups.calculate_from(self._finished):
                     space.update(sub_space)
             else:
-                space = self._intersection.calculate(study)
+                space = self._intersection.calculate_from(self._finished)
         return {name: dist for name, dist in sorted(space.items()) if not dist.single()}
 
     def sample_relative(
@@ -277,7 +332,7 @@ class TPESampler(SeededSampler):
         with self._lock:
             if self._refresh(study):
                 return {}
-            decomposed = self._groups.calculate(study)
+            decomposed = self._groups.calculate_from(self._finished)
             groups = decomposed if self._group else [search_space]
             # Every finished trial has the same parameters, all of them proposed here together:
             # a proposal is then a whole configuration, and repeating a tried one is detectable.
@@ -340,13 +395,18 @@ class TPESampler(SeededSampler):
         """
         names, dists = list(space), list(space.values())
         observed = self._history.matrix(names, dists)
-        complete_rows = np.asarray(~np.isnan(observed).any(axis=1))
+        complete_rows = self._history.has_all(names, dists)
         below, above = self._history.split(complete_rows, self._gamma)
-        bad = np.vstack([observed[above], self._liars(study, trial, names, dists)])
+        liars = self._liars(study, trial, names, dists)
+        bad_weights = self._weights_of(len(above) + len(liars))
+        if self._max_kernels is not None and len(above) > self._max_kernels:
+            above, kept = thin_kernels(above, bad_weights[: len(above)], self._max_kernels)
+            bad_weights = np.concatenate([kept, bad_weights[len(bad_weights) - len(liars) :]])
+        bad = np.vstack([observed[above], liars])
         kinds = _column_kinds(dists)
         options = dataclasses.replace(self._options, multivariate=multivariate)
         good_model = ParzenEstimator(observed[below], self._weights_of(len(below)), kinds, options)
-        bad_model = ParzenEstimator(bad, self._weights_of(len(bad)), kinds, options)
+        bad_model = ParzenEstimator(bad, bad_weights, kinds, options)
         candidates = good_model.sample(
             self._rng, self._n_ei_candidates, independent_columns=not multivariate
         )
@@ -354,8 +414,8 @@ class TPESampler(SeededSampler):
         if multivariate:
             score = good_model.log_pdf(candidates, cells) - bad_model.log_pdf(candidates, cells)
             score = np.nan_to_num(score, nan=-np.inf)
-            if whole:
-                tried = np.vstack([observed[complete_rows], bad[len(above) :]])
+            if whole and bool(np.all(kinds.discrete | (kinds.n_choices > 0))):  # all grid
+                tried = np.vstack([observed[complete_rows], liars])
                 candidates, score = self._avoid_repeats(
                     dists, good_model, bad_model, candidates, score, tried
                 )
