@@ -99,13 +99,15 @@ docs-full:
 	PODBOR_DOCS_FULL=1 $(MAKE) docs
 
 # The scale-out benchmark (issue 21): throughput against Optuna, flatness at 10^4 and 10^5 trials
-# (hours on a database server), one study on threads / processes / Dask, workers SIGKILLed at
-# random moments. Optuna comes from benchmarks/.venv (see benchmarks/README.md) when it exists.
+# (hours on a database server), one study on threads / processes / Dask, workers and a Dask
+# scheduler SIGKILLed mid-study; then the default sampler's time per trial on studies of 10^3 to
+# 10^5 trials. Optuna comes from benchmarks/.venv (see benchmarks/README.md) when it exists.
 BENCH_PY ?= $(if $(wildcard benchmarks/.venv/bin/python),benchmarks/.venv/bin/python,$(PY))
 bench-scale: $(VENV)/.dev
 	-scripts/postgres.sh start >/dev/null
 	-scripts/mysql.sh start >/dev/null
 	$(BENCH_PY) benchmarks/scale.py --flat-trials 10000 100000 $(BENCH_ARGS)
+	$(BENCH_PY) benchmarks/long_history.py --sizes 1000 10000 100000
 
 # Optuna's own tests against podbor (the runner comes with the shared notes beside the checkout;
 # without it this says so and passes). Fails when the public pass rate drops below PEER_MIN_RATE.

@@ -81,6 +81,12 @@ def _podbor_methods() -> list[Method]:
                 "tpe-mv-group",
                 lambda seed: tpe(seed=seed, multivariate=True, group=True),
             ),
+            Method(  # TPESampler's default with the default sampler's cap on kernels
+                "podbor-tpe-capped",
+                "podbor",
+                "tpe-capped",
+                lambda seed: tpe(seed=seed, multivariate=True, group=True, max_kernels=1000),
+            ),
         ]
     gp = getattr(s, "GPSampler", None)
     if gp is not None:
@@ -97,6 +103,12 @@ def _podbor_methods() -> list[Method]:
                 "podbor",
                 "auto-nocost",
                 lambda seed: auto(seed=seed, max_overhead_fraction=None),
+            ),
+            Method(  # the default with TPE's kernels uncapped (what does the cap cost?)
+                "podbor-auto-uncapped",
+                "podbor",
+                "auto-uncapped",
+                lambda seed: auto(seed=seed, max_tpe_kernels=None),
             ),
             Method(  # the default with TPE above 12 parameters (is the GP worth it at 13-20?)
                 "podbor-auto-gp12",

@@ -29,6 +29,7 @@ problems = _load("problems")
 methods = _load("methods")
 sample_efficiency = _load("sample_efficiency")
 overhead = _load("overhead")
+long_history = _load("long_history")
 
 
 def _runnable(problem_name: str) -> bool:
@@ -163,6 +164,25 @@ def test_overhead_main(tmp_path: Path) -> None:
     assert [r["method"] for r in rows] == ["podbor-random", "podbor-qmc"]
     assert all(r["per_trial"][20] is not None and r["per_trial"][20] > 0 for r in rows)
     assert json.loads(out.read_text())["marks"] == [10, 20]
+
+
+def test_long_history_times_each_method_on_a_filled_study(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    row = long_history.measure("podbor-default", 40, 3)
+    assert row.n_history == 40 and row.ms_per_trial > 0 and row.peak_mib > 0
+    out = tmp_path / "history.json"
+    argv = ["--sizes", "30", "60", "--methods", "podbor-default", "podbor-tpe", "--asks", "2"]
+    assert long_history.main([*argv, "--json", str(out)]) == 0
+    table = capsys.readouterr().out
+    assert "podbor-tpe" in table and "x @30" in table
+    runs = json.loads(out.read_text())["runs"]
+    assert [(r["method"], r["n_history"]) for r in runs] == [
+        ("podbor-default", 30),
+        ("podbor-tpe", 30),
+        ("podbor-default", 60),
+        ("podbor-tpe", 60),
+    ]
 
 
 def test_overhead_on_a_problem_of_the_suite() -> None:
@@ -375,10 +395,26 @@ def test_scale_benchmark_quick_loses_no_trial(tmp_path: Path) -> None:
     names = ["threads", "processes", *(["dask"] if dask else [])]
     assert [w[0] for w in ways] == names
     assert all(w[1:3] == ["2", "40"] and w[5] == "40" for w in ways)  # every trial COMPLETE
-    [fault] = table("storage workers kills trials complete fail retried lost gap-free seconds")
+    fault, *restart = table(
+        "storage workers kills trials complete fail retried lost gap-free seconds"
+    )
     storage_name, workers, kills, trials, complete, fail, retried, lost, gap_free = fault[:9]
     assert (storage_name, workers, kills, trials, complete) == ("sqlite", "2", "2", "12", "12")
     assert lost == "0" and gap_free == "yes" and int(fail) <= 2 and int(retried) >= int(fail)
+    if dask:  # the Dask scheduler killed mid-study, a new one on the same database
+        [[storage_name, workers, kills, trials, complete, fail, retried, lost, gap_free, _]] = (
+            restart
+        )
+        assert (storage_name, kills, trials, complete, lost, gap_free) == (
+            "dask/sqlite",
+            "1",
+            "12",
+            "12",
+            "0",
+            "yes",
+        )
+        assert int(fail) >= 1 and int(retried) == int(fail)
     report = json.loads(out.read_text())
     assert report["summary"]["problems"] == [] and len(report["executors"]) == len(names)
-    assert [(r["lost"], r["complete"], r["gap_free"]) for r in report["faults"]] == [(0, 12, True)]
+    faults = [(r["lost"], r["complete"], r["gap_free"]) for r in report["faults"]]
+    assert faults == [(0, 12, True)] * (2 if dask else 1)
