@@ -19,7 +19,9 @@ Four tables, podbor's own except the first two (which have Optuna rows when it i
 * faults: worker processes (heartbeats on, retries by ``RetryHeartbeatStaleTrialCallback``)
   SIGKILLed at random seeded moments and replaced, with ``tests/study/worker_fault_helpers.py``
   (the fault tests' machinery); the study must end with the requested number of COMPLETE
-  trials, gap-free numbers, and no trial seen finished lost or changed (``lost`` = 0).
+  trials, gap-free numbers, and no trial seen finished lost or changed (``lost`` = 0). Then a
+  Dask scheduler SIGKILLed with its cluster mid-study and a new one started on the same SQLite
+  database behind ``DaskStorage`` (``--scheduler-trials``; row ``dask/sqlite``).
 
 PostgreSQL and MySQL are found as in ``storage.py``: ``--postgres-url`` (or the
 ``PODBOR_BENCH_POSTGRES_URL`` variable, or a server started by ``scripts/postgres.sh start``),
@@ -40,6 +42,7 @@ import argparse
 import concurrent.futures
 import functools
 import importlib
+import importlib.util
 import sys
 import tempfile
 import time
@@ -279,6 +282,42 @@ def _fault_storage(
     return url, rdb, cleanup
 
 
+def _fault_row(
+    storage: str,
+    workers: int,
+    kills: int,
+    n_trials: int,
+    told: dict[int, Any],
+    trials: list[Any],
+    seconds: float,
+) -> FaultRow:
+    """The row of a fault run: ``told`` are the trials seen finished before the end, by number
+    (each must stay as it was told, or it counts as lost)."""
+    states = [t.state for t in trials]
+    by_number = {t.number: t for t in trials}
+    lost = 0
+    for number, seen in told.items():
+        now = by_number.get(number)
+        if now is None or (now.state, now.values, now.params) != (
+            seen.state,
+            seen.values,
+            seen.params,
+        ):
+            lost += 1
+    return FaultRow(
+        storage=storage,
+        workers=workers,
+        kills=kills,
+        n_trials=n_trials,
+        complete=states.count(podbor.trial.TrialState.COMPLETE),
+        failed=states.count(podbor.trial.TrialState.FAIL),
+        retried=sum(bool(RetryHeartbeatStaleTrialCallback.retry_history(t)) for t in trials),
+        lost=lost,
+        gap_free=[t.number for t in trials] == list(range(len(trials))),
+        seconds=seconds,
+    )
+
+
 def fault_run(
     kind: str, run: faults.FaultRun, server: str | None, problems: list[str]
 ) -> FaultRow | None:
@@ -301,28 +340,8 @@ def fault_run(
             trials = study.get_trials(deepcopy=True)
         finally:
             cleanup()
-    states = [t.state for t in trials]
-    by_number = {t.number: t for t in trials}
-    lost = 0
-    for number, seen in run.seen_finished.items():  # a told trial must stay as it was told
-        now = by_number.get(number)
-        if now is None or (now.state, now.values, now.params) != (
-            seen.state,
-            seen.values,
-            seen.params,
-        ):
-            lost += 1
-    row = FaultRow(
-        storage=kind,
-        workers=run.n_workers,
-        kills=run.kills_done,
-        n_trials=run.n_trials,
-        complete=states.count(podbor.trial.TrialState.COMPLETE),
-        failed=states.count(podbor.trial.TrialState.FAIL),
-        retried=sum(bool(RetryHeartbeatStaleTrialCallback.retry_history(t)) for t in trials),
-        lost=lost,
-        gap_free=[t.number for t in trials] == list(range(len(trials))),
-        seconds=seconds,
+    row = _fault_row(
+        kind, run.n_workers, run.kills_done, run.n_trials, run.seen_finished, trials, seconds
     )
     try:  # the fault tests' own checks: also every FAIL trial was run again, values are right
         faults.check_nothing_lost(trials, run)
@@ -330,6 +349,33 @@ def fault_run(
         problems.append(f"{label}: check_nothing_lost failed: {err}")
     if run.kills_done != run.n_kills:
         problems.append(f"{label}: {run.kills_done} kills of {run.n_kills}")
+    return row
+
+
+def scheduler_restart(total: int, problems: list[str]) -> FaultRow | None:
+    """A Dask scheduler SIGKILLed (with its cluster) mid-study, a new one started on the same
+    SQLite database behind ``DaskStorage`` (``tests/integration/dask_restart_phase.py``)."""
+    if importlib.util.find_spec("distributed") is None:
+        print("  skipped: dask[distributed] is not installed")
+        return None
+    sys.path.append(str(Path(__file__).resolve().parents[1] / "tests" / "integration"))
+    import dask_restart_phase as restart
+
+    label = "faults/dask-scheduler"
+    with tempfile.TemporaryDirectory() as name:
+        start = time.perf_counter()
+        try:
+            at_kill, trials = restart.kill_and_restart(
+                f"sqlite:///{name}/restart.db", total, min_complete=total // 4
+            )
+        except AssertionError as err:
+            problems.append(f"{label}: {err}")
+            return None
+        seconds = time.perf_counter() - start
+    told = {t.number: t for t in at_kill if t.state.is_finished()}
+    row = _fault_row("dask/sqlite", 2, 1, total, told, trials, seconds)
+    if row.lost or row.complete != total or not row.gap_free:
+        problems.append(f"{label}: {row}")
     return row
 
 
@@ -427,6 +473,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fault-trials", type=int, default=60)
     parser.add_argument("--kills", type=int, default=8)
     parser.add_argument("--seed", type=int, default=1, help="of the kills' moments and victims")
+    parser.add_argument(
+        "--scheduler-trials",
+        type=int,
+        default=40,
+        help="trials of the study whose Dask scheduler is killed mid-way (0: none)",
+    )
     parser.add_argument("--quick", action="store_true", help="a small run of each part, on SQLite")
     parser.add_argument("--json", type=Path, default=None, help="also write every row here")
     args = parser.parse_args(argv)
@@ -435,6 +487,7 @@ def main(argv: list[str] | None = None) -> int:
         args.flat_trials = [0]
         args.dask_workers, args.dask_trials, args.fault_storages = [2], 40, ["sqlite"]
         args.fault_workers, args.fault_trials, args.kills = 2, 12, 2
+        args.scheduler_trials = 12
     warnings.simplefilter("ignore", ExperimentalWarning)
     bench_storage._import("podbor")  # quiet logging
     has_optuna = bench_storage._has_optuna()
@@ -488,6 +541,11 @@ def main(argv: list[str] | None = None) -> int:
         if fault_row is not None:
             fault_rows.append(fault_row)
         print(f"  done: {kind}, {run.kills_done} kills", flush=True)
+    if args.scheduler_trials > 0:
+        restart_row = scheduler_restart(args.scheduler_trials, problems)
+        if restart_row is not None:
+            fault_rows.append(restart_row)
+        print("  done: the Dask scheduler killed and started again", flush=True)
     _print_faults(fault_rows)
 
     if args.json:

@@ -33,9 +33,18 @@ from distributed import Client, LocalCluster, wait
 import podbor
 from podbor.exceptions import DuplicatedStudyError
 from podbor.integration.dask import DaskStorage, WorkersLostError, optimize
-from podbor.storages import BaseStorage, InMemoryStorage, JournalFileBackend, JournalStorage
+from podbor.storages import (
+    BaseStorage,
+    InMemoryStorage,
+    JournalFileBackend,
+    JournalStorage,
+    RetryHeartbeatStaleTrialCallback,
+)
 from podbor.testing.storages import StorageConformance
 from podbor.trial import Trial, TrialState
+
+sys.path.append(str(Path(__file__).resolve().parent))
+import dask_restart_phase
 
 # The Dask workers are other processes, which may not import this test module: send its
 # objectives by value.
@@ -349,6 +358,39 @@ def test_a_cluster_that_loses_all_workers_is_one_clear_error() -> None:
         trials = study.trials
         assert trials[:2] == finished  # nothing that finished changed
         assert [t.state for t in trials[2:]] == [TrialState.FAIL] * 2
+
+
+def test_a_scheduler_killed_mid_study_loses_nothing_told(tmp_path: Path) -> None:
+    """Issue 21: the scheduler (with its whole cluster) SIGKILLed in the middle of a study held
+    by a DaskStorage over a database; a new scheduler and workers go on with the same database.
+    Every trial told before the kill stays as it was; the trials that were running end FAIL
+    (stale heartbeats) and are run again; the study ends with exactly the requested COMPLETE
+    trials, numbered without gap or repeat, none left RUNNING or WAITING."""
+    total = 16
+    at_kill, trials = dask_restart_phase.kill_and_restart(
+        f"sqlite:///{tmp_path / 'restart.db'}", total, min_complete=4
+    )
+    told = {t.number: t for t in at_kill if t.state == TrialState.COMPLETE}
+    running = [t.number for t in at_kill if t.state == TrialState.RUNNING]
+    assert running and len(told) < total
+    assert [t.number for t in trials] == list(range(len(trials)))
+    assert sum(t.state == TrialState.COMPLETE for t in trials) == total
+    assert not [t for t in trials if t.state in (TrialState.RUNNING, TrialState.WAITING)]
+    for number, before in told.items():
+        after = trials[number]
+        assert (after.state, after.values, after.params) == (
+            before.state,
+            before.values,
+            before.params,
+        )
+    retried_from = {
+        RetryHeartbeatStaleTrialCallback.retried_trial_number(t): t.state
+        for t in trials
+        if t.state == TrialState.COMPLETE
+    }
+    for number in running:
+        assert trials[number].state == TrialState.FAIL
+        assert retried_from.get(number) == TrialState.COMPLETE
 
 
 # -- importing, the example ---------------------------------------------------------------------

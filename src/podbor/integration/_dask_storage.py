@@ -188,7 +188,11 @@ class DaskStorage(BaseStorage):
     Every method is forwarded to the real storage in the scheduler process. Workers need no
     database access of their own: pass the study to ``client.submit(study.optimize, ...)``, or
     run it with :func:`podbor.integration.dask.optimize`. The storage lasts as long as the
-    scheduler (with the default in-memory storage); give a database URL to keep it longer.
+    scheduler (with the default in-memory storage); give a database URL to keep it longer:
+    when the scheduler dies, a ``DaskStorage`` over the same database on a new scheduler goes
+    on with the study (with heartbeats on the database's storage, the trials that were running
+    are failed after the grace period and, with ``RetryHeartbeatStaleTrialCallback``, run
+    again).
 
     Args:
         storage: What the scheduler holds: ``None`` for an ``InMemoryStorage``, a database URL
