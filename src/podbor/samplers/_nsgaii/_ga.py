@@ -60,7 +60,6 @@ class BaseGASampler(BaseSampler):
     _STUDY_CACHES: ClassVar[tuple[str, ...]] = (
         "_generation_counts",
         "_seen",
-        "_counted",
         "_decided",
         "_parents",
     )
@@ -82,7 +81,6 @@ class BaseGASampler(BaseSampler):
     def _new_caches(self) -> None:
         self._generation_counts: dict[int, int] = {}
         self._seen = SeenTrials()
-        self._counted: set[int] = set()  # numbers of the COMPLETE trials counted
         self._decided: dict[tuple[Any, ...], int] = {}  # (number, start) -> generation given
         self._parents: dict[int, list[FrozenTrial]] = {}  # generation -> its parents
 
@@ -129,7 +127,7 @@ class BaseGASampler(BaseSampler):
         with self._ga_lock:
             if not self._seen.same_study(complete):
                 self._new_caches()
-            new = self._newly_complete(complete)
+            new = self._seen.take_new(complete)  # O(new): found from the end of the list
             for done in new:
                 if key in done.system_attrs:
                     g = int(done.system_attrs[key])
@@ -139,21 +137,6 @@ class BaseGASampler(BaseSampler):
     def _absorbed(self, new: list[FrozenTrial]) -> None:
         """What a subclass learns from newly COMPLETE trials (nothing by default; called under
         the lock)."""
-
-    def _newly_complete(self, complete: list[FrozenTrial]) -> list[FrozenTrial]:
-        """The COMPLETE trials not counted yet, found from the end of the list (new ones are
-        usually the last), so that a long history costs O(new) per trial, not O(n)."""
-        missing = len(complete) - len(self._counted)
-        new: list[FrozenTrial] = []
-        for done in reversed(complete):
-            if len(new) == missing:
-                break
-            if done.number not in self._counted:
-                new.append(done)
-        self._counted.update(t.number for t in new)
-        if not len(self._seen):
-            self._seen.take_new(new[::-1])  # remembers the study's first trial: same_study
-        return new[::-1]
 
     def get_population(self, study: StudyView, generation: int) -> list[FrozenTrial]:
         """The COMPLETE trials of ``generation``."""

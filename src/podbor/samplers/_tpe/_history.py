@@ -116,7 +116,6 @@ class History:
         self._order: IntArray = np.empty(0, dtype=np.int64)
         self._keys = _Buffer(4)  # one objective: each row's sort keys (see _ranking_keys)
         self._n_ordered = 0
-        self._ranks: FloatArray | None = None
 
     def __len__(self) -> int:
         return len(self.trials)
@@ -221,7 +220,6 @@ class History:
         else:
             self._order = np.lexsort(keys.T[::-1]).astype(np.int64)
         self._n_ordered = n
-        self._ranks = None
         return self._order
 
     def ranks(self) -> FloatArray:
