@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import podbor
+from podbor._hypervolume import pareto_ranks
 from podbor.distributions import (
     BaseDistribution,
     CategoricalDistribution,
@@ -23,7 +24,7 @@ from podbor.distributions import (
 from podbor.exceptions import InvalidArgumentError
 from podbor.samplers import BaseSampler, RandomSampler, TPESampler
 from podbor.samplers._tpe import default_gamma, default_weights, hyperopt_default_gamma
-from podbor.samplers._tpe._history import History, pareto_ranks
+from podbor.samplers._tpe._history import History
 from podbor.testing.samplers import SamplerConformance
 from podbor.trial import Trial, TrialState, create_trial
 

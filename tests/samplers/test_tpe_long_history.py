@@ -13,13 +13,13 @@ import numpy as np
 import pytest
 
 import podbor
+from podbor import _hypervolume
 from podbor.distributions import FloatDistribution
 from podbor.exceptions import InvalidArgumentError
 from podbor.samplers import AutoSampler, TPESampler
 from podbor.samplers._auto import TPE_MAX_KERNELS
-from podbor.samplers._tpe import _history as history_module
 from podbor.samplers._tpe import sampler as tpe_sampler
-from podbor.samplers._tpe._history import History, _dense_pareto_ranks
+from podbor.samplers._tpe._history import History
 from podbor.samplers._tpe.sampler import default_weights, thin_kernels
 from podbor.study import StudyDirection
 from podbor.trial import TrialState, create_trial
@@ -170,7 +170,7 @@ def test_a_long_multi_objective_history_sorts_only_the_best_fronts(
     history.update(study)
     valid = rng.random(2_500) < 0.9
     below, _ = history.split(valid, lambda n: 25)
-    fronts = _dense_pareto_ranks(values)
+    fronts = _hypervolume._dense_ranks(values)  # the whole dominance matrix: the oracle
     rank_sum = np.argsort(np.argsort(values, axis=0, kind="stable"), axis=0).sum(axis=1)
     expected = np.lexsort((np.arange(2_500), rank_sum, fronts))
     expected = np.sort(expected[valid[expected]][:25])
@@ -179,5 +179,5 @@ def test_a_long_multi_objective_history_sorts_only_the_best_fronts(
     def dense_is_gone(_: Any) -> Any:
         raise AssertionError("the whole dominance matrix was built")
 
-    monkeypatch.setattr(history_module, "_dense_pareto_ranks", dense_is_gone)
+    monkeypatch.setattr(_hypervolume, "_dense_ranks", dense_is_gone)
     history.split(valid, lambda n: 25)  # 2,500 points: front by front

@@ -21,6 +21,7 @@ from tests.visualization.studies import (
 )
 
 import podbor
+from podbor._hypervolume import pareto_ranks
 from podbor.distributions import CategoricalDistribution, FloatDistribution
 from podbor.trial import create_trial
 from podbor.visualization import matplotlib as mpl_vis
@@ -30,7 +31,6 @@ from podbor.visualization._data._parallel_coordinate import (
     ParallelCoordinateData,
     line_groups,
     parallel_coordinate_data,
-    pareto_ranks,
 )
 
 
@@ -362,10 +362,10 @@ def test_matplotlib_empty_and_errors() -> None:
 
 
 def test_pareto_ranks_without_the_matrix_agree(monkeypatch: pytest.MonkeyPatch) -> None:
-    from podbor.visualization._data import _parallel_coordinate as module
+    from podbor import _hypervolume
 
     losses = np.random.default_rng(3).random((300, 3))
     expected = pareto_ranks(losses)
-    monkeypatch.setattr(module, "_MATRIX_LIMIT", 10)
+    monkeypatch.setattr(_hypervolume, "_DENSE_RANKS_MAX", 10)
     np.testing.assert_array_equal(pareto_ranks(losses), expected)
     assert expected.max() > 3

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from podbor._hypervolume import pareto_ranks
 from podbor._records.frozen_trial import FrozenTrial
 from podbor._study_direction import StudyDirection
 from podbor.distributions import (
@@ -34,7 +35,6 @@ from podbor.importance._base import (
     finite_trials,
     sort_by_importance,
 )
-from podbor.samplers._tpe._history import pareto_ranks
 
 __all__ = ["PedAnovaImportanceEvaluator", "top_quantile_mask"]
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from podbor._hypervolume import pareto_mask
+from podbor._hypervolume import pareto_ranks
 
 __all__ = ["crowding_distance", "ranks", "select_elite"]
 
@@ -43,13 +43,11 @@ def ranks(losses: FloatArray, violations: FloatArray | None) -> IntArray:
     n = losses.shape[0]
     out = np.zeros(n, dtype=np.int64)
     feasible = np.ones(n, dtype=bool) if violations is None else violations <= 0.0
-    remaining = np.flatnonzero(feasible)
+    rows = np.flatnonzero(feasible)
     front = 0
-    while remaining.size:
-        on_front = pareto_mask(losses[remaining])
-        out[remaining[on_front]] = front
-        remaining = remaining[~on_front]
-        front += 1
+    if rows.size:
+        out[rows] = pareto_ranks(losses[rows])
+        front = int(out[rows].max()) + 1
     if violations is not None and not feasible.all():
         infeasible = np.flatnonzero(~feasible)
         _, order = np.unique(violations[infeasible], return_inverse=True)

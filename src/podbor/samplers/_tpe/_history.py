@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from podbor._hypervolume import pareto_ranks
 from podbor._records.frozen_trial import FrozenTrial
 from podbor._records.trial_state import TrialState
 from podbor._search_space import to_unit
@@ -36,7 +37,7 @@ from podbor.samplers._arrays import BoolArray, FloatArray, IntArray
 from podbor.samplers._common import SeenTrials
 from podbor.samplers._constraints import total_violation
 
-__all__ = ["FINISHED_STATES", "History", "encode_column", "pareto_ranks"]
+__all__ = ["FINISHED_STATES", "History", "encode_column"]
 
 
 FINISHED_STATES = (TrialState.COMPLETE, TrialState.PRUNED)
@@ -268,7 +269,7 @@ def _ranking_keys(
 
     Groups: feasible COMPLETE (0), feasible PRUNED (1), infeasible (2, by total violation).
     With several objectives, COMPLETE trials by their front, exact for the best fronts that hold
-    ``exact_complete`` trials (all when None), see :func:`pareto_ranks`.
+    ``exact_complete`` trials (all when None), see :func:`podbor._hypervolume.pareto_ranks`.
     """
     number, pruned, step, last = rows[:, 0], rows[:, 1] > 0, rows[:, 2], rows[:, 3]
     violation = rows[:, 4]
@@ -313,74 +314,3 @@ def _multi_objective_keys(
     fronts = pareto_ranks(values, exact).astype(float)
     per_objective = np.argsort(np.argsort(values, axis=0, kind="stable"), axis=0)
     return fronts, per_objective.sum(axis=1).astype(float)
-
-
-_DENSE_PARETO = 2000
-"""Up to this many points, fronts are found with the whole dominance matrix (fast when small)."""
-
-
-def pareto_ranks(values: FloatArray, exact: int | None = None) -> IntArray:
-    """Return each point's non-dominated front (0 = Pareto front) for ``n x k`` values to minimize.
-
-    Point ``i`` dominates ``j`` when it is no worse in every objective and better in one. Fronts
-    are peeled off one after the other (Deb et al., NSGA-II, 2002, Sec. III-A): for up to 2,000
-    points with the whole ``n x n`` dominance matrix in memory; beyond, front by front in O(n)
-    memory (:func:`_first_front`). ``exact``: stop once the fronts found hold at least this
-    many points; the others get the next front's index (they are in it or behind it). A long
-    study's TPE needs only its best few dozen trials, so it never sorts 10⁵ trials into fronts.
-
-    Example:
-        >>> pareto_ranks(np.array([[1.0, 2.0], [2.0, 1.0], [2.0, 2.0], [3.0, 3.0]])).tolist()
-        [0, 0, 1, 2]
-        >>> pareto_ranks(np.array([[1.0, 2.0], [2.0, 1.0], [2.0, 2.0], [3.0, 3.0]]), 2).tolist()
-        [0, 0, 1, 1]
-    """
-    n = len(values)
-    if n <= _DENSE_PARETO and exact is None:
-        return _dense_pareto_ranks(values)
-    ranks = np.full(n, -1, dtype=np.int64)
-    remaining = np.arange(n)
-    front = 0
-    while remaining.size and (exact is None or n - remaining.size < exact):
-        members = remaining[_first_front(values[remaining])]
-        ranks[members] = front
-        remaining = remaining[ranks[remaining] < 0]
-        front += 1
-    ranks[remaining] = front
-    return ranks
-
-
-def _first_front(values: FloatArray) -> IntArray:
-    """Positions of the non-dominated points of ``values`` (``n x k``, to minimize).
-
-    Points are visited by increasing sum of objectives: one that dominates another has a
-    smaller sum, so the first point left is never dominated; it joins the front and removes
-    every point it dominates. O(n) per front member, O(n) memory.
-    """
-    candidates = np.argsort(values.sum(axis=1), kind="stable")
-    front = []
-    while candidates.size:
-        best = candidates[0]
-        front.append(best)
-        rest = values[candidates[1:]]
-        dominated = (rest >= values[best]).all(axis=1) & (rest > values[best]).any(axis=1)
-        candidates = candidates[1:][~dominated]
-    return np.array(front, dtype=np.int64)
-
-
-def _dense_pareto_ranks(values: FloatArray) -> IntArray:
-    """:func:`pareto_ranks` with the whole dominance matrix (fast for a few thousand points)."""
-    no_worse = (values[:, None, :] <= values[None, :, :]).all(axis=2)
-    better = (values[:, None, :] < values[None, :, :]).any(axis=2)
-    dominates = np.asarray(no_worse & better)  # dominates[i, j]: i dominates j
-    n_dominators = dominates.sum(axis=0)
-    ranks = np.full(len(values), -1, dtype=np.int64)
-    remaining = np.ones(len(values), dtype=bool)
-    front = 0
-    while remaining.any():
-        current = remaining & (n_dominators == 0)
-        ranks[current] = front
-        n_dominators -= dominates[current].sum(axis=0)
-        remaining &= ~current
-        front += 1
-    return ranks

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from podbor._hypervolume import pareto_ranks
 from podbor._records.frozen_trial import FrozenTrial
 from podbor._records.trial_state import TrialState
 from podbor._study_direction import StudyDirection
@@ -49,7 +50,6 @@ __all__ = [
     "line_colors",
     "line_groups",
     "parallel_coordinate_data",
-    "pareto_ranks",
 ]
 
 _logger = get_logger(__name__)
@@ -213,53 +213,6 @@ def _param_axis(
     values = np.fromiter(map(methodcaller("get", name, math.nan), params), float, len(params))
     log = any(isinstance(d, (FloatDistribution, IntDistribution)) and d.log for d in dists)
     return _numeric_axis(name, values, log)
-
-
-_BLOCK_ELEMENTS = 2_000_000  # comparisons per numpy block when testing dominance
-_MATRIX_LIMIT = 10_000  # up to this many rows, keep the n x n dominance matrix (n**2 bytes)
-
-
-def _dominance(losses: npt.NDArray[np.float64], rows: slice) -> npt.NDArray[np.bool_]:
-    """``out[i, j]``: row ``rows.start + i`` dominates row ``j`` of ``losses``."""
-    a = losses[rows, None, :]
-    b = losses[None, :, :]
-    return np.all(a <= b, axis=2) & np.any(a < b, axis=2)  # type: ignore[no-any-return]
-
-
-def pareto_ranks(losses: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:
-    """Non-dominated sorting rank of each row of an ``(n x m)`` loss matrix (all minimized).
-
-    Rank 0 is the Pareto front; rank ``k`` is the front once ranks ``< k`` are removed.
-
-    Example:
-        >>> pareto_ranks(np.array([[1.0, 2.0], [2.0, 1.0], [2.0, 2.0], [3.0, 3.0]])).tolist()
-        [0, 0, 1, 2]
-    """
-    n, m = losses.shape
-    block = max(1, _BLOCK_ELEMENTS // max(n * m, 1))
-    ranks = np.full(n, -1, dtype=np.int64)
-    if n > _MATRIX_LIMIT:  # peel fronts one by one, without an n x n matrix
-        remaining = np.arange(n)
-        rank = 0
-        while remaining.size:
-            sub = losses[remaining]
-            dominated = np.zeros(remaining.size, dtype=bool)
-            for start in range(0, remaining.size, block):
-                dominated |= _dominance(sub, slice(start, start + block)).any(axis=0)
-            ranks[remaining[~dominated]] = rank
-            remaining = remaining[dominated]
-            rank += 1
-        return ranks
-    dominates = np.zeros((n, n), dtype=bool)
-    for start in range(0, n, block):
-        dominates[start : start + block] = _dominance(losses, slice(start, start + block))
-    n_dominators = dominates.sum(axis=0)
-    rank = 0
-    while (front := np.flatnonzero((n_dominators == 0) & (ranks < 0))).size:
-        ranks[front] = rank
-        n_dominators -= dominates[front].sum(axis=0)
-        rank += 1
-    return ranks
 
 
 def _feasibility(trials: Sequence[FrozenTrial]) -> npt.NDArray[np.bool_] | None:
