@@ -162,6 +162,48 @@ def test_running_trials_are_fantasized_so_four_asks_give_four_points() -> None:
     assert len(set(proposals)) == 4
 
 
+def _two_workers(seed_b: int = 0) -> tuple[podbor.Study, podbor.Study, podbor.Study]:
+    """One study on one storage, opened by two "worker processes" with their own GPSampler."""
+    rng = np.random.default_rng(0)
+    history = [
+        ({"x": float(x), "lr": 0.01, "n": 3, "kind": "a"}, float((x - 0.5) ** 2))
+        for x in rng.uniform(-2, 2, 8)
+    ]
+    first = _study_with(history)
+    storage, name = first._storage, first.study_name
+    a = podbor.load_study(
+        study_name=name, storage=storage, sampler=GPSampler(seed=0, n_startup_trials=1)
+    )
+    b = podbor.load_study(
+        study_name=name, storage=storage, sampler=GPSampler(seed=seed_b, n_startup_trials=1)
+    )
+    return first, a, b
+
+
+def test_a_worker_that_cannot_see_another_workers_point_takes_the_next_one() -> None:
+    # Workers in two processes with the same seed and the same history: A's trial is running
+    # and A has chosen its point, but not stored it yet (A is still choosing, for all B knows).
+    _, a, b = _two_workers()
+    trial_a, trial_b = a.ask(), b.ask()
+    point_a = trial_a.relative_params  # chosen, not stored
+    point_b = trial_b.relative_params  # B sees trial_a running with no parameters: "blind"
+    assert point_a["x"] != point_b["x"]
+    # Alone, B would have proposed A's point exactly (same seed, same history): the two
+    # evaluations would have been one.
+    alone = _two_workers()[2].ask()
+    assert alone.relative_params == point_a
+
+
+def test_a_workers_own_unsampled_trials_and_later_trials_are_not_blind() -> None:
+    _, a, b = _two_workers()
+    own_earlier, mine, later_b = a.ask(), a.ask(), b.ask()
+    alone = _two_workers()[1]
+    alone.ask()  # a trial of its own before, as ``own_earlier``
+    expected = alone.ask().relative_params
+    del own_earlier, later_b  # A's own earlier trial will see this one's point; B's is later
+    assert mine.relative_params == expected
+
+
 def test_parallel_workers_propose_distinct_points() -> None:
     sampler = GPSampler(seed=0, n_startup_trials=4, deterministic_objective=True)
     study = podbor.create_study(sampler=sampler)

@@ -40,6 +40,7 @@ from podbor.samplers._gp.acquisition import (
     ucb_beta,
 )
 from podbor.samplers._gp.kernels import KernelParams
+from podbor.samplers._gp.model import GaussianProcess
 from podbor.samplers._gp.multi_objective import (
     LogEHVI,
     chebyshev_scalarization,
@@ -69,6 +70,13 @@ __all__ = ["GPSampler"]
 _logger = get_logger(__name__)
 _OWNER = "GPSampler"
 
+BLIND_WINDOW = 32
+"""How many trial numbers back a running trial without stored parameters counts as another
+worker choosing its point now (older ones are more likely lost workers)."""
+MAX_BLIND = 8
+"""The most believer steps one proposal takes for such trials (each costs one more maximization
+of the acquisition)."""
+
 
 class GPSampler(FallbackSampler):
     """Bayesian optimization with a Gaussian process: a model of the metric, and an acquisition
@@ -79,8 +87,12 @@ class GPSampler(FallbackSampler):
     to the complete trials of the intersection search space, and proposes the point that
     maximizes the acquisition function. Trials still running enter as fantasized observations
     (the "kriging believer": the posterior mean at their points, Ginsbourger, Le Riche & Carraro
-    2010), so that parallel workers propose different points. Parameters outside the joint search
-    space (conditional or changing ones) and the startup trials use ``independent_sampler``.
+    2010), so that parallel workers propose different points. A worker in another process may
+    still be choosing its point, its trial running with no parameters stored; with one objective,
+    when ``j`` such trials were started just before this one, this trial takes the ``j + 1``-th
+    point of the believer's batch (propose, believe, propose again), not the point those workers
+    are most likely choosing too. Parameters outside the joint search space (conditional or
+    changing ones) and the startup trials use ``independent_sampler``.
 
     With several objectives (whatever ``acquisition`` says), trials alternate between two
     acquisitions (see ``podbor.samplers._gp.multi_objective``): on odd trial numbers each
@@ -152,6 +164,7 @@ class GPSampler(FallbackSampler):
         "_scalar_params",
         "_pending",
         "_unmodelled",
+        "_mine",
     )
 
     def __init__(
@@ -208,6 +221,7 @@ class GPSampler(FallbackSampler):
         self._scalar_params: tuple[SpaceKey, KernelParams] | None = None
         self._pending: dict[int, tuple[SpaceKey, FloatArray]] = {}
         self._unmodelled: set[int] = set()
+        self._mine: set[int] = set()  # trials started through this sampler (not "blind")
 
     @property
     def acquisition(self) -> str:
@@ -261,12 +275,17 @@ class GPSampler(FallbackSampler):
             "its distribution changed)"
         )
 
+    def _trial_started(self, study: StudyView, trial: FrozenTrial) -> None:
+        with self._lock:
+            self._mine.add(trial.number)
+
     def _trial_finished(self, study: StudyView, trial: FrozenTrial, state: TrialState) -> None:
         if self._constraints_func is not None:
             evaluate_constraints(self._constraints_func, study, trial, state, owner=_OWNER)
         with self._lock:
             self._pending.pop(trial.number, None)
             self._unmodelled.discard(trial.number)
+            self._mine.discard(trial.number)
 
     def __repr__(self) -> str:
         return (
@@ -319,22 +338,31 @@ class GPSampler(FallbackSampler):
 
     def _running_points(
         self, study: StudyView, trial: FrozenTrial, training: TrainingSet
-    ) -> FloatArray:
-        """Encodings of the other running trials: stored params, or our pending proposal."""
+    ) -> tuple[FloatArray, int]:
+        """Encodings of the other running trials (stored params, or our pending proposal), and
+        how many running trials just before ``trial`` are *blind*: another worker's trials whose
+        parameters are not stored yet, most likely because that worker is still choosing them
+        from the same history (:data:`BLIND_WINDOW` trial numbers back, at most
+        :data:`MAX_BLIND`)."""
         running = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
         alive = {t.number for t in running}
         for number in [n for n in self._pending if n not in alive]:
             del self._pending[number]
+        self._mine &= alive | {trial.number}
         rows: list[FloatArray] = []
+        blind = 0
         for t in running:
             if t.number == trial.number:
                 continue
             row = training.row_of(t)
             if row is not None:
                 rows.append(row)
-            elif t.number in self._pending and self._pending[t.number][0] == training.key:
-                rows.append(self._pending[t.number][1])
-        return training.stack(rows)
+            elif t.number in self._pending:
+                if self._pending[t.number][0] == training.key:
+                    rows.append(self._pending[t.number][1])
+            elif t.number not in self._mine and 0 < trial.number - t.number <= BLIND_WINDOW:
+                blind += 1
+        return training.stack(rows), min(blind, MAX_BLIND)
 
     def _propose(
         self,
@@ -346,41 +374,60 @@ class GPSampler(FallbackSampler):
         if len(training.signs) > 1:
             return self._propose_multi(study, trial, training, completes)
         model = self._fit(training)[0]
-        x_running = self._running_points(study, trial, training)
-        gp = believe(model.gp, x_running)
-        n, d = training.x.shape
-        beta = self._beta if self._beta is not None else ucb_beta(n, d)
-        acq: AcquisitionFunction = Acquisition(
-            gp, self._acquisition, best=float(np.max(gp.y_train)), beta=beta
-        )
+        x_running, blind = self._running_points(study, trial, training)
         # Constraints shape the "logei" acquisition only: log P(feasible) + log-EI over the best
         # feasible target (log P(feasible) alone while no trial is feasible); the trust region
         # and the local starts then follow the feasible trials.
         fitted = self._feasibility(training, completes) if self._acquisition == "logei" else None
-        feasible = None
-        if fitted is not None:
-            feasibility, feasible = fitted
-            objective = None
-            if feasible.any():
-                best = float(np.max(model.gp.y_train[: len(feasible)][feasible]))
-                objective = Acquisition(gp, "logei", best=best)
-            acq = ConstrainedAcquisition(objective, feasibility)
+        feasible = None if fitted is None else fitted[1]
         # Never propose a tried point again when that cannot tell anything new: a deterministic
         # objective, or a search space that is all grid (ints, steps, categoricals) and holds
         # every parameter of the trials, where the acquisition otherwise keeps returning to the
         # best point so far. (With conditional parameters outside it, the same point of the
         # joint space is not the same configuration.)
         avoid = self._deterministic or (training.all_grid and training.whole)
-        return propose_point(
-            training,
-            model,
-            acq,
-            self._rng,
-            x_running=x_running,
-            avoid_repeats=avoid,
-            in_region=self._trust_region,
-            feasible=feasible,
-        )
+        n, d = training.x.shape
+        beta = self._beta if self._beta is not None else ucb_beta(n, d)
+        # Workers in other processes that are choosing their trials from the same history would
+        # propose the same point. So the trial in position ``blind`` among them takes the
+        # ``blind``-th point of the batch that the kriging believer builds: propose, believe the
+        # point, propose again. (Threads share this sampler and see its pending proposals.)
+        point: FloatArray | None = None
+        for _ in range(blind + 1):
+            if point is not None:
+                x_running = np.vstack([x_running, point])
+            acq = self._single_acquisition(model.gp, x_running, fitted, beta)
+            point = propose_point(
+                training,
+                model,
+                acq,
+                self._rng,
+                x_running=x_running,
+                avoid_repeats=avoid,
+                in_region=self._trust_region,
+                feasible=feasible,
+            )
+            if point is None:
+                break
+        return point
+
+    def _single_acquisition(
+        self,
+        fitted_gp: GaussianProcess,
+        x_running: FloatArray,
+        feasibility: tuple[Feasibility, BoolArray] | None,
+        beta: float,
+    ) -> AcquisitionFunction:
+        """One objective's acquisition on ``fitted_gp`` with the running trials believed."""
+        gp = believe(fitted_gp, x_running)
+        if feasibility is None:
+            return Acquisition(gp, self._acquisition, best=float(np.max(gp.y_train)), beta=beta)
+        constraints, feasible = feasibility
+        objective = None
+        if feasible.any():
+            best = float(np.max(fitted_gp.y_train[: len(feasible)][feasible]))
+            objective = Acquisition(gp, "logei", best=best)
+        return ConstrainedAcquisition(objective, constraints)
 
     def _fit(self, training: TrainingSet) -> list[StudyModel]:
         """One GP per objective, each fit started from the previous fit's hyper-parameters."""
@@ -407,7 +454,7 @@ class GPSampler(FallbackSampler):
     ) -> FloatArray | None:
         """Several objectives: log-EHVI on odd trial numbers, a random Chebyshev scalarization's
         log-EI on even ones (each times the probability of feasibility when constrained)."""
-        x_running = self._running_points(study, trial, training)
+        x_running = self._running_points(study, trial, training)[0]
         fitted = self._feasibility(training, completes)
         n = len(training.x)
         feasible = np.ones(n, dtype=bool) if fitted is None else fitted[1]
