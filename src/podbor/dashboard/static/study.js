@@ -3,7 +3,7 @@
  * Its header, note and attributes; the plots, loaded one after another (the history first) and
  * refreshed at most every few seconds while trials change; the trials table, sorted, filtered
  * and paged by the server; the write actions when the server allows them. Live: it polls
- * /changes with a cursor every second.
+ * /changes with a cursor every half second.
  */
 'use strict';
 
