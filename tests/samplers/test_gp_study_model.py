@@ -3,6 +3,8 @@ the training set, its encoding, the fit and the proposal that GPSampler and the 
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pytest
 
@@ -66,14 +68,24 @@ def test_reuse_keeps_the_set_of_the_same_space_and_sign() -> None:
     assert TrainingSet.reuse(None, key, 1.0).key == key
 
 
-def test_row_of_needs_every_parameter_of_the_space() -> None:
+def test_running_rows_take_stored_params_then_pending_proposals_in_order() -> None:
     training = TrainingSet(space_key({"x": X, "n": N}), sign=1.0)
     whole = create_trial(params={"x": 2.0, "n": 1}, distributions={"x": X, "n": N}, value=0.0)
     part = create_trial(params={"x": 2.0}, distributions={"x": X}, value=0.0)
-    row = training.row_of(whole)
-    assert row is not None and row.shape == (2,)
-    assert training.row_of(part) is None
-    assert training.stack([]).shape == (0, 2)
+    blank = create_trial(params={}, distributions={}, value=0.0)
+    trials = []
+    for number, t in enumerate([part, whole, blank, part]):
+        t = copy.deepcopy(t)
+        t.number = number
+        trials.append(t)
+    proposal = np.array([0.25, 0.75])
+    rows, unknown = training.running_rows(trials, {0: proposal})
+    assert rows.shape == (2, 2)
+    np.testing.assert_array_equal(rows[0], proposal)  # a part only: our proposal stands for it
+    np.testing.assert_array_equal(rows[1], training.running_rows([trials[1]], {})[0][0])
+    assert [t.number for t in unknown] == [2, 3]
+    empty, none = training.running_rows([], {})
+    assert empty.shape == (0, 2) and none == []
 
 
 def test_fit_study_model_needs_a_complete_trial() -> None:

@@ -246,11 +246,10 @@ class BranchGP:
         running: Sequence[FrozenTrial],
     ) -> FloatArray:
         """Encodings of the branch's running trials: stored params, or our pending proposal."""
-        rows: list[FloatArray] = []
-        for t in running:
-            row = training.row_of(t) if branching.index_of(t) == index else None
-            if row is not None:
-                rows.append(row)
-            elif t.number in self._pending and self._pending[t.number][:2] == (index, training.key):
-                rows.append(self._pending[t.number][2])
-        return training.stack(rows)
+        pending = {
+            number: point
+            for number, (i, key, point) in self._pending.items()
+            if (i, key) == (index, training.key)
+        }
+        ours = [t for t in running if branching.index_of(t) in (index, None)]
+        return training.running_rows(ours, pending)[0]

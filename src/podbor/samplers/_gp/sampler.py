@@ -344,25 +344,24 @@ class GPSampler(FallbackSampler):
         parameters are not stored yet, most likely because that worker is still choosing them
         from the same history (:data:`BLIND_WINDOW` trial numbers back, at most
         :data:`MAX_BLIND`)."""
-        running = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
-        alive = {t.number for t in running}
+        running = [
+            t
+            for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+            if t.number != trial.number
+        ]
+        alive = {t.number for t in running} | {trial.number}
         for number in [n for n in self._pending if n not in alive]:
             del self._pending[number]
-        self._mine &= alive | {trial.number}
-        rows: list[FloatArray] = []
-        blind = 0
-        for t in running:
-            if t.number == trial.number:
-                continue
-            row = training.row_of(t)
-            if row is not None:
-                rows.append(row)
-            elif t.number in self._pending:
-                if self._pending[t.number][0] == training.key:
-                    rows.append(self._pending[t.number][1])
-            elif t.number not in self._mine and 0 < trial.number - t.number <= BLIND_WINDOW:
-                blind += 1
-        return training.stack(rows), min(blind, MAX_BLIND)
+        self._mine &= alive
+        pending = {n: point for n, (key, point) in self._pending.items() if key == training.key}
+        x_running, unknown = training.running_rows(running, pending)
+        blind = sum(
+            t.number not in self._pending
+            and t.number not in self._mine
+            and 0 < trial.number - t.number <= BLIND_WINDOW
+            for t in unknown
+        )
+        return x_running, min(blind, MAX_BLIND)
 
     def _propose(
         self,

@@ -322,12 +322,42 @@ class TrainingSet:
         self.targets = np.vstack([self.targets, np.array(self.signs) * values])
         self.y = self.targets[:, 0]
 
-    def row_of(self, trial: FrozenTrial) -> FloatArray | None:
-        """The encoding (shape ``d``) of a trial that has every parameter of the space, or None."""
-        if not (_in_space(trial, self.key) and all(name in trial.params for name, _ in self.key)):
-            return None
-        row: FloatArray = encode_trials(self.encoder, [trial])[0]
-        return row
+    def running_rows(
+        self, running: Sequence[FrozenTrial], pending: Mapping[int, FloatArray]
+    ) -> tuple[FloatArray, list[FrozenTrial]]:
+        """Where the running trials are in this space, and which of them are nowhere yet.
+
+        A trial's row is its stored parameters when it has every parameter of the space, else
+        ``pending[trial.number]`` (a proposal of the sampler, not stored yet). Returns the rows
+        (``m x d``, in the order of ``running``) and the trials with neither: their points are
+        unknown, e.g. another worker is still choosing them.
+
+        Example:
+            >>> from podbor.trial import create_trial
+            >>> x = FloatDistribution(0, 4)
+            >>> training = TrainingSet(space_key({"x": x}), sign=-1.0)
+            >>> stored = create_trial(params={"x": 2.0}, distributions={"x": x}, value=0.0)
+            >>> blank = create_trial(params={}, distributions={}, value=0.0)
+            >>> rows, unknown = training.running_rows([stored, blank], {})
+            >>> rows.tolist(), len(unknown)
+            ([[0.5]], 1)
+        """
+        has_all = [
+            _in_space(t, self.key) and all(name in t.params for name, _ in self.key)
+            for t in running
+        ]
+        stored = [t for t, h in zip(running, has_all) if h]
+        encoded = iter(encode_trials(self.encoder, stored) if stored else ())
+        rows: list[FloatArray] = []
+        unknown: list[FrozenTrial] = []
+        for t, h in zip(running, has_all):
+            if h:
+                rows.append(next(encoded))
+            elif t.number in pending:
+                rows.append(pending[t.number])
+            else:
+                unknown.append(t)
+        return self.stack(rows), unknown
 
     def stack(self, rows: Sequence[FloatArray]) -> FloatArray:
         """Rows of this space (each shape ``d``) as one ``m x d`` array (``0 x d`` for none)."""
