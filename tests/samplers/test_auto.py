@@ -484,6 +484,30 @@ def test_parallel_threads_record_a_decision_each() -> None:
     assert len(points) == 16
 
 
+def test_a_trial_started_before_the_gp_was_built_is_not_another_workers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The GP is built on its first proposal. A trial this sampler started before that, still
+    # choosing its parameters (a thread), is this worker's own: the GP must not take it for
+    # another process's worker and spend a kriging-believer step on it.
+    from podbor.samplers._gp import sampler as gp_module
+
+    calls: list[int] = []
+    propose = gp_module.propose_point
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return propose(*args, **kwargs)
+
+    monkeypatch.setattr(gp_module, "propose_point", counting)
+    study = _study()
+    study.optimize(_smooth, n_trials=5)
+    assert not calls  # the start-up: no GP yet
+    study.ask()  # started here, no parameters yet
+    study.ask().suggest_float("x", -5.0, 5.0)  # the GP's first proposal
+    assert len(calls) == 1
+
+
 def test_enqueued_trials_are_respected() -> None:
     study = _study()
     study.enqueue_trial({"x": 4.5, "y": 0.5})

@@ -415,13 +415,16 @@ class AutoSampler(BaseSampler):
         if self._gp is None:
             from podbor.samplers._gp import GPSampler
 
-            self._gp = GPSampler(
+            gp = GPSampler(
                 seed=self._gp_seed,
                 n_startup_trials=0,  # the start-up is ours
                 independent_sampler=RandomSampler(seed=self._gp_seed),
                 warn_independent_sampling=False,
                 trust_region=True,
             )
+            with self._lock:  # this worker's trials already running are its own, not "blind"
+                gp._adopt_started(list(self._started))
+            self._gp = gp
         return self._gp
 
     def _branches(self) -> BranchGP:

@@ -10,7 +10,7 @@ winner back into parameter values. It knows nothing of storages.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -278,6 +278,13 @@ class GPSampler(FallbackSampler):
     def _trial_started(self, study: StudyView, trial: FrozenTrial) -> None:
         with self._lock:
             self._mine.add(trial.number)
+
+    def _adopt_started(self, numbers: Iterable[int]) -> None:
+        """Count trials that the sampler owning this one started before it built this one
+        (:class:`~podbor.samplers.AutoSampler` builds its GP on first use) as this worker's own,
+        never as another worker's "blind" trials."""
+        with self._lock:
+            self._mine.update(numbers)
 
     def _trial_finished(self, study: StudyView, trial: FrozenTrial, state: TrialState) -> None:
         if self._constraints_func is not None:
