@@ -114,10 +114,10 @@ class StudyRecord:
         """How many trials are in ``states`` (all when None)."""
         if states is None:
             return len(self.trials)
-        runs = self._runs(states)
-        if runs is None:
+        if TrialState.WAITING in states:  # found only by a scan
             return sum(1 for t in self.trials if t.state in states)
-        return sum(len(run) for run in runs)
+        finished = sum(len(run) for state, run in self.finished.items() if state in states)
+        return finished + (len(self.running) if TrialState.RUNNING in states else 0)
 
     def count_not_failed(self) -> int:
         """How many trials are not FAIL (the ``limit`` of ``create_running_trial``), in O(1)."""
