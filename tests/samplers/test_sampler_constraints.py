@@ -22,7 +22,7 @@ from podbor.exceptions import InvalidArgumentError
 from podbor.samplers import BaseSampler, GPSampler, TPESampler
 from podbor.samplers._constraints import total_violation
 from podbor.samplers._gp.acquisition import ConstrainedAcquisition, Feasibility
-from podbor.samplers._gp.study_model import constraint_matrix, fit_feasibility
+from podbor.samplers._gp.feasibility import constraint_matrix, fit_feasibility
 from podbor.samplers._tpe._history import History
 from podbor.study._constrained_optimization import CONSTRAINTS_KEY
 from podbor.testing.samplers import SamplerConformance

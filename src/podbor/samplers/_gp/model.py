@@ -32,6 +32,7 @@ import scipy.linalg
 import scipy.optimize
 from scipy.linalg import lapack
 
+from podbor.logging import get_logger
 from podbor.samplers._arrays import BoolArray, FloatArray
 from podbor.samplers._gp.kernels import (
     KernelParams,
@@ -46,6 +47,7 @@ __all__ = [
     "IllConditionedError",
     "PairFeatures",
     "Standardization",
+    "condition_or_default",
     "default_params",
     "fit_kernel_params",
     "hyper_prior",
@@ -55,6 +57,8 @@ __all__ = [
     "warp_targets",
     "yeo_johnson",
 ]
+
+_logger = get_logger(__name__)
 
 DETERMINISTIC_NOISE = 1e-6
 """Noise variance (in standardized units) fixed for a deterministic objective, and the lower
@@ -516,3 +520,24 @@ class GaussianProcess:
         v = k @ self.chol_inv.T
         prior = kernel_matrix(x, x, self.is_categorical, self.params)
         return k @ self.alpha, prior - v @ v.T
+
+
+def condition_or_default(
+    x: FloatArray,
+    z: FloatArray,
+    is_categorical: BoolArray,
+    params: KernelParams,
+    noise: float | None,
+) -> GaussianProcess:
+    """:meth:`GaussianProcess.condition` with ``params``, or with the prior medians (and the
+    noise ``noise``, when fixed) if the fitted kernel is ill-conditioned, with a warning: a fit
+    that went wrong must not stop the study."""
+    try:
+        return GaussianProcess.condition(x, z, is_categorical, params)
+    except IllConditionedError:
+        _logger.warning(
+            "GPSampler: the fitted kernel is ill-conditioned; using default hyper-parameters."
+        )
+        return GaussianProcess.condition(
+            x, z, is_categorical, default_params(is_categorical, noise_var=noise)
+        )

@@ -39,6 +39,7 @@ from podbor.samplers._gp.acquisition import (
     Feasibility,
     ucb_beta,
 )
+from podbor.samplers._gp.feasibility import constraint_matrix, fit_feasibility
 from podbor.samplers._gp.kernels import KernelParams
 from podbor.samplers._gp.model import GaussianProcess
 from podbor.samplers._gp.multi_objective import (
@@ -54,8 +55,6 @@ from podbor.samplers._gp.study_model import (
     StudyModel,
     TrainingSet,
     believe,
-    constraint_matrix,
-    fit_feasibility,
     fit_model,
     objective_signs,
     propose_point,

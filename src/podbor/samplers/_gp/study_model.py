@@ -21,7 +21,6 @@ from typing import Any
 
 import numpy as np
 
-from podbor._records.base_trial import constraints_from_system_attrs
 from podbor._records.frozen_trial import FrozenTrial
 from podbor._records.trial_state import TrialState
 from podbor._search_space import SearchSpaceEncoder, from_unit, to_unit
@@ -34,18 +33,15 @@ from podbor.distributions import (
     IntDistribution,
 )
 from podbor.exceptions import invalid_argument
-from podbor.logging import get_logger
 from podbor.samplers._arrays import BoolArray, FloatArray
 from podbor.samplers._branching import SpaceKey
 from podbor.samplers._common import SeenTrials
-from podbor.samplers._gp.acquisition import Feasibility
 from podbor.samplers._gp.kernels import KernelParams
 from podbor.samplers._gp.model import (
     DETERMINISTIC_NOISE,
     GaussianProcess,
-    IllConditionedError,
     Standardization,
-    default_params,
+    condition_or_default,
     fit_kernel_params,
     standardize,
     warp_targets,
@@ -60,9 +56,7 @@ __all__ = [
     "StudyModel",
     "TrainingSet",
     "believe",
-    "constraint_matrix",
     "encode_trials",
-    "fit_feasibility",
     "fit_model",
     "fit_study_model",
     "is_discrete",
@@ -75,7 +69,6 @@ __all__ = [
     "space_key",
 ]
 
-_logger = get_logger(__name__)
 _GRID_MAX = 4096
 """Discrete columns with more values than this are relaxed and only snapped, never enumerated."""
 _ENUMERATE_MAX = 32
@@ -397,19 +390,6 @@ class StudyModel:
         return np.array(self.x_observed[best], dtype=np.float64)
 
 
-def _condition(
-    x: FloatArray, z: FloatArray, is_cat: BoolArray, params: KernelParams, noise: float | None
-) -> GaussianProcess:
-    """Condition the GP, falling back to the prior-median hyper-parameters when ill-posed."""
-    try:
-        return GaussianProcess.condition(x, z, is_cat, params)
-    except IllConditionedError:
-        _logger.warning(
-            "GPSampler: the fitted kernel is ill-conditioned; using default hyper-parameters."
-        )
-        return GaussianProcess.condition(x, z, is_cat, default_params(is_cat, noise_var=noise))
-
-
 def fit_model(
     training: TrainingSet,
     *,
@@ -451,7 +431,7 @@ def fit_model(
     is_cat = training.encoder.is_categorical
     noise = DETERMINISTIC_NOISE if deterministic else None
     params = fit_kernel_params(training.x, z, is_cat, initial=initial, fixed_noise=noise)
-    gp = _condition(training.x, z, is_cat, params, noise)
+    gp = condition_or_default(training.x, z, is_cat, params, noise)
     return StudyModel(
         training.encoder,
         search_dims(training.encoder),
@@ -461,68 +441,6 @@ def fit_model(
         training.x,
         sign * y,
     )
-
-
-def constraint_matrix(trials: Sequence[FrozenTrial]) -> FloatArray:
-    """Shape ``n x m``: the recorded constraint values of ``trials``, one column per name.
-
-    The columns are the names any trial records, sorted; a value a trial lacks, or a NaN, counts
-    as an infinite violation (``+inf``). ``m`` is 0 when no trial records a constraint.
-
-    Example:
-        >>> from podbor.trial import create_trial
-        >>> trials = [create_trial(value=0.0, system_attrs={"constraints": [0.5, -1.0]}),
-        ...           create_trial(value=1.0, system_attrs={"constraints": [-2.0]})]
-        >>> constraint_matrix(trials).tolist()
-        [[0.5, -1.0], [-2.0, inf]]
-    """
-    recorded = [constraints_from_system_attrs(t.system_attrs) for t in trials]
-    names = sorted({name for values in recorded for name in values})
-    out = np.array(
-        [[float(values.get(name, np.inf)) for name in names] for values in recorded], dtype=float
-    ).reshape(len(trials), len(names))
-    out[np.isnan(out)] = np.inf
-    return out
-
-
-def fit_feasibility(
-    x: FloatArray,
-    constraints: FloatArray,
-    is_categorical: BoolArray,
-    *,
-    initial: Sequence[KernelParams] | None,
-) -> tuple[Feasibility, list[KernelParams]]:
-    """Fit one GP per constraint on the same inputs (constraints taken as independent).
-
-    Each GP models ``-c_k`` standardized (larger is more feasible); its threshold is the
-    standardized value of ``c_k = 0``.
-
-    Args:
-        x: Shape ``n x d``, the encoded inputs.
-        constraints: Shape ``n x m``, the constraint values (``+inf`` allowed, no NaN).
-        is_categorical: Shape ``d``.
-        initial: ``m`` hyper-parameters to start each fit from (the previous fit's), or None.
-
-    Returns:
-        The feasibility model and the ``m`` fitted hyper-parameters.
-
-    Example:
-        >>> x = np.array([[0.1], [0.5], [0.9]])
-        >>> feasibility, _ = fit_feasibility(x, np.array([[1.0], [0.0], [-1.0]]),
-        ...                                  np.array([False]), initial=None)
-        >>> values = feasibility.value(np.array([[0.0], [1.0]]))
-        >>> bool(values[0] < values[1])
-        True
-    """
-    models, thresholds, fitted = [], [], []
-    for k, column in enumerate(constraints.T):
-        z, how = standardize(-column)
-        start = initial[k] if initial is not None and k < len(initial) else None
-        params = fit_kernel_params(x, z, is_categorical, initial=start)
-        models.append(_condition(x, z, is_categorical, params, None))
-        thresholds.append(-how.mean / how.scale)
-        fitted.append(params)
-    return Feasibility(tuple(models), tuple(thresholds)), fitted
 
 
 def believe(gp: GaussianProcess, x_running: FloatArray) -> GaussianProcess:

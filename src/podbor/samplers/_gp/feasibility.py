@@ -1,0 +1,81 @@
+"""The constraints of a study as GPs: their recorded values as a matrix, and one GP per
+constraint for the probability of feasibility (Gardner et al. 2014) that
+:class:`~podbor.samplers._gp.acquisition.ConstrainedAcquisition` multiplies in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from podbor._records.base_trial import constraints_from_system_attrs
+from podbor._records.frozen_trial import FrozenTrial
+from podbor.samplers._arrays import BoolArray, FloatArray
+from podbor.samplers._gp.acquisition import Feasibility
+from podbor.samplers._gp.kernels import KernelParams
+from podbor.samplers._gp.model import condition_or_default, fit_kernel_params, standardize
+
+__all__ = ["constraint_matrix", "fit_feasibility"]
+
+
+def constraint_matrix(trials: Sequence[FrozenTrial]) -> FloatArray:
+    """Shape ``n x m``: the recorded constraint values of ``trials``, one column per name.
+
+    The columns are the names any trial records, sorted; a value a trial lacks, or a NaN, counts
+    as an infinite violation (``+inf``). ``m`` is 0 when no trial records a constraint.
+
+    Example:
+        >>> from podbor.trial import create_trial
+        >>> trials = [create_trial(value=0.0, system_attrs={"constraints": [0.5, -1.0]}),
+        ...           create_trial(value=1.0, system_attrs={"constraints": [-2.0]})]
+        >>> constraint_matrix(trials).tolist()
+        [[0.5, -1.0], [-2.0, inf]]
+    """
+    recorded = [constraints_from_system_attrs(t.system_attrs) for t in trials]
+    names = sorted({name for values in recorded for name in values})
+    out = np.array(
+        [[float(values.get(name, np.inf)) for name in names] for values in recorded], dtype=float
+    ).reshape(len(trials), len(names))
+    out[np.isnan(out)] = np.inf
+    return out
+
+
+def fit_feasibility(
+    x: FloatArray,
+    constraints: FloatArray,
+    is_categorical: BoolArray,
+    *,
+    initial: Sequence[KernelParams] | None,
+) -> tuple[Feasibility, list[KernelParams]]:
+    """Fit one GP per constraint on the same inputs (constraints taken as independent).
+
+    Each GP models ``-c_k`` standardized (larger is more feasible); its threshold is the
+    standardized value of ``c_k = 0``.
+
+    Args:
+        x: Shape ``n x d``, the encoded inputs.
+        constraints: Shape ``n x m``, the constraint values (``+inf`` allowed, no NaN).
+        is_categorical: Shape ``d``.
+        initial: ``m`` hyper-parameters to start each fit from (the previous fit's), or None.
+
+    Returns:
+        The feasibility model and the ``m`` fitted hyper-parameters.
+
+    Example:
+        >>> x = np.array([[0.1], [0.5], [0.9]])
+        >>> feasibility, _ = fit_feasibility(x, np.array([[1.0], [0.0], [-1.0]]),
+        ...                                  np.array([False]), initial=None)
+        >>> values = feasibility.value(np.array([[0.0], [1.0]]))
+        >>> bool(values[0] < values[1])
+        True
+    """
+    models, thresholds, fitted = [], [], []
+    for k, column in enumerate(constraints.T):
+        z, how = standardize(-column)
+        start = initial[k] if initial is not None and k < len(initial) else None
+        params = fit_kernel_params(x, z, is_categorical, initial=start)
+        models.append(condition_or_default(x, z, is_categorical, params, None))
+        thresholds.append(-how.mean / how.scale)
+        fitted.append(params)
+    return Feasibility(tuple(models), tuple(thresholds)), fitted
