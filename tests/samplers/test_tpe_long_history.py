@@ -20,7 +20,8 @@ from podbor.samplers import AutoSampler, TPESampler
 from podbor.samplers._auto import TPE_MAX_KERNELS
 from podbor.samplers._tpe import sampler as tpe_sampler
 from podbor.samplers._tpe._history import History
-from podbor.samplers._tpe.sampler import default_weights, thin_kernels
+from podbor.samplers._tpe.parzen import thin_kernels
+from podbor.samplers._tpe.sampler import default_weights
 from podbor.study import StudyDirection
 from podbor.trial import TrialState, create_trial
 

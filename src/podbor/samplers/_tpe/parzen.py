@@ -10,7 +10,9 @@ The expected improvement over y_γ is a monotone increasing function of ``l(x) /
 (Bergstra et al. 2011, Sec. 4; Watanabe, "Tree-structured Parzen estimator: understanding its
 algorithm components and their roles for better empirical performance", arXiv 2304.11127, 2023,
 Sec. 2 and App. A). A TPE sampler therefore draws candidates from ``l`` and keeps the one with
-the largest ``log l(x) - log g(x)``; this module supplies ``l`` and ``g``.
+the largest ``log l(x) - log g(x)``; this module supplies ``l`` and ``g``, and
+:func:`thin_kernels`, which keeps a long history's bad group to a bounded number of kernels
+without changing its mixture in expectation.
 
 Everything lives in podbor's unit-cube encoding (:mod:`podbor._search_space`): a point is a row of
 an ``(n x d)`` array; numeric columns hold ``u`` in ``[0, 1]`` (log scales and steps are already
@@ -77,6 +79,7 @@ __all__ = [
     "magic_clip_minimum",
     "neighbour_bandwidths",
     "scott_bandwidths",
+    "thin_kernels",
 ]
 
 
@@ -526,3 +529,37 @@ def _sample_truncated(
     u = lower + rng.random(mus.shape) * np.exp(log_norm)
     x = mus + sigmas * special.ndtri(np.clip(u, 0.0, 1.0))
     return np.asarray(np.clip(x, 0.0, 1.0), dtype=float)
+
+
+def thin_kernels(
+    positions: IntArray, weights: FloatArray, limit: int
+) -> tuple[IntArray, FloatArray]:
+    """Keep at most ``limit`` of weighted observations, each kept one with an equal share of
+    the total weight (systematic sampling on the cumulative weights: deterministic, and each
+    observation is kept about ``limit * weight / total`` times, so the mixture is unchanged in
+    expectation). One kept several times is kept once, with the shares added up.
+
+    Args:
+        positions: The observations (any ids), in the order of ``weights``.
+        weights: Their non-negative weights.
+        limit: How many to keep at most.
+
+    Returns:
+        ``(kept positions, their weights)``, in the given order; the weights sum to the total.
+
+    Example:
+        >>> kept, w = thin_kernels(np.arange(6), np.array([0.0, 1, 1, 1, 1, 2]), 3)
+        >>> kept.tolist(), w.tolist()
+        ([2, 4, 5], [2.0, 2.0, 2.0])
+    """
+    if len(positions) <= limit:
+        return positions, weights
+    cumulative = np.cumsum(weights)
+    total = float(cumulative[-1])
+    if not total > 0.0:  # no weight to go by (the estimator rejects such weights anyway)
+        even = np.unique(np.linspace(0, len(positions) - 1, limit).round().astype(np.int64))
+        return positions[even], weights[even]
+    targets = (np.arange(limit) + 0.5) * (total / limit)
+    chosen = np.minimum(np.searchsorted(cumulative, targets, side="right"), len(positions) - 1)
+    kept, counts = np.unique(chosen, return_counts=True)
+    return positions[kept], counts.astype(float) * (total / limit)

@@ -37,7 +37,12 @@ from podbor.samplers._constraints import (
 )
 from podbor.samplers._intersection import GroupDecomposedSearchSpace, IntersectionSearchSpace
 from podbor.samplers._tpe._history import FINISHED_STATES, History, encode_column
-from podbor.samplers._tpe.parzen import ColumnKinds, ParzenEstimator, ParzenOptions
+from podbor.samplers._tpe.parzen import (
+    ColumnKinds,
+    ParzenEstimator,
+    ParzenOptions,
+    thin_kernels,
+)
 
 __all__ = ["TPESampler", "default_gamma", "default_weights", "hyperopt_default_gamma"]
 
@@ -55,40 +60,6 @@ def default_gamma(n: int) -> int:
         [1, 1, 2, 10, 25]
     """
     return min(math.ceil(0.1 * n), 25)
-
-
-def thin_kernels(
-    positions: IntArray, weights: FloatArray, limit: int
-) -> tuple[IntArray, FloatArray]:
-    """Keep at most ``limit`` of weighted observations, each kept one with an equal share of
-    the total weight (systematic sampling on the cumulative weights: deterministic, and each
-    observation is kept about ``limit * weight / total`` times, so the mixture is unchanged in
-    expectation). One kept several times is kept once, with the shares added up.
-
-    Args:
-        positions: The observations (any ids), in the order of ``weights``.
-        weights: Their non-negative weights.
-        limit: How many to keep at most.
-
-    Returns:
-        ``(kept positions, their weights)``, in the given order; the weights sum to the total.
-
-    Example:
-        >>> kept, w = thin_kernels(np.arange(6), np.array([0.0, 1, 1, 1, 1, 2]), 3)
-        >>> kept.tolist(), w.tolist()
-        ([2, 4, 5], [2.0, 2.0, 2.0])
-    """
-    if len(positions) <= limit:
-        return positions, weights
-    cumulative = np.cumsum(weights)
-    total = float(cumulative[-1])
-    if not total > 0.0:  # no weight to go by (the estimator rejects such weights anyway)
-        even = np.unique(np.linspace(0, len(positions) - 1, limit).round().astype(np.int64))
-        return positions[even], weights[even]
-    targets = (np.arange(limit) + 0.5) * (total / limit)
-    chosen = np.minimum(np.searchsorted(cumulative, targets, side="right"), len(positions) - 1)
-    kept, counts = np.unique(chosen, return_counts=True)
-    return positions[kept], counts.astype(float) * (total / limit)
 
 
 def hyperopt_default_gamma(n: int) -> int:
