@@ -26,6 +26,10 @@ from podbor.trial import FrozenTrial, Trial, TrialState
 
 HEARTBEAT, GRACE = 0.3, 1.0
 SLEEP = 0.25  # seconds per trial: the kill lands while a trial runs
+FRESH = 0.6 * SLEEP
+"""A running trial younger than this still runs at the kill (which follows the read at once).
+0.1 s was too narrow a window on a loaded 2-core machine: reads through a new connection each
+time, two workers, and the first life sometimes ended before a read caught one."""
 
 
 def objective(trial: Trial) -> float:
@@ -79,12 +83,12 @@ def kill_and_restart(
         while time.monotonic() < deadline and first.poll() is None:
             trials = trials_of(url)
             now = datetime.datetime.now()  # trials record naive local times, as Optuna
-            fresh = [  # a trial that started under 0.1 s ago still runs at the kill
+            fresh = [  # a trial that started under FRESH s ago still runs at the kill
                 t
                 for t in trials
                 if t.state == TrialState.RUNNING
                 and t.datetime_start is not None
-                and (now - t.datetime_start.replace(tzinfo=None)).total_seconds() < 0.1
+                and (now - t.datetime_start.replace(tzinfo=None)).total_seconds() < FRESH
             ]
             if fresh and sum(t.state == TrialState.COMPLETE for t in trials) >= min_complete:
                 break
