@@ -81,21 +81,24 @@ import math
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from podbor._records.base_trial import constraints_from_system_attrs
 from podbor._records.frozen_trial import FrozenTrial
 from podbor._records.trial_state import TrialState
 from podbor._study_view import StudyView
 from podbor._validation import check_bool, check_int, check_optional_real, check_real, check_seed
 from podbor.distributions import BaseDistribution, CategoricalDistribution
 from podbor.logging import get_logger
+from podbor.samplers._auto_history import (
+    FINISHED,
+    TIMING_WINDOW,
+    Decision,
+    History,
+    estimated_gp_seconds,
+)
 from podbor.samplers._base import BaseSampler
-from podbor.samplers._branching import Branching
-from podbor.samplers._common import SeenTrials
 from podbor.samplers._qmc import QMCSampler
 from podbor.samplers._random import RandomSampler
 from podbor.samplers._tpe import TPESampler
@@ -115,149 +118,6 @@ TPE_MAX_KERNELS = 1000
 """The cap on TPE's kernels of bad trials (``TPESampler(max_kernels=...)``): past it, TPE's time
 per trial stays flat however long the study (see ``benchmarks/README.md``, "The default at
 10⁴ and 10⁵ trials")."""
-
-_TIMING_WINDOW = 20
-"""How many recent trials the objective's time is a median over."""
-_FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
-
-
-_GP_COST_MS = (3.0, 0.1, 6.5e-4)
-"""Milliseconds of one GP proposal with ``n`` complete trials: ``a + b n + c n²`` (the fit's
-linear algebra and the acquisition's optimization), for 6 parameters on a 2-core machine."""
-
-
-def estimated_gp_seconds(
-    n_complete: int, n_params: int, *, since: int = 0, n_objectives: int = 1
-) -> float:
-    """The GP's estimated seconds per proposal, averaged over the proposals from ``since`` to
-    ``n_complete`` complete trials (the study's GP time so far, and the next proposal's).
-
-    With ``m = n_objectives > 1`` the estimate is ``2.5 m`` times the single-objective one: the
-    GP alternates log-EHVI over ``m`` GPs and a scalarized GP (measured: 3.4-6 times for two
-    objectives and 10 parameters, 7-9 times for three and 7, from 50 to 200 trials).
-
-    An estimate from a fixed formula rather than a measurement, so that decisions built on it do
-    not depend on how busy the machine is; it follows measured times within ~20 % (2-core
-    machine; 2 to 20 parameters, up to 700 trials).
-
-    Example:
-        >>> round(estimated_gp_seconds(50, 6) * 1e3)  # milliseconds
-        6
-        >>> estimated_gp_seconds(300, 20) < 0.25
-        True
-        >>> round(estimated_gp_seconds(100, 7, n_objectives=3) * 1e3)
-        80
-    """
-    first = min(max(since, 0), n_complete)
-    n = np.arange(first, n_complete + 1, dtype=float)
-    a, b, c = _GP_COST_MS
-    per_proposal = (a + b * n + c * n * n) * (0.7 + 0.05 * max(n_params, 1))
-    several = 2.5 * n_objectives if n_objectives > 1 else 1.0
-    return float(per_proposal.mean()) * several * 1e-3
-
-
-@dataclass(frozen=True)
-class _Decision:
-    strategy: str  # "qmc", "gp", "gp-branches" or "tpe"
-    reason: str
-    branching: Branching | None = None  # "gp-branches": the branches
-    for_cost: bool = False  # "tpe" because the GP would cost too much time
-
-    def label(self) -> str:
-        return f"{self.strategy}: {self.reason}"
-
-
-class _History:
-    """What the decisions need from the finished trials, updated incrementally (a finished
-    trial never changes): counts by state, and which parameters every finished trial has."""
-
-    def __init__(self) -> None:
-        self.seen = SeenTrials()
-        self.n_complete = 0
-        self.n_pruned = 0
-        self.constrained = False  # some finished trial records constraints
-        self.counts: collections.Counter[str] = collections.Counter()
-        self.dists: dict[str, BaseDistribution] = {}
-        self.changed: set[str] = set()
-        self.durations: collections.deque[float] = collections.deque(maxlen=_TIMING_WINDOW)
-        # For each categorical parameter and each of its values (by index): the sets of the
-        # other parameters' names seen in the trials that took the value.
-        self.structures: dict[str, dict[int, set[frozenset[str]]]] = {}
-
-    def update(self, finished: Sequence[FrozenTrial]) -> None:
-        for trial in self.seen.take_new(finished):
-            if not self.constrained and constraints_from_system_attrs(trial.system_attrs):
-                self.constrained = True
-            if trial.state == TrialState.COMPLETE:
-                self.n_complete += 1
-                if trial.datetime_start is not None and trial.datetime_complete is not None:
-                    seconds = (trial.datetime_complete - trial.datetime_start).total_seconds()
-                    self.durations.append(max(seconds, 0.0))
-            else:
-                self.n_pruned += 1
-            for name, dist in trial.distributions.items():
-                self.counts[name] += 1
-                if self.dists.setdefault(name, dist) != dist:
-                    self.changed.add(name)
-            for name, dist in trial.distributions.items():
-                if isinstance(dist, CategoricalDistribution) and name not in self.changed:
-                    index = int(dist.to_internal_repr(trial.params[name]))
-                    others = frozenset(trial.distributions) - {name}
-                    self.structures.setdefault(name, {}).setdefault(index, set()).add(others)
-
-    @property
-    def n_finished(self) -> int:
-        return self.n_complete + self.n_pruned
-
-    def conditional(self) -> list[str]:
-        """Parameters missing from some finished trial, or whose distribution changed."""
-        n = self.n_finished
-        return sorted(name for name, c in self.counts.items() if c < n or name in self.changed)
-
-    def branching(self) -> Branching | None:
-        """The categorical parameter whose value alone decides which other parameters a trial
-        has (each value: always the same ones; two values at least: different ones), with the
-        parameters of each value seen; None if there is none or a distribution changed.
-
-        With several such parameters, the one with the most distinct branches is taken (then the
-        fewest choices, then the name).
-        """
-        if self.changed:
-            return None
-        n = self.n_finished
-        found: list[tuple[int, int, str]] = []
-        for name, by_value in self.structures.items():
-            if self.counts[name] < n or any(len(shapes) != 1 for shapes in by_value.values()):
-                continue
-            shapes = {next(iter(s)) for s in by_value.values()}
-            if len(shapes) > 1:
-                dist = self.dists[name]
-                assert isinstance(dist, CategoricalDistribution)
-                found.append((-len(shapes), len(dist.choices), name))
-        if not found:
-            return None
-        root = min(found)[2]
-        dist = self.dists[root]
-        assert isinstance(dist, CategoricalDistribution)
-        spaces = {
-            index: {
-                other: self.dists[other]
-                for other in sorted(next(iter(shapes)))
-                if not self.dists[other].single()
-            }
-            for index, shapes in sorted(self.structures[root].items())
-        }
-        return Branching(root, dist, spaces)
-
-    def space(self) -> dict[str, BaseDistribution]:
-        """The parameters of every finished trial (those with more than one value)."""
-        return {
-            name: dist
-            for name, dist in sorted(self.dists.items())
-            if self.counts[name] == self.n_finished
-            and name not in self.changed
-            and not dist.single()
-        }
 
 
 class AutoSampler(BaseSampler):
@@ -395,11 +255,11 @@ class AutoSampler(BaseSampler):
 
     def _new_caches(self) -> None:
         """What the sampler learns from one study: rebuilt, never copied or pickled."""
-        self._history = _History()
-        self._decisions: dict[int, _Decision] = {}
+        self._history = History()
+        self._decisions: dict[int, Decision] = {}
         self._started: dict[int, float] = {}
         self._sampling: dict[int, float] = {}
-        self._objective_seconds: collections.deque[float] = collections.deque(maxlen=_TIMING_WINDOW)
+        self._objective_seconds: collections.deque[float] = collections.deque(maxlen=TIMING_WINDOW)
         self._last_strategy: str | None = None
         self._cost_switched = False  # the last decision was TPE for cost
 
@@ -471,17 +331,17 @@ class AutoSampler(BaseSampler):
             f"{objective * 1e3:.3g} ms"
         )
 
-    def _decide(self, study: StudyView, trial: FrozenTrial) -> _Decision:
-        finished = study.get_trials(deepcopy=False, states=_FINISHED)
+    def _decide(self, study: StudyView, trial: FrozenTrial) -> Decision:
+        finished = study.get_trials(deepcopy=False, states=FINISHED)
         if not self._history.seen.same_study(finished):  # the sampler was handed another study
-            self._history = _History()
+            self._history = History()
             if self._branch_gp is not None:
                 self._branch_gp.reset()
         history = self._history
         history.update(finished)
         n = history.n_finished
         if n < self._n_startup_trials:
-            return _Decision("qmc", f"start-up, {n} of {self._n_startup_trials} trials finished")
+            return Decision("qmc", f"start-up, {n} of {self._n_startup_trials} trials finished")
         if len(study.directions) != 1:
             return self._decide_several(study, history)
         conditional = history.conditional()
@@ -490,17 +350,17 @@ class AutoSampler(BaseSampler):
             if branching is None:
                 shown = ", ".join(repr(c) for c in conditional[:3])
                 more = "…" if len(conditional) > 3 else ""
-                return _Decision("tpe", f"conditional or changing parameters ({shown}{more})")
+                return Decision("tpe", f"conditional or changing parameters ({shown}{more})")
             for index, branch in branching.spaces.items():
                 too_big = self._too_big_for_gp(branch)
                 if too_big is not None:
                     choice = branching.distribution.choices[index]
-                    return _Decision("tpe", f"{too_big} in the branch {branching.root}={choice!r}")
+                    return Decision("tpe", f"{too_big} in the branch {branching.root}={choice!r}")
             widest = max((len(b) for b in branching.spaces.values()), default=0)
             limit = self._gp_limits(study, history, widest)
             if limit is not None:
                 return limit
-            return _Decision(
+            return Decision(
                 "gp-branches",
                 f"one GP per branch of {branching.root!r} ({len(branching.spaces)} of "
                 f"{len(branching.distribution.choices)} tried), {history.n_complete} complete "
@@ -509,24 +369,24 @@ class AutoSampler(BaseSampler):
             )
         return self._decide_flat(study, history, "")
 
-    def _decide_flat(self, study: StudyView, history: _History, what: str) -> _Decision:
+    def _decide_flat(self, study: StudyView, history: History, what: str) -> Decision:
         """A flat space: the GP if it takes the space and its limits allow, else TPE."""
         space = history.space()
         if not space:
-            return _Decision("tpe", "no parameter to model jointly")
+            return Decision("tpe", "no parameter to model jointly")
         too_big = self._too_big_for_gp(space)
         if too_big is not None:
-            return _Decision("tpe", too_big)
+            return Decision("tpe", too_big)
         limit = self._gp_limits(study, history, len(space))
         if limit is not None:
             return limit
         constrained = ", constrained" if history.constrained else ""
-        return _Decision(
+        return Decision(
             "gp",
             f"{what}{len(space)} parameters{constrained}, {history.n_complete} complete trials",
         )
 
-    def _decide_several(self, study: StudyView, history: _History) -> _Decision:
+    def _decide_several(self, study: StudyView, history: History) -> Decision:
         """Several objectives: the GP (log-EHVI and scalarizations) on a flat space it takes."""
         m = len(study.directions)
         conditional = history.conditional()
@@ -534,7 +394,7 @@ class AutoSampler(BaseSampler):
             shown = ", ".join(repr(c) for c in conditional[:3]) + (
                 "…" if len(conditional) > 3 else ""
             )
-            return _Decision("tpe", f"{m} objectives, conditional or changing parameters ({shown})")
+            return Decision("tpe", f"{m} objectives, conditional or changing parameters ({shown})")
         return self._decide_flat(study, history, f"{m} objectives, ")
 
     def _too_big_for_gp(self, space: Mapping[str, BaseDistribution]) -> str | None:
@@ -551,30 +411,30 @@ class AutoSampler(BaseSampler):
             )
         return None
 
-    def _gp_limits(self, study: StudyView, history: _History, n_params: int) -> _Decision | None:
+    def _gp_limits(self, study: StudyView, history: History, n_params: int) -> Decision | None:
         """TPE's decision when the history, the workers or the cost rule out the GP; else None."""
         if history.n_complete > self._max_gp_trials:
-            return _Decision(
+            return Decision(
                 "tpe",
                 f"{history.n_complete} complete trials (the GP takes up to {self._max_gp_trials})",
             )
         if history.n_pruned > history.n_complete:
-            return _Decision(
+            return Decision(
                 "tpe",
                 f"{history.n_pruned} of {history.n_finished} finished trials pruned (TPE learns "
                 "from them)",
             )
         running = len(study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)))
         if running > self._max_gp_workers:
-            return _Decision(
+            return Decision(
                 "tpe", f"{running} trials running (the GP takes up to {self._max_gp_workers})"
             )
         too_slow = self._cost_reason(history.n_complete, n_params, len(study.directions))
         if too_slow is not None:
-            return _Decision("tpe", too_slow, for_cost=True)
+            return Decision("tpe", too_slow, for_cost=True)
         return None
 
-    def _decision(self, study: StudyView, trial: FrozenTrial) -> _Decision:
+    def _decision(self, study: StudyView, trial: FrozenTrial) -> Decision:
         """The trial's decision: made (and recorded) on the first call for the trial."""
         with self._lock:
             decision = self._decisions.get(trial.number)
