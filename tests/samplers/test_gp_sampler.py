@@ -21,7 +21,7 @@ from podbor.distributions import (
 from podbor.exceptions import InvalidArgumentError
 from podbor.samplers import BaseSampler, GPSampler, RandomSampler
 from podbor.testing.samplers import SamplerConformance
-from podbor.trial import BaseTrial, Trial, TrialState, create_trial
+from podbor.trial import BaseTrial, FrozenTrial, Trial, TrialState, create_trial
 
 DISTS: dict[str, BaseDistribution] = {
     "x": FloatDistribution(-2.0, 2.0),
@@ -202,6 +202,50 @@ def test_a_workers_own_unsampled_trials_and_later_trials_are_not_blind() -> None
     expected = alone.ask().relative_params
     del own_earlier, later_b  # A's own earlier trial will see this one's point; B's is later
     assert mine.relative_params == expected
+
+
+def _proposal_behind_a_blank_trial(extra: int, constrained: bool, blind: bool) -> dict[str, Any]:
+    """The point a two-objective GPSampler proposes for the trial after one that another
+    worker has just created (RUNNING, its parameters not stored yet: "blind"), or after the
+    same trial once it FAILED (not blind)."""
+    rng = np.random.default_rng(1)
+    storage = podbor.storages.InMemoryStorage()
+
+    def constraints(trial: FrozenTrial) -> list[float]:
+        return [trial.params["x"] - 1.0]
+
+    sampler = GPSampler(
+        seed=0, n_startup_trials=1, constraints_func=constraints if constrained else None
+    )
+    study = podbor.create_study(
+        storage=storage, directions=["minimize", "minimize"], sampler=sampler
+    )
+    for x, y in rng.uniform(-2, 2, (10 + extra, 2)):
+        study.add_trial(
+            create_trial(
+                params={"x": float(x), "y": float(y)},
+                distributions={"x": FloatDistribution(-2, 2), "y": FloatDistribution(-2, 2)},
+                values=[float(x * x + y * y), float((x - 1) ** 2 + (y - 1) ** 2)],
+                system_attrs={"constraints": [float(x - 1.0)]} if constrained else None,
+            )
+        )
+    other = storage.create_new_trial(study._study_id)  # another process's worker, choosing
+    if not blind:
+        storage.set_trial_state_values(other, TrialState.FAIL)
+    trial = study.ask()
+    return {name: trial.suggest_float(name, -2, 2) for name in ("x", "y")}
+
+
+@pytest.mark.parametrize("constrained", [False, True], ids=["free", "constrained"])
+@pytest.mark.parametrize("extra", [0, 1], ids=["ehvi", "scalarized"])
+def test_with_two_objectives_a_blind_worker_takes_the_believers_next_point(
+    extra: int, constrained: bool
+) -> None:
+    # Trial 11 (log-EHVI) or 12 (a scalarization's log-EI), behind the blank trial 10 or 11.
+    behind_blind = _proposal_behind_a_blank_trial(extra, constrained, blind=True)
+    behind_failed = _proposal_behind_a_blank_trial(extra, constrained, blind=False)
+    # The same history, seed and trial number: only the believer's extra step differs.
+    assert behind_blind != behind_failed
 
 
 def test_parallel_workers_propose_distinct_points() -> None:

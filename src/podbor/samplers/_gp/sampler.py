@@ -10,7 +10,7 @@ winner back into parameter values. It knows nothing of storages.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -458,11 +458,14 @@ class GPSampler(FallbackSampler):
         completes: Sequence[FrozenTrial],
     ) -> FloatArray | None:
         """Several objectives: log-EHVI on odd trial numbers, a random Chebyshev scalarization's
-        log-EI on even ones (each times the probability of feasibility when constrained)."""
-        x_running = self._running_points(study, trial, training)[0]
+        log-EI on even ones (each times the probability of feasibility when constrained).
+        Blind workers of other processes are handled as with one objective: the kriging
+        believer's batch, of which this trial takes the ``blind``-th point."""
+        x_running, blind = self._running_points(study, trial, training)
         fitted = self._feasibility(training, completes)
         n = len(training.x)
         feasible = np.ones(n, dtype=bool) if fitted is None else fitted[1]
+        make_acquisition: Callable[[FloatArray], AcquisitionFunction]
         if trial.number % 2 == 0:
             weights = self._rng.dirichlet(np.ones(len(training.signs)))
             model = fit_model(
@@ -475,34 +478,53 @@ class GPSampler(FallbackSampler):
                 target=chebyshev_scalarization(training.targets, weights),
             )
             self._scalar_params = (training.key, model.gp.params)
-            gp = believe(model.gp, x_running)
             scores = model.gp.y_train
             best = float(np.max(scores[feasible])) if feasible.any() else 0.0
-            acq: AcquisitionFunction = Acquisition(gp, "logei", best=best)
+            scalar_gp = model.gp
+
+            def make_acquisition(running: FloatArray) -> AcquisitionFunction:
+                return Acquisition(believe(scalar_gp, running), "logei", best=best)
+
             ranked = np.flatnonzero(feasible)[np.argsort(-scores[feasible])]
             picks = (ranked if ranked.size else np.argsort(-scores))[:N_LOCAL_STARTS]
         else:
             models = self._fit(training)
             model = models[0]
-            gps = tuple(believe(m.gp, x_running) for m in models)
             observed = np.column_stack([m.gp.y_train for m in models])
-            believed = np.column_stack([g.y_train[n:] for g in gps])
-            # The front: feasible observations, and (unconstrained) the running trials' fantasies.
-            front = observed[feasible] if fitted is not None else np.vstack([observed, believed])
-            acq = LogEHVI.of(gps, pareto_front(front), reference_point(observed))
+            reference = reference_point(observed)
+
+            def make_acquisition(running: FloatArray) -> AcquisitionFunction:
+                gps = tuple(believe(m.gp, running) for m in models)
+                believed = np.column_stack([g.y_train[n:] for g in gps])
+                # The front: feasible observations, and (unconstrained) the running trials'
+                # fantasies.
+                front = (
+                    observed[feasible] if fitted is not None else np.vstack([observed, believed])
+                )
+                return LogEHVI.of(gps, pareto_front(front), reference)
+
             rows = np.flatnonzero(feasible) if feasible.any() else np.arange(n)
             on_front = rows[pareto_mask(-observed[rows])]
             picks = self._rng.choice(on_front, min(N_LOCAL_STARTS, on_front.size), replace=False)
-        if fitted is not None:
-            acq = ConstrainedAcquisition(acq if feasible.any() else None, fitted[0])
         jitter = self._rng.normal(0.0, LOCAL_JITTER, (len(picks), training.x.shape[1]))
-        return propose_point(
-            training,
-            model,
-            acq,
-            self._rng,
-            x_running=x_running,
-            avoid_repeats=self._deterministic or (training.all_grid and training.whole),
-            in_region=False,
-            starts=training.x[picks] + jitter * model.dims.continuous,
-        )
+        starts = training.x[picks] + jitter * model.dims.continuous
+        point: FloatArray | None = None
+        for _ in range(blind + 1):
+            if point is not None:
+                x_running = np.vstack([x_running, point])
+            acq = make_acquisition(x_running)
+            if fitted is not None:
+                acq = ConstrainedAcquisition(acq if feasible.any() else None, fitted[0])
+            point = propose_point(
+                training,
+                model,
+                acq,
+                self._rng,
+                x_running=x_running,
+                avoid_repeats=self._deterministic or (training.all_grid and training.whole),
+                in_region=False,
+                starts=starts,
+            )
+            if point is None:
+                break
+        return point
