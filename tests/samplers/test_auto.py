@@ -101,17 +101,17 @@ def _nested(trial: BaseTrial) -> float:
 
 
 def test_each_branch_searches_its_own_trust_region(monkeypatch: pytest.MonkeyPatch) -> None:
-    from podbor.samplers._gp import study_model
+    from podbor.samplers._gp import proposal
 
     boxes: list[tuple[Any, Any]] = []
-    original = study_model.maximize_in_region
+    original = proposal.maximize_in_region
 
     def spy(*args: Any, **kwargs: Any) -> Any:
         point = original(*args, **kwargs)
         boxes.append((kwargs["bounds"], point))
         return point
 
-    monkeypatch.setattr(study_model, "maximize_in_region", spy)
+    monkeypatch.setattr(proposal, "maximize_in_region", spy)
     sampler = AutoSampler(seed=0, n_startup_trials=5, max_overhead_fraction=None)
     study = podbor.create_study(sampler=sampler)
     study.optimize(_conditional, n_trials=16)
@@ -490,7 +490,7 @@ def test_a_trial_started_before_the_gp_was_built_is_not_another_workers(
     # The GP is built on its first proposal. A trial this sampler started before that, still
     # choosing its parameters (a thread), is this worker's own: the GP must not take it for
     # another process's worker and spend a kriging-believer step on it.
-    from podbor.samplers._gp import sampler as gp_module
+    from podbor.samplers._gp import proposal as gp_module
 
     calls: list[int] = []
     propose = gp_module.propose_point

@@ -11,12 +11,12 @@ import pytest
 import podbor
 from podbor.distributions import BaseDistribution, FloatDistribution, IntDistribution
 from podbor.samplers._gp.acquisition import Acquisition
+from podbor.samplers._gp.proposal import propose_point
 from podbor.samplers._gp.study_model import (
     TrainingSet,
     fit_model,
     fit_study_model,
     objective_sign,
-    propose_point,
     space_key,
 )
 from podbor.trial import FrozenTrial, TrialState, create_trial

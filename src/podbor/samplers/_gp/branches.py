@@ -56,12 +56,11 @@ from podbor.samplers._arrays import FloatArray
 from podbor.samplers._branching import Branching, SpaceKey
 from podbor.samplers._gp.acquisition import Acquisition
 from podbor.samplers._gp.kernels import KernelParams
+from podbor.samplers._gp.proposal import believe, propose_point
 from podbor.samplers._gp.study_model import (
     TrainingSet,
-    believe,
     fit_model,
     objective_sign,
-    propose_point,
     single_threaded_blas,
 )
 

@@ -49,15 +49,14 @@ from podbor.samplers._gp.multi_objective import (
     reference_point,
 )
 from podbor.samplers._gp.optimize import AcquisitionFunction
+from podbor.samplers._gp.proposal import believe, propose_after_blind
 from podbor.samplers._gp.study_model import (
     LOCAL_JITTER,
     N_LOCAL_STARTS,
     StudyModel,
     TrainingSet,
-    believe,
     fit_model,
     objective_signs,
-    propose_point,
     relative_space,
     single_threaded_blas,
     space_key,
@@ -393,28 +392,18 @@ class GPSampler(FallbackSampler):
         avoid = self._deterministic or (training.all_grid and training.whole)
         n, d = training.x.shape
         beta = self._beta if self._beta is not None else ucb_beta(n, d)
-        # Workers in other processes that are choosing their trials from the same history would
-        # propose the same point. So the trial in position ``blind`` among them takes the
-        # ``blind``-th point of the batch that the kriging believer builds: propose, believe the
-        # point, propose again. (Threads share this sampler and see its pending proposals.)
-        point: FloatArray | None = None
-        for _ in range(blind + 1):
-            if point is not None:
-                x_running = np.vstack([x_running, point])
-            acq = self._single_acquisition(model.gp, x_running, fitted, beta)
-            point = propose_point(
-                training,
-                model,
-                acq,
-                self._rng,
-                x_running=x_running,
-                avoid_repeats=avoid,
-                in_region=self._trust_region,
-                feasible=feasible,
-            )
-            if point is None:
-                break
-        return point
+        # Blind workers of other processes: this trial takes the believer's ``blind``-th point.
+        return propose_after_blind(
+            training,
+            model,
+            lambda running: self._single_acquisition(model.gp, running, fitted, beta),
+            self._rng,
+            x_running=x_running,
+            blind=blind,
+            avoid_repeats=avoid,
+            in_region=self._trust_region,
+            feasible=feasible,
+        )
 
     def _single_acquisition(
         self,
@@ -508,23 +497,21 @@ class GPSampler(FallbackSampler):
             picks = self._rng.choice(on_front, min(N_LOCAL_STARTS, on_front.size), replace=False)
         jitter = self._rng.normal(0.0, LOCAL_JITTER, (len(picks), training.x.shape[1]))
         starts = training.x[picks] + jitter * model.dims.continuous
-        point: FloatArray | None = None
-        for _ in range(blind + 1):
-            if point is not None:
-                x_running = np.vstack([x_running, point])
-            acq = make_acquisition(x_running)
-            if fitted is not None:
-                acq = ConstrainedAcquisition(acq if feasible.any() else None, fitted[0])
-            point = propose_point(
-                training,
-                model,
-                acq,
-                self._rng,
-                x_running=x_running,
-                avoid_repeats=self._deterministic or (training.all_grid and training.whole),
-                in_region=False,
-                starts=starts,
-            )
-            if point is None:
-                break
-        return point
+
+        def constrained(running: FloatArray) -> AcquisitionFunction:
+            acq = make_acquisition(running)
+            if fitted is None:
+                return acq
+            return ConstrainedAcquisition(acq if feasible.any() else None, fitted[0])
+
+        return propose_after_blind(
+            training,
+            model,
+            constrained,
+            self._rng,
+            x_running=x_running,
+            blind=blind,
+            avoid_repeats=self._deterministic or (training.all_grid and training.whole),
+            in_region=False,
+            starts=starts,
+        )

@@ -2,10 +2,9 @@
 
 :class:`TrainingSet` holds the complete trials of one search space as arrays in the shared
 unit-cube encoding (grown incrementally: finished trials never change), :func:`fit_model` fits a
-GP on it (:class:`StudyModel`), :func:`believe` adds running trials as fantasized observations,
-:func:`search_dims` tells the acquisition optimizer how to search each column, and
-:func:`propose_point` maximizes an acquisition from the best observations, in the set's trust
-region if asked. :class:`~podbor.samplers.GPSampler` and the per-branch GPs
+GP on it (:class:`StudyModel`), and :func:`search_dims` tells the acquisition optimizer how to
+search each column (:mod:`~podbor.samplers._gp.proposal` then proposes the next point).
+:class:`~podbor.samplers.GPSampler` and the per-branch GPs
 (:mod:`~podbor.samplers._gp.branches`) both build on these; :func:`fit_study_model` fits the
 model of a whole study as the GP sampler would (for plots). Nothing here touches a storage.
 """
@@ -33,7 +32,7 @@ from podbor.distributions import (
     IntDistribution,
 )
 from podbor.exceptions import invalid_argument
-from podbor.samplers._arrays import BoolArray, FloatArray
+from podbor.samplers._arrays import FloatArray
 from podbor.samplers._branching import SpaceKey
 from podbor.samplers._common import SeenTrials
 from podbor.samplers._gp.kernels import KernelParams
@@ -46,8 +45,8 @@ from podbor.samplers._gp.model import (
     standardize,
     warp_targets,
 )
-from podbor.samplers._gp.optimize import AcquisitionFunction, SearchDims
-from podbor.samplers._gp.trust_region import TrustRegion, maximize_in_region, trust_region_box
+from podbor.samplers._gp.optimize import SearchDims
+from podbor.samplers._gp.trust_region import TrustRegion
 from podbor.samplers._intersection import IntersectionSearchSpace
 
 __all__ = [
@@ -55,14 +54,12 @@ __all__ = [
     "N_LOCAL_STARTS",
     "StudyModel",
     "TrainingSet",
-    "believe",
     "encode_trials",
     "fit_model",
     "fit_study_model",
     "is_discrete",
     "objective_sign",
     "objective_signs",
-    "propose_point",
     "relative_space",
     "search_dims",
     "single_threaded_blas",
@@ -440,91 +437,6 @@ def fit_model(
         sign,
         training.x,
         sign * y,
-    )
-
-
-def believe(gp: GaussianProcess, x_running: FloatArray) -> GaussianProcess:
-    """The "kriging believer" (Ginsbourger, Le Riche & Carraro 2010): ``gp`` conditioned as if the
-    running trials at ``x_running`` (``m x d``) had returned its posterior mean there, so that
-    parallel workers do not all propose the same point. Returns ``gp`` itself when ``m = 0``.
-
-    Example:
-        >>> from podbor.samplers._gp.model import default_params
-        >>> is_cat = np.array([False])
-        >>> gp = GaussianProcess.condition(np.array([[0.2]]), np.array([1.0]), is_cat,
-        ...                                default_params(is_cat))
-        >>> believe(gp, np.array([[0.7]])).x_train.shape
-        (2, 1)
-    """
-    if not x_running.size:
-        return gp
-    believed = gp.predict(x_running)[0]
-    return GaussianProcess.condition(
-        np.vstack([gp.x_train, x_running]),
-        np.concatenate([gp.y_train, believed]),
-        gp.is_categorical,
-        gp.params,
-    )
-
-
-def propose_point(
-    training: TrainingSet,
-    model: StudyModel,
-    acquisition: AcquisitionFunction,
-    rng: np.random.Generator,
-    *,
-    x_running: FloatArray,
-    avoid_repeats: bool,
-    in_region: bool,
-    starts: FloatArray | None = None,
-    feasible: BoolArray | None = None,
-) -> FloatArray | None:
-    """The point (shape ``d``) that maximizes ``acquisition``, or None if none is left.
-
-    The optimizer always refines the ``N_LOCAL_STARTS`` best observations, slightly perturbed.
-
-    Args:
-        training: The training set ``model`` was fitted on.
-        model: The fitted model, before any fantasies.
-        acquisition: The acquisition function to maximize.
-        rng: The random generator (perturbations, candidates).
-        x_running: Shape ``m x d``: the running trials' points.
-        avoid_repeats: Never propose an observed or running point again.
-        in_region: Search inside ``training.region`` (advanced over the new values) first.
-        starts: The rows (``k x d``) to refine instead of the best observations of ``model``
-            (several objectives have no single best).
-        feasible: Shape ``n``: which observations satisfy the study's constraints (None: all).
-            The best *feasible* observations are refined and centre the trust region; while
-            none is feasible the search is not confined to a region.
-
-    Example:
-        >>> import podbor
-        >>> study = podbor.create_study(direction="maximize")
-        >>> study.optimize(lambda t: -((t.suggest_int("n", 0, 9) - 4) ** 2), n_trials=5)
-        >>> training = TrainingSet(space_key(study.trials[0].distributions), objective_sign(study))
-        >>> training.update(study.trials)
-        >>> model = fit_model(training, deterministic=False, initial=None, warp=True)
-        >>> from podbor.samplers._gp.acquisition import Acquisition
-        >>> acq = Acquisition(model.gp, "ei", best=float(model.gp.y_train.max()))
-        >>> point = propose_point(training, model, acq, np.random.default_rng(0),
-        ...                       x_running=training.stack([]), avoid_repeats=True, in_region=False)
-        >>> training.encoder.decode(point)["n"] in range(10)
-        True
-    """
-    n = len(training.x)
-    ranked = np.argsort(-model.gp.y_train[:n])
-    if feasible is not None and feasible.any():
-        ranked = ranked[feasible[ranked]]
-    best_rows = training.x[ranked[:N_LOCAL_STARTS]] if starts is None else starts
-    jitter = rng.normal(0.0, LOCAL_JITTER, best_rows.shape) * model.dims.continuous
-    exclude = np.vstack([training.x, x_running]) if avoid_repeats else None
-    bounds = None
-    if in_region and (feasible is None or feasible.any()):
-        bounds = trust_region_box(
-            training.region, model.gp, training.y, model.dims, feasible=feasible
-        )
-    return maximize_in_region(
-        acquisition, model.dims, rng, best_rows + jitter, exclude=exclude, bounds=bounds
     )
 
 
