@@ -22,7 +22,7 @@ from podbor.exceptions import InvalidArgumentError
 from podbor.samplers import BaseSampler, GPSampler, TPESampler
 from podbor.samplers._constraints import total_violation
 from podbor.samplers._gp.acquisition import ConstrainedAcquisition, Feasibility
-from podbor.samplers._gp.feasibility import constraint_matrix, fit_feasibility
+from podbor.samplers._gp.feasibility import ConstraintTable, constraint_matrix, fit_feasibility
 from podbor.samplers._tpe._history import History
 from podbor.study._constrained_optimization import CONSTRAINTS_KEY
 from podbor.testing.samplers import SamplerConformance
@@ -275,6 +275,47 @@ def test_constraint_matrix_aligns_names_and_fills_missing_as_violated() -> None:
         [math.inf, math.inf],
     ]
     assert constraint_matrix(trials[2:]).shape == (1, 0)
+
+
+def test_a_growing_constraint_table_matches_the_matrix_of_all_its_trials() -> None:
+    trials = [
+        create_trial(value=0.0),
+        create_trial(value=0.0, system_attrs={"constraints:b": 2.0}),
+        create_trial(value=0.0, system_attrs={"constraints:b": -1.0}),
+        create_trial(value=0.0, system_attrs={"constraints:a": math.nan, "constraints:b": 0.0}),
+        create_trial(value=0.0, system_attrs={"constraints": [-3.0]}),
+    ]
+    table = ConstraintTable()
+    for end in range(1, len(trials) + 1):  # one trial at a time: new names appear on the way
+        table.extend(trials[end - 1 : end])
+        expected = constraint_matrix(trials[:end])
+        assert table.matrix.shape == expected.shape and np.array_equal(table.matrix, expected)
+    assert table.names == ("0", "a", "b")
+    assert table.matrix[3].tolist() == [math.inf, math.inf, 0.0]  # NaN counts as violated
+
+
+def test_the_gp_sampler_reads_each_trials_constraints_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from podbor.samplers._gp import feasibility as feasibility_module
+
+    read: list[int] = []
+    original = feasibility_module.constraints_from_system_attrs
+
+    def spy(system_attrs: Any) -> dict[str, float]:
+        read.append(1)
+        return original(system_attrs)
+
+    monkeypatch.setattr(feasibility_module, "constraints_from_system_attrs", spy)
+
+    def objective(trial: podbor.Trial) -> float:
+        x = trial.suggest_float("x", 0.0, 1.0)
+        trial.set_constraint("cap", x - 0.6)
+        return -x
+
+    study = podbor.create_study(sampler=GPSampler(seed=0, n_startup_trials=3))
+    study.optimize(objective, n_trials=12)
+    assert len(read) == 11  # the complete trials before the last proposal, each read once
+    best = study.best_trial
+    assert best.params["x"] <= 0.6
 
 
 def _feasibility() -> Feasibility:

@@ -5,7 +5,7 @@ constraint for the probability of feasibility (Gardner et al. 2014) that
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -16,7 +16,16 @@ from podbor.samplers._gp.acquisition import Feasibility
 from podbor.samplers._gp.kernels import KernelParams
 from podbor.samplers._gp.model import condition_or_default, fit_kernel_params, standardize
 
-__all__ = ["constraint_matrix", "fit_feasibility"]
+__all__ = ["ConstraintTable", "constraint_matrix", "fit_feasibility"]
+
+
+def _rows(recorded: Sequence[Mapping[str, float]], names: Sequence[str]) -> FloatArray:
+    """Shape ``len(recorded) x len(names)``; a missing value or a NaN is ``+inf``."""
+    out = np.array(
+        [[float(values.get(name, np.inf)) for name in names] for values in recorded], dtype=float
+    ).reshape(len(recorded), len(names))
+    out[np.isnan(out)] = np.inf
+    return out
 
 
 def constraint_matrix(trials: Sequence[FrozenTrial]) -> FloatArray:
@@ -32,13 +41,40 @@ def constraint_matrix(trials: Sequence[FrozenTrial]) -> FloatArray:
         >>> constraint_matrix(trials).tolist()
         [[0.5, -1.0], [-2.0, inf]]
     """
-    recorded = [constraints_from_system_attrs(t.system_attrs) for t in trials]
-    names = sorted({name for values in recorded for name in values})
-    out = np.array(
-        [[float(values.get(name, np.inf)) for name in names] for values in recorded], dtype=float
-    ).reshape(len(trials), len(names))
-    out[np.isnan(out)] = np.inf
-    return out
+    table = ConstraintTable()
+    table.extend(trials)
+    return table.matrix
+
+
+class ConstraintTable:
+    """:func:`constraint_matrix` of a list of complete trials that only grows: each trial's
+    system attributes are read once, when it is appended, and the matrix grows by its new rows
+    (it is rebuilt from the values already read only when a new constraint name appears).
+
+    Example:
+        >>> from podbor.trial import create_trial
+        >>> table = ConstraintTable()
+        >>> table.extend([create_trial(value=0.0, system_attrs={"constraints": [0.5]})])
+        >>> table.extend([create_trial(value=1.0, system_attrs={"constraints:cost": -1.0})])
+        >>> table.names, table.matrix.tolist()
+        (('0', 'cost'), [[0.5, inf], [inf, -1.0]])
+    """
+
+    def __init__(self) -> None:
+        self._recorded: list[dict[str, float]] = []
+        self.names: tuple[str, ...] = ()
+        self.matrix: FloatArray = np.empty((0, 0))
+
+    def extend(self, trials: Sequence[FrozenTrial]) -> None:
+        """Append the rows of ``trials`` (complete trials: their constraints no longer change)."""
+        new = [constraints_from_system_attrs(t.system_attrs) for t in trials]
+        self._recorded.extend(new)
+        names = set(self.names).union(*new)
+        if len(names) > len(self.names):
+            self.names = tuple(sorted(names))
+            self.matrix = _rows(self._recorded, self.names)
+        else:
+            self.matrix = np.vstack([self.matrix, _rows(new, self.names)])
 
 
 def fit_feasibility(

@@ -10,7 +10,7 @@ winner back into parameter values. It knows nothing of storages.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -39,7 +39,7 @@ from podbor.samplers._gp.acquisition import (
     Feasibility,
     ucb_beta,
 )
-from podbor.samplers._gp.feasibility import constraint_matrix, fit_feasibility
+from podbor.samplers._gp.feasibility import fit_feasibility
 from podbor.samplers._gp.kernels import KernelParams
 from podbor.samplers._gp.model import GaussianProcess
 from podbor.samplers._gp.multi_objective import (
@@ -300,17 +300,13 @@ class GPSampler(FallbackSampler):
         )
 
     # -- helpers ----------------------------------------------------------------------------
-    def _feasibility(
-        self, training: TrainingSet, completes: Sequence[FrozenTrial]
-    ) -> tuple[Feasibility, BoolArray] | None:
+    def _feasibility(self, training: TrainingSet) -> tuple[Feasibility, BoolArray] | None:
         """The constraints' GPs and which training rows are feasible; None when unconstrained."""
-        by_number = {t.number: t for t in completes}
-        rows = [by_number[n] for n in training.trial_numbers]
-        constraints = constraint_matrix(rows)
+        constraints = training.constraints.matrix
         if constraints.shape[1] == 0:
             if self._constraints_func is None:
                 return None
-            constraints = np.full((len(rows), 1), np.inf)  # none recorded: none known feasible
+            constraints = np.full((len(training.y), 1), np.inf)  # none recorded: none feasible
         key = training.key
         initial = self._constraint_params[1] if self._constraint_params else None
         if self._constraint_params is not None and self._constraint_params[0] != key:
@@ -336,7 +332,7 @@ class GPSampler(FallbackSampler):
             return None, None
         try:
             with single_threaded_blas():
-                return training, self._propose(study, trial, training, completes)
+                return training, self._propose(study, trial, training)
         except (np.linalg.LinAlgError, ValueError) as err:
             _logger.warning(f"GPSampler could not propose a point ({err}); sampling randomly.")
             return training, None
@@ -373,16 +369,15 @@ class GPSampler(FallbackSampler):
         study: StudyView,
         trial: FrozenTrial,
         training: TrainingSet,
-        completes: Sequence[FrozenTrial],
     ) -> FloatArray | None:
         if len(training.signs) > 1:
-            return self._propose_multi(study, trial, training, completes)
+            return self._propose_multi(study, trial, training)
         model = self._fit(training)[0]
         x_running, blind = self._running_points(study, trial, training)
         # Constraints shape the "logei" acquisition only: log P(feasible) + log-EI over the best
         # feasible target (log P(feasible) alone while no trial is feasible); the trust region
         # and the local starts then follow the feasible trials.
-        fitted = self._feasibility(training, completes) if self._acquisition == "logei" else None
+        fitted = self._feasibility(training) if self._acquisition == "logei" else None
         feasible = None if fitted is None else fitted[1]
         # Never propose a tried point again when that cannot tell anything new: a deterministic
         # objective, or a search space that is all grid (ints, steps, categoricals) and holds
@@ -444,14 +439,13 @@ class GPSampler(FallbackSampler):
         study: StudyView,
         trial: FrozenTrial,
         training: TrainingSet,
-        completes: Sequence[FrozenTrial],
     ) -> FloatArray | None:
         """Several objectives: log-EHVI on odd trial numbers, a random Chebyshev scalarization's
         log-EI on even ones (each times the probability of feasibility when constrained).
         Blind workers of other processes are handled as with one objective: the kriging
         believer's batch, of which this trial takes the ``blind``-th point."""
         x_running, blind = self._running_points(study, trial, training)
-        fitted = self._feasibility(training, completes)
+        fitted = self._feasibility(training)
         n = len(training.x)
         feasible = np.ones(n, dtype=bool) if fitted is None else fitted[1]
         make_acquisition: Callable[[FloatArray], AcquisitionFunction]

@@ -35,6 +35,7 @@ from podbor.exceptions import invalid_argument
 from podbor.samplers._arrays import FloatArray
 from podbor.samplers._branching import SpaceKey
 from podbor.samplers._common import SeenTrials
+from podbor.samplers._gp.feasibility import ConstraintTable
 from podbor.samplers._gp.kernels import KernelParams
 from podbor.samplers._gp.model import (
     DETERMINISTIC_NOISE,
@@ -253,7 +254,8 @@ class TrainingSet:
     single-objective study); ``sign`` is the first of ``signs``. ``trial_numbers`` (``n``) are
     the trial numbers of the rows. ``region`` is the trust region
     that follows ``y`` as it grows (used by samplers that search in one). ``whole`` stays True
-    while no trial had a parameter outside the space (none conditional).
+    while no trial had a parameter outside the space (none conditional). ``constraints`` holds
+    the rows' recorded constraint values (``constraints.matrix``, ``n x m``).
 
     Example:
         >>> import podbor
@@ -275,6 +277,7 @@ class TrainingSet:
         self.y: FloatArray = np.empty(0)
         self.trial_numbers: list[int] = []
         self.whole = True
+        self.constraints = ConstraintTable()
         self.region = TrustRegion()
         self._seen = SeenTrials()
 
@@ -311,6 +314,7 @@ class TrainingSet:
         values = np.array([t.values for t in new], dtype=float).reshape(len(new), m)
         self.targets = np.vstack([self.targets, np.array(self.signs) * values])
         self.y = self.targets[:, 0]
+        self.constraints.extend(new)
 
     def running_rows(
         self, running: Sequence[FrozenTrial], pending: Mapping[int, FloatArray]
