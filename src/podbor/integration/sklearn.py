@@ -42,6 +42,7 @@ except ImportError as _err:  # pragma: no cover - exercised only without scikit-
     ) from _err
 
 from podbor import logging as podbor_logging
+from podbor._study_core import core_of
 from podbor._study_direction import StudyDirection
 from podbor._validation import (
     check_bool,
@@ -313,7 +314,7 @@ class OptunaSearchCV(SearchCV):
             )
             _logger.info("Finished hyperparameter search!")
             self.sample_indices_ = indices
-            self._store_results(study, study._storage, scorer, len(splits))
+            self._store_results(study, core_of(study).storage, scorer, len(splits))
             if self.refit:
                 _logger.info(f"Refitting the estimator using {n} samples...")
                 self._refit(X, y, fit_params)

@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Container, Sequence
 from typing import TYPE_CHECKING, Any
 
+from podbor._study_core import core_of
 from podbor.samplers import BaseSampler
 from podbor.study import Study
 from podbor.trial import FrozenTrial, TrialState
@@ -145,4 +146,6 @@ def stage_study(study: Study, sampler: StageSampler) -> Study:
 
     The user's study keeps its own sampler; trials made through the handle are the study's.
     """
-    return Study(study.study_name, storage=study._storage, sampler=sampler, pruner=study.pruner)
+    return Study(
+        study.study_name, storage=core_of(study).storage, sampler=sampler, pruner=study.pruner
+    )
