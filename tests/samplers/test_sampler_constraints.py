@@ -22,7 +22,7 @@ from podbor.exceptions import InvalidArgumentError
 from podbor.samplers import BaseSampler, GPSampler, TPESampler
 from podbor.samplers._constraints import total_violation
 from podbor.samplers._gp.acquisition import ConstrainedAcquisition, Feasibility
-from podbor.samplers._gp.feasibility import ConstraintTable, constraint_matrix, fit_feasibility
+from podbor.samplers._gp.feasibility import ConstraintTable, fit_feasibility
 from podbor.samplers._tpe._history import History
 from podbor.study._constrained_optimization import CONSTRAINTS_KEY
 from podbor.testing.samplers import SamplerConformance
@@ -261,6 +261,13 @@ def test_total_violation_sums_positive_values_and_nan_is_infinite() -> None:
         total_violation(create_trial(value=0.0, system_attrs={"constraints": [math.nan]}))
         == math.inf
     )
+
+
+def constraint_matrix(trials: Sequence[FrozenTrial]) -> np.ndarray:
+    """The constraint matrix of ``trials``, read all at once."""
+    table = ConstraintTable()
+    table.extend(trials)
+    return table.matrix
 
 
 def test_constraint_matrix_aligns_names_and_fills_missing_as_violated() -> None:

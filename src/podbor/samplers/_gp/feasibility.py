@@ -16,7 +16,7 @@ from podbor.samplers._gp.acquisition import Feasibility
 from podbor.samplers._gp.kernels import KernelParams
 from podbor.samplers._gp.model import condition_or_default, fit_kernel_params, standardize
 
-__all__ = ["ConstraintTable", "constraint_matrix", "fit_feasibility"]
+__all__ = ["ConstraintTable", "fit_feasibility"]
 
 
 def _rows(recorded: Sequence[Mapping[str, float]], names: Sequence[str]) -> FloatArray:
@@ -28,28 +28,14 @@ def _rows(recorded: Sequence[Mapping[str, float]], names: Sequence[str]) -> Floa
     return out
 
 
-def constraint_matrix(trials: Sequence[FrozenTrial]) -> FloatArray:
-    """Shape ``n x m``: the recorded constraint values of ``trials``, one column per name.
-
-    The columns are the names any trial records, sorted; a value a trial lacks, or a NaN, counts
-    as an infinite violation (``+inf``). ``m`` is 0 when no trial records a constraint.
-
-    Example:
-        >>> from podbor.trial import create_trial
-        >>> trials = [create_trial(value=0.0, system_attrs={"constraints": [0.5, -1.0]}),
-        ...           create_trial(value=1.0, system_attrs={"constraints": [-2.0]})]
-        >>> constraint_matrix(trials).tolist()
-        [[0.5, -1.0], [-2.0, inf]]
-    """
-    table = ConstraintTable()
-    table.extend(trials)
-    return table.matrix
-
-
 class ConstraintTable:
-    """:func:`constraint_matrix` of a list of complete trials that only grows: each trial's
-    system attributes are read once, when it is appended, and the matrix grows by its new rows
-    (it is rebuilt from the values already read only when a new constraint name appears).
+    """The recorded constraint values of a growing list of complete trials as a matrix.
+
+    ``matrix`` is ``n x m``, one column per constraint name any trial records (``names``,
+    sorted); a value a trial lacks, or a NaN, counts as an infinite violation (``+inf``); ``m``
+    is 0 while no trial records a constraint. Each trial's system attributes are read once, when
+    it is appended, and the matrix grows by its new rows (it is rebuilt from the values already
+    read only when a new name appears).
 
     Example:
         >>> from podbor.trial import create_trial
