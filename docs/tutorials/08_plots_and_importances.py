@@ -180,11 +180,10 @@ ax = vis.plot_timeline(study)
 #   parameter is distributed among the best 10% of trials than among all of them. Fast, and it
 #   handles conditional parameters and several objectives.
 # - :class:`~podbor.importance.FanovaImportanceEvaluator`: fits a random forest to the trials
-#   and splits the variance of its prediction by parameter (functional ANOVA). Needs
-#   scikit-learn (``pip install 'podbor[sklearn]'``); seed it for repeatable numbers.
+#   and splits the variance of its prediction by parameter (functional ANOVA). The forest is
+#   podbor's own (numpy only); seed it for repeatable numbers.
 # - :class:`~podbor.importance.MeanDecreaseImpurityImportanceEvaluator`: the same forest's
-#   impurity decrease per parameter; cruder, but quicker than fANOVA. Also needs
-#   scikit-learn.
+#   impurity decrease per parameter; cruder, but quicker than fANOVA.
 #
 # Only COMPLETE trials count. An importance describes the trials it is computed from, so it
 # matters which trials those are. A sampler that converged has tried the same corner of the

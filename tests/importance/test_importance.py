@@ -21,6 +21,7 @@ from podbor.importance import (
     PedAnovaImportanceEvaluator,
     get_param_importances,
 )
+from podbor.importance._cart import fit_forest
 from podbor.importance._forest import fanova_fractions, leaf_boxes
 from podbor.importance._ped_anova import top_quantile_mask
 from podbor.trial import TrialState, create_trial
@@ -83,17 +84,15 @@ def test_additive_function_ranks_the_weights(make: Any) -> None:
 
 def test_fanova_shares_match_a_brute_force_grid() -> None:
     """Each tree's exact decomposition equals the variance of marginals computed on a grid."""
-    from sklearn.ensemble import RandomForestRegressor
-
     rng = np.random.default_rng(1)
     X_ = rng.random((80, 3))
     y = np.sin(6 * X_[:, 0]) + 3 * X_[:, 1] * X_[:, 2]
-    forest = RandomForestRegressor(n_estimators=3, max_depth=6, random_state=0).fit(X_, y)
-    fractions = fanova_fractions(leaf_boxes(forest, 3))
+    forest = fit_forest(X_, y, n_trees=3, max_depth=6, seed=0)
+    fractions = fanova_fractions(leaf_boxes(forest))
     g = (np.arange(48) + 0.5) / 48
     grid = np.stack(np.meshgrid(g, g, g, indexing="ij"), -1).reshape(-1, 3)
-    for k, tree in enumerate(forest.estimators_):
-        pred = tree.predict(grid).reshape(48, 48, 48)
+    for k, tree_pred in enumerate(forest.predict_trees(grid)):
+        pred = tree_pred.reshape(48, 48, 48)
         for j in range(3):
             others = tuple(a for a in range(3) if a != j)
             expected = pred.mean(axis=others).var() / pred.var()
@@ -101,12 +100,10 @@ def test_fanova_shares_match_a_brute_force_grid() -> None:
 
 
 def test_leaf_boxes_tile_the_unit_cube() -> None:
-    from sklearn.ensemble import RandomForestRegressor
-
     rng = np.random.default_rng(2)
     X_ = rng.random((50, 4))
-    forest = RandomForestRegressor(n_estimators=4, random_state=0).fit(X_, X_.sum(axis=1))
-    boxes = leaf_boxes(forest, 4)
+    forest = fit_forest(X_, X_.sum(axis=1), n_trees=4, max_depth=64, seed=0)
+    boxes = leaf_boxes(forest)
     volume = np.prod(boxes.high - boxes.low, axis=1)
     assert np.allclose(np.bincount(boxes.tree, volume), 1.0)
     # every training point falls in a leaf of each tree (on a shared face: two)
@@ -316,18 +313,15 @@ def test_single_objective_top_quantile_keeps_ties() -> None:
     ]
 
 
-def test_missing_sklearn_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
-    real = importlib.import_module
-
-    def fake(name: str, *args: Any) -> Any:
-        if name.startswith("sklearn"):
-            raise ImportError("No module named 'sklearn'")
-        return real(name, *args)
-
-    monkeypatch.setattr(importlib, "import_module", fake)
-    monkeypatch.delitem(sys.modules, "sklearn.ensemble", raising=False)
-    with pytest.raises(ImportError, match=r"podbor\[sklearn\]"):
-        get_param_importances(_additive_study(n=5), evaluator=FanovaImportanceEvaluator())
+@pytest.mark.parametrize("make", FORESTS)
+def test_forests_need_no_sklearn(make: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The forests are podbor's own: importances work where scikit-learn cannot be imported."""
+    for name in ["sklearn", *[m for m in sys.modules if m.startswith("sklearn.")]]:
+        monkeypatch.setitem(sys.modules, name, None)  # `import sklearn` now raises ImportError
+    with pytest.raises(ImportError):
+        importlib.import_module("sklearn.ensemble")
+    result = get_param_importances(_additive_study(n=60), evaluator=make())
+    assert next(iter(result)) == "x"
 
 
 def test_custom_evaluator_is_normalized() -> None:

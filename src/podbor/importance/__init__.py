@@ -3,8 +3,7 @@
 Optuna's ``optuna.importance``: :func:`get_param_importances` with three evaluators,
 :class:`PedAnovaImportanceEvaluator` (the default; conditional parameters and several
 objectives included), :class:`FanovaImportanceEvaluator` and
-:class:`MeanDecreaseImpurityImportanceEvaluator` (random forests; ``pip install
-'podbor[sklearn]'``).
+:class:`MeanDecreaseImpurityImportanceEvaluator` (random forests, podbor's own: numpy only).
 """
 
 from __future__ import annotations

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import numpy.typing as npt
 
+from podbor.importance._cart import Forest
 from podbor.importance._forest import ForestImportanceEvaluator, fanova_fractions, leaf_boxes
 
 __all__ = ["FanovaImportanceEvaluator"]
@@ -23,8 +22,9 @@ class FanovaImportanceEvaluator(ForestImportanceEvaluator):
     once with array operations.
 
     Only parameters that every COMPLETE trial has are assessed (no conditional parameters); use
-    :class:`~podbor.importance.PedAnovaImportanceEvaluator` for those. Needs scikit-learn
-    (``pip install 'podbor[sklearn]'``).
+    :class:`~podbor.importance.PedAnovaImportanceEvaluator` for those. The forest is podbor's own
+    (the rules of scikit-learn's ``RandomForestRegressor``, every feature tried at each split),
+    so no scikit-learn is needed.
 
     Args:
         n_trees: Number of trees of the forest.
@@ -44,9 +44,9 @@ class FanovaImportanceEvaluator(ForestImportanceEvaluator):
         ['x', 'y']
     """
 
-    def _scores(self, forest: Any, n_features: int) -> npt.NDArray[np.float64]:
-        fractions = fanova_fractions(leaf_boxes(forest, n_features))
+    def _scores(self, forest: Forest) -> npt.NDArray[np.float64]:
+        fractions = fanova_fractions(leaf_boxes(forest))
         usable = ~np.isnan(fractions).any(axis=1)
         if not usable.any():
-            return np.zeros(n_features)
+            return np.zeros(forest.n_features)
         return np.asarray(fractions[usable].mean(axis=0), dtype=float)

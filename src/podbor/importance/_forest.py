@@ -1,14 +1,13 @@
-"""The regression forest both tree-based evaluators fit, and the leaf boxes fANOVA reads.
+"""What both tree-based evaluators share: the trials they read, the forest, fANOVA's leaf boxes.
 
-The forest is scikit-learn's ``RandomForestRegressor`` (the ``podbor[sklearn]`` extra, imported
-on first use). Its trees are read as arrays: :func:`leaf_boxes` turns every tree of the forest
-into the boxes of its leaves in the unit cube, all trees at once, one tree level per step.
+The forest is podbor's own (:mod:`podbor.importance._cart`), so importances need no
+scikit-learn. :func:`leaf_boxes` turns every tree of the forest into the boxes of its leaves in
+the unit cube, all trees at once, one tree level per step.
 """
 
 from __future__ import annotations
 
 import abc
-import importlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,40 +25,12 @@ from podbor.importance._base import (
     target_array,
     tree_search_space,
 )
+from podbor.importance._cart import Forest, fit_forest
 
-__all__ = ["ForestImportanceEvaluator", "LeafBoxes", "fit_forest", "leaf_boxes", "require_sklearn"]
+__all__ = ["ForestImportanceEvaluator", "LeafBoxes", "leaf_boxes"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
-
-_INSTALL = "pip install 'podbor[sklearn]'  (or: pip install scikit-learn)"
-
-
-def require_sklearn(what: str) -> Any:
-    """The ``sklearn.ensemble`` module, or an ImportError that names the install command."""
-    try:
-        return importlib.import_module("sklearn.ensemble")
-    except ImportError as err:
-        raise ImportError(
-            f"{what} fits a random forest with scikit-learn, which is not installed: {_INSTALL}",
-            name="sklearn",
-        ) from err
-
-
-def fit_forest(
-    X: FloatArray, y: FloatArray, *, n_trees: int, max_depth: int, seed: int | None, what: str
-) -> Any:
-    """A fitted ``RandomForestRegressor``: ``n_trees`` bootstrapped trees, every feature tried."""
-    ensemble = require_sklearn(what)
-    forest = ensemble.RandomForestRegressor(
-        n_estimators=n_trees,
-        max_depth=max_depth,
-        min_samples_split=2,
-        min_samples_leaf=1,
-        random_state=None if seed is None else seed % 2**32,
-    )
-    forest.fit(X, y)
-    return forest
 
 
 @dataclass(frozen=True)
@@ -77,31 +48,19 @@ class LeafBoxes:
     n_trees: int
 
 
-def leaf_boxes(forest: Any, n_features: int) -> LeafBoxes:
-    """The leaf boxes of all trees of a fitted scikit-learn forest, computed level by level.
+def leaf_boxes(forest: Forest) -> LeafBoxes:
+    """The leaf boxes of all trees of a fitted forest, computed level by level.
 
-    Nodes of all trees are stacked into one array; each step splits the boxes of the current
-    level's internal nodes at their thresholds and moves on to their children, so the work is a
-    handful of array operations per tree level, not a Python step per node.
+    Each step splits the boxes of the current level's internal nodes (of every tree) at their
+    thresholds and moves on to their children, so the work is a handful of array operations per
+    tree level, not a Python step per node.
     """
-    trees = [est.tree_ for est in forest.estimators_]
-    sizes = np.array([t.node_count for t in trees], dtype=np.int64)
-    offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-    left = np.concatenate(
-        [t.children_left + (t.children_left >= 0) * o for t, o in zip(trees, offsets)]
-    )
-    right = np.concatenate(
-        [t.children_right + (t.children_right >= 0) * o for t, o in zip(trees, offsets)]
-    )
-    feature = np.concatenate([t.feature for t in trees]).astype(np.int64)
-    threshold = np.clip(np.concatenate([t.threshold for t in trees]), 0.0, 1.0)
-    value = np.concatenate([t.value.reshape(t.node_count, -1)[:, 0] for t in trees])
-    tree_of = np.repeat(np.arange(len(trees), dtype=np.int64), sizes)
-
-    n_nodes = int(sizes.sum())
-    low = np.zeros((n_nodes, n_features))
-    high = np.ones((n_nodes, n_features))
-    level = offsets.astype(np.int64)
+    left, right, feature = forest.left, forest.right, forest.feature
+    threshold = np.clip(forest.threshold, 0.0, 1.0)
+    n_nodes = len(left)
+    low = np.zeros((n_nodes, forest.n_features))
+    high = np.ones((n_nodes, forest.n_features))
+    level = np.arange(forest.n_trees, dtype=np.int64)
     while level.size:
         parents = level[left[level] >= 0]
         if not parents.size:
@@ -113,7 +72,9 @@ def leaf_boxes(forest: Any, n_features: int) -> LeafBoxes:
         low[rc, f] = t
         level = np.concatenate([lc, rc])
     leaves = np.flatnonzero(left < 0)
-    return LeafBoxes(low[leaves], high[leaves], value[leaves], tree_of[leaves], len(trees))
+    return LeafBoxes(
+        low[leaves], high[leaves], forest.value[leaves], forest.tree[leaves], forest.n_trees
+    )
 
 
 def fanova_fractions(boxes: LeafBoxes) -> FloatArray:
@@ -168,7 +129,7 @@ class ForestImportanceEvaluator(BaseImportanceEvaluator):
         self._seed = check_seed(seed, owner=owner)
 
     @abc.abstractmethod
-    def _scores(self, forest: Any, n_features: int) -> FloatArray:
+    def _scores(self, forest: Forest) -> FloatArray:
         """Shape ``d``: each column's importance in the fitted forest."""
 
     def evaluate(
@@ -203,14 +164,9 @@ class ForestImportanceEvaluator(BaseImportanceEvaluator):
             columns, X = encode_trials(trials, varying)
             y = target_array(trials, target)
             forest = fit_forest(
-                X,
-                y,
-                n_trees=self._n_trees,
-                max_depth=self._max_depth,
-                seed=self._seed,
-                what=type(self).__name__,
+                X, y, n_trees=self._n_trees, max_depth=self._max_depth, seed=self._seed
             )
-            scores = self._scores(forest, len(columns))
+            scores = self._scores(forest)
             importances.update(
                 {n: float(s) if np.isfinite(s) else 0.0 for n, s in zip(columns, scores)}
             )

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import numpy.typing as npt
 
+from podbor.importance._cart import Forest
 from podbor.importance._forest import ForestImportanceEvaluator
 
 __all__ = ["MeanDecreaseImpurityImportanceEvaluator"]
@@ -17,9 +16,10 @@ class MeanDecreaseImpurityImportanceEvaluator(ForestImportanceEvaluator):
 
     A random forest is fitted on the COMPLETE trials (parameters on the unit cube); a
     parameter's importance is the total decrease of squared error brought by the splits on it,
-    averaged over trees (scikit-learn's ``feature_importances_``). Fast, but biased towards
+    averaged over trees (as scikit-learn's ``feature_importances_``). Fast, but biased towards
     parameters with many distinct values. Only parameters that every COMPLETE trial has are
-    assessed. Needs scikit-learn (``pip install 'podbor[sklearn]'``).
+    assessed. The forest is podbor's own (see :class:`FanovaImportanceEvaluator`), so no
+    scikit-learn is needed.
 
     Args:
         n_trees: Number of trees of the forest.
@@ -39,6 +39,5 @@ class MeanDecreaseImpurityImportanceEvaluator(ForestImportanceEvaluator):
         ['x', 'y']
     """
 
-    def _scores(self, forest: Any, n_features: int) -> npt.NDArray[np.float64]:
-        scores = np.asarray(forest.feature_importances_, dtype=float)
-        return np.asarray(np.nan_to_num(scores, nan=0.0), dtype=float)
+    def _scores(self, forest: Forest) -> npt.NDArray[np.float64]:
+        return np.asarray(np.nan_to_num(forest.feature_importances(), nan=0.0), dtype=float)
