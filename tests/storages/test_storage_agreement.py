@@ -32,7 +32,7 @@ from podbor.storages import (
     JournalStorage,
     RDBStorage,
 )
-from podbor.storages._base import DEFAULT_STUDY_NAME_PREFIX, MAX_JSON_DEPTH, MAX_NAME_LENGTH
+from podbor.storages._input_rules import DEFAULT_STUDY_NAME_PREFIX, MAX_JSON_DEPTH, MAX_NAME_LENGTH
 from podbor.study import StudyDirection
 from podbor.trial import TrialState
 

@@ -35,7 +35,8 @@ from podbor._study_direction import StudyDirection
 from podbor.distributions import BaseDistribution
 from podbor.integration._common import require
 from podbor.storages import InMemoryStorage, get_storage
-from podbor.storages._base import BaseStorage, attr_value, check_template_trial
+from podbor.storages._base import BaseStorage
+from podbor.storages._input_rules import attr_value, check_template_trial
 
 if TYPE_CHECKING:
     import datetime

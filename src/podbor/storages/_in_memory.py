@@ -15,7 +15,8 @@ from podbor._records.frozen_trial import FrozenTrial
 from podbor._records.trial_state import TrialState
 from podbor._study_direction import StudyDirection
 from podbor.distributions import BaseDistribution
-from podbor.storages._base import (
+from podbor.storages._heartbeat import HeartbeatSettings, HeartbeatStorage, StaleTrialCallback
+from podbor.storages._input_rules import (
     DEFAULT_STUDY_NAME_PREFIX,
     attr_value,
     check_name,
@@ -23,7 +24,6 @@ from podbor.storages._base import (
     check_study_name,
     check_template_trial,
 )
-from podbor.storages._heartbeat import HeartbeatSettings, HeartbeatStorage, StaleTrialCallback
 from podbor.storages._records import StudyTable
 
 __all__ = ["InMemoryStorage"]

@@ -33,7 +33,7 @@ from podbor._records.trial_state import TrialState
 from podbor._study_direction import StudyDirection
 from podbor.distributions import BaseDistribution
 from podbor.exceptions import DuplicatedStudyError, StudyNotFoundError, UpdateFinishedTrialError
-from podbor.storages._base import check_param_distribution
+from podbor.storages._input_rules import check_param_distribution
 
 __all__ = ["StudyRecord", "StudyTable", "best_of"]
 

@@ -1,5 +1,5 @@
 """Storage conformance checks of the caller's input: what every storage refuses, with the same
-error, before storing anything (the rules of ``podbor.storages._base``)."""
+error, before storing anything (the rules of ``podbor.storages._input_rules``)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from podbor.distributions import FloatDistribution
-from podbor.storages._base import MAX_JSON_DEPTH, MAX_NAME_LENGTH, BaseStorage
+from podbor.storages._base import BaseStorage
+from podbor.storages._input_rules import MAX_JSON_DEPTH, MAX_NAME_LENGTH
 from podbor.testing._storage_common import MIN
 
 __all__ = ["InputChecks"]

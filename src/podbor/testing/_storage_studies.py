@@ -6,7 +6,8 @@ import pytest
 
 from podbor._study_direction import StudyDirection
 from podbor.exceptions import DuplicatedStudyError, StudyNotFoundError
-from podbor.storages._base import DEFAULT_STUDY_NAME_PREFIX, BaseStorage
+from podbor.storages._base import BaseStorage
+from podbor.storages._input_rules import DEFAULT_STUDY_NAME_PREFIX
 from podbor.testing._storage_common import JSON_VALUES, MAX, MIN, UNKNOWN_ID, typed
 
 __all__ = ["StudyChecks"]

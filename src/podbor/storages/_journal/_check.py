@@ -17,7 +17,7 @@ from typing import Any
 
 from podbor._records.trial_state import TrialState
 from podbor.exceptions import PodborError
-from podbor.storages._base import INT64_MAX, INT64_MIN, MAX_JSON_DEPTH
+from podbor.storages._input_rules import INT64_MAX, INT64_MIN, MAX_JSON_DEPTH
 
 __all__ = ["UNREADABLE", "MalformedLineError", "check_fields", "check_op"]
 

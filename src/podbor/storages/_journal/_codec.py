@@ -19,7 +19,7 @@ from typing import Any
 from podbor._records.frozen_trial import FrozenTrial
 from podbor._records.trial_state import TrialState
 from podbor.distributions import BaseDistribution, distribution_to_json, json_to_distribution
-from podbor.storages._base import attr_to_json
+from podbor.storages._input_rules import attr_to_json
 
 __all__ = [
     "StringCache",
@@ -56,7 +56,7 @@ def encode_attr(value: Any, kind: str, key: str) -> Any:
 
     Raises:
         ValueError: If the key is not a name, or the value is not JSON-serializable or nests too
-            deeply (the error of :func:`~podbor.storages._base.attr_to_json`, which every
+            deeply (the error of :func:`~podbor.storages._input_rules.attr_to_json`, which every
             storage raises).
     """
     text = attr_to_json(value, kind, key)  # the contract's checks: key, JSON, depth

@@ -20,7 +20,7 @@ from typing import Any, Final
 
 from podbor._records.trial_state import TrialState
 from podbor._study_direction import StudyDirection
-from podbor.storages._base import INT64_MAX, INT64_MIN, check_param_distribution
+from podbor.storages._input_rules import INT64_MAX, INT64_MIN, check_param_distribution
 from podbor.storages._journal._check import check_op
 from podbor.storages._journal._codec import (
     DistributionCache,

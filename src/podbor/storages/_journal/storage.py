@@ -29,15 +29,15 @@ from podbor._validation import check_instance
 from podbor.distributions import BaseDistribution, distribution_to_json
 from podbor.exceptions import PodborError, StorageInternalError
 from podbor.logging import get_logger
-from podbor.storages._base import (
+from podbor.storages._base import select_trials
+from podbor.storages._heartbeat import HeartbeatSettings, HeartbeatStorage, StaleTrialCallback
+from podbor.storages._input_rules import (
     DEFAULT_STUDY_NAME_PREFIX,
     check_name,
     check_step,
     check_study_name,
     check_template_trial,
-    select_trials,
 )
-from podbor.storages._heartbeat import HeartbeatSettings, HeartbeatStorage, StaleTrialCallback
 from podbor.storages._journal._check import MalformedLineError
 from podbor.storages._journal._codec import encode_attr, encode_float, encode_template
 from podbor.storages._journal._model import PROCEED, JournalModel, Op, now_iso

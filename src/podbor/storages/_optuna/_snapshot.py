@@ -20,7 +20,7 @@ from podbor._records.frozen_trial import FrozenTrial
 from podbor._study_direction import StudyDirection
 from podbor.distributions import BaseDistribution
 from podbor.exceptions import InvalidArgumentError, StudyNotFoundError
-from podbor.storages._base import check_param_distribution
+from podbor.storages._input_rules import check_param_distribution
 
 __all__ = [
     "StudySnapshot",

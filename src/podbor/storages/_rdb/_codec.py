@@ -33,5 +33,5 @@ def decode_float(value: float | None, value_type: int) -> float:
 
 
 def decode_json(text: str) -> Any:
-    """An attribute value from the JSON text :func:`~podbor.storages._base.attr_to_json` wrote."""
+    """An attribute value from the JSON text :func:`~podbor.storages._input_rules.attr_to_json` wrote."""
     return json.loads(text)

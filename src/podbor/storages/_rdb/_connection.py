@@ -14,8 +14,8 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from podbor.exceptions import InvalidArgumentError, StorageInternalError, StudyNotFoundError
-from podbor.storages._base import attr_to_json
 from podbor.storages._heartbeat import HeartbeatStorage
+from podbor.storages._input_rules import attr_to_json
 from podbor.storages._rdb import _queries as q
 from podbor.storages._rdb._cache import HandleCache
 from podbor.storages._rdb._direct import AnyConnection, DirectConnection, run_direct

@@ -12,7 +12,7 @@ from sqlalchemy import Connection
 from podbor._records.frozen_trial import FrozenTrial
 from podbor._records.trial_state import TrialState
 from podbor.distributions import BaseDistribution, distribution_to_json, json_to_distribution
-from podbor.storages._base import attr_to_json
+from podbor.storages._input_rules import attr_to_json
 from podbor.storages._rdb import _queries as q
 from podbor.storages._rdb import models as m
 from podbor.storages._rdb._codec import decode_float, decode_json, encode_float

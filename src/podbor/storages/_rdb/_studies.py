@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from podbor._frozen_study import FrozenStudy
 from podbor._study_direction import StudyDirection
 from podbor.exceptions import DuplicatedStudyError, StudyNotFoundError
-from podbor.storages._base import DEFAULT_STUDY_NAME_PREFIX, check_study_name
+from podbor.storages._input_rules import DEFAULT_STUDY_NAME_PREFIX, check_study_name
 from podbor.storages._rdb import _queries as q
 from podbor.storages._rdb import models as m
 from podbor.storages._rdb._codec import decode_json

@@ -14,14 +14,14 @@ from podbor._records.trial_state import TrialState
 from podbor._study_direction import StudyDirection
 from podbor.distributions import BaseDistribution, distribution_to_json, json_to_distribution
 from podbor.exceptions import UpdateFinishedTrialError
-from podbor.storages._base import (
+from podbor.storages._base import select_trials
+from podbor.storages._input_rules import (
     INT_COLUMN_MAX,
     INT_COLUMN_MIN,
     check_name,
     check_param_distribution,
     check_step,
     check_template_trial,
-    select_trials,
 )
 from podbor.storages._rdb import _queries as q
 from podbor.storages._rdb import models as m
