@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime
 import json
 import math
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from podbor._records.frozen_trial import FrozenTrial
@@ -23,10 +24,12 @@ from podbor.storages._input_rules import attr_to_json
 
 __all__ = [
     "StringCache",
+    "add_param",
     "decode_attr",
     "decode_datetime",
     "decode_float",
     "decode_template",
+    "decode_trial",
     "encode_attr",
     "encode_datetime",
     "encode_float",
@@ -110,27 +113,62 @@ def encode_template(trial: FrozenTrial) -> dict[str, Any]:
 
 def decode_template(encoded: dict[str, Any], dists: DistributionCache) -> FrozenTrial:
     """Inverse of :func:`encode_template` (number and id -1 until the trial joins its study)."""
-    params: dict[str, Any] = {}
-    distributions: dict[str, BaseDistribution] = {}
+    trial = decode_trial(
+        -1,
+        -1,
+        encoded["state"],
+        encoded["datetime_start"],
+        encoded["datetime_complete"],
+        encoded["user_attrs"],
+        encoded["system_attrs"],
+        encoded["intermediate_values"],
+        encoded["values"],
+    )
     for name, (internal, dist_json) in encoded["params"].items():
-        dist = dists.get(dist_json)
-        params[name] = dist.to_external_repr(decode_float(internal))
-        distributions[name] = dist
-    values = encoded["values"]
+        add_param(trial, name, dists.get(dist_json), internal)
+    return trial
+
+
+def decode_trial(
+    number: int,
+    trial_id: int,
+    state: str,
+    start: str | None,
+    complete: str | None,
+    user: dict[str, Any],
+    system: dict[str, Any],
+    reports: Iterable[Sequence[Any]],
+    values: list[float | int | str] | None,
+    keep_system: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+) -> FrozenTrial:
+    """A trial from its encoded fields, parameters left to :func:`add_param`.
+
+    One decoding for a template trial's line and the snapshot's trial rows; ``keep_system``
+    may swap the system attributes for shared copies (the snapshot interns repeated strings).
+    """
+    system_attrs = {k: decode_attr(v) for k, v in system.items()}
     return FrozenTrial(
-        -1,
-        TrialState[encoded["state"]],
+        number,
+        TrialState[state],
         None,
-        decode_datetime(encoded["datetime_start"]),
-        decode_datetime(encoded["datetime_complete"]),
-        params,
-        distributions,
-        {k: decode_attr(v) for k, v in encoded["user_attrs"].items()},
-        {k: decode_attr(v) for k, v in encoded["system_attrs"].items()},
-        {int(step): decode_float(v) for step, v in encoded["intermediate_values"]},
-        -1,
+        decode_datetime(start),
+        decode_datetime(complete),
+        {},
+        {},
+        {k: decode_attr(v) for k, v in user.items()},
+        system_attrs if keep_system is None else keep_system(system_attrs),
+        {int(step): decode_float(v) for step, v in reports},
+        trial_id,
         values=None if values is None else [decode_float(v) for v in values],
     )
+
+
+def add_param(
+    trial: FrozenTrial, name: str, dist: BaseDistribution, internal: float | int | str
+) -> None:
+    """Give a freshly decoded trial the parameter ``name`` from its encoded internal value."""
+    trial.params[name] = dist.to_external_repr(decode_float(internal))
+    trial.distributions[name] = dist
 
 
 class DistributionCache:

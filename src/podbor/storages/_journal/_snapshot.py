@@ -39,9 +39,9 @@ from podbor._study_direction import StudyDirection
 from podbor.distributions import BaseDistribution, distribution_to_json
 from podbor.logging import get_logger
 from podbor.storages._journal._codec import (
+    add_param,
     decode_attr,
-    decode_datetime,
-    decode_float,
+    decode_trial,
     encode_attr,
     encode_datetime,
     encode_float,
@@ -224,25 +224,20 @@ def _load(lines: Iterator[bytes], journal_path: str, model: JournalModel) -> tup
         row = json.loads(raw)
         study_id, trial_id, state, values, start, complete, params, user, system, reports = row
         study = model.studies[study_id]
-        trial = FrozenTrial(
+        trial = decode_trial(
             len(study.trials),
-            TrialState[state],
-            None,
-            decode_datetime(start),
-            decode_datetime(complete),
-            {},
-            {},
-            {k: decode_attr(v) for k, v in user.items()},
-            strings.attrs({k: decode_attr(v) for k, v in system.items()}),
-            {int(step): decode_float(v) for step, v in reports},
             trial_id,
-            values=None if values is None else [decode_float(v) for v in values],
+            state,
+            start,
+            complete,
+            user,
+            system,
+            reports,
+            values,
+            strings.attrs,
         )
         for name, at, internal in params:
-            name = names.setdefault(name, name)
-            dist = table[at]
-            trial.params[name] = dist.to_external_repr(decode_float(internal))
-            trial.distributions[name] = dist
+            add_param(trial, names.setdefault(name, name), table[at], internal)
         study.trials.append(trial)
         model.owner[trial_id] = (study_id, trial.number)
         if trial.state.is_finished():
