@@ -347,14 +347,19 @@ def _thinned(study: Study, kind: str, target: int | None) -> tuple[Study, str]:
 
 
 class _Subset:
-    """A study seen through some of its trials (numbers kept): what a plot of it reads."""
+    """A study seen through some of its trials (numbers kept): what a plot of it reads.
+
+    Only what the plot-data module reads of a study is here: its name, directions, metric names
+    and sampler, and the trials. A plot that reached for more would fail in the dashboard's
+    tests rather than read the whole study behind the subset's back.
+    """
 
     def __init__(self, study: Study, trials: list[FrozenTrial]) -> None:
-        self._study = study
+        self.study_name = study.study_name
+        self.directions = study.directions
+        self.metric_names = study.metric_names
+        self.sampler = study.sampler
         self._trials = trials
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._study, name)
 
     def get_trials(
         self, deepcopy: bool = True, states: Container[TrialState] | None = None
