@@ -17,7 +17,7 @@ Four tables, podbor's own except the first two (which have Optuna rows when it i
   and on a ``LocalCluster(n_workers=N)`` (skipped without ``dask[distributed]``); each study
   must end with exactly its trials COMPLETE, numbered 0..n-1;
 * faults: worker processes (heartbeats on, retries by ``RetryHeartbeatStaleTrialCallback``)
-  SIGKILLed at random seeded moments and replaced, with ``tests/study/worker_fault_helpers.py``
+  SIGKILLed at random seeded moments and replaced, with ``podbor.testing._faults``
   (the fault tests' machinery); the study must end with the requested number of COMPLETE
   trials, gap-free numbers, and no trial seen finished lost or changed (``lost`` = 0). Then a
   Dask scheduler SIGKILLed with its cluster mid-study and a new one started on the same SQLite
@@ -55,14 +55,12 @@ from typing import Any
 import methods
 import storage as bench_storage
 
-sys.path.append(str(Path(__file__).resolve().parents[1] / "tests" / "study"))
-import worker_fault_helpers as faults
-
 import podbor
 from podbor.exceptions import ExperimentalWarning
 from podbor.storages import BaseStorage, JournalFileOpenLock, JournalStorage
 from podbor.storages.journal import JournalFileBackend
 from podbor.study._retry import RetryHeartbeatStaleTrialCallback
+from podbor.testing import _faults as faults
 
 STORAGES = ("memory", "sqlite", "journal", "postgresql", "mysql")
 SERVERS = {
@@ -354,12 +352,11 @@ def fault_run(
 
 def scheduler_restart(total: int, problems: list[str]) -> FaultRow | None:
     """A Dask scheduler SIGKILLed (with its cluster) mid-study, a new one started on the same
-    SQLite database behind ``DaskStorage`` (``tests/integration/dask_restart_phase.py``)."""
+    SQLite database behind ``DaskStorage`` (``podbor.testing._dask_restart``)."""
     if importlib.util.find_spec("distributed") is None:
         print("  skipped: dask[distributed] is not installed")
         return None
-    sys.path.append(str(Path(__file__).resolve().parents[1] / "tests" / "integration"))
-    import dask_restart_phase as restart
+    from podbor.testing import _dask_restart as restart
 
     label = "faults/dask-scheduler"
     with tempfile.TemporaryDirectory() as name:

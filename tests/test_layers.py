@@ -43,7 +43,7 @@ LAYERS: dict[str, int] = {
     "podbor.validation": 4,
     "podbor.importance": 4,
     "podbor.visualization": 4,
-    "podbor.testing": 4,
+    "podbor.testing": 5,  # test harnesses over the layers below: conformance suites, fault runs
     "podbor.search_space": 4,
     "podbor.artifacts": 4,  # files attached to studies and trials (over study and trial)
     "podbor.terminator": 4,  # when to stop a study (over study and the GP of samplers)

@@ -40,11 +40,9 @@ from podbor.storages import (
     JournalStorage,
     RetryHeartbeatStaleTrialCallback,
 )
+from podbor.testing import _dask_restart as dask_restart_phase
 from podbor.testing.storages import StorageConformance
 from podbor.trial import Trial, TrialState
-
-sys.path.append(str(Path(__file__).resolve().parent))
-import dask_restart_phase
 
 # The Dask workers are other processes, which may not import this test module: send its
 # objectives by value.

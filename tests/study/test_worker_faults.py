@@ -17,7 +17,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from worker_fault_helpers import (
+
+import podbor
+from podbor.exceptions import ExperimentalWarning
+from podbor.storages import BaseStorage, JournalFileOpenLock, JournalStorage, RDBStorage
+from podbor.storages.journal import JournalFileBackend
+from podbor.testing._faults import (
     FaultRun,
     PrivateServer,
     check_nothing_lost,
@@ -25,11 +30,6 @@ from worker_fault_helpers import (
     worker_command,
     write_objective,
 )
-
-import podbor
-from podbor.exceptions import ExperimentalWarning
-from podbor.storages import BaseStorage, JournalFileOpenLock, JournalStorage, RDBStorage
-from podbor.storages.journal import JournalFileBackend
 
 STUDY = "faults"
 

@@ -1,6 +1,6 @@
 """A Dask scheduler killed mid-study, for ``test_integration_dask.py`` and ``benchmarks/scale.py``.
 
-``python dask_restart_phase.py URL TOTAL``: one life of a cluster: start a ``LocalCluster`` (its
+``python -m podbor.testing._dask_restart URL TOTAL``: one life of a cluster: start a ``LocalCluster`` (its
 scheduler in this process, two worker processes), hold the study ``restart`` of the database
 ``URL`` behind a ``DaskStorage`` (heartbeats on, stale trials retried), and run trials until
 ``TOTAL`` are COMPLETE. :func:`kill_and_restart` SIGKILLs a first life mid-study (scheduler,
@@ -15,9 +15,6 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
-
-from distributed import Client, LocalCluster
 
 import podbor
 from podbor.integration.dask import DaskStorage, optimize
@@ -39,9 +36,14 @@ def objective(trial: Trial) -> float:
 
 
 def main(url: str, total: int) -> None:
+    """One life of the cluster (needs ``dask[distributed]``)."""
+    from distributed import Client, LocalCluster
+
     with (
-        LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=":0") as cluster,
-        Client(cluster) as client,
+        LocalCluster(  # type: ignore[no-untyped-call]
+            n_workers=2, threads_per_worker=1, dashboard_address=":0"
+        ) as cluster,
+        Client(cluster) as client,  # type: ignore[no-untyped-call]
     ):
         inner = RDBStorage(
             url,
@@ -76,7 +78,7 @@ def kill_and_restart(
     """Run a first life until ``min_complete`` trials are COMPLETE and one runs, SIGKILL it
     (its whole process group), then a second life to the end; return the trials at the kill
     and at the end. Raises ``AssertionError`` when a life does not behave."""
-    argv = [sys.executable, "-W", "ignore", str(Path(__file__).resolve()), url, str(total)]
+    argv = [sys.executable, "-W", "ignore", "-m", "podbor.testing._dask_restart", url, str(total)]
     first = subprocess.Popen(argv, start_new_session=True)
     try:
         deadline = time.monotonic() + 120
