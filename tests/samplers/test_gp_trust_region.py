@@ -193,3 +193,67 @@ def test_the_default_sampler_with_a_constraint_searches_around_feasible_points()
     finally:
         podbor.logging.set_verbosity(podbor.logging.INFO)
     assert study.best_value < 1.05
+
+
+# -- noise seen in close pairs: no warping, the incumbent by the posterior mean -----------------
+def _clustered_study(noise: float) -> podbor.Study:
+    """30 trials in 10 tight clusters of 3 (as a trust region leaves them), values smooth in x
+    plus Gaussian noise of ``noise`` times their spread."""
+    rng = np.random.default_rng(0)
+    x_dist = podbor.distributions.FloatDistribution(0.0, 1.0)
+    centres = rng.random((10, 2))
+    points = np.clip(np.repeat(centres, 3, axis=0) + rng.normal(0.0, 0.002, (30, 2)), 0, 1)
+    values = (points**2).sum(axis=1)
+    values = values + noise * values.std() * rng.normal(size=30)
+    study = podbor.create_study()
+    study.add_trials(
+        [
+            podbor.trial.create_trial(
+                params={"a": float(a), "b": float(b)},
+                distributions={"a": x_dist, "b": x_dist},
+                value=float(v),
+            )
+            for (a, b), v in zip(points, values)
+        ]
+    )
+    return study
+
+
+@pytest.mark.parametrize(
+    ("noise", "trust_region", "noisy_mode"),
+    [(0.0, True, False), (0.5, True, True), (0.5, False, False)],
+    ids=["smooth", "noisy", "noisy-without-region"],
+)
+def test_close_pairs_that_differ_switch_warping_off_and_the_incumbent_to_the_mean(
+    monkeypatch: pytest.MonkeyPatch, noise: float, trust_region: bool, noisy_mode: bool
+) -> None:
+    """Only the default's GP (trust region on) reads the noise in close pairs; Optuna's
+    ``GPSampler()`` keeps its one model."""
+    from podbor.samplers._gp import sampler as sampler_module
+
+    seen: dict[str, Any] = {}
+    fit, propose = sampler_module.fit_model, sampler_module.propose_after_blind
+
+    def recording_fit(*args: Any, **kwargs: Any) -> Any:
+        seen["warp"] = kwargs["warp"]
+        return fit(*args, **kwargs)
+
+    def recording_propose(*args: Any, **kwargs: Any) -> Any:
+        seen["in_region"], seen["starts"] = kwargs["in_region"], kwargs["starts"]
+        seen["acquisition"] = args[2](np.empty((0, 2)))  # make_acquisition, nothing running
+        return propose(*args, **kwargs)
+
+    monkeypatch.setattr(sampler_module, "fit_model", recording_fit)
+    monkeypatch.setattr(sampler_module, "propose_after_blind", recording_propose)
+    study = _clustered_study(noise)
+    study.sampler = GPSampler(seed=0, trust_region=trust_region)
+    study.optimize(lambda t: t.suggest_float("a", 0, 1) + t.suggest_float("b", 0, 1), n_trials=1)
+    assert seen["warp"] is not noisy_mode
+    assert seen["in_region"] is trust_region  # the region stays
+    assert (seen["starts"] is not None) is noisy_mode  # the best posterior means are refined
+    acquisition = seen["acquisition"]
+    gp = acquisition.model
+    incumbent = gp.predict(gp.x_train)[0].max() if noisy_mode else gp.y_train.max()
+    assert acquisition.best == pytest.approx(incumbent)
+    if noisy_mode:  # the luckiest score is above the posterior mean there
+        assert acquisition.best < gp.y_train.max()

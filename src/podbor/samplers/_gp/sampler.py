@@ -48,6 +48,7 @@ from podbor.samplers._gp.multi_objective import (
     pareto_front,
     reference_point,
 )
+from podbor.samplers._gp.noise_evidence import noise_is_evident
 from podbor.samplers._gp.optimize import AcquisitionFunction
 from podbor.samplers._gp.proposal import believe, propose_after_blind
 from podbor.samplers._gp.study_model import (
@@ -128,6 +129,10 @@ class GPSampler(FallbackSampler):
             ``podbor.samplers._gp.trust_region``), instead of over the whole space. Fewer
             trials go to the faces and corners of the space, where a GP in several dimensions
             is most uncertain and most objectives are worst; ``AutoSampler`` turns it on.
+            With it on, once close pairs of trials differ more than a deterministic objective's
+            would (``podbor.samplers._gp.noise_evidence``), the targets are no longer warped
+            and the incumbent is the best posterior mean at the tried points, not the best
+            (luckiest) score.
         warn_independent_sampling: Log one warning per parameter that falls back to
             ``independent_sampler`` after the startup trials.
         constraints_func: Deprecated, as in Optuna 5.0 (``FutureWarning``; use
@@ -372,13 +377,24 @@ class GPSampler(FallbackSampler):
     ) -> FloatArray | None:
         if len(training.signs) > 1:
             return self._propose_multi(study, trial, training)
-        model = self._fit(training)[0]
-        x_running, blind = self._running_points(study, trial, training)
         # Constraints shape the "logei" acquisition only: log P(feasible) + log-EI over the best
         # feasible target (log P(feasible) alone while no trial is feasible); the trust region
         # and the local starts then follow the feasible trials.
         fitted = self._feasibility(training) if self._acquisition == "logei" else None
         feasible = None if fitted is None else fitted[1]
+        # With the trust region on (the default sampler's GP), close pairs of trials that differ
+        # mean noise: then the targets are not warped, and the incumbent (the improvement's
+        # reference, the local starts) is the best posterior mean rather than the luckiest score
+        # (``noise_evidence``; the region stays: concentrated trials make the best score less of
+        # a lottery).
+        noisy = (
+            self._trust_region
+            and not self._deterministic
+            and fitted is None
+            and noise_is_evident(training.x, training.y, training.encoder.is_categorical)
+        )
+        model = self._fit(training, warp=not noisy)[0]
+        x_running, blind = self._running_points(study, trial, training)
         # Never propose a tried point again when that cannot tell anything new: a deterministic
         # objective, or a search space that is all grid (ints, steps, categoricals) and holds
         # every parameter of the trials, where the acquisition otherwise keeps returning to the
@@ -387,16 +403,23 @@ class GPSampler(FallbackSampler):
         avoid = self._deterministic or (training.all_grid and training.whole)
         n, d = training.x.shape
         beta = self._beta if self._beta is not None else ucb_beta(n, d)
+        starts = None
+        if noisy:
+            means = model.gp.predict(training.x)[0]
+            starts = training.x[np.argsort(-means)[:N_LOCAL_STARTS]]
         # Blind workers of other processes: this trial takes the believer's ``blind``-th point.
         return propose_after_blind(
             training,
             model,
-            lambda running: self._single_acquisition(model.gp, running, fitted, beta),
+            lambda running: self._single_acquisition(
+                model.gp, running, fitted, beta, by_mean=noisy
+            ),
             self._rng,
             x_running=x_running,
             blind=blind,
             avoid_repeats=avoid,
             in_region=self._trust_region,
+            starts=starts,
             feasible=feasible,
         )
 
@@ -406,11 +429,17 @@ class GPSampler(FallbackSampler):
         x_running: FloatArray,
         feasibility: tuple[Feasibility, BoolArray] | None,
         beta: float,
+        by_mean: bool = False,
     ) -> AcquisitionFunction:
-        """One objective's acquisition on ``fitted_gp`` with the running trials believed."""
+        """One objective's acquisition on ``fitted_gp`` with the running trials believed.
+
+        ``by_mean``: improvement over the best posterior mean at the observed points (the
+        plug-in criterion of Picheny et al. 2013, for noisy scores), not the best score.
+        """
         gp = believe(fitted_gp, x_running)
         if feasibility is None:
-            return Acquisition(gp, self._acquisition, best=float(np.max(gp.y_train)), beta=beta)
+            at_points = gp.predict(gp.x_train)[0] if by_mean else gp.y_train
+            return Acquisition(gp, self._acquisition, best=float(np.max(at_points)), beta=beta)
         constraints, feasible = feasibility
         objective = None
         if feasible.any():
@@ -418,7 +447,7 @@ class GPSampler(FallbackSampler):
             objective = Acquisition(gp, "logei", best=best)
         return ConstrainedAcquisition(objective, constraints)
 
-    def _fit(self, training: TrainingSet) -> list[StudyModel]:
+    def _fit(self, training: TrainingSet, *, warp: bool = True) -> list[StudyModel]:
         """One GP per objective, each fit started from the previous fit's hyper-parameters."""
         previous = self._params[1] if self._params and self._params[0] == training.key else None
         models = [
@@ -426,7 +455,7 @@ class GPSampler(FallbackSampler):
                 training,
                 deterministic=self._deterministic,
                 initial=previous[k] if previous is not None else None,
-                warp=True,
+                warp=warp,
                 objective=k,
             )
             for k in range(len(training.signs))
