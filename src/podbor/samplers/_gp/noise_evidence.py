@@ -49,11 +49,15 @@ def close_pair_ratio(
         >>> close_pair_ratio(x, np.array([1.0, 1.0, 3.0]), np.array([False]))
         (0.0, 1)
     """
-    numeric = ~is_categorical
-    diff = x[:, None, :] - x[None, :, :]
-    same_choices = np.all(np.abs(diff[:, :, is_categorical]) < 1e-12, axis=2)
-    squared = (diff[:, :, numeric] ** 2).sum(axis=2) / max(1, int(numeric.sum()))
-    i, j = np.nonzero(np.tril(same_choices & (squared < close * close), k=-1))
+    numeric = x[:, ~is_categorical]
+    norms = (numeric**2).sum(axis=1)
+    # squared distances from one matrix product (n x n, not n x n x d)
+    squared = norms[:, None] + norms[None, :] - 2.0 * (numeric @ numeric.T)
+    near = squared < close * close * max(1, numeric.shape[1])
+    if is_categorical.any():
+        choices = x[:, is_categorical]
+        near &= np.all(np.abs(choices[:, None, :] - choices[None, :, :]) < 1e-12, axis=2)
+    i, j = np.nonzero(np.tril(near, k=-1))
     spread = float(np.std(y))
     if not i.size or not spread > 0:
         return float("nan"), int(i.size)
