@@ -38,7 +38,11 @@ from podbor._study_direction import StudyDirection
 from podbor.distributions import BaseDistribution
 from podbor.exceptions import UpdateFinishedTrialError
 
+# Optuna keeps the prefix in optuna.storages._base; code and tests written for it find it here.
+from podbor.storages._input_rules import DEFAULT_STUDY_NAME_PREFIX
+
 __all__ = [
+    "DEFAULT_STUDY_NAME_PREFIX",
     "NOT_FAILED",
     "BaseStorage",
     "select_trials",
