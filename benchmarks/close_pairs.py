@@ -10,7 +10,8 @@ For every run of the default sampler (``AutoSampler(seed=seed)``, as ``create_st
 it, seeded) on the problems of ``noisy.py`` with no noise and with its noise levels, this script
 takes the pairs of COMPLETE trials whose encoded parameters (podbor's unit-cube encoding; a
 pair must agree on every categorical) lie within an RMS distance ``--delta`` of each other and
-prints the median of their ``|y_i - y_j|`` over the standard deviation of all the run's values,
+prints (with the test the default sampler itself runs, ``samplers/_gp/noise_evidence.py``) the
+median of their ``|y_i - y_j|`` over the standard deviation of all the run's values,
 after ``--at`` trials: its median over seeds, its range, and the seeds with at least 3 such
 pairs (fewer are not counted)::
 
@@ -30,6 +31,7 @@ import problems as problems_mod
 
 import podbor
 from podbor._search_space import SearchSpaceEncoder
+from podbor.samplers._gp import noise_evidence
 
 PROBLEMS = ("branin", "hartmann6", "levy6", "log_scale", "mixed", "styblinski_tang8")
 NOISE = (0.0, 0.01, 0.05, 0.2)
@@ -51,29 +53,19 @@ def run(task: tuple[str, float, int, int]) -> tuple[str, float, int, list[Any]]:
 
 
 def close_pair_ratio(trials: Sequence[Any], delta: float) -> tuple[float, int]:
-    """Median ``|dy|`` of the pairs within ``delta`` over ``std(y)``, and how many pairs."""
+    """The default's own test statistic on ``trials`` (``noise_evidence.close_pair_ratio``):
+    median ``|dy|`` of the pairs within ``delta`` over ``std(y)``, and how many pairs. The trials
+    are encoded as the GP encodes them; only those holding every parameter count."""
     distributions = {n: d for t in trials for n, d in t.distributions.items()}
+    trials = [t for t in trials if set(t.params) == set(distributions)]
+    if not trials:
+        return float("nan"), 0
     encoder = SearchSpaceEncoder(distributions)
-    internal = [
-        {
-            n: (d.to_internal_repr(t.params[n]) if n in t.params else np.nan)
-            for n, d in zip(encoder.names, encoder.distributions)
-        }
-        for t in trials
-    ]
-    u = encoder.encode(internal)
+    x = encoder.encode(
+        [{n: d.to_internal_repr(t.params[n]) for n, d in distributions.items()} for t in trials]
+    )
     y = np.array([t.value for t in trials])
-    cat = encoder.is_categorical
-    diff = u[:, None, :] - u[None, :, :]
-    same_choices = np.all(np.where(cat, np.abs(diff) < 1e-12, True) | np.isnan(diff), axis=2)
-    numeric = np.where(cat | np.isnan(diff), 0.0, diff)
-    n_numeric = max(1, int((~cat).sum()))
-    distance = np.sqrt((numeric**2).sum(axis=2) / n_numeric)
-    i, j = np.nonzero(np.tril(same_choices & (distance < delta), k=-1))
-    spread = float(np.std(y))
-    if not i.size or spread == 0:
-        return float("nan"), int(i.size)
-    return float(np.median(np.abs(y[i] - y[j])) / spread), int(i.size)
+    return noise_evidence.close_pair_ratio(x, y, encoder.is_categorical, close=delta)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
