@@ -429,7 +429,8 @@ class GPSampler(FallbackSampler):
         x_running: FloatArray,
         feasibility: tuple[Feasibility, BoolArray] | None,
         beta: float,
-        by_mean: bool = False,
+        *,
+        by_mean: bool,
     ) -> AcquisitionFunction:
         """One objective's acquisition on ``fitted_gp`` with the running trials believed.
 
