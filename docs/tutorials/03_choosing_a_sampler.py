@@ -67,6 +67,11 @@ def branin(trial):
 # 4. ``tpe`` otherwise: a multivariate, grouped :class:`podbor.samplers.TPESampler` with the
 #    constant liar.
 #
+# When close trials differ by more than the objective's slope explains (noisy scores, such as
+# cross-validation's), the GP stops warping the values and measures improvement from the best
+# posterior mean instead of the luckiest score; such a trial's recorded reason ends with
+# ``"; scores look noisy (close trials differ)"``.
+#
 # To see the switch to TPE in a short run, we lower ``max_gp_trials`` to 20. The study runs
 # ``N_TRIALS`` trials (40 here).
 

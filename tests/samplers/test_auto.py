@@ -248,6 +248,32 @@ def test_multi_objective_goes_to_the_gp_and_says_so() -> None:
     )
 
 
+@pytest.mark.parametrize("noise", [0.0, 0.3], ids=["noiseless", "noisy"])
+def test_the_reason_says_when_the_gp_treated_the_scores_as_noisy(
+    podbor_log: pytest.LogCaptureFixture, noise: float
+) -> None:
+    """Once close trials differ (the GP's noise rule), the recorded reason and the log say so."""
+    rng = np.random.default_rng(1)
+
+    def objective(trial: BaseTrial) -> float:
+        x, y = trial.suggest_float("x", -2, 2), trial.suggest_float("y", -2, 2)
+        return x**2 + y**2 + noise * rng.normal()
+
+    study = podbor.create_study(sampler=AutoSampler(seed=0, max_overhead_fraction=None))
+    study.optimize(objective, n_trials=30)
+    reasons = [t.system_attrs[STRATEGY_ATTR] for t in study.trials]
+    noted = [r for r in reasons if r.endswith(auto_module.NOISE_NOTE)]
+    logged = [r.getMessage() for r in podbor_log.records if "noisy" in r.getMessage()]
+    if noise == 0:
+        assert not noted and not logged
+        return
+    assert noted and all(r.startswith("gp: 2 parameters, ") for r in noted)
+    first = next(t.number for t in study.trials if t.system_attrs[STRATEGY_ATTR] in noted)
+    assert first >= 20  # no verdict before noise_evidence.MIN_TRIALS complete trials
+    assert len(logged) == 1 and f"from trial {first} on" in logged[0]
+    assert _strategies(study)[first:] == ["gp"] * (30 - first)
+
+
 def test_multi_objective_with_a_conditional_space_goes_to_tpe() -> None:
     study = podbor.create_study(
         directions=["minimize", "minimize"],

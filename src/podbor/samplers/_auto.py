@@ -65,7 +65,9 @@ objective's share), so that noisy timings do not flip the strategy back and fort
 
 Every decision is recorded on the trial as the system attribute ``"auto_sampler"``, a string
 ``"<strategy>: <reason>"`` (``"gp: 6 parameters, 24 complete trials"``; the strategies are
-``qmc``, ``gp``, ``gp-branches`` and ``tpe``), visible in
+``qmc``, ``gp``, ``gp-branches`` and ``tpe``; a GP proposal made under the GP's noise rule, when
+close trials differ more than the objective's slope explains, ends with ``"; scores look noisy
+(close trials differ)"``), visible in
 ``study.trials_dataframe(attrs=("number", "value", "system_attrs"))`` and the CLI; a change of
 strategy is also logged once at INFO level.
 
@@ -77,6 +79,7 @@ history (and, past the allowance, on the objective's measured time). Pass
 from __future__ import annotations
 
 import collections
+import dataclasses
 import math
 import threading
 import time
@@ -104,6 +107,7 @@ from podbor.samplers._random import RandomSampler
 from podbor.samplers._tpe import TPESampler
 
 if TYPE_CHECKING:
+    from podbor.samplers._gp import GPSampler
     from podbor.samplers._gp.branches import BranchGP
 
 __all__ = ["STRATEGY_ATTR", "AutoSampler"]
@@ -113,6 +117,9 @@ _OWNER = "AutoSampler"
 
 STRATEGY_ATTR = "auto_sampler"
 """The trial system attribute that records the strategy chosen for a trial, and why."""
+
+NOISE_NOTE = "; scores look noisy (close trials differ)"
+"""Appended to a GP trial's recorded reason when its proposal treated the scores as noisy."""
 
 TPE_MAX_KERNELS = 1000
 """The cap on TPE's kernels of bad trials (``TPESampler(max_kernels=...)``): past it, TPE's time
@@ -179,6 +186,7 @@ class AutoSampler(BaseSampler):
         "_objective_seconds",
         "_last_strategy",
         "_cost_switched",
+        "_noise_logged",
     )
 
     def __init__(
@@ -228,7 +236,7 @@ class AutoSampler(BaseSampler):
             seeds = [int(s) for s in np.random.SeedSequence(self._seed).generate_state(5)]
         self._qmc, self._tpe = self._startup_and_tpe(seeds[:3])
         self._gp_seed = seeds[3]
-        self._gp: BaseSampler | None = None  # built on first use: it imports SciPy's optimizers
+        self._gp: GPSampler | None = None  # built on first use: it imports SciPy's optimizers
         self._branch_seed = seeds[4]
         self._branch_gp: BranchGP | None = None  # likewise
         self._lock = threading.RLock()
@@ -262,6 +270,7 @@ class AutoSampler(BaseSampler):
         self._objective_seconds: collections.deque[float] = collections.deque(maxlen=TIMING_WINDOW)
         self._last_strategy: str | None = None
         self._cost_switched = False  # the last decision was TPE for cost
+        self._noise_logged = False  # the GP's first proposal under noise was logged
 
     def __repr__(self) -> str:
         return (
@@ -271,7 +280,7 @@ class AutoSampler(BaseSampler):
         )
 
     # -- the decision ----------------------------------------------------------------------------
-    def _gp_sampler(self) -> BaseSampler:
+    def _gp_sampler(self) -> GPSampler:
         if self._gp is None:
             from podbor.samplers._gp import GPSampler
 
@@ -479,8 +488,28 @@ class AutoSampler(BaseSampler):
             params = self._branches().sample(study, trial, decision.branching)
         else:
             params = self._sampler(decision.strategy).sample_relative(study, trial, search_space)
+            if decision.strategy == "gp":
+                self._note_noise(study, trial, decision)
         self._timed(trial, start)
         return params
+
+    def _note_noise(self, study: StudyView, trial: FrozenTrial, decision: Decision) -> None:
+        """Add to the trial's recorded reason that its GP proposal treated the scores as noisy
+        (close trials differ: ``podbor.samplers._gp.noise_evidence``); logged once per study."""
+        if self._gp is None or not self._gp._saw_noise(trial.number):
+            return
+        decision = dataclasses.replace(decision, reason=decision.reason + NOISE_NOTE)
+        with self._lock:
+            self._decisions[trial.number] = decision
+            first = not self._noise_logged
+            self._noise_logged = True
+        study.set_trial_system_attr(trial, STRATEGY_ATTR, decision.label())
+        if first:
+            _logger.info(
+                f"AutoSampler: from trial {trial.number} on, close trials differ more than "
+                "the objective's slope explains: the GP models the scores as noisy (no warping of "
+                "the values; improvement over the best posterior mean)."
+            )
 
     def sample_independent(
         self,

@@ -168,6 +168,7 @@ class GPSampler(FallbackSampler):
         "_pending",
         "_unmodelled",
         "_mine",
+        "_noisy",
     )
 
     def __init__(
@@ -225,6 +226,7 @@ class GPSampler(FallbackSampler):
         self._pending: dict[int, tuple[SpaceKey, FloatArray]] = {}
         self._unmodelled: set[int] = set()
         self._mine: set[int] = set()  # trials started through this sampler (not "blind")
+        self._noisy: set[int] = set()  # trials proposed with the noise rule (``_saw_noise``)
 
     @property
     def acquisition(self) -> str:
@@ -296,6 +298,16 @@ class GPSampler(FallbackSampler):
             self._pending.pop(trial.number, None)
             self._unmodelled.discard(trial.number)
             self._mine.discard(trial.number)
+            self._noisy.discard(trial.number)
+
+    def _saw_noise(self, number: int) -> bool:
+        """Whether trial ``number`` was proposed under the noise rule (see :meth:`_propose`);
+        asked once per trial, by :class:`~podbor.samplers.AutoSampler` for its recorded reason."""
+        with self._lock:
+            if number not in self._noisy:
+                return False
+            self._noisy.discard(number)
+            return True
 
     def __repr__(self) -> str:
         return (
@@ -393,6 +405,9 @@ class GPSampler(FallbackSampler):
             and fitted is None
             and noise_is_evident(training.x, training.y, training.encoder.is_categorical)
         )
+        if noisy:
+            with self._lock:
+                self._noisy.add(trial.number)
         model = self._fit(training, warp=not noisy)[0]
         x_running, blind = self._running_points(study, trial, training)
         # Never propose a tried point again when that cannot tell anything new: a deterministic
