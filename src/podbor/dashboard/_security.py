@@ -64,7 +64,8 @@ shows "WebGL is not supported" and the page falls back to slow SVG."""
 
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _UNAUTHORIZED_PAGE = (
-    "<!doctype html><html><head><meta charset='utf-8'><title>podbor dashboard</title></head>"
+    "<!doctype html><html><head><meta charset='utf-8'><title>podbor dashboard</title>"
+    "<link rel='icon' href='data:,'></head>"  # no /favicon.ico request, refused in turn
     "<body><h1>Access token needed</h1><p>This dashboard needs its access token. Open the "
     "address that <code>podbor dashboard</code> printed when it started (it ends with "
     "<code>?token=...</code>).</p></body></html>"
