@@ -58,8 +58,11 @@ class Row:
     # the resident memory it adds (MiB), for this library and for Optuna on an Optuna copy
     load_s: float | None = None
     load_mib: float | None = None
-    # a journal: the first load, which replays every line and leaves <journal>.snapshot (the
-    # load above is the next one, which reads the snapshot and the lines after it)
+    # a journal: the first load as its workers left it (<journal>.snapshot as they kept it,
+    # then the lines after it), and the first load without the snapshot, which replays every
+    # line and leaves one (the load above is the next one, from that snapshot)
+    left_load_s: float | None = None
+    left_load_mib: float | None = None
     first_load_s: float | None = None
     first_load_mib: float | None = None
     optuna_load_s: float | None = None
@@ -156,7 +159,10 @@ def run_one(
         try:
             row = _measure(lib, library, kind, location, n_trials, workers)
             if load and library == "podbor" and kind != "memory":
-                if kind == "journal":  # the read above may have left one: start without it
+                if kind == "journal":  # as the workers left it, then without the snapshot
+                    row.left_load_s, row.left_load_mib = load_cost(
+                        library, kind, location, "bench"
+                    )
                     Path(location + ".snapshot").unlink(missing_ok=True)
                     row.first_load_s, row.first_load_mib = load_cost(
                         library, kind, location, "bench"

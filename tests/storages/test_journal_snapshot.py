@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import multiprocessing
 import shutil
 from pathlib import Path
 from typing import Any
@@ -213,11 +214,13 @@ _LIMITS = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 @given(
     plan=st.lists(
         st.tuples(
-            st.sampled_from(["trial", "fail", "prune", "enqueue", "attr", "running", "snapshot"]),
+            st.sampled_from(
+                ["trial", "fail", "prune", "enqueue", "attr", "running", "snapshot", "block"]
+            ),
             st.floats(0, 1),
         ),
         min_size=1,
-        max_size=12,
+        max_size=16,
     )
 )
 def test_generated_studies_read_the_same_from_a_snapshot(
@@ -231,6 +234,10 @@ def test_generated_studies_read_the_same_from_a_snapshot(
             if step == "snapshot":
                 m.setattr(journal_storage, "SNAPSHOT_LINES", 1)
                 _open(path)
+                m.setattr(journal_storage, "SNAPSHOT_LINES", 10**9)
+            elif step == "block":  # the long-lived handle reads: it appends a block
+                m.setattr(journal_storage, "SNAPSHOT_LINES", 1)
+                storage.get_all_studies()
                 m.setattr(journal_storage, "SNAPSHOT_LINES", 10**9)
             elif step == "enqueue":
                 study.enqueue_trial({"x": x})
@@ -249,24 +256,143 @@ def test_generated_studies_read_the_same_from_a_snapshot(
         assert _state(_open(path)) == _state(_replayed(path, m))
 
 
-def test_a_long_lived_handle_refreshes_the_snapshot_as_the_journal_doubles(
+def _blocks(path: Path | bytes) -> list[tuple[int | None, int, int]]:
+    """``(since, line, trial lines)`` of each block of the snapshot beside ``path`` (or in
+    these bytes), a torn line left out."""
+    data = (
+        path if isinstance(path, bytes) else Path(_snapshot.snapshot_path(str(path))).read_bytes()
+    )
+    out = []
+    for raw in data.splitlines():
+        try:
+            row = json.loads(raw)
+        except ValueError:
+            continue
+        if isinstance(row, dict) and "format" in row:
+            out.append((row["since"], row["line"], 0))
+        elif isinstance(row, list):
+            since, line, n = out[-1]
+            out[-1] = (since, line, n + 1)
+    return out
+
+
+def test_a_long_lived_handle_appends_blocks_of_what_changed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "j.log"
     monkeypatch.setattr(journal_storage, "SNAPSHOT_LINES", 40)
     worker = _open(path)  # opened on an empty journal: a worker of a study that grows
     study = podbor.create_study(storage=worker, study_name="s")
-    snapshot = Path(_snapshot.snapshot_path(str(path)))
-    reached = []
+    behind = []
     for _ in range(8):
         study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=10)
-        reached.append(_snapshot.snapshot_line(str(path)))
-    assert snapshot.exists()
-    # written at ~40, ~80, ~160, ~320 lines: a handful of times, each as the journal doubled
-    written = sorted({r for r in reached if r is not None})
-    assert 2 <= len(written) <= 5
-    assert all(later >= 2 * earlier - 10 for earlier, later in itertools.pairwise(written))
-    # and a fresh handle opened from it sees what a full replay sees
+        end = _snapshot.snapshot_end(str(path))
+        behind.append(path.read_bytes().count(b"\n") + 1 - (end or 1))
+    # one whole block, then one block per ~40 lines with the ~10 trials changed since: a
+    # fresh handle never replays many lines, and the file stays about one line per trial
+    blocks = _blocks(path)
+    assert blocks[0][0] is None and len(blocks) >= 6
+    assert all(since == line for (_, line, _), (since, _, _) in itertools.pairwise(blocks))
+    assert all(n <= 12 for _, _, n in blocks[1:])
+    assert max(behind) < 40 + 6
+    assert sum(n for _, _, n in blocks) <= len(study.trials) + 8
+    monkeypatch.setattr(journal_storage, "SNAPSHOT_LINES", 10**9)
+    assert _state(_open(path)) == _state(_replayed(path, monkeypatch)) == _state(worker)
+
+
+def test_blocks_of_two_workers_read_the_same_as_a_full_replay(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "j.log"
+    _fill(path)
+    monkeypatch.setattr(journal_storage, "SNAPSHOT_LINES", 1)
+    first, second = _open(path), _open(path)
+    one = podbor.load_study(study_name="s", storage=first)
+    two = podbor.load_study(study_name="s", storage=second)
+    for i in range(6):  # each read of either appends a block unless the other's is recent
+        for study in (one, two):
+            trial = study.ask()
+            x = trial.suggest_float("x", 0, 1)
+            if i % 3 == 2:
+                study.tell(trial, state=TrialState.FAIL)
+            elif i % 3 == 1:
+                trial.set_user_attr("left", "running")
+            else:
+                study.tell(trial, x)
+            study.set_user_attr(f"u{i}", i)
+    podbor.delete_study(study_name="s", storage=first)
+    podbor.create_study(storage=first, study_name="after").optimize(
+        lambda t: t.suggest_int("k", 0, 3), n_trials=3
+    )
+    first.get_all_studies()
+    assert len(_blocks(path)) >= 3
+    monkeypatch.setattr(journal_storage, "SNAPSHOT_LINES", 10**9)
+    assert _state(_open(path)) == _state(_replayed(path, monkeypatch)) == _state(first)
+
+
+@pytest.mark.parametrize("damage", ["torn-block", "stale-block", "not-newer"])
+def test_a_bad_last_block_leaves_the_blocks_before_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: str
+) -> None:
+    """A block torn by a killed writer, or appended by two handles at once, is not read; the
+    snapshot up to it is, and the next block goes after a rewrite."""
+    path = tmp_path / "j.log"
+    _fill(path)
+    monkeypatch.setattr(journal_storage, "SNAPSHOT_LINES", 1)
+    worker = _open(path)
+    study = podbor.load_study(study_name="s", storage=worker)
+    snapshot = Path(_snapshot.snapshot_path(str(path)))
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2)  # appends blocks
+    monkeypatch.setattr(journal_storage, "SNAPSHOT_LINES", 10**9)
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=1)
+    monkeypatch.setattr(journal_storage, "SNAPSHOT_LINES", 1)
+    before = snapshot.read_bytes()
+    worker.get_all_studies()  # a read: one block
+    last = snapshot.read_bytes()[len(before) :].splitlines(keepends=True)
+    assert len(_blocks(b"".join(last))) == 1
+    head, end = json.loads(last[0]), json.loads(last[-1])
+    if damage == "torn-block":
+        snapshot.write_bytes(before + b"".join(last)[: -len(last[-1]) - 7])
+    else:  # a block starting from a line the one before it does not reach, or not newer
+        if damage == "stale-block":
+            head["since"] = head["line"] + 1000
+        else:
+            head["line"] = end["end"] = _blocks(before)[-1][1]
+        rows = b"".join(last[1:-1])
+        snapshot.write_bytes(
+            before + json.dumps(head).encode() + b"\n" + rows + json.dumps(end).encode() + b"\n"
+        )
+    kept = _snapshot.load_snapshot(str(path), "j")
+    assert kept is not None and kept[2] == _blocks(before)[-1][1]
+    monkeypatch.setattr(journal_storage, "SNAPSHOT_LINES", 10**9)
+    assert _state(_open(path)) == _state(_replayed(path, monkeypatch)) == _state(worker)
+    monkeypatch.setattr(journal_storage, "SNAPSHOT_LINES", 1)
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=1)  # the worker goes on
+    if damage == "torn-block":
+        first = _blocks(path)[0]  # rewritten whole, then blocks after it
+        assert first[0] is None and first[1] > _blocks(before)[-1][1]
+    monkeypatch.setattr(journal_storage, "SNAPSHOT_LINES", 10**9)
+    assert _state(_open(path)) == _state(_replayed(path, monkeypatch)) == _state(worker)
+
+
+def test_a_snapshot_of_many_blocks_is_rewritten_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A running trial changed in every block is written in every block: past twice as many
+    trial lines as trials the file is rewritten as one block."""
+    path = tmp_path / "j.log"
+    monkeypatch.setattr(journal_storage, "SNAPSHOT_LINES", 1)
+    monkeypatch.setattr(_snapshot, "SNAPSHOT_LINES", 1)
+    worker = _open(path)
+    study = podbor.create_study(storage=worker, study_name="s")
+    trial = study.ask()
+    sizes = []
+    for i in range(12):
+        trial.report(float(i), i)
+        worker.get_all_trials(study._core.study_id)
+        sizes.append(sum(n for _, _, n in _blocks(path)))
+    assert max(sizes) <= 2 * 1 + 1 + 1  # 2 x trials + SNAPSHOT_LINES, then one more block
+    assert 1 in sizes[2:]  # rewritten
     monkeypatch.setattr(journal_storage, "SNAPSHOT_LINES", 10**9)
     assert _state(_open(path)) == _state(_replayed(path, monkeypatch)) == _state(worker)
 
@@ -286,4 +412,43 @@ def test_writes_never_stop_to_write_a_snapshot(
         writer.set_trial_system_attr(trial_id, f"b{i}", i)
     assert not Path(_snapshot.snapshot_path(str(path))).exists()
     writer.get_all_trials(study_id)  # a read: the journal has grown far past the threshold
-    assert _snapshot.snapshot_line(str(path)) == path.read_bytes().count(b"\n") + 1
+    assert _snapshot.snapshot_end(str(path)) == path.read_bytes().count(b"\n") + 1
+
+
+def _worker(path: str, n_trials: int) -> None:
+    storage = _open(Path(path))
+    study = podbor.load_study(study_name="s", storage=storage)
+
+    def objective(trial: podbor.Trial) -> float:
+        x = trial.suggest_float("x", 0, 1)
+        trial.report(x, 0)
+        if x < 0.2:
+            raise podbor.TrialPruned()
+        return x
+
+    study.optimize(objective, n_trials=n_trials)
+
+
+def test_workers_in_several_processes_append_blocks_that_read_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Workers that append blocks at the same time (no lock) leave a snapshot that reads as a
+    full replay does (a block two of them raced on is not read; the lines after it are)."""
+    path = tmp_path / "j.log"
+    monkeypatch.setattr(journal_storage, "SNAPSHOT_LINES", 7)  # inherited by the forks
+    monkeypatch.setattr(_snapshot, "SNAPSHOT_LINES", 7)
+    podbor.create_study(storage=_open(path), study_name="s")
+    context = multiprocessing.get_context("fork")
+    workers = [context.Process(target=_worker, args=(str(path), 40)) for _ in range(3)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(120)
+        assert worker.exitcode == 0
+    assert len(_blocks(path)) >= 3
+    end = _snapshot.snapshot_end(str(path))
+    assert end is not None and path.read_bytes().count(b"\n") + 1 - end < 7 * 3
+    monkeypatch.setattr(journal_storage, "SNAPSHOT_LINES", 10**9)
+    fresh = _open(path)
+    assert _state(fresh) == _state(_replayed(path, monkeypatch))
+    assert len(fresh.get_all_trials(0)) == 120

@@ -18,6 +18,7 @@ import datetime
 from collections.abc import Callable
 from typing import Any, Final
 
+from podbor._records.frozen_trial import FrozenTrial
 from podbor._records.trial_state import TrialState
 from podbor._study_direction import StudyDirection
 from podbor.storages._input_rules import INT64_MAX, INT64_MIN, check_param_distribution
@@ -58,6 +59,26 @@ class JournalModel(StudyTable):
         self.distributions = DistributionCache()
         self.param_names: dict[str, str] = {}  # parameter names kept once, as they repeat
         self.strings = StringCache()  # and short attribute strings
+        # the trials made or changed since the storage last cleared this, each with the number
+        # of the line that last changed it (the trials a snapshot block must hold:
+        # ``_snapshot.append_snapshot``); ``line`` is the line being replayed
+        self.changed: dict[int, int] = {}
+        self.line = 0
+
+    def add_trial(
+        self, study_id: int, when: datetime.datetime | None, template: FrozenTrial | None = None
+    ) -> int:
+        trial_id = super().add_trial(study_id, when, template)
+        self.changed[trial_id] = self.line
+        return trial_id
+
+    def writable(self, trial: FrozenTrial) -> FrozenTrial:
+        self.changed[trial._trial_id] = self.line  # every change of a trial comes through here
+        return super().writable(trial)
+
+    def changed_since(self, line: int) -> None:
+        """Keep in :attr:`changed` only the trials changed by line ``line`` or later."""
+        self.changed = {trial_id: at for trial_id, at in self.changed.items() if at >= line}
 
     def apply(self, op: Op, *, dry_run: bool = False) -> Any:
         """Check ``op`` and, unless ``dry_run``, apply it; return its result.

@@ -1,26 +1,41 @@
 """A snapshot beside a long journal: the replayed state up to a line, so that a new handle on a
 10⁵-trial journal reads one compact line per trial instead of replaying ~6 operations per trial.
 
-The snapshot is a cache, never the truth. It lives in ``<journal>.snapshot``, is written by a
-handle that has just replayed at least :data:`SNAPSHOT_LINES` lines on opening the journal
-(to a temporary file, then renamed over the old one, so a reader sees a whole snapshot or the
-previous one), and is used only when it still matches the journal: the journal is at least as
-long as the part the snapshot covers, and the last 64 KiB of that part hash the same as when
-the snapshot was made (every line holds its writer's random id and sequence number, so another
-journal does not match). A snapshot that is missing, unreadable, damaged, of another format or
-of another journal is ignored with a debug message, and the journal is replayed from its first
-line as before; a folder the process cannot write to just gets no snapshot. Lines before a
-snapshot's offset never change (the journal is append-only, and a torn tail is only ever cut
-after the last complete line), so the state it holds is the state the replay would rebuild.
+The snapshot is a cache, never the truth. It lives in ``<journal>.snapshot`` and is used only
+when it still matches the journal: the journal is at least as long as the part the snapshot
+covers, and the last 64 KiB of that part hash the same as when the snapshot was made (every line
+holds its writer's random id and sequence number, so another journal does not match). A
+snapshot that is missing, unreadable, damaged, of another format or of another journal is
+ignored with a debug message, and the journal is replayed from its first line as before; a
+folder the process cannot write to just gets no snapshot. Lines before a snapshot's offset never
+change (the journal is append-only, and a torn tail is only ever cut after the last complete
+line), so the state it holds is the state the replay would rebuild.
 
-File format: strict JSON lines, like the journal. The first line holds the format, the part of
-the journal covered (byte offset, line number, hash), the ids to hand out next, the
-distributions (JSON texts, referred to by position), the studies (attributes, the first
-distribution of each parameter name, WAITING trials oldest first, the best trial) and the
-heartbeats of RUNNING trials; then one line per trial, by study and number:
-``[study_id, trial_id, state, values, datetime_start, datetime_complete, params, user_attrs,
-system_attrs, intermediate_values]`` with ``params`` as ``[name, distribution, internal value]``
-triples. Values and attributes are encoded as in journal lines (:mod:`._codec`).
+**Blocks.** The file is a run of blocks, each a head line, one line per trial, and an end line.
+The first block holds every trial (it is written to a temporary file, then renamed over the old
+snapshot, so a reader sees a whole one or the previous one). A handle that keeps reading a
+growing journal (a worker of a long study) then *appends* a block every
+:data:`SNAPSHOT_LINES` lines with only the trials that changed since the line ``since`` up to
+which it knows the snapshot to hold its state: cheap (the trials of the last 20,000 lines), so
+the next handle never replays many lines, and without a lock. A reader takes the blocks in
+order, each trial's latest line winning, and stops before a block that is torn (no end line,
+too few trials), not newer than the one before it (``line``), or that starts from a line the
+one before it does not reach (``since``): two handles appending at once can leave such a
+block, and what precedes it is still whole. A handle finds the end line of the last block
+before appending; when its own ``since`` is not covered there (another handle rewrote the file,
+or the file ends torn) it rewrites the whole snapshot instead, as it does when the file holds
+more than twice as many trial lines as trials.
+
+File format: strict JSON lines, like the journal. A block's head holds the format, the part of
+the journal covered (byte offset, line number, hash) and ``since``, the ids to hand out next,
+the distributions its lines use (JSON texts, referred to by position), the studies
+(attributes, the first distribution of each parameter name, WAITING trials oldest first, the
+best trial, the number of trials) and the heartbeats of RUNNING trials; then one line per
+trial: ``[study_id, trial_id, number, state, values, datetime_start, datetime_complete,
+params, user_attrs, system_attrs, intermediate_values]`` with ``params`` as ``[name,
+distribution, internal value]`` triples; then ``{"end": line, "rows": k, "total": n}`` (the
+trial lines of this block and of the whole file). Values and attributes are encoded as in
+journal lines (:mod:`._codec`).
 """
 
 from __future__ import annotations
@@ -49,16 +64,26 @@ from podbor.storages._journal._codec import (
 from podbor.storages._journal._model import JournalModel
 from podbor.storages._records import StudyRecord
 
-__all__ = ["SNAPSHOT_LINES", "load_snapshot", "save_snapshot", "snapshot_line", "snapshot_path"]
+__all__ = [
+    "SNAPSHOT_LINES",
+    "append_snapshot",
+    "load_snapshot",
+    "save_snapshot",
+    "snapshot_end",
+    "snapshot_path",
+]
 
 _logger = get_logger(__name__)
 
 SNAPSHOT_LINES = 20_000
-"""A handle that replays at least this many lines on opening a journal writes a snapshot."""
+"""A handle that replays at least this many lines on opening a journal writes a snapshot, and a
+handle that keeps reading a growing journal appends a block every this many lines."""
 
 FORMAT = "podbor-journal-snapshot"
-VERSION = 1
+VERSION = 2
 _TAIL = 1 << 16  # bytes of the journal, ending at the snapshot's offset, that must hash the same
+_END_BYTES = 512  # an end line is far shorter
+_END_KEYS = ("end", "rows", "total")
 
 
 class _Mismatch(ValueError):
@@ -80,30 +105,47 @@ def _tail_hash(journal_path: str, offset: int) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def snapshot_line(journal_path: str) -> int | None:
-    """The line number the snapshot on disk reaches, as its first line says (not checked
+def _end_of(data: bytes) -> dict[str, int] | None:
+    """The end line that ``data`` (the file's last bytes) ends with, or None."""
+    if not data.endswith(b"\n"):
+        return None  # torn
+    last = data[data.rfind(b"\n", 0, len(data) - 1) + 1 :]
+    try:
+        end = json.loads(last)
+    except ValueError:
+        return None
+    if not isinstance(end, dict) or not all(type(end.get(k)) is int for k in _END_KEYS):
+        return None
+    return end
+
+
+
+def snapshot_end(journal_path: str) -> int | None:
+    """The line number the snapshot on disk reaches, as its last end line says (not checked
     against the journal: only to skip writing one that another process just wrote)."""
     try:
         with open(snapshot_path(journal_path), "rb") as f:
-            line = json.loads(f.readline()).get("line")
-    except Exception:
+            size = f.seek(0, os.SEEK_END)
+            f.seek(max(0, size - _END_BYTES))
+            end = _end_of(f.read())
+    except OSError:
         return None
-    return line if type(line) is int else None
+    return None if end is None else end["end"]
 
 
 # -- writing ----------------------------------------------------------------------------------
 def save_snapshot(journal_path: str, model: JournalModel, offset: int, line: int) -> bool:
     """Write the snapshot of ``model``, the journal replayed up to ``offset`` (where line number
-    ``line`` starts); False when it could not be written (e.g. a read-only folder)."""
+    ``line`` starts), as one block of every trial; False when it could not be written (e.g. a
+    read-only folder)."""
     target = snapshot_path(journal_path)
     temporary = f"{target}.{uuid.uuid4().hex[:12]}.tmp"
+    trials = [(i, t) for i, study in model.studies.items() for t in study.trials]
     try:
-        head, dists = _head(model, offset, line, _tail_hash(journal_path, offset))
+        text = _block(model, trials, offset, line, None, _tail_hash(journal_path, offset), 0)
         with open(temporary, "w", encoding="ascii") as f:
-            f.write(_dumps(head))
-            for study_id, study in model.studies.items():
-                for trial in study.trials:
-                    f.write(_dumps(_trial_row(study_id, trial, dists)))
+            for part in text:
+                f.write(part)
             f.flush()
             os.fsync(f.fileno())
         os.replace(temporary, target)
@@ -115,14 +157,65 @@ def save_snapshot(journal_path: str, model: JournalModel, offset: int, line: int
     return True
 
 
+def append_snapshot(
+    journal_path: str, model: JournalModel, offset: int, line: int, since: int
+) -> bool:
+    """Bring the snapshot up to ``line`` (the journal replayed up to ``offset``): append a block
+    of the trials changed since line ``since`` (``model.changed``) when the file's last block
+    reaches ``since``, else rewrite it whole; nothing when it already reaches ``line``. True
+    when the snapshot on disk now holds the state at ``line`` or later."""
+    target = snapshot_path(journal_path)
+    try:
+        fd = os.open(target, os.O_RDWR | os.O_APPEND)
+    except OSError:
+        return save_snapshot(journal_path, model, offset, line)
+    try:
+        size = os.fstat(fd).st_size
+        end = _end_of(os.pread(fd, _END_BYTES, max(0, size - _END_BYTES)))
+        if end is not None and end["end"] >= line:
+            return True  # another handle got there first
+        n_trials = sum(len(study.trials) for study in model.studies.values())
+        if (
+            end is None
+            or not since <= end["end"]
+            or end["total"] + len(model.changed) > 2 * n_trials + SNAPSHOT_LINES
+        ):
+            os.close(fd)
+            fd = -1
+            return save_snapshot(journal_path, model, offset, line)
+        trials = [model.owner[i] for i in sorted(model.changed) if i in model.owner]
+        rows = [(i, model.studies[i].trials[number]) for i, number in trials]
+        text = "".join(
+            _block(model, rows, offset, line, since, _tail_hash(journal_path, offset), end["total"])
+        ).encode("ascii")
+        while text:  # one write in all but the rarest case; a reader checks every block
+            text = text[os.write(fd, text) :]
+        os.fsync(fd)
+    except (OSError, ValueError) as err:
+        _logger.debug(f"No snapshot block appended beside the journal {journal_path!r}: {err}")
+        return False
+    finally:
+        if fd >= 0:
+            os.close(fd)
+    return True
+
+
 def _dumps(value: Any) -> str:
     return json.dumps(value, allow_nan=False, separators=(",", ":")) + "\n"
 
 
-def _head(
-    model: JournalModel, offset: int, line: int, tail: str
-) -> tuple[dict[str, Any], dict[int, int]]:
-    dists: dict[int, int] = {}  # id(distribution) -> position in the table
+def _block(
+    model: JournalModel,
+    trials: list[tuple[int, FrozenTrial]],
+    offset: int,
+    line: int,
+    since: int | None,
+    tail: str,
+    total: int,
+) -> Iterator[str]:
+    """The lines of one block: its head, one line per trial of ``trials`` (study id, trial),
+    its end (``total``: the trial lines of the file before it)."""
+    dists: dict[int, int] = {}  # id(distribution) -> position in the block's table
     table: list[str] = []
 
     def index(dist: BaseDistribution) -> int:
@@ -132,10 +225,9 @@ def _head(
             table.append(distribution_to_json(dist))
         return at
 
-    for study in model.studies.values():
-        for trial in study.trials:
-            for dist in trial.distributions.values():
-                index(dist)
+    for _, trial in trials:
+        for dist in trial.distributions.values():
+            index(dist)
     studies = [
         {
             "id": study_id,
@@ -150,25 +242,31 @@ def _head(
         }
         for study_id, study in model.studies.items()
     ]
-    head = {
-        "format": FORMAT,
-        "version": VERSION,
-        "offset": offset,
-        "line": line,
-        "tail_sha256": tail,
-        "next_study_id": model.next_study_id,
-        "next_trial_id": model.next_trial_id,
-        "distributions": table,
-        "studies": studies,
-        "heartbeats": [[trial_id, beat] for trial_id, beat in model.heartbeats.items()],
-    }
-    return head, dists
+    yield _dumps(
+        {
+            "format": FORMAT,
+            "version": VERSION,
+            "offset": offset,
+            "line": line,
+            "since": since,
+            "tail_sha256": tail,
+            "next_study_id": model.next_study_id,
+            "next_trial_id": model.next_trial_id,
+            "distributions": table,
+            "studies": studies,
+            "heartbeats": [[trial_id, beat] for trial_id, beat in model.heartbeats.items()],
+        }
+    )
+    for study_id, trial in trials:
+        yield _dumps(_trial_row(study_id, trial, dists))
+    yield _dumps({"end": line, "rows": len(trials), "total": total + len(trials)})
 
 
 def _trial_row(study_id: int, trial: FrozenTrial, dists: dict[int, int]) -> list[Any]:
     return [
         study_id,
         trial._trial_id,
+        trial.number,
         trial.state.name,
         None if trial.values is None else [encode_float(v) for v in trial.values],
         encode_datetime(trial.datetime_start),
@@ -199,17 +297,29 @@ def load_snapshot(journal_path: str, where: str) -> tuple[JournalModel, int, int
     return model, offset, line
 
 
+_Trials = dict[int, tuple[int, FrozenTrial]]  # trial id -> (study id, trial)
+
+
 def _load(lines: Iterator[bytes], journal_path: str, model: JournalModel) -> tuple[int, int]:
-    head = json.loads(next(lines))
-    if head.get("format") != FORMAT or head.get("version") != VERSION:
-        raise _Mismatch(f"not a snapshot this podbor reads: {head.get('format')!r}")
+    head: dict[str, Any] | None = None  # the last whole block's head
+    latest: _Trials = {}
+    for block_head, block in _blocks(lines, model):
+        offset, line, since = block_head["offset"], block_head["line"], block_head["since"]
+        if type(offset) is not int or type(line) is not int or offset <= 0 or line < 2:
+            raise _Mismatch("bad offset")
+        if head is None and since is not None:
+            raise _Mismatch("the first block does not hold every trial")
+        if head is not None and not (type(since) is int and since <= head["line"] < line):
+            continue  # raced: not newer, or from a line not reached; a later block may chain on
+        if _tail_hash(journal_path, offset) != block_head["tail_sha256"]:
+            raise _Mismatch("made from another journal")
+        head = block_head
+        latest.update(block)
+    if head is None:
+        raise _Mismatch("no whole block")
     offset, line = head["offset"], head["line"]
-    if type(offset) is not int or type(line) is not int or offset <= 0 or line < 2:
-        raise _Mismatch("bad offset")
-    if _tail_hash(journal_path, offset) != head["tail_sha256"]:
-        raise _Mismatch("made from another journal")
     table = [model.distributions.get(text) for text in head["distributions"]]
-    counts: dict[int, int] = {}
+    by_study: dict[int, list[FrozenTrial | None]] = {}
     for entry in head["studies"]:
         study_id = entry["id"]
         record = StudyRecord(entry["name"], [StudyDirection[d] for d in entry["directions"]])
@@ -218,41 +328,81 @@ def _load(lines: Iterator[bytes], journal_path: str, model: JournalModel) -> tup
         record.dists = {name: table[at] for name, at in entry["dists"].items()}
         model.studies[study_id] = record
         model.names[record.name] = study_id
-        counts[study_id] = entry["n_trials"]
-    names, strings = model.param_names, model.strings
-    for raw in lines:
-        row = json.loads(raw)
-        study_id, trial_id, state, values, start, complete, params, user, system, reports = row
+        by_study[study_id] = [None] * entry["n_trials"]
+    for study_id, trial in latest.values():
+        slots = by_study.get(study_id)
+        if slots is None:
+            continue  # a deleted study's
+        if not 0 <= trial.number < len(slots):
+            raise _Mismatch(f"trial number {trial.number!r} out of range")
+        slots[trial.number] = trial
+    for study_id, slots in by_study.items():
         study = model.studies[study_id]
-        trial = decode_trial(
-            len(study.trials),
-            trial_id,
-            state,
-            start,
-            complete,
-            user,
-            system,
-            reports,
-            values,
-            strings.attrs,
-        )
-        for name, at, internal in params:
-            add_param(trial, names.setdefault(name, name), table[at], internal)
-        study.trials.append(trial)
-        model.owner[trial_id] = (study_id, trial.number)
-        if trial.state.is_finished():
-            study.add_finished(trial)
-            if trial.state == TrialState.FAIL:
-                study.failed.add(trial_id)
-        elif trial.state == TrialState.RUNNING:
-            study.running[trial.number] = None
+        for slot in slots:
+            if slot is None:
+                raise _Mismatch("cut short")
+            trial = slot
+            study.trials.append(trial)
+            model.owner[trial._trial_id] = (study_id, trial.number)
+            if trial.state.is_finished():
+                study.add_finished(trial)
+                if trial.state == TrialState.FAIL:
+                    study.failed.add(trial._trial_id)
+            elif trial.state == TrialState.RUNNING:
+                study.running[trial.number] = None
     for entry in head["studies"]:
         study = model.studies[entry["id"]]
-        if len(study.trials) != counts[entry["id"]]:
-            raise _Mismatch("cut short")
         study.waiting = dict.fromkeys(entry["waiting"])
         best = entry["best"]
         study.best = None if best is None else study.trials[best]
     model.heartbeats = {int(trial_id): float(beat) for trial_id, beat in head["heartbeats"]}
     model.next_study_id, model.next_trial_id = head["next_study_id"], head["next_trial_id"]
     return offset, line
+
+
+def _blocks(
+    lines: Iterator[bytes], model: JournalModel
+) -> Iterator[tuple[dict[str, Any], _Trials]]:
+    """The whole blocks of the file, in order: each head and its trials by id; ends at the
+    first block that is torn or damaged."""
+    names, strings = model.param_names, model.strings
+    while True:
+        try:
+            head = json.loads(next(lines))
+        except (StopIteration, ValueError):
+            return
+        if not isinstance(head, dict) or head.get("format") != FORMAT:
+            raise _Mismatch(f"not a snapshot this podbor reads: {head!r:.80}")
+        if head.get("version") != VERSION:
+            raise _Mismatch(f"a snapshot of format version {head.get('version')!r}")
+        table = [model.distributions.get(text) for text in head["distributions"]]
+        trials: _Trials = {}
+        try:
+            for raw in lines:
+                row = json.loads(raw)
+                if isinstance(row, dict):
+                    if row.get("end") != head["line"] or row.get("rows") != len(trials):
+                        return
+                    break
+                study_id, trial_id, number, state, values, start, complete = row[:7]
+                params, user, system, reports = row[7:]
+                trial = decode_trial(
+                    number,
+                    trial_id,
+                    state,
+                    start,
+                    complete,
+                    user,
+                    system,
+                    reports,
+                    values,
+                    strings.attrs,
+                )
+                for name, at, internal in params:
+                    add_param(trial, names.setdefault(name, name), table[at], internal)
+                trials[trial_id] = (study_id, trial)
+            else:
+                return  # torn: no end line
+        except ValueError:
+            return  # a damaged or torn line
+        yield head, trials

@@ -43,9 +43,10 @@ from podbor.storages._journal._codec import encode_attr, encode_float, encode_te
 from podbor.storages._journal._model import PROCEED, JournalModel, Op, now_iso
 from podbor.storages._journal._snapshot import (
     SNAPSHOT_LINES,
+    append_snapshot,
     load_snapshot,
     save_snapshot,
-    snapshot_line,
+    snapshot_end,
 )
 from podbor.storages._journal.backend import HEADER, JournalFileBackend, encode_record
 
@@ -64,7 +65,9 @@ class JournalStorage(HeartbeatStorage):
     only the lines appended since the last read, and the best trial is kept as lines are
     replayed. A handle that replays many lines on opening (20,000 or more) leaves the replayed
     state in ``<file>.snapshot``, a cache the next handle reads before the lines after it (it
-    is ignored whenever it does not match the journal, and the journal replayed as before).
+    is ignored whenever it does not match the journal, and the journal replayed as before), and
+    a handle that keeps reading a growing journal appends the trials changed every 20,000 lines,
+    so a new handle never replays many lines.
 
     Args:
         log_storage: The journal, e.g. ``JournalFileBackend("study.log")``.
@@ -146,32 +149,46 @@ class JournalStorage(HeartbeatStorage):
         loaded = load_snapshot(path, self._model.where)
         if loaded is not None:
             self._model, self._offset, self._line = loaded
-        self._snapshot_line = self._line  # the line the newest snapshot known here reaches
+        # the line up to which the snapshot on disk is known to hold this handle's state: the
+        # model lists the trials changed since (``JournalModel.changed``)
+        self._since = self._line
         self._sync(snapshot=False)
-        if self._line - self._snapshot_line >= SNAPSHOT_LINES:
-            self._save_snapshot()
+        if self._line - self._since >= SNAPSHOT_LINES:
+            # a block goes only after a snapshot this handle read: one it could not use (another
+            # journal's, damaged) is replaced
+            self._refresh_snapshot(whole=loaded is None)
 
-    def _save_snapshot(self) -> None:
-        if save_snapshot(self._backend.file_path, self._model, self._offset, self._line):
-            self._snapshot_line = self._line
+    def _refresh_snapshot(self, *, whole: bool = False) -> None:
+        """Bring the snapshot up to this handle's state: a block of the trials changed since
+        ``_since`` appended, or (``whole``, or where a block cannot go) the whole snapshot
+        written (see :func:`append_snapshot`)."""
+        path, model = self._backend.file_path, self._model
+        if whole:
+            save_snapshot(path, model, self._offset, self._line)
+        else:
+            append_snapshot(path, model, self._offset, self._line, self._since)
+        # whether written or not: a block appended later holds the trials changed from here on,
+        # and is appended only where the snapshot on disk reaches this line
+        self._since = self._line
+        self._model.changed.clear()
 
     def _keep_snapshot(self) -> None:
-        """A handle that lives while the journal doubles (a worker of a long study) refreshes
-        the snapshot then, unless another process already did: a few writes in all, the last
-        one as large as the others together, so the next handle to open replays little."""
-        behind = self._line - self._snapshot_line
-        if behind < max(SNAPSHOT_LINES, self._snapshot_line):
+        """A handle that keeps reading a growing journal (a worker of a long study) appends a
+        block every ``SNAPSHOT_LINES`` lines, unless another process did so lately, so that the
+        next handle to open never replays many lines."""
+        if self._line - self._since < SNAPSHOT_LINES:
             return
-        on_disk = snapshot_line(self._backend.file_path)
-        if on_disk is not None and on_disk > self._snapshot_line:
-            self._snapshot_line = on_disk  # another process wrote a newer one
-            if self._line - on_disk < max(SNAPSHOT_LINES, on_disk):
-                return
-        self._save_snapshot()
+        on_disk = snapshot_end(self._backend.file_path)
+        if on_disk is not None and self._since <= on_disk and self._line - on_disk < SNAPSHOT_LINES:
+            # another process's block is recent: the next one starts from it
+            self._since = on_disk
+            self._model.changed_since(on_disk)
+            return
+        self._refresh_snapshot()
 
     def _sync(self, *, locked: bool = False, snapshot: bool = True) -> None:
         """Replay the lines appended since the last read (``locked``: we hold the file lock;
-        ``snapshot``: refresh the snapshot when the journal has doubled, never under the lock).
+        ``snapshot``: refresh the snapshot when it is far behind, never under the lock).
         """
         with self._lock:
             parts = self._backend.read_parts(self._offset, locked=locked, line=self._line)
@@ -188,6 +205,7 @@ class JournalStorage(HeartbeatStorage):
 
     def _replay(self, record: Op, number: int) -> None:
         mine = record.get("worker") == self._worker and record.get("seq") == self._pending
+        self._model.line = number
         try:
             value = self._model.apply(record)
         except MalformedLineError as err:  # the same for every reader: skipped, said where
