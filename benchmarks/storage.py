@@ -160,9 +160,7 @@ def run_one(
             row = _measure(lib, library, kind, location, n_trials, workers)
             if load and library == "podbor" and kind != "memory":
                 if kind == "journal":  # as the workers left it, then without the snapshot
-                    row.left_load_s, row.left_load_mib = load_cost(
-                        library, kind, location, "bench"
-                    )
+                    row.left_load_s, row.left_load_mib = load_cost(library, kind, location, "bench")
                     Path(location + ".snapshot").unlink(missing_ok=True)
                     row.first_load_s, row.first_load_mib = load_cost(
                         library, kind, location, "bench"

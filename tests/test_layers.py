@@ -28,6 +28,7 @@ LAYERS: dict[str, int] = {
     "podbor._frozen_study": 0,
     "podbor._study_view": 0,
     "podbor._records": 0,
+    "podbor._arrays": 0,  # the numpy array types
     "podbor._hypervolume": 0,  # Pareto fronts and hypervolumes (numpy only)  # trial states, FrozenTrial, BaseTrial, FixedTrial
     # storages; samplers and pruners (neither may import the other column)
     "podbor.storages": 1,

@@ -14,8 +14,8 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
+from podbor._arrays import FloatArray
 from podbor._records.frozen_trial import FrozenTrial
 from podbor._records.trial_state import TrialState
 from podbor._search_space import SearchSpaceEncoder
@@ -35,7 +35,6 @@ __all__ = [
 ]
 
 Target = Callable[[FrozenTrial], float]
-FloatArray = npt.NDArray[np.float64]
 
 
 class BaseImportanceEvaluator(abc.ABC):

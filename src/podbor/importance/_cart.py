@@ -21,13 +21,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
+
+from podbor._arrays import BoolArray, FloatArray, IntArray
 
 __all__ = ["Forest", "fit_forest", "grow_trees"]
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
-BoolArray = npt.NDArray[np.bool_]
 
 # Two feature values closer than this are one value (scikit-learn's FEATURE_THRESHOLD).
 _SAME_VALUE = 1e-7

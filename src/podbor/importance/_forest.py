@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
+from podbor._arrays import FloatArray, IntArray
 from podbor._validation import check_positive_int, check_seed
 from podbor.importance._base import (
     BaseImportanceEvaluator,
@@ -28,9 +28,6 @@ from podbor.importance._base import (
 from podbor.importance._cart import Forest, fit_forest
 
 __all__ = ["ForestImportanceEvaluator", "LeafBoxes", "leaf_boxes"]
-
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from podbor._arrays import BoolArray, FloatArray
 from podbor._hypervolume import pareto_ranks
 from podbor._records.frozen_trial import FrozenTrial
 from podbor._study_direction import StudyDirection
@@ -38,8 +39,6 @@ from podbor.importance._base import (
 
 __all__ = ["PedAnovaImportanceEvaluator", "top_quantile_mask"]
 
-FloatArray = npt.NDArray[np.float64]
-BoolArray = npt.NDArray[np.bool_]
 
 _N_HV_SAMPLES = 4096  # Monte-Carlo points of the hypervolume tie-break among equal fronts
 

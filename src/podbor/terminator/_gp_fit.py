@@ -14,11 +14,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from podbor._arrays import BoolArray, FloatArray
 from podbor._records.frozen_trial import FrozenTrial
 from podbor._records.trial_state import TrialState
 from podbor._search_space import SearchSpaceEncoder
 from podbor._study_direction import StudyDirection
-from podbor.samplers._arrays import BoolArray, FloatArray
 from podbor.samplers._gp.kernels import KernelParams
 from podbor.samplers._gp.model import (
     DETERMINISTIC_NOISE,

@@ -47,7 +47,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
-from podbor.samplers._arrays import FloatArray
+from podbor._arrays import FloatArray
 from podbor.samplers._gp.model import GaussianProcess
 from podbor.samplers._gp.optimize import AcquisitionFunction
 

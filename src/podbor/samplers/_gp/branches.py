@@ -49,10 +49,10 @@ from typing import Any
 
 import numpy as np
 
+from podbor._arrays import FloatArray
 from podbor._records.frozen_trial import FrozenTrial
 from podbor._records.trial_state import TrialState
 from podbor._study_view import StudyView
-from podbor.samplers._arrays import FloatArray
 from podbor.samplers._branching import Branching, SpaceKey
 from podbor.samplers._gp.acquisition import Acquisition
 from podbor.samplers._gp.kernels import KernelParams

@@ -9,9 +9,9 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from podbor._arrays import BoolArray, FloatArray
 from podbor._records.base_trial import constraints_from_system_attrs
 from podbor._records.frozen_trial import FrozenTrial
-from podbor.samplers._arrays import BoolArray, FloatArray
 from podbor.samplers._gp.acquisition import Feasibility
 from podbor.samplers._gp.kernels import KernelParams
 from podbor.samplers._gp.model import condition_or_default, fit_kernel_params, standardize

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from podbor.samplers._arrays import BoolArray, FloatArray
+from podbor._arrays import BoolArray, FloatArray
 
 __all__ = [
     "KernelParams",

@@ -32,8 +32,8 @@ import scipy.linalg
 import scipy.optimize
 from scipy.linalg import lapack
 
+from podbor._arrays import BoolArray, FloatArray
 from podbor.logging import get_logger
-from podbor.samplers._arrays import BoolArray, FloatArray
 from podbor.samplers._gp.kernels import (
     KernelParams,
     kernel_from_features,

@@ -50,8 +50,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
+from podbor._arrays import FloatArray
 from podbor._hypervolume import pareto_mask
-from podbor.samplers._arrays import FloatArray
 from podbor.samplers._gp.acquisition import log_h
 from podbor.samplers._gp.model import GaussianProcess
 

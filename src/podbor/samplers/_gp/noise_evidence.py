@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from podbor.samplers._arrays import BoolArray, FloatArray
+from podbor._arrays import BoolArray, FloatArray
 
 __all__ = [
     "CLOSE",

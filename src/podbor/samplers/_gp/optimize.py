@@ -29,7 +29,7 @@ import numpy as np
 import scipy.optimize
 from scipy.stats import qmc
 
-from podbor.samplers._arrays import BoolArray, FloatArray
+from podbor._arrays import BoolArray, FloatArray
 
 __all__ = ["AcquisitionFunction", "SearchDims", "maximize_acquisition"]
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from podbor.samplers._arrays import BoolArray, FloatArray
+from podbor._arrays import BoolArray, FloatArray
 from podbor.samplers._gp.model import GaussianProcess
 from podbor.samplers._gp.optimize import AcquisitionFunction
 from podbor.samplers._gp.study_model import (

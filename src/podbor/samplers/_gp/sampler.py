@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from podbor._arrays import BoolArray, FloatArray
 from podbor._hypervolume import pareto_mask
 from podbor._records.frozen_trial import FrozenTrial
 from podbor._records.trial_state import TrialState
@@ -23,7 +24,6 @@ from podbor._validation import check_bool, check_choice, check_int, check_option
 from podbor.distributions import BaseDistribution
 from podbor.exceptions import invalid_argument
 from podbor.logging import get_logger
-from podbor.samplers._arrays import BoolArray, FloatArray
 from podbor.samplers._base import BaseSampler
 from podbor.samplers._branching import SpaceKey
 from podbor.samplers._common import FallbackSampler

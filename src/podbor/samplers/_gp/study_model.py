@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from podbor._arrays import FloatArray
 from podbor._records.frozen_trial import FrozenTrial
 from podbor._records.trial_state import TrialState
 from podbor._search_space import SearchSpaceEncoder, from_unit, to_unit
@@ -32,7 +33,6 @@ from podbor.distributions import (
     IntDistribution,
 )
 from podbor.exceptions import invalid_argument
-from podbor.samplers._arrays import FloatArray
 from podbor.samplers._branching import SpaceKey
 from podbor.samplers._common import SeenTrials
 from podbor.samplers._gp.feasibility import ConstraintTable

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from podbor.samplers._arrays import BoolArray, FloatArray
+from podbor._arrays import BoolArray, FloatArray
 from podbor.samplers._gp.model import GaussianProcess
 from podbor.samplers._gp.optimize import AcquisitionFunction, SearchDims, maximize_acquisition
 

@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from podbor._arrays import BoolArray, FloatArray, IntArray
 from podbor._hypervolume import pareto_ranks
 from podbor._records.frozen_trial import FrozenTrial
 from podbor._records.trial_state import TrialState
@@ -33,7 +34,6 @@ from podbor._search_space import to_unit
 from podbor._study_direction import StudyDirection
 from podbor._study_view import StudyView
 from podbor.distributions import BaseDistribution, CategoricalDistribution
-from podbor.samplers._arrays import BoolArray, FloatArray, IntArray
 from podbor.samplers._common import SeenTrials
 from podbor.samplers._constraints import total_violation
 

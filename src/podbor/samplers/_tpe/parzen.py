@@ -65,7 +65,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from podbor.samplers._arrays import BoolArray, FloatArray, IntArray
+from podbor._arrays import BoolArray, FloatArray, IntArray
 
 __all__ = [
     "MAX_SIGMA",

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from podbor._arrays import BoolArray, FloatArray, IntArray
 from podbor._records.frozen_trial import FrozenTrial
 from podbor._records.trial_state import TrialState
 from podbor._search_space import from_unit, sample_uniform, to_unit
@@ -27,7 +28,6 @@ from podbor.distributions import (
     IntDistribution,
 )
 from podbor.exceptions import invalid_argument
-from podbor.samplers._arrays import BoolArray, FloatArray, IntArray
 from podbor.samplers._base import SeededSampler
 from podbor.samplers._common import IndependentSamplingWarner
 from podbor.samplers._constraints import (

@@ -119,7 +119,6 @@ def _end_of(data: bytes) -> dict[str, int] | None:
     return end
 
 
-
 def snapshot_end(journal_path: str) -> int | None:
     """The line number the snapshot on disk reaches, as its last end line says (not checked
     against the journal: only to skip writing one that another process just wrote)."""

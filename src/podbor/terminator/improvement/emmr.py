@@ -33,11 +33,11 @@ import warnings
 
 import numpy as np
 
+from podbor._arrays import BoolArray, FloatArray
 from podbor._deprecated import experimental
 from podbor._records.frozen_trial import FrozenTrial
 from podbor._study_direction import StudyDirection
 from podbor._validation import check_bool, check_int, check_real, check_seed
-from podbor.samplers._arrays import BoolArray, FloatArray
 from podbor.samplers._gp.model import standardize
 from podbor.samplers._gp.study_model import single_threaded_blas
 from podbor.terminator._gp_fit import complete_trials, condition, encode, fit_params

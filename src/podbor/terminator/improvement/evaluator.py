@@ -23,12 +23,12 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from podbor._arrays import BoolArray, FloatArray
 from podbor._deprecated import experimental
 from podbor._records.frozen_trial import FrozenTrial
 from podbor._search_space import SearchSpaceEncoder
 from podbor._study_direction import StudyDirection
 from podbor._validation import check_int, check_real, check_seed
-from podbor.samplers._arrays import BoolArray, FloatArray
 from podbor.samplers._gp.acquisition import Acquisition, ucb_beta
 from podbor.samplers._gp.model import standardize
 from podbor.samplers._gp.optimize import maximize_acquisition

@@ -30,6 +30,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import numpy.typing as npt
 
+from podbor._arrays import FloatArray
 from podbor._records.trial_state import TrialState
 from podbor._study_direction import StudyDirection
 from podbor._study_view import StudyView
@@ -48,7 +49,6 @@ __all__ = ["ContourData", "ContourPanel", "contour_data", "fill_grid", "interpol
 
 _logger = get_logger(__name__)
 
-FloatArray = npt.NDArray[np.float64]
 
 GRID_POINTS = 100
 """Grid positions along a numeric axis."""

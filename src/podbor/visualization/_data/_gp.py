@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
-import numpy.typing as npt
 
+from podbor._arrays import FloatArray
 from podbor._search_space import transformed_bounds
 from podbor._study_view import StudyView
 from podbor._validation import check_choice, check_int
@@ -36,7 +36,6 @@ if TYPE_CHECKING:
 
 __all__ = ["ACQUISITION_LABELS", "GPContourData", "GPPlotData", "gp_plot_data"]
 
-FloatArray = npt.NDArray[np.float64]
 _OWNER = "plot_gp"
 _ACQUISITIONS = ("logei", "ei", "pi", "ucb")
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from podbor._arrays import FloatArray
 from podbor._records.frozen_trial import FrozenTrial
 from podbor.visualization._data._common import AxisKind, is_log_scale, param_axis
 
@@ -31,8 +32,6 @@ __all__ = [
 
 PADDING_RATIO = 0.05
 """How far an axis reaches past the outermost values, as a fraction of their span."""
-
-FloatArray = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True)

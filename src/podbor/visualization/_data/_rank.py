@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from podbor._arrays import FloatArray
 from podbor._records.trial_state import TrialState
 from podbor._study_view import StudyView
 from podbor.logging import get_logger
@@ -47,7 +48,6 @@ __all__ = [
 
 _logger = get_logger(__name__)
 
-FloatArray = npt.NDArray[np.float64]
 
 TITLE = "Rank"
 NO_TRIALS_MESSAGE = "The study has no complete trials to plot."

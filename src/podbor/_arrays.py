@@ -1,4 +1,4 @@
-"""The numpy array types of the samplers' maths, named once.
+"""The numpy array types of podbor's maths (samplers, importances, plot data), named once.
 
 Shapes are stated where the arrays are used (``n x d``, ``b``, …), not in the type.
 """
