@@ -11,6 +11,8 @@ large ones are marked slow.
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 import tempfile
 import warnings
 from collections.abc import Callable
@@ -112,3 +114,19 @@ def test_a_postgresql_restart_in_the_middle_loses_nothing(tmp_path: Path) -> Non
     finally:
         server.stop()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_the_fault_harnesses_import_without_pytest() -> None:
+    """``benchmarks/scale.py`` runs them in the benchmark environment, which has no pytest; the
+    conformance suites of ``podbor.testing`` (which need it) are imported on first use."""
+    code = (
+        "import sys; sys.modules['pytest'] = None\n"
+        "import podbor.testing._faults, podbor.testing._dask_restart\n"
+        "import podbor.testing as t\n"
+        "try:\n"
+        "    t.SamplerConformance\n"
+        "except ImportError:\n"
+        "    print('suites need pytest')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout == "suites need pytest\n"

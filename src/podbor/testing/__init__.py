@@ -19,10 +19,34 @@ Example:
                 return MySampler(seed=seed)
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from podbor.testing._common import RestrictedStudyView
-from podbor.testing.pruners import PrunerConformance
-from podbor.testing.samplers import SamplerConformance, grid_search_space
-from podbor.testing.storages import StorageConformance
+
+if TYPE_CHECKING:
+    from podbor.testing.pruners import PrunerConformance
+    from podbor.testing.samplers import SamplerConformance, grid_search_space
+    from podbor.testing.storages import StorageConformance
+
+# The suites import pytest, which only their users need: they are imported on first use, so
+# that the package's other modules (the fault harnesses the benchmarks run) work without it.
+_SUITES = {
+    "PrunerConformance": "podbor.testing.pruners",
+    "SamplerConformance": "podbor.testing.samplers",
+    "grid_search_space": "podbor.testing.samplers",
+    "StorageConformance": "podbor.testing.storages",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _SUITES.get(name)
+    if module is None:
+        raise AttributeError(f"module 'podbor.testing' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
+
 
 __all__ = [
     "PrunerConformance",
