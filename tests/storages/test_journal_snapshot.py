@@ -76,6 +76,14 @@ def _state(storage: JournalStorage) -> list[Any]:
     return out
 
 
+def _assert_reads_as_replayed(
+    path: Path, monkeypatch: pytest.MonkeyPatch, handle: JournalStorage
+) -> None:
+    """A fresh handle (from the snapshot as it is), a full replay and ``handle`` agree."""
+    monkeypatch.setattr(journal_storage, "SNAPSHOT_LINES", 10**9)  # read it, write none
+    assert _state(_open(path)) == _state(_replayed(path, monkeypatch)) == _state(handle)
+
+
 def _fill(path: Path) -> JournalStorage:
     """A journal that holds one of everything a study can hold."""
     storage = _open(path, heartbeat_interval=60)
@@ -296,8 +304,7 @@ def test_a_long_lived_handle_appends_blocks_of_what_changed(
     assert all(n <= 12 for _, _, n in blocks[1:])
     assert max(behind) < 40 + 6
     assert sum(n for _, _, n in blocks) <= len(study.trials) + 8
-    monkeypatch.setattr(journal_storage, "SNAPSHOT_LINES", 10**9)
-    assert _state(_open(path)) == _state(_replayed(path, monkeypatch)) == _state(worker)
+    _assert_reads_as_replayed(path, monkeypatch, worker)
 
 
 def test_blocks_of_two_workers_read_the_same_as_a_full_replay(
@@ -326,8 +333,7 @@ def test_blocks_of_two_workers_read_the_same_as_a_full_replay(
     )
     first.get_all_studies()
     assert len(_blocks(path)) >= 3
-    monkeypatch.setattr(journal_storage, "SNAPSHOT_LINES", 10**9)
-    assert _state(_open(path)) == _state(_replayed(path, monkeypatch)) == _state(first)
+    _assert_reads_as_replayed(path, monkeypatch, first)
 
 
 @pytest.mark.parametrize("damage", ["torn-block", "stale-block", "not-newer"])
@@ -364,15 +370,13 @@ def test_a_bad_last_block_leaves_the_blocks_before_it(
         )
     kept = _snapshot.load_snapshot(str(path), "j")
     assert kept is not None and kept[2] == _blocks(before)[-1][1]
-    monkeypatch.setattr(journal_storage, "SNAPSHOT_LINES", 10**9)
-    assert _state(_open(path)) == _state(_replayed(path, monkeypatch)) == _state(worker)
+    _assert_reads_as_replayed(path, monkeypatch, worker)
     monkeypatch.setattr(journal_storage, "SNAPSHOT_LINES", 1)
     study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=1)  # the worker goes on
     if damage == "torn-block":
         first = _blocks(path)[0]  # rewritten whole, then blocks after it
         assert first[0] is None and first[1] > _blocks(before)[-1][1]
-    monkeypatch.setattr(journal_storage, "SNAPSHOT_LINES", 10**9)
-    assert _state(_open(path)) == _state(_replayed(path, monkeypatch)) == _state(worker)
+    _assert_reads_as_replayed(path, monkeypatch, worker)
 
 
 def test_a_snapshot_of_many_blocks_is_rewritten_whole(
@@ -393,8 +397,7 @@ def test_a_snapshot_of_many_blocks_is_rewritten_whole(
         sizes.append(sum(n for _, _, n in _blocks(path)))
     assert max(sizes) <= 2 * 1 + 1 + 1  # 2 x trials + SNAPSHOT_LINES, then one more block
     assert 1 in sizes[2:]  # rewritten
-    monkeypatch.setattr(journal_storage, "SNAPSHOT_LINES", 10**9)
-    assert _state(_open(path)) == _state(_replayed(path, monkeypatch)) == _state(worker)
+    _assert_reads_as_replayed(path, monkeypatch, worker)
 
 
 def test_writes_never_stop_to_write_a_snapshot(
