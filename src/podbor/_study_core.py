@@ -20,6 +20,7 @@ Example:
 
 from __future__ import annotations
 
+import copy
 import datetime
 import os
 import socket
@@ -183,8 +184,8 @@ class StudyCore:
         assert started is not None  # no limit: a trial is always started
         trial_id, template = started
         if template is None:
-            return self.storage.get_trial(trial_id)._copy(fast=True)
-        record = template._copy(fast=True)
+            return self.storage.get_trial(trial_id)._copy()
+        record = template._copy()
         record.number = self.storage.get_trial_number_from_id(trial_id)
         record._trial_id = trial_id
         return record
@@ -315,7 +316,7 @@ class StudyCore:
     def fail_stale_trials(self) -> list[FrozenTrial]:
         """Mark FAIL the running trials whose worker stopped beating; return them (copies)."""
         return [
-            self.storage.get_trial(trial_id)._copy()
+            copy.deepcopy(self.storage.get_trial(trial_id))
             for trial_id in self.storage.fail_stale_trials(self.study_id)
         ]
 

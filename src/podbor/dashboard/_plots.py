@@ -17,6 +17,7 @@ times its build time.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import html
 import re
@@ -365,7 +366,7 @@ class _Subset:
         self, deepcopy: bool = True, states: Container[TrialState] | None = None
     ) -> list[FrozenTrial]:
         trials = [t for t in self._trials if states is None or t.state in states]
-        return [t._copy() for t in trials] if deepcopy else trials
+        return [copy.deepcopy(t) for t in trials] if deepcopy else trials
 
     @property
     def trials(self) -> list[FrozenTrial]:

@@ -27,6 +27,7 @@ attribute values, steps, parameter distributions), the same way on every storage
 from __future__ import annotations
 
 import abc
+import copy
 import datetime
 from collections.abc import Callable, Container, Sequence
 from typing import Any
@@ -58,7 +59,7 @@ def select_trials(
 ) -> list[FrozenTrial]:
     """The trials in ``states`` (all when None), copied when ``deepcopy`` (``get_all_trials``)."""
     chosen = list(trials) if states is None else [t for t in trials if t.state in states]
-    return [t._copy() for t in chosen] if deepcopy else chosen
+    return [copy.deepcopy(t) for t in chosen] if deepcopy else chosen
 
 
 class BaseStorage(abc.ABC):

@@ -191,7 +191,7 @@ class InMemoryStorage(HeartbeatStorage):
         with self._lock:
             trials = self._table.study(study_id).select(states)
             if deepcopy:  # copied under the lock: an unseen snapshot may be updated in place
-                return [t._copy() for t in trials]
+                return [copy.deepcopy(t) for t in trials]
             self._table.handed_out_all(study_id, states)  # never mutated from here on
             return trials
 

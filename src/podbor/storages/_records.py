@@ -389,7 +389,7 @@ class StudyTable:
         """A trial to change: ``trial`` itself if nobody has seen it yet, else a copy."""
         if self._fresh.get(trial._trial_id) is trial:
             return trial
-        return self.adopt(trial._copy(fast=True))
+        return self.adopt(trial._copy())
 
     def adopt(self, trial: FrozenTrial) -> FrozenTrial:
         """Mark a snapshot made here as not yet seen outside; return it. Finished trials are

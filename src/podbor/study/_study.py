@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 import math
 import warnings
@@ -208,7 +209,7 @@ class Study:
                 "The study has no best trial yet: no trial is COMPLETE and feasible "
                 "(all constraint values <= 0)."
             )
-        return best._copy()
+        return copy.deepcopy(best)
 
     @property
     def best_value(self) -> float:
@@ -234,7 +235,7 @@ class Study:
             for t in self.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
             if is_feasible(t)
         ]
-        return [t._copy() for t in pareto_front_trials(complete, self._core.directions)]
+        return [copy.deepcopy(t) for t in pareto_front_trials(complete, self._core.directions)]
 
     # -- the loop -------------------------------------------------------------------------
     def optimize(

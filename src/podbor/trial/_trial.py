@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime
 import warnings
 from collections.abc import Mapping
@@ -38,7 +39,7 @@ class Trial(BaseTrial):
     """
 
     def __init__(self, study: StudyHandle, trial_id: int) -> None:
-        self._attach(study, core_of(study).get_trial(trial_id)._copy())
+        self._attach(study, copy.deepcopy(core_of(study).get_trial(trial_id)))
 
     def _attach(self, study: StudyHandle, record: FrozenTrial) -> None:
         """Become the live handle of the running trial ``record`` (this trial's own copy)."""
@@ -173,7 +174,7 @@ class Trial(BaseTrial):
             raise NotImplementedError(
                 "Trial.should_prune is not supported for multi-objective studies."
             )
-        return bool(self._core.pruner.prune(self.study, self._cached._copy()))
+        return bool(self._core.pruner.prune(self.study, copy.deepcopy(self._cached)))
 
     # -- attributes ---------------------------------------------------------------------
     def set_user_attr(self, key: str, value: Any) -> None:

@@ -21,6 +21,7 @@ Example:
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Container, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -69,7 +70,7 @@ class StageView:
         self, deepcopy: bool = True, states: Container[TrialState] | None = None
     ) -> list[FrozenTrial]:
         trials = stage_trials(self._study, self._step_name, states)
-        return [t._copy() for t in trials] if deepcopy else trials
+        return [copy.deepcopy(t) for t in trials] if deepcopy else trials
 
     @property
     def system_attrs(self) -> dict[str, Any]:
