@@ -10,6 +10,7 @@ import itertools
 import json
 import math
 import multiprocessing
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -455,3 +456,26 @@ def test_workers_in_several_processes_append_blocks_that_read_the_same(
     fresh = _open(path)
     assert _state(fresh) == _state(_replayed(path, monkeypatch))
     assert len(fresh.get_all_trials(0)) == 120
+
+
+def test_a_handle_waits_for_another_handles_append(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While another handle holds ``<snapshot>.lock`` a handle appends nothing and keeps what
+    changed for a later read; a lock a killed writer left behind is broken after a while."""
+    path = tmp_path / "j.log"
+    monkeypatch.setattr(journal_storage, "SNAPSHOT_LINES", 1)
+    worker = _open(path)
+    study = podbor.create_study(storage=worker, study_name="s")
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2)
+    lock = Path(_snapshot.snapshot_path(str(path)) + ".lock")
+    lock.touch()
+    before = _blocks(path)
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2)
+    assert _blocks(path) == before and worker._model.changed  # kept for later
+    stale = _snapshot._STALE_LOCK + 1
+    os.utime(lock, (lock.stat().st_atime - stale, lock.stat().st_mtime - stale))
+    worker.get_all_studies()
+    assert not lock.exists() and len(_blocks(path)) == len(before) + 1
+    assert _blocks(path)[-1][2] >= 2  # the trials changed while the lock was held
+    _assert_reads_as_replayed(path, monkeypatch, worker)

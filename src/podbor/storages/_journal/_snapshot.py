@@ -44,6 +44,7 @@ import contextlib
 import hashlib
 import json
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -133,10 +134,48 @@ def snapshot_end(journal_path: str) -> int | None:
 
 
 # -- writing ----------------------------------------------------------------------------------
+_STALE_LOCK = 30.0
+"""Seconds after which a snapshot lock is taken to be a killed writer's and is broken."""
+
+
+@contextlib.contextmanager
+def _locked(target: str) -> Iterator[bool]:
+    """Hold ``<snapshot>.lock`` (True), or not when another handle holds it (False).
+
+    The lock only keeps handles from appending at the same moment (every reader checks each
+    block anyway, so a broken lock costs a block, never a wrong state); it is held for one
+    append or one rename, and one left by a killed writer is broken after ``_STALE_LOCK``
+    seconds."""
+    path = target + ".lock"
+    for _ in range(2):
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            with contextlib.suppress(OSError):
+                if time.time() - os.stat(path).st_mtime > _STALE_LOCK:
+                    os.unlink(path)
+                    continue
+            yield False
+            return
+        os.close(fd)
+        try:
+            yield True
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+        return
+    yield False
+
+
+def _end_at(fd: int) -> dict[str, int] | None:
+    size = os.fstat(fd).st_size
+    return _end_of(os.pread(fd, _END_BYTES, max(0, size - _END_BYTES)))
+
+
 def save_snapshot(journal_path: str, model: JournalModel, offset: int, line: int) -> bool:
     """Write the snapshot of ``model``, the journal replayed up to ``offset`` (where line number
-    ``line`` starts), as one block of every trial; False when it could not be written (e.g. a
-    read-only folder)."""
+    ``line`` starts), as one block of every trial, unless the snapshot on disk already reaches
+    ``line``; False when it could not be written (e.g. a read-only folder)."""
     target = snapshot_path(journal_path)
     temporary = f"{target}.{uuid.uuid4().hex[:12]}.tmp"
     trials = [(i, t) for i, study in model.studies.items() for t in study.trials]
@@ -147,7 +186,12 @@ def save_snapshot(journal_path: str, model: JournalModel, offset: int, line: int
                 f.write(part)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(temporary, target)
+        with _locked(target) as mine:
+            on_disk = snapshot_end(journal_path)
+            if not mine or (on_disk is not None and on_disk >= line):
+                os.unlink(temporary)  # never an older snapshot over a newer one
+                return mine
+            os.replace(temporary, target)
     except (OSError, ValueError) as err:  # not ours to write, or a value JSON cannot hold
         _logger.debug(f"No snapshot written beside the journal {journal_path!r}: {err}")
         with contextlib.suppress(OSError):
@@ -158,45 +202,46 @@ def save_snapshot(journal_path: str, model: JournalModel, offset: int, line: int
 
 def append_snapshot(
     journal_path: str, model: JournalModel, offset: int, line: int, since: int
-) -> bool:
+) -> bool | None:
     """Bring the snapshot up to ``line`` (the journal replayed up to ``offset``): append a block
     of the trials changed since line ``since`` (``model.changed``) when the file's last block
     reaches ``since``, else rewrite it whole; nothing when it already reaches ``line``. True
-    when the snapshot on disk now holds the state at ``line`` or later."""
+    when the snapshot on disk now holds the state at ``line`` or later, False when it could not
+    be written, None when another handle is appending (try again later)."""
     target = snapshot_path(journal_path)
     try:
         fd = os.open(target, os.O_RDWR | os.O_APPEND)
     except OSError:
         return save_snapshot(journal_path, model, offset, line)
+    whole = False
     try:
-        size = os.fstat(fd).st_size
-        end = _end_of(os.pread(fd, _END_BYTES, max(0, size - _END_BYTES)))
-        if end is not None and end["end"] >= line:
-            return True  # another handle got there first
-        n_trials = sum(len(study.trials) for study in model.studies.values())
-        if (
-            end is None
-            or not since <= end["end"]
-            or end["total"] + len(model.changed) > 2 * n_trials + SNAPSHOT_LINES
-        ):
-            os.close(fd)
-            fd = -1
-            return save_snapshot(journal_path, model, offset, line)
-        trials = [model.owner[i] for i in sorted(model.changed) if i in model.owner]
-        rows = [(i, model.studies[i].trials[number]) for i, number in trials]
-        text = "".join(
-            _block(model, rows, offset, line, since, _tail_hash(journal_path, offset), end["total"])
-        ).encode("ascii")
-        while text:  # one write in all but the rarest case; a reader checks every block
-            text = text[os.write(fd, text) :]
-        os.fsync(fd)
+        with _locked(target) as mine:
+            if not mine:
+                return None
+            end = _end_at(fd)
+            if end is not None and end["end"] >= line:
+                return True  # another handle got there first
+            n_trials = sum(len(study.trials) for study in model.studies.values())
+            whole = (
+                end is None
+                or not since <= end["end"]
+                or end["total"] + len(model.changed) > 2 * n_trials + SNAPSHOT_LINES
+            )
+            if not whole and end is not None:
+                trials = [model.owner[i] for i in sorted(model.changed) if i in model.owner]
+                rows = [(i, model.studies[i].trials[number]) for i, number in trials]
+                tail = _tail_hash(journal_path, offset)
+                text = "".join(_block(model, rows, offset, line, since, tail, end["total"]))
+                data = text.encode("ascii")
+                while data:  # one write in all but the rarest case; readers check every block
+                    data = data[os.write(fd, data) :]
+                os.fsync(fd)
     except (OSError, ValueError) as err:
         _logger.debug(f"No snapshot block appended beside the journal {journal_path!r}: {err}")
         return False
     finally:
-        if fd >= 0:
-            os.close(fd)
-    return True
+        os.close(fd)
+    return save_snapshot(journal_path, model, offset, line) if whole else True
 
 
 def _dumps(value: Any) -> str:

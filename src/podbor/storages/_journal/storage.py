@@ -165,8 +165,8 @@ class JournalStorage(HeartbeatStorage):
         path, model = self._backend.file_path, self._model
         if whole:
             save_snapshot(path, model, self._offset, self._line)
-        else:
-            append_snapshot(path, model, self._offset, self._line, self._since)
+        elif append_snapshot(path, model, self._offset, self._line, self._since) is None:
+            return  # another handle is appending: this one tries again on a later read
         # whether written or not: a block appended later holds the trials changed from here on,
         # and is appended only where the snapshot on disk reaches this line
         self._since = self._line
