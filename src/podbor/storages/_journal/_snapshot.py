@@ -13,18 +13,20 @@ line), so the state it holds is the state the replay would rebuild.
 
 **Blocks.** The file is a run of blocks, each a head line, one line per trial, and an end line.
 The first block holds every trial (it is written to a temporary file, then renamed over the old
-snapshot, so a reader sees a whole one or the previous one). A handle that keeps reading a
-growing journal (a worker of a long study) then *appends* a block every
-:data:`SNAPSHOT_LINES` lines with only the trials that changed since the line ``since`` up to
-which it knows the snapshot to hold its state: cheap (the trials of the last 20,000 lines), so
-the next handle never replays many lines, and without a lock. A reader takes the blocks in
-order, each trial's latest line winning, and stops before a block that is torn (no end line,
-too few trials), not newer than the one before it (``line``), or that starts from a line the
-one before it does not reach (``since``): two handles appending at once can leave such a
-block, and what precedes it is still whole. A handle finds the end line of the last block
-before appending; when its own ``since`` is not covered there (another handle rewrote the file,
-or the file ends torn) it rewrites the whole snapshot instead, as it does when the file holds
-more than twice as many trial lines as trials.
+snapshot, so a reader sees a whole one or the previous one; never over a snapshot that reaches
+further). A handle that keeps reading a growing journal (a worker of a long study) then
+*appends* a block every :data:`SNAPSHOT_LINES` lines with only the trials that changed since
+the line ``since`` up to which it knows the snapshot to hold its state: cheap (the trials of
+the last 20,000 lines: ~80 ms at 10⁵ trials, against ~2 s for the whole), so the next handle
+never replays many lines. One handle appends at a time (``<journal>.snapshot.lock``, held for
+one append or rename; a busy lock means "try again on a later read", and a lock left by a killed
+writer is broken after 30 s). The lock only saves work: a reader takes the blocks in order,
+each trial's latest line winning, stops at a block that is torn (no end line, too few trials),
+and skips one that is not newer than the last block it took (``line``) or starts from a line
+that block does not reach (``since``), so a broken lock costs a block, never a wrong state. A
+handle finds the end line of the last block before appending; when its own ``since`` is not
+covered there (another handle rewrote the file, or the file ends torn) it rewrites the whole
+snapshot instead, as it does when the file holds more than twice as many trial lines as trials.
 
 File format: strict JSON lines, like the journal. A block's head holds the format, the part of
 the journal covered (byte offset, line number, hash) and ``since``, the ids to hand out next,
