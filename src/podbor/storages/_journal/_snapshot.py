@@ -122,16 +122,25 @@ def _end_of(data: bytes) -> dict[str, int] | None:
     return end
 
 
+def _end_at(fd: int) -> dict[str, int] | None:
+    """The end line the open snapshot ``fd`` ends with, or None."""
+    size = os.fstat(fd).st_size
+    return _end_of(os.pread(fd, _END_BYTES, max(0, size - _END_BYTES)))
+
+
 def snapshot_end(journal_path: str) -> int | None:
     """The line number the snapshot on disk reaches, as its last end line says (not checked
     against the journal: only to skip writing one that another process just wrote)."""
     try:
-        with open(snapshot_path(journal_path), "rb") as f:
-            size = f.seek(0, os.SEEK_END)
-            f.seek(max(0, size - _END_BYTES))
-            end = _end_of(f.read())
+        fd = os.open(snapshot_path(journal_path), os.O_RDONLY)
     except OSError:
         return None
+    try:
+        end = _end_at(fd)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
     return None if end is None else end["end"]
 
 
@@ -167,11 +176,6 @@ def _locked(target: str) -> Iterator[bool]:
                 os.unlink(path)
         return
     yield False
-
-
-def _end_at(fd: int) -> dict[str, int] | None:
-    size = os.fstat(fd).st_size
-    return _end_of(os.pread(fd, _END_BYTES, max(0, size - _END_BYTES)))
 
 
 def save_snapshot(journal_path: str, model: JournalModel, offset: int, line: int) -> bool:
