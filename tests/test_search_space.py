@@ -118,6 +118,28 @@ def test_grid_round_trip_is_exact_per_point(
     assert round(_grid_index(dist, float(again[0]))) == k
 
 
+@given(gridded(), unit_values)
+def test_a_grid_decodes_as_a_categorical_of_its_size(
+    dist: FloatDistribution | IntDistribution, u: np.ndarray
+) -> None:
+    """Grid point ``k`` owns exactly ``[k/n, (k+1)/n)``, as choice ``k`` of ``n`` does."""
+    n = _n_points(dist)
+    index = from_unit(CategoricalDistribution(tuple(range(n))), u)
+    values = from_unit(dist, u)
+    np.testing.assert_array_equal(np.round((values - dist.low) / dist.step), index)
+    encoder = SearchSpaceEncoder({"x": dist})
+    assert [encoder.decode(np.array([v]))["x"] for v in u] == values.tolist()
+
+
+@pytest.mark.parametrize("n", [2, 4, 8, 64])
+def test_boundaries_of_dyadic_grids_go_up(n: int) -> None:
+    """``u = k/n`` (what an unscrambled Sobol' sequence hits) is grid point ``k``, never ``k - 1``."""
+    dist = IntDistribution(0, n - 1)
+    u = np.arange(n) / n
+    assert from_unit(dist, u).tolist() == list(range(n))
+    assert from_unit(IntDistribution(-n, n - 2, step=2), u).tolist() == list(range(-n, n - 1, 2))
+
+
 @given(log_ints(), st.data())
 def test_log_int_round_trip(dist: IntDistribution, data: st.DataObject) -> None:
     value = data.draw(st.integers(dist.low, dist.high))

@@ -9,7 +9,10 @@ Encoding of one parameter, from its internal value ``v`` to ``u`` in ``[0, 1]``:
   identity;
 * float with a step, and int: the bounds are widened by half a step (``low - step/2``,
   ``high + step/2``; for a log-scale int ``log(low - 1/2)`` and ``log(high + 1/2)``), so each
-  grid point owns an equal share of ``[0, 1]`` and decoding rounds to the nearest grid point;
+  grid point owns an equal share of ``[0, 1]``: with ``n`` grid points, ``u`` decodes to point
+  ``floor(u * n)``, as for categoricals, so the share of point ``i`` is exactly
+  ``[i/n, (i+1)/n)`` (a quasi-random sequence that hits every ``1/n`` boundary covers each value
+  equally); a log-scale int decodes to the nearest integer (a tie goes up);
 * categorical with ``n`` choices: index ``i`` ↦ ``(i + 1/2) / n``, decoded by ``floor(u * n)``.
 
 Decoding always returns a value inside the distribution.
@@ -79,16 +82,24 @@ def from_unit(dist: BaseDistribution, u: FloatArray) -> FloatArray:
     if isinstance(dist, CategoricalDistribution):
         n = len(dist.choices)
         return np.minimum(np.floor(u * n), n - 1).astype(float)
+    assert isinstance(dist, (FloatDistribution, IntDistribution))
+    if dist.step is not None and not dist.log:  # n equal shares of [0, 1], as for categoricals
+        n = _grid_size(dist)
+        x = dist.low + np.minimum(np.floor(u * n), n - 1) * dist.step
+        return np.clip(x, dist.low, dist.high)
     lo, hi, log = transformed_bounds(dist)
     x = lo + u * (hi - lo)
     if log:
         x = np.exp(x)
-    assert isinstance(dist, (FloatDistribution, IntDistribution))
-    step = dist.step if not (isinstance(dist, IntDistribution) and dist.log) else 1
-    if step is not None:
-        k = np.round((x - dist.low) / step)
-        x = dist.low + k * step
+    if isinstance(dist, IntDistribution):  # a log-scale int: the nearest integer, a tie up
+        x = dist.low + np.floor(x - dist.low + 0.5)
     return np.clip(x, dist.low, dist.high)
+
+
+def _grid_size(dist: FloatDistribution | IntDistribution) -> int:
+    """Number of grid points ``low, low + step, …, high`` of a distribution with a step."""
+    assert dist.step is not None
+    return round((dist.high - dist.low) / dist.step) + 1
 
 
 def sample_uniform(dist: BaseDistribution, rng: np.random.Generator) -> Any:
@@ -104,15 +115,17 @@ def _scalar_from_unit(dist: BaseDistribution, u: float) -> float:
     if isinstance(dist, CategoricalDistribution):
         n = len(dist.choices)
         return float(min(math.floor(u * n), n - 1))
+    assert isinstance(dist, (FloatDistribution, IntDistribution))
+    if dist.step is not None and not dist.log:
+        n = _grid_size(dist)
+        x = dist.low + float(min(math.floor(u * n), n - 1)) * dist.step
+        return float(min(max(x, dist.low), dist.high))
     lo, hi, log = transformed_bounds(dist)
     x = lo + u * (hi - lo)
     if log:
         x = float(np.exp(x))
-    assert isinstance(dist, (FloatDistribution, IntDistribution))
-    step = dist.step if not (isinstance(dist, IntDistribution) and dist.log) else 1
-    if step is not None:
-        k = float(round((x - dist.low) / step))  # half to even, as np.round
-        x = dist.low + k * step
+    if isinstance(dist, IntDistribution):
+        x = dist.low + float(math.floor(x - dist.low + 0.5))
     return float(min(max(x, dist.low), dist.high))
 
 

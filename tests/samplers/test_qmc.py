@@ -148,6 +148,15 @@ def test_grid_like_parameters_are_stratified() -> None:
     assert all(type(t.params["n"]) is int and t.params["n"] % 3 == 0 for t in trials)
 
 
+@pytest.mark.parametrize(("low", "high", "step"), [(0, 3, 1), (-2, 1, 1), (0, 6, 2), (-3, 3, 2)])
+def test_unscrambled_points_cover_each_integer_equally(low: int, high: int, step: int) -> None:
+    """The unscrambled sequence lands exactly on the 1/4 boundaries; each share still gets 4."""
+    space = {"x": IntDistribution(low, high, step=step)}
+    study = _run(QMCSampler(scramble=False, seed=0), space, 17)
+    counts = Counter(t.params["x"] for t in study.trials[1:])
+    assert counts == dict.fromkeys(range(low, high + 1, step), 4)
+
+
 def test_discrepancy_is_lower_than_random_search() -> None:
     space = {f"x{i}": FloatDistribution(0.0, 1.0) for i in range(4)}
     quasi = [qmc.discrepancy(_unit(space, _run(QMCSampler(seed=s), space, 65))) for s in range(3)]
