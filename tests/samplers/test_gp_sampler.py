@@ -147,6 +147,28 @@ def test_exhausted_deterministic_space_falls_back_without_error() -> None:
     assert all(t.state == TrialState.COMPLETE for t in study.trials)
 
 
+@pytest.mark.parametrize("deterministic", [False, True])
+def test_once_every_configuration_is_tried_the_relative_proposal_repeats_one(
+    deterministic: bool,
+) -> None:
+    """A 3 x 3 grid: 9 distinct proposals, then tried ones again (not an empty proposal that
+    would leave the parameters to random sampling)."""
+    space = {
+        "x": CategoricalDistribution([1, 10, 100]),
+        "y": CategoricalDistribution([-1, -10, -100]),
+    }
+    sampler = GPSampler(seed=0, n_startup_trials=0, deterministic_objective=deterministic)
+    study = podbor.create_study(sampler=sampler)
+    trial = study.ask(space)
+    study.tell(trial, sum(trial.params.values()))
+    seen = {tuple(trial.params.values())}
+    for _ in range(12):  # running trials count as tried
+        running = study.ask(space)
+        assert running.relative_params == running.params
+        seen.add((running.params["x"], running.params["y"]))
+    assert len(seen) == 9
+
+
 def test_running_trials_are_fantasized_so_four_asks_give_four_points() -> None:
     rng = np.random.default_rng(0)
     history = [

@@ -63,7 +63,11 @@ def propose_point(
     starts: FloatArray | None = None,
     feasible: BoolArray | None = None,
 ) -> FloatArray | None:
-    """The point (shape ``d``) that maximizes ``acquisition``, or None if none is left.
+    """The point (shape ``d``) that maximizes ``acquisition``, or None if none is found.
+
+    With ``avoid_repeats``, a point already tried or running is proposed only once every point
+    of an all-grid space has been (then the best of them by ``acquisition``: under noise a
+    repeat is information, and a sampler's relative proposal keeps covering its search space).
 
     The optimizer always refines the ``N_LOCAL_STARTS`` best observations, slightly perturbed.
 
@@ -73,7 +77,7 @@ def propose_point(
         acquisition: The acquisition function to maximize.
         rng: The random generator (perturbations, candidates).
         x_running: Shape ``m x d``: the running trials' points.
-        avoid_repeats: Never propose an observed or running point again.
+        avoid_repeats: Propose an observed or running point again only when no other is left.
         in_region: Search inside ``training.region`` (advanced over the new values) first.
         starts: The rows (``k x d``) to refine instead of the best observations of ``model``
             (several objectives have no single best).
@@ -108,9 +112,14 @@ def propose_point(
         bounds = trust_region_box(
             training.region, model.gp, training.y, model.dims, feasible=feasible
         )
-    return maximize_in_region(
+    point = maximize_in_region(
         acquisition, model.dims, rng, best_rows + jitter, exclude=exclude, bounds=bounds
     )
+    if point is None and exclude is not None:  # every configuration tried: the best repeat
+        point = maximize_in_region(
+            acquisition, model.dims, rng, best_rows + jitter, exclude=None, bounds=bounds
+        )
+    return point
 
 
 def propose_after_blind(
