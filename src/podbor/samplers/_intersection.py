@@ -6,7 +6,8 @@
   that each finished trial's parameters are a union of whole groups — so that a conditional
   space (``if kind == "svm": C, gamma else: n_trees``) gets one joint space per branch.
 
-Both update incrementally: a finished trial is looked at once.
+Both update incrementally: a finished trial is looked at once. Given another study's trials (a
+sampler that serves several studies one after the other), they start over.
 
 Example:
     >>> import podbor
@@ -51,9 +52,12 @@ class IntersectionSearchSpace:
 
     def __init__(self, include_pruned: bool = False) -> None:
         self._states = _finished_states(include_pruned)
+        self._lock = threading.Lock()
+        self._start_over()
+
+    def _start_over(self) -> None:
         self._space: dict[str, BaseDistribution] | None = None
         self._seen = SeenTrials()
-        self._lock = threading.Lock()
 
     def calculate(self, study: StudyView) -> dict[str, BaseDistribution]:
         """Return the current intersection, sorted by parameter name."""
@@ -63,6 +67,8 @@ class IntersectionSearchSpace:
         """:meth:`calculate` from the study's trials in the states counted, in number order, as
         the caller read them (a sampler that reads them anyway saves a second read)."""
         with self._lock:
+            if not self._seen.same_study(finished):
+                self._start_over()  # another study's trials: what was read is not its history
             for trial in self._seen.take_new(finished):
                 self._space = _intersect(self._space, trial)
             space = self._space or {}
@@ -116,11 +122,14 @@ class GroupDecomposedSearchSpace:
 
     def __init__(self, include_pruned: bool = False) -> None:
         self._states = _finished_states(include_pruned)
+        self._lock = threading.Lock()
+        self._start_over()
+
+    def _start_over(self) -> None:
         self._groups: list[set[str]] = []
         self._dists: dict[str, BaseDistribution] = {}
         self._inconsistent: set[str] = set()
         self._seen = SeenTrials()
-        self._lock = threading.Lock()
 
     def calculate(self, study: StudyView) -> list[dict[str, BaseDistribution]]:
         """Return the groups, each a search space sorted by name, ordered by first parameter."""
@@ -130,6 +139,8 @@ class GroupDecomposedSearchSpace:
         """:meth:`calculate` from the study's trials in the states counted, in number order, as
         the caller read them."""
         with self._lock:
+            if not self._seen.same_study(finished):
+                self._start_over()
             for trial in self._seen.take_new(finished):
                 self._add(trial)
             groups = []
