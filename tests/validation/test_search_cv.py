@@ -307,7 +307,7 @@ def _count_fits(enable_pruning: bool) -> tuple[int, SearchCV]:
         {"max_depth": CategoricalDistribution([1, 5])},
         n_trials=20,
         cv=5,
-        random_state=0,
+        sampler=RandomSampler(seed=0),  # the hopeless depth recurs (a model would stop trying it)
         enable_pruning=enable_pruning,
     ).fit(X_IRIS, Y_IRIS)
     return CountingTree.fits, search
