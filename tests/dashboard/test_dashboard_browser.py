@@ -306,6 +306,27 @@ def _expected(
     return [t.number for t in present + sorted(missing, key=lambda t: t.number)]
 
 
+_AREA_HEIGHTS = """
+return Array.from(document.querySelectorAll('#plots .plot[data-kind]')).map(function (s) {
+  return [s.dataset.kind, s.dataset.state, s.querySelector('.plot-area').getBoundingClientRect().height];
+});
+"""
+
+
+def test_a_plot_not_drawn_yet_holds_the_room_of_a_drawn_one(
+    browser: Any, server: DashboardServer, written_storage: str, page: Any
+) -> None:
+    """So the sections below it (the trials table) do not jump by ~360 px as it is drawn."""
+    study_id = _study_id(written_storage, "main")
+    page(server.url(f"/#/studies/{study_id}"))
+    wait_until(lambda: _rows(browser))
+    waiting = [a for a in browser.execute_script(_AREA_HEIGHTS) if a[1] == "pending"]
+    assert waiting and all(height == 420 for _, _, height in waiting), waiting
+    _wait_plots(browser)
+    drawn = {kind: height for kind, state, height in browser.execute_script(_AREA_HEIGHTS)}
+    assert drawn["history"] == drawn["edf"] == 420  # plotly's default height in the dashboard
+
+
 def test_sorting_and_filtering_give_the_rows_of_the_study(
     browser: Any, server: DashboardServer, written_storage: str, page: Any
 ) -> None:
@@ -314,6 +335,7 @@ def test_sorting_and_filtering_give_the_rows_of_the_study(
     trials = _trials(written_storage, "main")
     wait_until(lambda: _rows(browser) == [t.number for t in trials])
     assert _text(browser, "#trials-count") == f"{len(trials)} of {len(trials)}"
+    _wait_plots(browser)  # no plot above the table is drawn (and moves it) under a click
 
     def value(t: FrozenTrial) -> float | None:
         return t.values[0] if t.values else None
