@@ -15,12 +15,13 @@ import numpy as np
 import pytest
 
 import podbor
+from podbor.distributions import CategoricalDistribution, FloatDistribution
 from podbor.exceptions import InvalidArgumentError
 from podbor.samplers import AutoSampler, BaseSampler, TPESampler
 from podbor.samplers import _auto as auto_module
 from podbor.samplers._auto import STRATEGY_ATTR, estimated_gp_seconds
 from podbor.testing.samplers import SamplerConformance
-from podbor.trial import BaseTrial, TrialState
+from podbor.trial import BaseTrial, TrialState, create_trial
 
 
 class TestAutoConformance(SamplerConformance):
@@ -532,6 +533,105 @@ def test_a_trial_started_before_the_gp_was_built_is_not_another_workers(
     study.ask()  # started here, no parameters yet
     study.ask().suggest_float("x", -5.0, 5.0)  # the GP's first proposal
     assert len(calls) == 1
+
+
+def test_a_branch_first_finished_by_another_process_waits_for_the_next_decision() -> None:
+    # Worker processes: the branching was read from the history before another process's
+    # first trial of branch "b" finished; the per-branch GP then reads that trial too. It
+    # raised KeyError (the benchmark's 8 processes on the conditional problem crashed).
+    from podbor.samplers._branching import Branching
+    from podbor.samplers._gp.branches import BranchGP
+
+    kind = CategoricalDistribution(["a", "b"])
+    x, y = FloatDistribution(-1.0, 1.0), FloatDistribution(0.0, 1.0)
+    study = podbor.create_study()
+    study.add_trials(  # many poor trials in "a", few good ones in "b": "b" ranks first
+        [
+            create_trial(
+                params={"kind": "a", "x": v}, distributions={"kind": kind, "x": x}, value=5.0
+            )
+            for v in np.linspace(-1, 1, 30)
+        ]
+        + [
+            create_trial(
+                params={"kind": "b", "y": v}, distributions={"kind": kind, "y": y}, value=v
+            )
+            for v in np.linspace(0, 0.1, 10)
+        ]
+    )
+    seen_before = Branching("kind", kind, {0: {"x": x}})
+    study.ask()
+    params = BranchGP(seed=0).sample(study, study.trials[-1], seen_before)
+    assert params["kind"] == "a" and -1.0 <= params["x"] <= 1.0
+
+
+def _two_conditional_workers() -> tuple[podbor.Study, podbor.Study]:
+    """One conditional study, opened by two "worker processes" with the same seed."""
+    first = _study()
+    first.optimize(_conditional, n_trials=12)
+    storage, name = first._storage, first.study_name
+    a, b = (
+        podbor.load_study(study_name=name, storage=storage, sampler=_study().sampler)
+        for _ in range(2)
+    )
+    return a, b
+
+
+def _branch_point(trial: podbor.Trial) -> tuple[str, float]:
+    kind = trial.relative_params["kind"]
+    return kind, trial.relative_params["x" if kind == "a" else "y"]
+
+
+def test_in_a_branch_a_blind_worker_takes_the_believers_next_point() -> None:
+    # A has chosen its branch and point but stored nothing yet: B, with the same history and
+    # seed, would propose the same; behind A's blind trial it takes the next point of the batch.
+    a, b = _two_conditional_workers()
+    trial_a, trial_b = a.ask(), b.ask()
+    alone = _two_conditional_workers()[1].ask()
+    assert _branch_point(alone) == _branch_point(trial_a)
+    # A's trial counts as a try of its branch "a": the bandit's next pick is "b".
+    assert _branch_point(trial_b)[0] == "b" != _branch_point(trial_a)[0]
+
+
+def test_within_a_dominant_branch_a_blind_worker_takes_the_next_point() -> None:
+    """Branch "a" stays first even with a blind trial counted in it: the trial behind it takes
+    the believer's second point there, not the first one, which the blind worker is taking."""
+    from podbor.samplers._branching import Branching
+    from podbor.samplers._gp.branches import BranchGP
+
+    kind = CategoricalDistribution(["a", "b"])
+    x, y = FloatDistribution(-1.0, 1.0), FloatDistribution(0.0, 1.0)
+    study = podbor.create_study()
+    study.add_trials(
+        [
+            create_trial(
+                params={"kind": "a", "x": v}, distributions={"kind": kind, "x": x}, value=v**2
+            )
+            for v in np.linspace(-1, 1, 21)
+        ]
+        + [
+            create_trial(
+                params={"kind": "b", "y": v}, distributions={"kind": kind, "y": y}, value=9 + v
+            )
+            for v in np.linspace(0, 1, 40)
+        ]
+    )
+    branching = Branching("kind", kind, {0: {"x": x}, 1: {"y": y}})
+    other, mine = study.ask(), study.ask()  # ``other``: another worker's, no parameters yet
+    frozen = study.trials[mine.number]
+    as_own = BranchGP(seed=0).sample(study, frozen, branching, {other.number, mine.number})
+    behind_blind = BranchGP(seed=0).sample(study, frozen, branching, {mine.number})
+    assert as_own["kind"] == behind_blind["kind"] == "a"
+    assert as_own["x"] != behind_blind["x"]
+
+
+def test_in_a_branch_a_workers_own_running_trial_is_not_blind() -> None:
+    a, _ = _two_conditional_workers()
+    a.ask()  # A's own, parameters not stored yet
+    mine = a.ask()
+    alone, _ = _two_conditional_workers()
+    alone.ask()
+    assert _branch_point(mine) == _branch_point(alone.ask())
 
 
 def test_enqueued_trials_are_respected() -> None:

@@ -485,7 +485,9 @@ class AutoSampler(BaseSampler):
         start = time.perf_counter()
         decision = self._decision(study, trial)
         if decision.branching is not None:
-            params = self._branches().sample(study, trial, decision.branching)
+            with self._lock:
+                started = set(self._started)
+            params = self._branches().sample(study, trial, decision.branching, started)
         else:
             params = self._sampler(decision.strategy).sample_relative(study, trial, search_space)
             if decision.strategy == "gp":

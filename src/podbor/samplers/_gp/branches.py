@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,7 +56,7 @@ from podbor._study_view import StudyView
 from podbor.samplers._branching import Branching, SpaceKey
 from podbor.samplers._gp.acquisition import Acquisition
 from podbor.samplers._gp.kernels import KernelParams
-from podbor.samplers._gp.proposal import believe, propose_point
+from podbor.samplers._gp.proposal import believe, count_blind, propose_after_blind
 from podbor.samplers._gp.study_model import (
     TrainingSet,
     fit_model,
@@ -121,14 +121,23 @@ class BranchGP:
         with self._lock:
             self._pending.pop(trial.number, None)
 
-    def sample(self, study: StudyView, trial: FrozenTrial, branching: Branching) -> dict[str, Any]:
+    def sample(
+        self,
+        study: StudyView,
+        trial: FrozenTrial,
+        branching: Branching,
+        started: Collection[int] = (),
+    ) -> dict[str, Any]:
         """The root's value and the chosen branch's parameters for ``trial``.
 
         Returns only the root when the chosen branch has never been tried (its parameters are then
         left to the caller's independent sampler), and ``{}`` when no branch can be modelled.
+        ``started``: the numbers of the trials this worker started (the others' running trials
+        without a stored root are *blind*: this trial then takes a later point of the believer's
+        batch in its branch, as :class:`~podbor.samplers.GPSampler` does).
         """
         with self._lock, single_threaded_blas():
-            proposal = self._propose(study, trial, branching)
+            proposal = self._propose(study, trial, branching, started)
             if proposal is None:
                 return {}
             dist = branching.distribution
@@ -146,7 +155,7 @@ class BranchGP:
 
     # -- helpers ------------------------------------------------------------------------------------
     def _propose(
-        self, study: StudyView, trial: FrozenTrial, branching: Branching
+        self, study: StudyView, trial: FrozenTrial, branching: Branching, started: Collection[int]
     ) -> _Proposal | None:
         # One read of the study, split by state.
         everything = study.get_trials(deepcopy=False)
@@ -184,19 +193,34 @@ class BranchGP:
         hits: dict[int, int] = {}
         for t, v in zip(completes, values):
             index = branching.index_of(t)
-            assert index is not None  # the root is in every finished trial
+            if index is None or index not in branching.spaces:
+                continue  # it finished (another process's) after ``branching`` was read
             by_branch.setdefault(index, []).append(t)
             hits[index] = hits.get(index, 0) + int(v >= threshold)
         k = len(branching.spaces)
         alpha = math.log(2 * k * len(completes) / _DELTA)
-        bounds: list[tuple[float, int]] = []
-        for index, rows in by_branch.items():
-            n = len(rows) + in_flight.count(index)  # running trials count as tries already
+        # Running trials count as tries already.
+        tries = {index: len(rows) + in_flight.count(index) for index, rows in by_branch.items()}
+
+        def rank(index: int) -> tuple[float, int]:  # the highest bound first, then the index
+            n = tries[index]
             mu = hits[index] / n
-            bound = mu + (alpha + math.sqrt(2 * n * mu * alpha + alpha * alpha)) / n
-            bounds.append((-bound, index))
-        for _, index in sorted(bounds):
-            proposal = self._branch_proposal(index, branching, by_branch[index], sign, running)
+            return -(mu + (alpha + math.sqrt(2 * n * mu * alpha + alpha * alpha)) / n), index
+
+        # Other workers' trials without a branch yet ("blind") are most likely choosing from
+        # the same history now: as a batch, each took the best branch in turn, counted as a try.
+        # This trial comes after them (one bandit's batch spread over the branches) and, in its
+        # branch, after those of them that took it (the believer's next point).
+        no_root = [t for t in running if branching.index_of(t) is None]
+        ahead = dict.fromkeys(by_branch, 0)
+        for _ in range(count_blind(no_root, trial.number, {*self._pending, *started})):
+            first = min(by_branch, key=rank)
+            tries[first] += 1
+            ahead[first] += 1
+        for index in sorted(by_branch, key=rank):
+            proposal = self._branch_proposal(
+                index, branching, by_branch[index], sign, running, ahead[index]
+            )
             if proposal is not None:
                 return proposal
         return None
@@ -208,8 +232,10 @@ class BranchGP:
         completes: Sequence[FrozenTrial],
         sign: float,
         running: Sequence[FrozenTrial],
+        blind: int,
     ) -> _Proposal | None:
-        """log-EI's choice in one branch, or None if it has nothing to tune or nothing is left."""
+        """log-EI's choice in one branch (the ``blind``-th point of the believer's batch), or
+        None if it has nothing to tune or nothing is left."""
         key = branching.key(index)
         if not key:
             return None
@@ -222,16 +248,16 @@ class BranchGP:
         model = fit_model(training, deterministic=self._deterministic, initial=initial, warp=True)
         self._params[index] = (key, model.gp.params)
         x_running = self._running_rows(index, training, branching, running)
-        z = model.gp.y_train
-        acq = Acquisition(believe(model.gp, x_running), "logei", best=float(np.max(z)))
+        best = float(np.max(model.gp.y_train))
         # The root fixes the branch, so a repeat of a point of an all-grid branch is a repeat of
         # the whole configuration: never propose one (as GPSampler on an all-grid space).
-        point = propose_point(
+        point = propose_after_blind(
             training,
             model,
-            acq,
+            lambda believed: Acquisition(believe(model.gp, believed), "logei", best=best),
             self._rng,
             x_running=x_running,
+            blind=blind,
             avoid_repeats=self._deterministic or training.all_grid,
             in_region=True,
         )

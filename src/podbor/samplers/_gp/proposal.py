@@ -9,11 +9,12 @@ yet ("blind") takes a later point of the believer's batch (:func:`propose_after_
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Container, Iterable
 
 import numpy as np
 
 from podbor._arrays import BoolArray, FloatArray
+from podbor._records.frozen_trial import FrozenTrial
 from podbor.samplers._gp.model import GaussianProcess
 from podbor.samplers._gp.optimize import AcquisitionFunction
 from podbor.samplers._gp.study_model import (
@@ -24,7 +25,40 @@ from podbor.samplers._gp.study_model import (
 )
 from podbor.samplers._gp.trust_region import maximize_in_region, trust_region_box
 
-__all__ = ["believe", "propose_after_blind", "propose_point"]
+__all__ = [
+    "BLIND_WINDOW",
+    "MAX_BLIND",
+    "believe",
+    "count_blind",
+    "propose_after_blind",
+    "propose_point",
+]
+
+BLIND_WINDOW = 32
+"""How many trial numbers back a running trial without stored parameters counts as another
+worker choosing its point now (older ones are more likely lost workers)."""
+MAX_BLIND = 8
+"""The most believer steps one proposal takes for such trials (each costs one more maximization
+of the acquisition)."""
+
+
+def count_blind(unknown: Iterable[FrozenTrial], number: int, known: Container[int]) -> int:
+    """How many of ``unknown`` (running trials whose parameters are not stored) are *blind*:
+    another worker's trial (its number not in ``known``, the trials this worker started or has a
+    proposal for) at most :data:`BLIND_WINDOW` numbers before trial ``number``; at most
+    :data:`MAX_BLIND`. Such a worker is most likely choosing its point from the same history now.
+
+    Example:
+        >>> from podbor.trial import create_trial
+        >>> from podbor.trial import TrialState
+        >>> running = [create_trial(state=TrialState.RUNNING) for _ in range(3)]
+        >>> for n, t in enumerate(running):
+        ...     t.number = n
+        >>> count_blind(running, 3, known={1}), count_blind(running, 40, known=())
+        (2, 0)
+    """
+    blind = sum(t.number not in known and 0 < number - t.number <= BLIND_WINDOW for t in unknown)
+    return min(blind, MAX_BLIND)
 
 
 def believe(gp: GaussianProcess, x_running: FloatArray) -> GaussianProcess:

@@ -50,7 +50,7 @@ from podbor.samplers._gp.multi_objective import (
 )
 from podbor.samplers._gp.noise_evidence import noise_is_evident
 from podbor.samplers._gp.optimize import AcquisitionFunction
-from podbor.samplers._gp.proposal import believe, propose_after_blind
+from podbor.samplers._gp.proposal import believe, count_blind, propose_after_blind
 from podbor.samplers._gp.study_model import (
     LOCAL_JITTER,
     N_LOCAL_STARTS,
@@ -68,13 +68,6 @@ __all__ = ["GPSampler"]
 
 _logger = get_logger(__name__)
 _OWNER = "GPSampler"
-
-BLIND_WINDOW = 32
-"""How many trial numbers back a running trial without stored parameters counts as another
-worker choosing its point now (older ones are more likely lost workers)."""
-MAX_BLIND = 8
-"""The most believer steps one proposal takes for such trials (each costs one more maximization
-of the acquisition)."""
 
 
 class GPSampler(FallbackSampler):
@@ -360,8 +353,7 @@ class GPSampler(FallbackSampler):
         """Encodings of the other running trials (stored params, or our pending proposal), and
         how many running trials just before ``trial`` are *blind*: another worker's trials whose
         parameters are not stored yet, most likely because that worker is still choosing them
-        from the same history (:data:`BLIND_WINDOW` trial numbers back, at most
-        :data:`MAX_BLIND`)."""
+        from the same history (:func:`~podbor.samplers._gp.proposal.count_blind`)."""
         running = [
             t
             for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
@@ -373,13 +365,7 @@ class GPSampler(FallbackSampler):
         self._mine &= alive
         pending = {n: point for n, (key, point) in self._pending.items() if key == training.key}
         x_running, unknown = training.running_rows(running, pending)
-        blind = sum(
-            t.number not in self._pending
-            and t.number not in self._mine
-            and 0 < trial.number - t.number <= BLIND_WINDOW
-            for t in unknown
-        )
-        return x_running, min(blind, MAX_BLIND)
+        return x_running, count_blind(unknown, trial.number, self._pending.keys() | self._mine)
 
     def _propose(
         self,
