@@ -99,9 +99,10 @@ def propose_point(
 ) -> FloatArray | None:
     """The point (shape ``d``) that maximizes ``acquisition``, or None if none is found.
 
-    With ``avoid_repeats``, a point already tried or running is proposed only once every point
-    of an all-grid space has been (then the best of them by ``acquisition``: under noise a
-    repeat is information, and a sampler's relative proposal keeps covering its search space).
+    With ``avoid_repeats``, a point already tried or running is proposed only when the search
+    finds no other (every point of a small all-grid space tried): then the best of them by
+    ``acquisition``, since under noise a repeat is information, and a sampler's relative
+    proposal keeps covering its search space.
 
     The optimizer always refines the ``N_LOCAL_STARTS`` best observations, slightly perturbed.
 
@@ -111,7 +112,7 @@ def propose_point(
         acquisition: The acquisition function to maximize.
         rng: The random generator (perturbations, candidates).
         x_running: Shape ``m x d``: the running trials' points.
-        avoid_repeats: Propose an observed or running point again only when no other is left.
+        avoid_repeats: Propose an observed or running point again only when no other is found.
         in_region: Search inside ``training.region`` (advanced over the new values) first.
         starts: The rows (``k x d``) to refine instead of the best observations of ``model``
             (several objectives have no single best).
