@@ -495,3 +495,13 @@ def test_a_running_trial_counts_as_tried_on_a_grid_space() -> None:
     finished = {tuple(sorted(t.params.items())) for t in study.trials[:6]}
     asked = [tuple(sorted(t.params.items())) for t in [running, *others]]
     assert len(set(asked)) == 4 and not set(asked) & finished
+
+
+def test_a_second_study_gets_its_own_search_space() -> None:
+    sampler = TPESampler(seed=0, n_startup_trials=3)
+    first = podbor.create_study(sampler=sampler)
+    first.optimize(lambda t: t.suggest_float("x", 0, 1) + t.suggest_float("z", 0, 1), n_trials=6)
+    second = podbor.create_study(sampler=sampler)
+    second.optimize(lambda t: t.suggest_float("y", 0, 1), n_trials=4)  # fewer trials
+    trial = second.ask()
+    assert list(sampler.infer_relative_search_space(second, second.trials[trial.number])) == ["y"]

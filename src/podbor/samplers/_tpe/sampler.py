@@ -253,9 +253,7 @@ class TPESampler(SeededSampler):
         """What the sampler learns from one study: rebuilt, never copied or pickled."""
         self._history = History()
         self._finished: list[FrozenTrial] = []
-        self._new_search_spaces()
-
-    def _new_search_spaces(self) -> None:
+        # both start over by themselves when handed another study's trials
         self._intersection = IntersectionSearchSpace(include_pruned=True)
         self._groups = GroupDecomposedSearchSpace(include_pruned=True)
 
@@ -265,8 +263,7 @@ class TPESampler(SeededSampler):
         The finished trials are read once here, and kept (``_finished``) for the search spaces
         computed under the same lock."""
         finished = study.get_trials(deepcopy=False, states=FINISHED_STATES)
-        if self._history.update(study, finished):
-            self._new_search_spaces()  # a new study: forget the old one's spaces too
+        self._history.update(study, finished)  # a new study: the history starts over
         self._finished = finished
         return len(self._history) < self._n_startup_trials
 
