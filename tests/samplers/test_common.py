@@ -180,7 +180,9 @@ def test_reseeding_draws_a_fresh_generator() -> None:
 # -- copies keep the settings and forget the study ----------------------------------------------
 FRESH: dict[str, Callable[[Any], bool]] = {
     "TPESampler": lambda s: len(s._history) == 0,
-    "GPSampler": lambda s: s._training is None and not s._pending and not s._unmodelled,
+    "GPSampler": lambda s: (
+        s._training is None and s._fit_state is None and not s._pending and not s._unmodelled
+    ),
     "AutoSampler": lambda s: s._history.n_finished == 0 and not s._decisions,
 }
 

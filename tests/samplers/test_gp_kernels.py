@@ -15,11 +15,12 @@ from podbor.samplers._gp.kernels import (
     KernelParams,
     kernel_from_features,
     kernel_matrix,
-    kernel_with_input_grad,
+    kernel_with_r2_grad,
     matern52,
     matern52_grad_r2,
     matern52_with_grad,
     pairwise_features,
+    weighted_input_grad,
 )
 
 IS_CAT = np.array([False, False, True])
@@ -88,20 +89,32 @@ def test_kernel_matrix_is_symmetric_positive_semidefinite(x: np.ndarray, cats: n
     np.testing.assert_allclose(np.diag(k), 1.5, atol=1e-9)
 
 
-def test_input_gradient_matches_finite_differences() -> None:
+@pytest.mark.parametrize("categorical", [True, False])
+def test_weighted_input_gradient_matches_finite_differences(categorical: bool) -> None:
+    is_cat = IS_CAT if categorical else np.zeros(3, dtype=bool)
+    params = (
+        _params()
+        if categorical
+        else KernelParams(np.array([0.3, 0.8, 0.5]), np.zeros(0), 1.5, 1e-6)
+    )
     x, train = _points(4, seed=3), _points(6, seed=4)
-    k, dk = kernel_with_input_grad(x, train, IS_CAT, _params())
-    np.testing.assert_allclose(k, kernel_matrix(x, train, IS_CAT, _params()), atol=1e-12)
+    k, dk_dr2 = kernel_with_r2_grad(x, train, is_cat, params)
+    np.testing.assert_allclose(k, kernel_matrix(x, train, is_cat, params), atol=1e-12)
+    # Any weighted sum of the input gradients: Σ_i c_ai ∂k(x_a, train_i)/∂x_a.
+    c = np.random.default_rng(5).standard_normal(k.shape)
+    grad = weighted_input_grad(x, train, is_cat, params, c * dk_dr2)
     eps = 1e-6
-    for j in range(2):
+    for j in range(3):
         step = np.zeros(3)
         step[j] = eps
         fd = (
-            kernel_matrix(x + step, train, IS_CAT, _params())
-            - kernel_matrix(x - step, train, IS_CAT, _params())
+            np.sum(c * kernel_matrix(x + step, train, is_cat, params), axis=1)
+            - np.sum(c * kernel_matrix(x - step, train, is_cat, params), axis=1)
         ) / (2 * eps)
-        np.testing.assert_allclose(dk[:, :, j], fd, atol=1e-7)
-    assert np.all(dk[:, :, 2] == 0.0)  # categorical columns have no gradient
+        if categorical and j == 2:
+            assert np.all(grad[:, j] == 0.0)  # categorical columns have no gradient
+        else:
+            np.testing.assert_allclose(grad[:, j], fd, atol=1e-7)
 
 
 def test_log_vector_round_trip() -> None:

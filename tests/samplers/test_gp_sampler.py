@@ -386,3 +386,51 @@ def test_a_conditional_grid_space_may_repeat_its_joint_part() -> None:
     study.optimize(objective, n_trials=10)
     modelled = [t for t in study.trials[3:] if t.params["branch"] == "a"]
     assert len(modelled) >= 2  # the better branch is proposed again, not banned once tried
+
+
+@pytest.mark.filterwarnings("ignore:GPSampler's 'constraints_func':FutureWarning")
+@pytest.mark.parametrize("constrained", [False, True])
+def test_a_long_history_refits_hyper_parameters_on_a_schedule_and_conditions_on_every_point(
+    monkeypatch: pytest.MonkeyPatch, constrained: bool
+) -> None:
+    from podbor.samplers._gp import feasibility, study_model
+
+    fitted: list[int] = []
+    conditioned: list[int] = []
+    fit, condition = study_model.fit_kernel_params, study_model.condition_or_default
+
+    def counting_fit(x: np.ndarray, *args: Any, **kwargs: Any) -> Any:
+        fitted.append(len(x))
+        return fit(x, *args, **kwargs)
+
+    def counting_condition(x: np.ndarray, *args: Any, **kwargs: Any) -> Any:
+        conditioned.append(len(x))
+        return condition(x, *args, **kwargs)
+
+    # The objective's GP, or (constrained) the constraint's GP: the same schedule.
+    module = feasibility if constrained else study_model
+    monkeypatch.setattr(module, "fit_kernel_params", counting_fit)
+    monkeypatch.setattr(module, "condition_or_default", counting_condition)
+    space = {"a": FloatDistribution(-1.0, 1.0), "b": FloatDistribution(-1.0, 1.0)}
+    sampler = GPSampler(
+        seed=0,
+        deterministic_objective=True,
+        constraints_func=(lambda t: [t.params["a"] - 0.5]) if constrained else None,
+    )
+    study = podbor.create_study(sampler=sampler)
+    rng = np.random.default_rng(0)
+    for a, b in rng.uniform(-1.0, 1.0, (62, 2)):
+        study.add_trial(
+            create_trial(
+                params={"a": a, "b": b},
+                distributions=space,
+                value=a * a + b,
+                system_attrs={"constraints": [a - 0.5]} if constrained else None,
+            )
+        )
+    study.optimize(lambda t: t.suggest_float("a", -1, 1) ** 2 + t.suggest_float("b", -1, 1), 20)
+    # Every proposal below 64 points; then each time the history has grown by 1/16 since the
+    # last fit (63 → 67 → 72 → 77). Every proposal conditions on every point.
+    assert fitted == [62, 63, 67, 72, 77]
+    assert conditioned == list(range(62, 82))
+    assert study.best_value < -0.9

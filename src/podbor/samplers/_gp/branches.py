@@ -55,9 +55,9 @@ from podbor._records.trial_state import TrialState
 from podbor._study_view import StudyView
 from podbor.samplers._branching import Branching, SpaceKey
 from podbor.samplers._gp.acquisition import Acquisition
-from podbor.samplers._gp.kernels import KernelParams
 from podbor.samplers._gp.proposal import believe, count_blind, propose_after_blind
 from podbor.samplers._gp.study_model import (
+    KernelFit,
     TrainingSet,
     fit_model,
     objective_sign,
@@ -100,7 +100,7 @@ class BranchGP:
         """Forget what was learnt of a study (the sampler was handed another one)."""
         with self._lock:
             self._training: dict[int, TrainingSet] = {}
-            self._params: dict[int, tuple[SpaceKey, KernelParams]] = {}
+            self._fits: dict[int, KernelFit] = {}
             self._pending: dict[int, tuple[int, SpaceKey, FloatArray]] = {}
 
     def __getstate__(self) -> dict[str, Any]:
@@ -243,10 +243,19 @@ class BranchGP:
         training.update(completes)
         if training.y.size == 0:
             return None
-        previous = self._params.get(index)
-        initial = previous[1] if previous is not None and previous[0] == key else None
-        model = fit_model(training, deterministic=self._deterministic, initial=initial, warp=True)
-        self._params[index] = (key, model.gp.params)
+        last = self._fits.get(index)
+        previous = KernelFit.start(last, key)
+        n = len(training.x)
+        refit = previous is None or last is None or last.refit_due(key, n)
+        model = fit_model(
+            training,
+            deterministic=self._deterministic,
+            initial=previous[0] if previous is not None else None,
+            warp=True,
+            refit=refit,
+        )
+        if refit:
+            self._fits[index] = KernelFit(key, (model.gp.params,), n)
         x_running = self._running_rows(index, training, branching, running)
         best = float(np.max(model.gp.y_train))
         # The root fixes the branch, so a repeat of a point of an all-grid branch is a repeat of

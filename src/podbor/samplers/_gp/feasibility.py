@@ -69,6 +69,7 @@ def fit_feasibility(
     is_categorical: BoolArray,
     *,
     initial: Sequence[KernelParams] | None,
+    refit: bool = True,
 ) -> tuple[Feasibility, list[KernelParams]]:
     """Fit one GP per constraint on the same inputs (constraints taken as independent).
 
@@ -80,6 +81,8 @@ def fit_feasibility(
         constraints: Shape ``n x m``, the constraint values (``+inf`` allowed, no NaN).
         is_categorical: Shape ``d``.
         initial: ``m`` hyper-parameters to start each fit from (the previous fit's), or None.
+        refit: False to condition on ``initial`` as it is where it has a constraint's
+            parameters, without a fit (the schedule of ``study_model.KernelFit``).
 
     Returns:
         The feasibility model and the ``m`` fitted hyper-parameters.
@@ -96,7 +99,10 @@ def fit_feasibility(
     for k, column in enumerate(constraints.T):
         z, how = standardize(-column)
         start = initial[k] if initial is not None and k < len(initial) else None
-        params = fit_kernel_params(x, z, is_categorical, initial=start)
+        if refit or start is None:
+            params = fit_kernel_params(x, z, is_categorical, initial=start)
+        else:
+            params = start
         models.append(condition_or_default(x, z, is_categorical, params, None))
         thresholds.append(-how.mean / how.scale)
         fitted.append(params)

@@ -38,11 +38,12 @@ __all__ = [
     "KernelParams",
     "kernel_from_features",
     "kernel_matrix",
-    "kernel_with_input_grad",
+    "kernel_with_r2_grad",
     "matern52",
     "matern52_grad_r2",
     "matern52_with_grad",
     "pairwise_features",
+    "weighted_input_grad",
 ]
 
 
@@ -164,6 +165,27 @@ def kernel_from_features(
     return m * scaled_cat, dm * scaled_cat
 
 
+def _r2_and_scale(
+    x1: FloatArray, x2: FloatArray, is_categorical: BoolArray, params: KernelParams
+) -> tuple[FloatArray, FloatArray | float]:
+    """``r²`` of every pair (``n x m``) and ``σ_f² exp(-Σ θ_c [x1_c ≠ x2_c])`` (``n x m``, or the
+    scalar ``σ_f²`` without categorical columns)."""
+    if params.mismatch.size:
+        num = ~is_categorical
+        a, b = x1[:, num] / params.lengthscales, x2[:, num] / params.lengthscales
+    else:
+        a, b = x1 / params.lengthscales, x2 / params.lengthscales
+    # ‖a - b‖² = ‖a‖² + ‖b‖² - 2 a·b: one matrix product instead of an n x m x p array.
+    r2 = np.einsum("ij,ij->i", a, a)[:, None] + np.einsum("ij,ij->i", b, b)[None, :] - 2.0 * a @ b.T
+    np.maximum(r2, 0.0, out=r2)
+    if not params.mismatch.size:
+        return r2, params.signal_var
+    rate = np.zeros_like(r2)
+    for theta, j in zip(params.mismatch, np.flatnonzero(is_categorical)):
+        rate += theta * (np.abs(x1[:, j, None] - x2[None, :, j]) > _MISMATCH_TOL)
+    return r2, params.signal_var * np.exp(-rate)
+
+
 def kernel_matrix(
     x1: FloatArray, x2: FloatArray, is_categorical: BoolArray, params: KernelParams
 ) -> FloatArray:
@@ -184,23 +206,20 @@ def kernel_matrix(
         >>> kernel_matrix(x, x, np.array([False, True]), params).round(4).tolist()
         [[2.0, 0.7358], [0.7358, 2.0]]
     """
-    num = ~is_categorical
-    a, b = x1[:, num] / params.lengthscales, x2[:, num] / params.lengthscales
-    # ‖a - b‖² = ‖a‖² + ‖b‖² - 2 a·b: one matrix product instead of an n x m x p array.
-    r2 = np.einsum("ij,ij->i", a, a)[:, None] + np.einsum("ij,ij->i", b, b)[None, :] - 2.0 * a @ b.T
-    k = params.signal_var * matern52(np.maximum(r2, 0.0))
-    if params.mismatch.size:
-        rate = np.zeros_like(k)
-        for theta, j in zip(params.mismatch, np.flatnonzero(is_categorical)):
-            rate += theta * (np.abs(x1[:, j, None] - x2[None, :, j]) > _MISMATCH_TOL)
-        k *= np.exp(-rate)
+    r2, scale = _r2_and_scale(x1, x2, is_categorical, params)
+    k: FloatArray = matern52(r2) * scale
     return k
 
 
-def kernel_with_input_grad(
+def kernel_with_r2_grad(
     x: FloatArray, x_train: FloatArray, is_categorical: BoolArray, params: KernelParams
 ) -> tuple[FloatArray, FloatArray]:
-    """Cross-covariances of query points with the training points, and their input gradients.
+    """Cross-covariances of query points with the training points, and their derivative in ``r²``.
+
+    With :func:`weighted_input_grad` this gives any weighted sum of the input gradients
+    ``∂k(x_a, x_train_i) / ∂x_a`` in ``O(b n d)`` matrix products, without the ``b x n x d``
+    array of every single gradient (the acquisition's refinement calls this dozens of times
+    per proposal).
 
     Args:
         x: Shape ``b x d``, the query points.
@@ -208,15 +227,38 @@ def kernel_with_input_grad(
         is_categorical, params: As for :func:`kernel_matrix`.
 
     Returns:
-        ``(k, dk)``: ``k`` of shape ``b x n``; ``dk`` of shape ``b x n x d`` with
-        ``dk[a, i, j] = ∂k(x_a, x_train_i) / ∂x_a,j`` (zero in categorical columns, which are
-        optimized by enumeration, never by gradient).
+        ``(k, dk_dr2)``, each of shape ``b x n``.
     """
+    r2, scale = _r2_and_scale(x, x_train, is_categorical, params)
+    m, dm = matern52_with_grad(r2)
+    return m * scale, dm * scale
+
+
+def weighted_input_grad(
+    x: FloatArray,
+    x_train: FloatArray,
+    is_categorical: BoolArray,
+    params: KernelParams,
+    weights: FloatArray,
+) -> FloatArray:
+    """``Σ_i weights[a, i] ∂r²(x_a, x_train_i) / ∂x_a``, shape ``b x d``.
+
+    Since ``∂r²/∂x_j = 2 (x_j - x'_j) / ℓ_j²``, the sum is
+    ``2 / ℓ_j² (x_aj Σ_i w_ai - Σ_i w_ai x'_ij)``: one matrix product. With ``weights = c ∘
+    dk_dr2`` (from :func:`kernel_with_r2_grad`) it is ``Σ_i c_ai ∂k(x_a, x_train_i) / ∂x_a``.
+    Categorical columns get 0: they are optimized by enumeration, never by gradient.
+
+    Args:
+        x: Shape ``b x d``, the query points.
+        x_train: Shape ``n x d``, the training points.
+        is_categorical, params: As for :func:`kernel_matrix`.
+        weights: Shape ``b x n``.
+    """
+    scale = 2.0 / params.lengthscales**2
+    if not params.mismatch.size:
+        full: FloatArray = scale * (x * weights.sum(axis=1)[:, None] - weights @ x_train)
+        return full
     num = ~is_categorical
-    diff = x[:, None, num] - x_train[None, :, num]
-    _, mis = pairwise_features(x, x_train, is_categorical)
-    inv_l2 = 1.0 / params.lengthscales**2
-    k, dk_dr2 = kernel_from_features(diff * diff, mis, params)  # b x n each
-    dk = np.zeros((*k.shape, x.shape[1]))
-    dk[:, :, num] = dk_dr2[:, :, None] * 2.0 * diff * inv_l2  # ∂r²/∂x_j = 2 (x_j - x'_j) / ℓ_j²
-    return k, dk
+    grad = np.zeros(x.shape)
+    grad[:, num] = scale * (x[:, num] * weights.sum(axis=1)[:, None] - weights @ x_train[:, num])
+    return grad

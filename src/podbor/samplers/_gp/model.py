@@ -10,7 +10,8 @@ Everything follows Rasmussen & Williams, *Gaussian Processes for Machine Learnin
 * the hyper-parameters as a maximum a posteriori estimate: the log marginal likelihood plus weak
   log-normal priors on every positive hyper-parameter, maximized by L-BFGS-B in log space with the
   analytic gradient and warm-started from the previous fit (Snoek et al., NeurIPS 2012, §3.2 discuss
-  why point estimates are a reasonable, cheaper alternative to marginalizing them).
+  why point estimates are a reasonable, cheaper alternative to marginalizing them); on a long
+  history the samplers fit them again only as it grows (``study_model.KernelFit``).
 
 Targets are standardized first and always *maximized* here: the sampler flips the sign of a
 minimized objective before calling :func:`standardize`. The sampler then warps them with a
@@ -38,7 +39,8 @@ from podbor.samplers._gp.kernels import (
     KernelParams,
     kernel_from_features,
     kernel_matrix,
-    kernel_with_input_grad,
+    kernel_with_r2_grad,
+    weighted_input_grad,
 )
 
 __all__ = [
@@ -497,12 +499,19 @@ class GaussianProcess:
             ``dvar`` of shape ``b x d`` (zero in categorical columns). Where the variance is
             clipped at 0 its gradient is 0.
         """
-        k, dk = kernel_with_input_grad(x, self.x_train, self.is_categorical, self.params)
+        k, dk_dr2 = kernel_with_r2_grad(x, self.x_train, self.is_categorical, self.params)
         v = k @ self.chol_inv.T  # b x n
         var = self.params.signal_var - np.sum(v * v, axis=1)
         k_inv_k = v @ self.chol_inv  # b x n, rows are K⁻¹ k(x)
-        dmean = np.einsum("bnd,n->bd", dk, self.alpha)
-        dvar = -2.0 * np.einsum("bnd,bn->bd", dk, k_inv_k)
+        # dμ = Σ_i α_i ∂k_i/∂x and dσ² = -2 Σ_i (K⁻¹k)_i ∂k_i/∂x, both through ∂k/∂r².
+        grads = weighted_input_grad(
+            np.vstack([x, x]),
+            self.x_train,
+            self.is_categorical,
+            self.params,
+            np.vstack([dk_dr2 * self.alpha, -2.0 * dk_dr2 * k_inv_k]),
+        )
+        dmean, dvar = grads[: len(x)], grads[len(x) :]
         clipped = var <= 0.0
         dvar[clipped] = 0.0
         return k @ self.alpha, np.maximum(var, 0.0), dmean, dvar

@@ -111,20 +111,25 @@ def _refine_continuous(
     shape = (starts.shape[0], int(cont.sum()))
     low, high = box[0][cont], box[1][cont]
 
+    every = bool(cont.all())
+
     def negative(flat: FloatArray) -> tuple[float, FloatArray]:
-        x = fixed.copy()
-        x[:, cont] = flat.reshape(shape)
+        if every:
+            x = flat.reshape(shape)
+        else:
+            x = fixed.copy()
+            x[:, cont] = flat.reshape(shape)
         value, grad = acq.value_and_grad(x)
         if not np.all(np.isfinite(value)):
             return math.inf, np.zeros_like(flat)
-        return -float(value.sum()), -grad[:, cont].ravel()
+        return -float(value.sum()), -(grad if every else grad[:, cont]).ravel()
 
     result = scipy.optimize.minimize(
         negative,
         starts[:, cont].ravel(),
         jac=True,
         method="L-BFGS-B",
-        bounds=list(zip(np.tile(low, shape[0]), np.tile(high, shape[0]))),
+        bounds=scipy.optimize.Bounds(np.tile(low, shape[0]), np.tile(high, shape[0])),
         options={"maxiter": max_iter},
     )
     out: FloatArray = fixed.copy()

@@ -54,6 +54,7 @@ from podbor.samplers._gp.proposal import believe, count_blind, propose_after_bli
 from podbor.samplers._gp.study_model import (
     LOCAL_JITTER,
     N_LOCAL_STARTS,
+    KernelFit,
     StudyModel,
     TrainingSet,
     fit_model,
@@ -155,8 +156,8 @@ class GPSampler(FallbackSampler):
     _STUDY_CACHES = (
         "_search_space",
         "_training",
-        "_params",
-        "_constraint_params",
+        "_fit_state",
+        "_constraint_fit",
         "_scalar_params",
         "_pending",
         "_unmodelled",
@@ -213,8 +214,8 @@ class GPSampler(FallbackSampler):
         """What the sampler learns from one study: rebuilt, never copied or pickled."""
         self._search_space = IntersectionSearchSpace()
         self._training: TrainingSet | None = None
-        self._params: tuple[SpaceKey, list[KernelParams]] | None = None
-        self._constraint_params: tuple[SpaceKey, list[KernelParams]] | None = None
+        self._fit_state: KernelFit | None = None
+        self._constraint_fit: KernelFit | None = None
         self._scalar_params: tuple[SpaceKey, KernelParams] | None = None
         self._pending: dict[int, tuple[SpaceKey, FloatArray]] = {}
         self._unmodelled: set[int] = set()
@@ -317,14 +318,20 @@ class GPSampler(FallbackSampler):
             if self._constraints_func is None:
                 return None
             constraints = np.full((len(training.y), 1), np.inf)  # none recorded: none feasible
-        key = training.key
-        initial = self._constraint_params[1] if self._constraint_params else None
-        if self._constraint_params is not None and self._constraint_params[0] != key:
-            initial = None
-        feasibility, fitted = fit_feasibility(
-            training.x, constraints, training.encoder.is_categorical, initial=initial
+        key, n = training.key, len(training.x)
+        last = self._constraint_fit
+        initial = KernelFit.start(last, key)
+        refit = (
+            initial is None
+            or last is None
+            or len(initial) != constraints.shape[1]
+            or last.refit_due(key, n, warped=False)
         )
-        self._constraint_params = (key, fitted)
+        feasibility, fitted = fit_feasibility(
+            training.x, constraints, training.encoder.is_categorical, initial=initial, refit=refit
+        )
+        if refit:
+            self._constraint_fit = KernelFit(key, tuple(fitted), n, warped=False)
         return feasibility, np.all(constraints <= 0.0, axis=1)
 
     def _model_proposal(
@@ -451,7 +458,12 @@ class GPSampler(FallbackSampler):
 
     def _fit(self, training: TrainingSet, *, warp: bool = True) -> list[StudyModel]:
         """One GP per objective, each fit started from the previous fit's hyper-parameters."""
-        previous = self._params[1] if self._params and self._params[0] == training.key else None
+        last = self._fit_state
+        previous = KernelFit.start(last, training.key)
+        if previous is not None and len(previous) != len(training.signs):
+            previous = None  # another number of objectives: a new study
+        n = len(training.x)
+        refit = previous is None or last is None or last.refit_due(training.key, n, warped=warp)
         models = [
             fit_model(
                 training,
@@ -459,10 +471,12 @@ class GPSampler(FallbackSampler):
                 initial=previous[k] if previous is not None else None,
                 warp=warp,
                 objective=k,
+                refit=refit,
             )
             for k in range(len(training.signs))
         ]
-        self._params = (training.key, [model.gp.params for model in models])
+        if refit:
+            self._fit_state = KernelFit(training.key, tuple(m.gp.params for m in models), n, warp)
         return models
 
     def _propose_multi(
