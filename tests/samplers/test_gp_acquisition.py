@@ -80,6 +80,16 @@ def test_log_h_is_continuous_across_its_branches(z: float) -> None:
     assert slope_below == pytest.approx(slope_above, rel=1e-7)
 
 
+def test_log_h_gives_the_same_numbers_with_or_without_a_point_in_the_tail() -> None:
+    """A batch entirely on the near branch takes a path without masks; a point in the tail
+    sends the same batch down the masked path. Both must agree exactly."""
+    near = np.linspace(-1.0, 30.0, 17)
+    alone = log_h(near)
+    mixed = log_h(np.append(near, -50.0))
+    np.testing.assert_array_equal(alone[0], mixed[0][:-1])
+    np.testing.assert_array_equal(alone[1], mixed[1][:-1])
+
+
 def test_log_h_slope_matches_finite_differences() -> None:
     z = np.array([-2000.0, -500.0, -37.0, -5.0, -1.5, -0.5, 0.0, 2.0, 30.0])
     eps = 1e-6 * np.maximum(1.0, np.abs(z))

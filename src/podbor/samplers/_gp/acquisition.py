@@ -93,12 +93,17 @@ def log_h(z: FloatArray) -> tuple[FloatArray, FloatArray]:
         True
     """
     z = np.asarray(z, dtype=float)
+    if z.size and z.min() >= _TAIL:  # all near: no masks (the optimizer's usual case)
+        cdf = special.ndtr(z)
+        h = z * cdf + np.exp(-0.5 * z * z - _LOG_SQRT_2PI)
+        return np.log(h), cdf / h
     value, slope = np.empty_like(z), np.empty_like(z)
     near, far = z >= _TAIL, z < _FAR_TAIL
     mid = ~near & ~far
     zn = z[near]
-    h = zn * special.ndtr(zn) + np.exp(-0.5 * zn * zn - _LOG_SQRT_2PI)
-    value[near], slope[near] = np.log(h), special.ndtr(zn) / h
+    cdf = special.ndtr(zn)
+    h = zn * cdf + np.exp(-0.5 * zn * zn - _LOG_SQRT_2PI)
+    value[near], slope[near] = np.log(h), cdf / h
     zm = z[mid]
     mills = _SQRT_HALF_PI * special.erfcx(-zm / math.sqrt(2.0))  # R(z) = Φ(z) / φ(z)
     g = 1.0 + zm * mills  # h(z) / φ(z)
