@@ -565,6 +565,51 @@ def test_a_branch_first_finished_by_another_process_waits_for_the_next_decision(
     assert params["kind"] == "a" and -1.0 <= params["x"] <= 1.0
 
 
+def test_a_branch_gp_refits_its_hyper_parameters_on_the_schedule(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The per-branch GPs follow GPSampler's schedule (study_model.KernelFit): a fit for every
+    # proposal below 64 points in the branch, then once the branch has grown by 1/16.
+    from podbor.samplers._branching import Branching
+    from podbor.samplers._gp import study_model
+    from podbor.samplers._gp.branches import BranchGP
+
+    fitted: list[int] = []
+    fit = study_model.fit_kernel_params
+
+    def counting_fit(x: np.ndarray, *args: Any, **kwargs: Any) -> Any:
+        fitted.append(len(x))
+        return fit(x, *args, **kwargs)
+
+    monkeypatch.setattr(study_model, "fit_kernel_params", counting_fit)
+    kind = CategoricalDistribution(["a", "b"])
+    x, y = FloatDistribution(-1.0, 1.0), FloatDistribution(0.0, 1.0)
+    space, b_space = {"kind": kind, "x": x}, {"kind": kind, "y": y}
+    study = podbor.create_study()
+    rng = np.random.default_rng(0)
+    study.add_trials(  # a good branch "a", and "b" tried enough to be known as poor
+        [
+            create_trial(params={"kind": "a", "x": v}, distributions=space, value=v * v)
+            for v in rng.uniform(-1, 1, 62)
+        ]
+        + [
+            create_trial(params={"kind": "b", "y": v}, distributions=b_space, value=50.0 + v)
+            for v in rng.uniform(0, 1, 60)
+        ]
+    )
+    branching = Branching("kind", kind, {0: {"x": x}, 1: {"y": y}})
+    sampler = BranchGP(seed=0)
+    for _ in range(12):
+        trial = study.ask()
+        params = sampler.sample(study, study.trials[-1], branching)
+        study.tell(trial, state=TrialState.FAIL)
+        assert params["kind"] == "a"
+        value = float(params["x"]) ** 2
+        study.add_trial(create_trial(params=params, distributions=space, value=value))
+    # In "a": 62 and 63 points, below 64, a fit each; then 63 → 67 → 72 (1/16 more each time).
+    assert fitted == [62, 63, 67, 72]
+
+
 def _two_conditional_workers() -> tuple[podbor.Study, podbor.Study]:
     """One conditional study, opened by two "worker processes" with the same seed."""
     first = _study()
