@@ -434,3 +434,20 @@ def test_a_long_history_refits_hyper_parameters_on_a_schedule_and_conditions_on_
     assert fitted == [62, 63, 67, 72, 77]
     assert conditioned == list(range(62, 82))
     assert study.best_value < -0.9
+
+
+@pytest.mark.parametrize("kind", ["GPSampler", "AutoSampler"])
+def test_a_sampler_handed_a_second_study_models_that_study_only(kind: str) -> None:
+    # The same search space, fewer trials in the second study: its GP must not keep the first
+    # study's training set (it did: the second study's trials looked like nothing new).
+    sampler: Any = GPSampler(seed=0) if kind == "GPSampler" else podbor.samplers.AutoSampler(seed=0)
+    first = podbor.create_study(sampler=sampler)
+    first.optimize(lambda t: (t.suggest_float("x", 0, 4) - 1) ** 2, n_trials=20)
+    second = podbor.create_study(sampler=sampler)
+    second.optimize(lambda t: (t.suggest_float("x", 0, 4) - 3) ** 2, n_trials=15)
+    gp = sampler if kind == "GPSampler" else sampler._gp
+    numbers = [t.number for t in second.trials if t.state == TrialState.COMPLETE]
+    assert gp._training.trial_numbers == numbers[:-1]  # all but the last, as it was proposed
+    values = [second.trials[n].value for n in numbers[:-1]]
+    np.testing.assert_allclose(-gp._training.y, values)  # minimized: the GP maximizes -value
+    assert abs(second.best_params["x"] - 3.0) < 0.1

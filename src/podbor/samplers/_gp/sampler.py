@@ -222,6 +222,15 @@ class GPSampler(FallbackSampler):
         self._mine: set[int] = set()  # trials started through this sampler (not "blind")
         self._noisy: set[int] = set()  # trials proposed with the noise rule (``_saw_noise``)
 
+    def _forget_study(self) -> None:
+        """Drop the model of the last study: its training set and fitted hyper-parameters. The
+        trials this worker has started and its pending proposals belong to the new study (those
+        of the last one were dropped as they finished)."""
+        self._training = None
+        self._fit_state = None
+        self._constraint_fit = None
+        self._scalar_params = None
+
     @property
     def acquisition(self) -> str:
         """The name of the acquisition function (one of ``'logei'``, ``'ei'``, ``'pi'``, ``'ucb'``)."""
@@ -341,6 +350,8 @@ class GPSampler(FallbackSampler):
         completes = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
         if len(completes) < max(self._n_startup_trials, 1):
             return None, None
+        if self._training is not None and not self._training.same_study(completes):
+            self._forget_study()  # the sampler was handed another study
         training = self._training = TrainingSet.reuse(
             self._training, space_key(space), objective_signs(study)
         )

@@ -355,6 +355,11 @@ class TrainingSet:
         """Whether every column is a grid (ints, steps, categoricals)."""
         return all(is_discrete(d) for d in self.encoder.distributions)
 
+    def same_study(self, completes: Sequence[FrozenTrial]) -> bool:
+        """Whether ``completes`` (a study's complete trials, in number order) extend the trials
+        this set has taken in; False when its sampler was handed another study."""
+        return self._seen.same_study(completes)
+
     def update(self, completes: Sequence[FrozenTrial]) -> None:
         """Append the complete trials not seen yet (finished trials never change)."""
         m = len(self.signs)
