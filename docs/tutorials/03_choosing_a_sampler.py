@@ -165,8 +165,8 @@ decisions
 # Cost-aware by default
 # ---------------------
 #
-# The second and third lines show the cost rule. A GP proposal takes milliseconds (about 15 ms
-# with 50 trials of 6 parameters, 150 ms with 300 trials of 20 parameters on a 2-core machine):
+# The second and third lines show the cost rule. A GP proposal takes milliseconds (about 9 ms
+# with 100 trials of 6 parameters, 35 ms with 300 trials of 20 parameters on a 2-core machine):
 # nobody notices that, even around a function such as Branin that runs in microseconds, and the
 # GP's proposals are better. So AutoSampler gives the GP up for cost only when its time per
 # trial, averaged over the study, is both over ``gp_seconds_allowance`` (0.25 s) *and* over

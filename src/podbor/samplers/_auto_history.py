@@ -44,8 +44,11 @@ def estimated_gp_seconds(
     objectives and 10 parameters, 7-9 times for three and 7, from 50 to 200 trials).
 
     An estimate from a fixed formula rather than a measurement, so that decisions built on it do
-    not depend on how busy the machine is; it follows measured times within ~20 % (2-core
-    machine; 2 to 20 parameters, up to 700 trials).
+    not depend on how busy the machine is. It was calibrated within ~20 % of measured times (2-core
+    machine; 2 to 20 parameters, up to 700 trials) before the GP's hyper-parameters were refit
+    on a schedule; it now errs high, by 2.5x at 100 trials of 6 parameters and 4.7x at 300 of 20
+    (median proposals of 9 and 35 ms against 22 and 164 ms estimated), so the cost rule reads
+    the clock sooner than it needs to.
 
     Example:
         >>> round(estimated_gp_seconds(50, 6) * 1e3)  # milliseconds
