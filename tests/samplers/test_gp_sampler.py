@@ -451,3 +451,20 @@ def test_a_sampler_handed_a_second_study_models_that_study_only(kind: str) -> No
     values = [second.trials[n].value for n in numbers[:-1]]
     np.testing.assert_allclose(-gp._training.y, values)  # minimized: the GP maximizes -value
     assert abs(second.best_params["x"] - 3.0) < 0.1
+
+
+def test_a_proposal_left_pending_in_the_last_study_is_not_taken_for_a_new_trial() -> None:
+    sampler = GPSampler(seed=0, n_startup_trials=3)
+    first = podbor.create_study(sampler=sampler)
+    first.optimize(lambda t: (t.suggest_float("x", 0, 4) - 1) ** 2, n_trials=5)
+    abandoned = first.ask()  # trial 5, proposed by the GP and never told
+    abandoned.suggest_float("x", 0, 4)
+    assert sampler._pending.keys() == {5}
+    second = podbor.create_study(sampler=sampler)
+    second.optimize(lambda t: (t.suggest_float("x", 0, 4) - 3) ** 2, n_trials=3)  # start-up
+    for _ in range(3):
+        second.ask()  # trials 3, 4, 5: running, no parameters yet (other workers')
+    proposed = second.ask()  # the second study's first GP proposal
+    proposed.suggest_float("x", 0, 4)
+    # The first study's point of trial 5 must not stand for the second study's trial 5.
+    assert sampler._pending.keys() == {proposed.number}

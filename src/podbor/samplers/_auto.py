@@ -44,7 +44,8 @@ single-objective GP's for ``m`` objectives, so the cost rule below reads the clo
 **Cost-aware, and reproducible.** A GP proposal costs milliseconds to tens of milliseconds
 (medians: about 9 ms with 100 complete trials of 6 parameters, 35 ms with 300 trials of 20
 parameters, on a 2-core machine): a user does not notice that, even around an objective of
-microseconds, and the GP's better proposals are worth it. So the GP is given up for cost only when both hold:
+microseconds, and the GP's better proposals are worth it. So the GP is given up for cost only
+when both hold:
 
 * its time per trial, averaged over the study so far, exceeds ``gp_seconds_allowance`` (0.25 s
   by default): it is no longer small in absolute terms;

@@ -223,13 +223,16 @@ class GPSampler(FallbackSampler):
         self._noisy: set[int] = set()  # trials proposed with the noise rule (``_saw_noise``)
 
     def _forget_study(self) -> None:
-        """Drop the model of the last study: its training set and fitted hyper-parameters. The
-        trials this worker has started and its pending proposals belong to the new study (those
-        of the last one were dropped as they finished)."""
+        """Drop the model of the last study: its training set, fitted hyper-parameters and
+        pending proposals. Called at the new study's first GP proposal, so every pending
+        proposal is one of the last study's trials that never finished (it would otherwise be
+        taken for a new trial of the same number). The trials this worker has started are kept:
+        they are the new study's."""
         self._training = None
         self._fit_state = None
         self._constraint_fit = None
         self._scalar_params = None
+        self._pending.clear()
 
     @property
     def acquisition(self) -> str:
