@@ -243,10 +243,8 @@ class BranchGP:
         training.update(completes)
         if training.y.size == 0:
             return None
-        last = self._fits.get(index)
-        previous = KernelFit.start(last, key)
         n = len(training.x)
-        refit = previous is None or last is None or last.refit_due(key, n)
+        previous, refit = KernelFit.plan(self._fits.get(index), key, n, n_models=1)
         model = fit_model(
             training,
             deterministic=self._deterministic,

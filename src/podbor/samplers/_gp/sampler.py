@@ -213,25 +213,22 @@ class GPSampler(FallbackSampler):
     def _new_caches(self) -> None:
         """What the sampler learns from one study: rebuilt, never copied or pickled."""
         self._search_space = IntersectionSearchSpace()
-        self._training: TrainingSet | None = None
-        self._fit_state: KernelFit | None = None
-        self._constraint_fit: KernelFit | None = None
-        self._scalar_params: tuple[SpaceKey, KernelParams] | None = None
         self._pending: dict[int, tuple[SpaceKey, FloatArray]] = {}
         self._unmodelled: set[int] = set()
         self._mine: set[int] = set()  # trials started through this sampler (not "blind")
         self._noisy: set[int] = set()  # trials proposed with the noise rule (``_saw_noise``)
+        self._forget_study()
 
     def _forget_study(self) -> None:
         """Drop the model of the last study: its training set, fitted hyper-parameters and
-        pending proposals. Called at the new study's first GP proposal, so every pending
-        proposal is one of the last study's trials that never finished (it would otherwise be
-        taken for a new trial of the same number). The trials this worker has started are kept:
-        they are the new study's."""
-        self._training = None
-        self._fit_state = None
-        self._constraint_fit = None
-        self._scalar_params = None
+        pending proposals. Called (besides by :meth:`_new_caches`) at a new study's first GP
+        proposal, so every pending proposal is one of the last study's trials that never
+        finished (it would otherwise be taken for a new trial of the same number). The trials
+        this worker has started are kept: they are the new study's."""
+        self._training: TrainingSet | None = None
+        self._fit_state: KernelFit | None = None
+        self._constraint_fit: KernelFit | None = None
+        self._scalar_params: tuple[SpaceKey, KernelParams] | None = None
         self._pending.clear()
 
     @property
@@ -331,13 +328,8 @@ class GPSampler(FallbackSampler):
                 return None
             constraints = np.full((len(training.y), 1), np.inf)  # none recorded: none feasible
         key, n = training.key, len(training.x)
-        last = self._constraint_fit
-        initial = KernelFit.start(last, key)
-        refit = (
-            initial is None
-            or last is None
-            or len(initial) != constraints.shape[1]
-            or last.refit_due(key, n, warped=False)
+        initial, refit = KernelFit.plan(
+            self._constraint_fit, key, n, n_models=constraints.shape[1], warped=False
         )
         feasibility, fitted = fit_feasibility(
             training.x, constraints, training.encoder.is_categorical, initial=initial, refit=refit
@@ -472,12 +464,10 @@ class GPSampler(FallbackSampler):
 
     def _fit(self, training: TrainingSet, *, warp: bool = True) -> list[StudyModel]:
         """One GP per objective, each fit started from the previous fit's hyper-parameters."""
-        last = self._fit_state
-        previous = KernelFit.start(last, training.key)
-        if previous is not None and len(previous) != len(training.signs):
-            previous = None  # another number of objectives: a new study
         n = len(training.x)
-        refit = previous is None or last is None or last.refit_due(training.key, n, warped=warp)
+        previous, refit = KernelFit.plan(
+            self._fit_state, training.key, n, n_models=len(training.signs), warped=warp
+        )
         models = [
             fit_model(
                 training,

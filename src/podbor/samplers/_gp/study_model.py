@@ -108,12 +108,12 @@ class KernelFit:
     Example:
         >>> key = space_key({"x": FloatDistribution(0, 1)})
         >>> last = KernelFit(key, (), n_points=100)
-        >>> [last.refit_due(key, n) for n in (100, 106, 107, 40)]
+        >>> [KernelFit.plan(last, key, n, n_models=0)[1] for n in (100, 106, 107, 40)]
         [False, False, True, True]
-        >>> last.refit_due(space_key({"y": FloatDistribution(0, 1)}), 100)
-        True
-        >>> last.refit_due(key, 100, warped=False)  # targets of another kind
-        True
+        >>> KernelFit.plan(last, space_key({"y": FloatDistribution(0, 1)}), 100, n_models=0)
+        (None, True)
+        >>> KernelFit.plan(last, key, 100, n_models=0, warped=False)  # targets of another kind
+        ((), True)
     """
 
     key: SpaceKey
@@ -121,20 +121,31 @@ class KernelFit:
     n_points: int
     warped: bool = True
 
-    def refit_due(self, key: SpaceKey, n_points: int, *, warped: bool = True) -> bool:
-        """Whether ``n_points`` on ``key`` call for a new fit rather than these parameters."""
-        return (
-            key != self.key
-            or warped != self.warped
-            or n_points < REFIT_ALWAYS_BELOW
-            or n_points < self.n_points
-            or n_points >= self.n_points * (1.0 + REFIT_GROWTH)
-        )
-
     @staticmethod
-    def start(last: KernelFit | None, key: SpaceKey) -> tuple[KernelParams, ...] | None:
-        """The parameters to start a fit on ``key`` from: the last fit's, if on the same space."""
-        return last.params if last is not None and last.key == key else None
+    def plan(
+        last: KernelFit | None,
+        key: SpaceKey,
+        n_points: int,
+        *,
+        n_models: int,
+        warped: bool = True,
+    ) -> tuple[tuple[KernelParams, ...] | None, bool]:
+        """What to do for ``n_models`` GPs on ``n_points`` points of ``key``, after ``last``.
+
+        Returns:
+            ``(start, refit)``: the hyper-parameters to start from or to condition on (the last
+            fit's, on the same space and as many models; else None, to fit from the defaults),
+            and whether to fit them now (always when ``start`` is None).
+        """
+        if last is None or last.key != key or len(last.params) != n_models:
+            return None, True
+        refit = (
+            warped != last.warped
+            or n_points < REFIT_ALWAYS_BELOW
+            or n_points < last.n_points
+            or n_points >= last.n_points * (1.0 + REFIT_GROWTH)
+        )
+        return last.params, refit
 
 
 # -- BLAS threads --------------------------------------------------------------------------------
