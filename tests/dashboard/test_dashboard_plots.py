@@ -6,6 +6,7 @@ import json
 import random
 from typing import Any
 
+import numpy as np
 import pytest
 
 import podbor
@@ -139,6 +140,62 @@ def test_big_scatter_traces_use_webgl() -> None:
     sizes = [(t["type"], _plots._n_points(t.get("x"))) for t in figure["data"]]
     assert ("scattergl", 2100) in sizes
     assert all(kind == "scatter" for kind, n in sizes if n <= 2000)
+
+
+def test_long_best_value_lines_keep_only_their_steps() -> None:
+    """The history's best-value line of 2,100 trials is a staircase of a few steps: the points
+    inside its flat runs are left out and the line through the rest is the same line."""
+    values = [float((i * 7919) % 1009) for i in range(2100)]
+    study = podbor.create_study()
+    study.add_trials(create_trial(value=v) for v in values)
+    monitor = Monitors(study._storage, min_interval=0.0).get(study._study_id)
+    figure = json.loads(dumps(plot_figure(monitor, "history")))["figure"]
+    (line,) = [t for t in figure["data"] if t.get("mode") == "lines"]
+    x, y = _plots._numbers(line["x"]), _plots._numbers(line["y"])
+    assert x is not None and y is not None
+    best = np.minimum.accumulate(values)
+    assert len(x) < 40 and x[0] == 0 and x[-1] == 2099
+    np.testing.assert_array_equal(np.interp(np.arange(2100), x, y), best)
+    assert line["type"] == "scatter"  # a few points: SVG, not WebGL
+    markers = [t for t in figure["data"] if t.get("name") == "Objective Value"]
+    assert _plots._n_points(markers[0]["x"]) == 2100  # every trial's point is still drawn
+
+
+@pytest.mark.parametrize(
+    "trace",
+    [
+        {"type": "scatter", "mode": "markers", "x": list(range(3000)), "y": [1.0] * 3000},
+        {"type": "scatter", "mode": "lines", "x": list(range(100)), "y": [1.0] * 100},
+        {"type": "scatter", "mode": "lines", "x": list(range(3000))[::-1], "y": [1.0] * 3000},
+        {
+            "type": "scatter",
+            "mode": "lines",
+            "line": {"shape": "hv"},
+            "x": list(range(3000)),
+            "y": [1.0] * 3000,
+        },
+        {
+            "type": "scatter",
+            "mode": "lines",
+            "x": list(range(3000)),
+            "y": [1.0] * 3000,
+            "text": ["t"] * 3000,
+        },
+        {"type": "scatter", "mode": "lines", "x": ["a"] * 3000, "y": [1.0] * 3000},
+    ],
+    ids=["markers", "short", "x-decreasing", "step-shape", "per-point-text", "categories"],
+)
+def test_other_traces_keep_every_point(trace: dict[str, Any]) -> None:
+    assert _plots._without_flat_runs(trace) is trace
+
+
+def test_flat_runs_keep_gaps_and_ends() -> None:
+    y = np.array([3.0, 3.0, 3.0, np.nan, 2.0, 2.0, 2.0, 2.0, 1.0] + [1.0] * 2500)
+    x = np.arange(y.size)
+    out = _plots._without_flat_runs({"type": "scatter", "mode": "lines", "x": x, "y": y})
+    kept_x = _plots._numbers(out["x"])
+    assert kept_x is not None
+    assert kept_x.tolist() == [0, 2, 3, 4, 7, 8, y.size - 1]
 
 
 def test_figures_are_cached_per_cursor(monkeypatch: pytest.MonkeyPatch) -> None:
