@@ -82,3 +82,20 @@ def test_the_seminar_page_reads_in_russian(driver: Any) -> None:
         "link text", "Seminar: hyperparameter tuning and Bayesian optimization"
     )
     assert english.get_attribute("href").endswith("guide/seminar_en.html")
+
+
+def test_every_tutorial_the_issue_names_is_built_and_the_detector_one_ran(driver: Any) -> None:
+    """The twelve tutorials are pages of the site; the detector tutorial (executed at build
+    time, like every tutorial) shows its study's output and its four figures, and the YOLO guide
+    page links to it."""
+    tutorials = sorted(p.name for p in (ROOT / "auto_tutorials").glob("[0-9][0-9]_*.html"))
+    assert len(tutorials) == 12, tutorials
+    _open(driver, "auto_tutorials/12_tuning_a_detector.html")
+    text = driver.find_element("css selector", "article").text
+    assert "best mAP50-95" in text and "pruned" in text
+    images = driver.find_elements("css selector", "img.sphx-glr-single-img")
+    widths = [driver.execute_script("return arguments[0].naturalWidth", img) for img in images]
+    assert len(widths) == 4 and all(w > 0 for w in widths), widths
+    _open(driver, "guide/detector.html")
+    links = [a.get_attribute("href") or "" for a in driver.find_elements("css selector", "a")]
+    assert any(link.endswith("auto_tutorials/12_tuning_a_detector.html") for link in links)
