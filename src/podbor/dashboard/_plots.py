@@ -433,7 +433,7 @@ def _without_flat_runs(trace: dict[str, Any]) -> dict[str, Any]:
     inner = np.zeros(y.size, dtype=bool)
     inner[1:-1] = (y[1:-1] == y[:-2]) & (y[1:-1] == y[2:])  # NaN equals nothing: kept
     keep = ~inner
-    return {**trace, "x": _typed_array(x[keep]), "y": _typed_array(y[keep])}
+    return {**trace, "x": _like(trace["x"], x[keep]), "y": _like(trace["y"], y[keep])}
 
 
 def _numbers(values: Any) -> np.ndarray | None:
@@ -455,12 +455,15 @@ def _numbers(values: Any) -> np.ndarray | None:
     return array if array.dtype.kind in "iuf" else None
 
 
-def _typed_array(array: np.ndarray) -> dict[str, str]:
-    """plotly's typed-array form of a 1-D numeric array (as ``to_plotly_json`` writes it)."""
-    return {
-        "dtype": array.dtype.str.lstrip("<|="),
-        "bdata": base64.b64encode(array.tobytes()).decode(),
-    }
+def _like(original: Any, array: np.ndarray) -> Any:
+    """``array`` in the form of ``original``: plotly's typed array (``{"dtype", "bdata"}``, the
+    same dtype, which plotly.js decodes) when it was one, else a list."""
+    if isinstance(original, dict):
+        return {
+            "dtype": original.get("dtype", "f8"),
+            "bdata": base64.b64encode(array.tobytes()).decode(),
+        }
+    return array.tolist()
 
 
 def _n_points(x: Any) -> int:
