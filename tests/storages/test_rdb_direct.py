@@ -82,9 +82,10 @@ def test_a_failed_write_leaves_nothing_and_raises_sqlalchemys_error(db_url: str)
 
 
 def test_the_pool_resets_only_connections_left_in_a_transaction(db_url: str) -> None:
-    # A committed write (and a read outside any transaction) goes back to the pool as reset: no
-    # ROLLBACK round trip. A MySQL read, which runs in a transaction, and a failed write are
-    # rolled back by the pool as before, and the next transaction sees what others committed.
+    # A committed write (and a read outside any transaction: on MySQL too, whose hot-path
+    # connections stay in autocommit) goes back to the pool as reset: no ROLLBACK round trip. A
+    # failed write is rolled back by the pool as before, and the next transaction sees what
+    # others committed.
     storage = RDBStorage(db_url)
     study_id = storage.create_new_study([podbor.StudyDirection.MINIMIZE], "s")
     trial_id = storage.create_new_trial(study_id)
@@ -102,7 +103,7 @@ def test_the_pool_resets_only_connections_left_in_a_transaction(db_url: str) -> 
         lambda c: c.execute(q.TRIAL_ROW, {"b_trial_id": trial_id}).all(),
         write=False,
     )
-    assert resets == [not db_url.startswith("mysql")]
+    assert resets == [True]
     resets.clear()
 
     def fails(conn: DirectConnection) -> None:
@@ -116,6 +117,62 @@ def test_the_pool_resets_only_connections_left_in_a_transaction(db_url: str) -> 
     other.set_trial_user_attr(trial_id, "seen", 1)
     assert storage.get_trial(trial_id).user_attrs == {"k": 1, "seen": 1}
     assert storage.get_trial(trial_id).state == TrialState.RUNNING
+
+
+def test_sqlalchemys_own_transactions_stay_whole_after_the_hot_path(db_url: str) -> None:
+    # On MySQL the hot path leaves its connections in autocommit; a connection SQLAlchemy checks
+    # out afterwards must be transactional again, or a rolled-back write would stay.
+    storage = RDBStorage(db_url)
+    study_id = storage.create_new_study([podbor.StudyDirection.MINIMIZE], "s")
+    trial_id = storage.create_new_trial(study_id)
+    for _ in range(3):  # every pooled connection through the hot path: reads and writes
+        storage.set_trial_param(trial_id, f"x{_}", 0.5, FloatDistribution(0, 1))
+        storage.get_trial(trial_id)
+    with storage._engine.connect() as conn:
+        conn.begin()
+        conn.execute(sqlalchemy.text("DELETE FROM trial_params"))
+        conn.rollback()
+    assert storage.get_trial(trial_id).params == {"x0": 0.5, "x1": 0.5, "x2": 0.5}
+    with storage._engine.begin() as conn:  # and a committed one is kept
+        conn.execute(sqlalchemy.text("DELETE FROM trial_params"))
+    assert RDBStorage(db_url).get_trial(trial_id).params == {}
+
+
+def test_mysql_hot_path_round_trips(mysql_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A new parameter is one statement committed by itself, a read needs no ROLLBACK, and a
+    # write transaction is BEGIN ... COMMIT on a connection in autocommit.
+    import pymysql.connections
+
+    storage = RDBStorage(mysql_url)
+    study_id = storage.create_new_study([podbor.StudyDirection.MINIMIZE], "s")
+    first = storage.create_new_trial(study_id)
+    storage.set_trial_param(first, "x", 0.1, FloatDistribution(0, 1))  # "x" now known
+    trial_id = storage.create_new_trial(study_id)
+    storage.get_trial(trial_id)  # the pool's connection switched to autocommit once
+    sent: list[str] = []
+    send = pymysql.connections.Connection._execute_command
+
+    def counted(self: Any, command: int, sql: Any) -> Any:
+        text = sql.decode() if isinstance(sql, bytes | bytearray) else str(sql)
+        sent.append(text.split()[0].upper())
+        return send(self, command, sql)
+
+    monkeypatch.setattr(pymysql.connections.Connection, "_execute_command", counted)
+    storage.set_trial_param(trial_id, "x", 0.5, FloatDistribution(0, 1))
+    assert sent == ["INSERT"]
+    sent.clear()
+    storage.get_trial(trial_id)
+    assert sent == ["SELECT", "SELECT"]
+    sent.clear()
+    storage.set_trial_state_values(trial_id, TrialState.COMPLETE, [1.0])
+    assert sent[0] == "BEGIN" and sent[-1] == "COMMIT" and "ROLLBACK" not in sent
+    # the one statement inserts nothing for a finished trial: the transaction after it says why
+    other = RDBStorage(mysql_url)  # knows nothing of the trial yet
+    sent.clear()
+    with pytest.raises(podbor.exceptions.UpdateFinishedTrialError):
+        other.set_trial_param(trial_id, "x", 0.5, FloatDistribution(0, 1))
+    assert [c for c in sent if c in ("INSERT", "BEGIN")][:2] == ["INSERT", "BEGIN"]
+    assert podbor.load_study(study_name="s", storage=storage).trials[1].params == {"x": 0.5}
 
 
 @pytest.mark.parametrize(

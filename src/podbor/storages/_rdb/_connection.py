@@ -245,11 +245,12 @@ class RDBConnection(HeartbeatStorage):
             **self._lock_policy(),
         )
 
-    def _write_direct(self, fn: Callable[[DirectConnection], _T]) -> _T:
+    def _write_direct(self, fn: Callable[[DirectConnection], _T], *, single: bool = False) -> _T:
         """Like :meth:`_write`, for the hot path's prebuilt statements: one transaction on the
-        driver's connection, retried as a whole on lock contention."""
+        driver's connection, retried as a whole on lock contention. ``single``: ``fn`` runs
+        exactly one statement, which commits by itself (no ``BEGIN``/``COMMIT`` round trips)."""
         return with_retries(
-            lambda: run_direct(self._engine, fn, write=True),
+            lambda: run_direct(self._engine, fn, write=True, single=single),
             what=f"Writing to {self._display_url}",
             **self._lock_policy(),
         )

@@ -27,11 +27,18 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 
-__all__ = ["AnyConnection", "DirectConnection", "DirectResult", "run_direct", "says_disconnected"]
+__all__ = [
+    "AnyConnection",
+    "DirectConnection",
+    "DirectResult",
+    "mysql_transactions_as_usual",
+    "run_direct",
+    "says_disconnected",
+]
 
 _T = TypeVar("_T")
 _Processor = Callable[[Any], Any] | None
@@ -214,7 +221,7 @@ class DirectConnection:
             cursor.close()
 
     def sql(self, text: str) -> None:
-        """Run a statement of the driver's own SQL (``BEGIN IMMEDIATE``)."""
+        """Run a statement of the driver's own SQL (``BEGIN IMMEDIATE``, ``BEGIN``)."""
         cursor = self._dbapi.cursor()
         try:
             self._call(cursor.execute, text, (), cursor)
@@ -249,11 +256,23 @@ AnyConnection = Connection | DirectConnection
 """What the helpers shared by both paths (upserts, one-trial loads, state checks) run on."""
 
 
-def run_direct(engine: Engine, fn: Callable[[DirectConnection], _T], *, write: bool) -> _T:
+def run_direct(
+    engine: Engine,
+    fn: Callable[[DirectConnection], _T],
+    *,
+    write: bool,
+    single: bool = False,
+) -> _T:
     """Run ``fn`` on a pooled driver connection of ``engine``: in one transaction when
     ``write`` (``BEGIN IMMEDIATE`` on SQLite, which takes the write lock at once, so writers
-    queue instead of deadlocking); a read runs statement by statement (autocommit) on SQLite
-    and PostgreSQL, and on MySQL in a transaction the pool rolls back on return.
+    queue instead of deadlocking); a read runs statement by statement (autocommit), as does a
+    ``single`` write (``fn`` runs exactly one statement, atomic by itself) on a server.
+
+    Autocommit saves round trips: on PostgreSQL a read or single write costs no ``BEGIN`` and
+    no ``COMMIT``/``ROLLBACK`` (psycopg switches locally); on MySQL a connection this path uses
+    stays in autocommit (switched once, one round trip), so a read needs no ``ROLLBACK`` and a
+    single write no ``COMMIT``, while a transaction starts with an explicit ``BEGIN``
+    (:func:`mysql_transactions_as_usual` switches it back for SQLAlchemy's own connections).
 
     A driver error comes out as SQLAlchemy's; a connection the server dropped is invalidated,
     not returned to the pool.
@@ -267,25 +286,32 @@ def run_direct(engine: Engine, fn: Callable[[DirectConnection], _T], *, write: b
     assert driver is not None  # a connection checked out of the pool is open
     conn = DirectConnection(driver, dialect)
     sqlite = dialect.name == "sqlite"
-    # psycopg switches to autocommit locally (no round trip): a read then costs no BEGIN and
-    # no ROLLBACK. PyMySQL would send a statement each way, more than the pool's ROLLBACK.
-    autocommit = not write and dialect.name == "postgresql"
+    # SQLite keeps its BEGIN IMMEDIATE for every write: its calls are local, nothing to save
+    transaction = write and (not single or sqlite)
+    mysql = _is_mysql(dialect, driver)
+    autocommit = not transaction and dialect.name == "postgresql"
     failed = True
     ended = False  # the transaction was committed, or there was none: nothing to roll back
     try:
         try:
-            if write and sqlite:
+            if mysql:
+                if not driver.get_autocommit():  # local: the server's last status
+                    driver.autocommit(True)
+                    pooled.info[_MYSQL_AUTOCOMMIT] = True
+                if transaction:
+                    conn.sql("BEGIN")
+            elif transaction and sqlite:
                 conn.sql("BEGIN IMMEDIATE")
             elif autocommit:
                 dialect.set_isolation_level(driver, "AUTOCOMMIT")
             out = fn(conn)
-            if write:
+            if transaction:
                 if sqlite:
                     conn.sql("COMMIT")
                 else:
                     pooled.commit()
             failed = False
-            ended = write or autocommit or sqlite
+            ended = transaction or autocommit or sqlite or mysql
             return out
         finally:
             if failed:
@@ -306,6 +332,34 @@ def run_direct(engine: Engine, fn: Callable[[DirectConnection], _T], *, write: b
         raise wrapped from err
     finally:
         _check_in(pooled, ended)
+
+
+_MYSQL_AUTOCOMMIT = "podbor_autocommit"
+"""Marks (in the pool's record of a connection) a MySQL connection this path left in autocommit."""
+
+
+def _is_mysql(dialect: Dialect, driver: Any) -> bool:
+    """MySQL or MariaDB through a driver that can switch autocommit (PyMySQL, mysqlclient)."""
+    return dialect.name in ("mysql", "mariadb") and hasattr(driver, "get_autocommit")
+
+
+def mysql_transactions_as_usual(engine: Engine) -> None:
+    """Give SQLAlchemy's own connections of a MySQL ``engine`` the driver's usual mode back.
+
+    SQLAlchemy expects a MySQL connection outside autocommit (its transactions begin
+    implicitly); :func:`run_direct` leaves its connections in autocommit. When SQLAlchemy checks
+    out a connection so marked, it is switched back (one round trip, only after the hot path used
+    it), before any statement of SQLAlchemy's runs.
+    """
+
+    @event.listens_for(engine, "engine_connect")
+    def _usual(conn: Connection) -> None:
+        pooled = conn.connection
+        if not pooled.info.pop(_MYSQL_AUTOCOMMIT, False):
+            return
+        driver = pooled.dbapi_connection
+        if driver is not None and driver.get_autocommit():
+            driver.autocommit(False)
 
 
 def _check_in(pooled: Any, ended: bool) -> None:

@@ -23,7 +23,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError
 
 from podbor._validation import check_instance
 from podbor.exceptions import InvalidArgumentError, StorageInternalError, invalid_argument
-from podbor.storages._rdb._direct import says_disconnected
+from podbor.storages._rdb._direct import mysql_transactions_as_usual, says_disconnected
 
 __all__ = [
     "SQLITE_BUSY_TIMEOUT_S",
@@ -165,6 +165,8 @@ def make_engine(url: URL, engine_kwargs: dict[str, Any] | None) -> Engine:
     if backend == "sqlite":
         path = url.database or ""
         _configure_sqlite(engine, own_wait=path not in ("", ":memory:") and "file:" not in path)
+    elif engine.dialect.name in ("mysql", "mariadb"):
+        mysql_transactions_as_usual(engine)
     return engine
 
 

@@ -172,12 +172,14 @@ class TrialOperations(RDBConnection):
         self._check_distribution(study_id, param_name, distribution)
         text = distribution_to_json(distribution)
 
+        value = float(param_value_internal)
+        key = {"b_trial_id": trial_id, "b_name": param_name}
+        new = {**key, "b_value": value, "b_dist": text}
+
+        def insert_new(conn: DirectConnection) -> bool:
+            return bool(conn.execute(q.INSERT_NEW_PARAM, new).rowcount == 1)
+
         def run(conn: DirectConnection) -> None:
-            value = float(param_value_internal)
-            key = {"b_trial_id": trial_id, "b_name": param_name}
-            new = {**key, "b_value": value, "b_dist": text}
-            if conn.execute(q.INSERT_NEW_PARAM, new).rowcount == 1:
-                return  # a new parameter of an open trial: one statement
             row = conn.execute(q.PARAM_SLOT, key).first()  # locks the trial: nobody else counts
             self._check_updatable(row, trial_id)
             assert row is not None  # the check raises for an unknown trial
@@ -196,7 +198,10 @@ class TrialOperations(RDBConnection):
                 },
             )
 
-        self._write_direct(run)
+        # a new parameter of an open trial: one statement, committed by itself; otherwise
+        # (the trial unknown or finished, or the parameter there) the transaction below decides
+        if not self._write_direct(insert_new, single=True):
+            self._write_direct(run)
         self._cache.param_dists(study_id).setdefault(param_name, distribution)
 
     def set_trial_state_values(
