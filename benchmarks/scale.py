@@ -11,7 +11,9 @@ Four tables, podbor's own except the first two (which have Optuna rows when it i
   last 1,000 trials divided by that over the first 1,000 (target <= 1.3); then ``load_study`` +
   ``study.trials`` of that study in a fresh process (seconds, resident memory added), against
   Optuna 5 reading a copy in its own format (``podbor.copy_study(to_format="optuna")``; target
-  <= 1/3 of both); the 10^5 run is ``--flat-trials 100000`` (minutes per storage);
+  <= 1/3 of both) and, for the journal, a journal Optuna's own storage writes for the same
+  trials (one line per operation, as podbor's and as an Optuna user's: what their
+  ``load_study`` replays); the 10^5 run is ``--flat-trials 100000`` (minutes per storage);
 * executors: one study of a ~5 ms objective run three ways with N workers: ``Study.optimize``
   with ``n_jobs=N`` threads, ``podbor.integration.dask.optimize`` on a ``ProcessPoolExecutor(N)``
   and on a ``LocalCluster(n_workers=N)`` (skipped without ``dask[distributed]``); each study
@@ -146,35 +148,41 @@ def throughput(
 
 
 def _print_loads(rows: list[bench_storage.Row]) -> None:
+    """podbor's loads against Optuna's: a copy in Optuna's format and, for a journal, the
+    journal Optuna's own storage wrote (one line per operation, as an Optuna user's is)."""
     header = (
-        f"{'storage':10} {'trials':>7} {'podbor s':>9} {'podbor MiB':>10} "
-        f"{'optuna s':>9} {'optuna MiB':>10} {'time ratio':>10} {'memory ratio':>12}"
+        f"{'storage':10} {'trials':>7} {'podbor load':12} {'podbor s':>9} {'podbor MiB':>10} "
+        f"{'optuna reads':14} {'optuna s':>9} {'optuna MiB':>10} {'time ratio':>10} "
+        f"{'memory ratio':>12}"
     )
     print(header)
     print("-" * len(header))
     for r in rows:
         if r.library != "podbor" or r.load_s is None or r.load_mib is None:
             continue
-        o_s, o_mib = r.optuna_load_s, r.optuna_load_mib
-        t_ratio = f"{r.load_s / o_s:10.2f}" if o_s else ""
-        m_ratio = f"{r.load_mib / o_mib:12.2f}" if o_mib else ""
-        print(
-            f"{r.storage:10} {r.n_trials:7d} {r.load_s:9.2f} {r.load_mib:10.1f} "
-            f"{'' if o_s is None else f'{o_s:9.2f}':>9} "
-            f"{'' if o_mib is None else f'{o_mib:10.1f}':>10} {t_ratio:>10} {m_ratio:>12}"
-        )
-        for label, seconds, mib in (
-            ("  (as left)", r.left_load_s, r.left_load_mib),
-            ("  (no snap)", r.first_load_s, r.first_load_mib),
-        ):
-            if seconds is None or mib is None:
+        ours = [
+            ("as left", r.left_load_s, r.left_load_mib),
+            ("no snapshot", r.first_load_s, r.first_load_mib),
+            ("next" if r.first_load_s is not None else "", r.load_s, r.load_mib),
+        ]
+        theirs = [
+            ("a copy", r.optuna_load_s, r.optuna_load_mib),
+            ("its own", r.optuna_own_load_s, r.optuna_own_load_mib),
+        ]
+        for peer, o_s, o_mib in theirs:
+            if o_s is None and peer != "a copy":
                 continue
-            t_first = f"{seconds / o_s:10.2f}" if o_s else ""
-            m_first = f"{mib / o_mib:12.2f}" if o_mib else ""
-            print(
-                f"{label:10} {r.n_trials:7d} {seconds:9.2f} "
-                f"{mib:10.1f} {'':>9} {'':>10} {t_first:>10} {m_first:>12}"
-            )
+            for label, seconds, mib in ours:
+                if seconds is None or mib is None:
+                    continue
+                t_ratio = f"{seconds / o_s:10.2f}" if o_s else ""
+                m_ratio = f"{mib / o_mib:12.2f}" if o_mib else ""
+                print(
+                    f"{r.storage:10} {r.n_trials:7d} {label:12} {seconds:9.2f} {mib:10.1f} "
+                    f"{peer if o_s is not None else '':14} "
+                    f"{'' if o_s is None else f'{o_s:9.2f}':>9} "
+                    f"{'' if o_mib is None else f'{o_mib:10.1f}':>10} {t_ratio:>10} {m_ratio:>12}"
+                )
 
 
 # -- one study on threads, a process pool and a Dask cluster -----------------------------------
@@ -516,7 +524,9 @@ def main(argv: list[str] | None = None) -> int:
         print(
             "\n### reading the study back (load_study + study.trials, a fresh process; a "
             "journal as its workers left it, with the snapshot they kept; without it, which "
-            "replays every line and leaves a snapshot; and the next load, from that snapshot)"
+            "replays every line and leaves a snapshot; and the next load, from that snapshot; "
+            "against Optuna reading a copy made by copy_study and, for a journal, a journal "
+            "its own storage wrote)"
         )
         _print_loads(flat)
 

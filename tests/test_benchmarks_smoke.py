@@ -250,8 +250,11 @@ def test_storage_benchmark_times_reading_the_study_back() -> None:
     storage = _load("storage")
     row = storage.run_one("podbor", "journal", 30, 1, None, load=True)
     assert row.load_s is not None and row.load_s > 0 and row.load_mib is not None
+    assert row.left_load_s is not None and row.first_load_s is not None
     if storage._has_optuna():  # the benchmark environment: Optuna reads a copy in its format
         assert row.optuna_load_s is not None and row.optuna_load_s > 0
+        # and a journal its own storage wrote for the same trials
+        assert row.optuna_own_load_s is not None and row.optuna_own_load_s > 0
 
 
 def test_visualization_benchmark_times_a_plot(tmp_path: Path) -> None:
