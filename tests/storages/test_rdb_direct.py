@@ -138,6 +138,24 @@ def test_sqlalchemys_own_transactions_stay_whole_after_the_hot_path(db_url: str)
     assert RDBStorage(db_url).get_trial(trial_id).params == {}
 
 
+def test_a_mysql_driver_without_an_autocommit_switch_keeps_its_transactions(
+    mysql_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A driver whose autocommit the hot path cannot switch (not PyMySQL or mysqlclient) runs
+    # every write, one statement or more, in a transaction that is committed: nothing is lost.
+    import podbor.storages._rdb._direct as direct
+
+    monkeypatch.setattr(direct, "_is_mysql", lambda dialect, driver: False)
+    storage = RDBStorage(mysql_url)
+    study_id = storage.create_new_study([podbor.StudyDirection.MINIMIZE], "s")
+    trial_id = storage.create_new_trial(study_id)
+    storage.set_trial_param(trial_id, "x", 0.5, FloatDistribution(0, 1))
+    storage.set_trial_state_values(trial_id, TrialState.COMPLETE, [1.0])
+    monkeypatch.undo()
+    trial = RDBStorage(mysql_url).get_trial(trial_id)
+    assert (trial.params, trial.values) == ({"x": 0.5}, [1.0])
+
+
 def test_mysql_hot_path_round_trips(mysql_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     # A new parameter is one statement committed by itself, a read needs no ROLLBACK, and a
     # write transaction is BEGIN ... COMMIT on a connection in autocommit.

@@ -266,7 +266,8 @@ def run_direct(
     """Run ``fn`` on a pooled driver connection of ``engine``: in one transaction when
     ``write`` (``BEGIN IMMEDIATE`` on SQLite, which takes the write lock at once, so writers
     queue instead of deadlocking); a read runs statement by statement (autocommit), as does a
-    ``single`` write (``fn`` runs exactly one statement, atomic by itself) on a server.
+    ``single`` write (``fn`` runs exactly one statement, atomic by itself) on PostgreSQL and
+    MySQL.
 
     Autocommit saves round trips: on PostgreSQL a read or single write costs no ``BEGIN`` and
     no ``COMMIT``/``ROLLBACK`` (psycopg switches locally); on MySQL a connection this path uses
@@ -286,10 +287,13 @@ def run_direct(
     assert driver is not None  # a connection checked out of the pool is open
     conn = DirectConnection(driver, dialect)
     sqlite = dialect.name == "sqlite"
-    # SQLite keeps its BEGIN IMMEDIATE for every write: its calls are local, nothing to save
-    transaction = write and (not single or sqlite)
+    postgresql = dialect.name == "postgresql"
     mysql = _is_mysql(dialect, driver)
-    autocommit = not transaction and dialect.name == "postgresql"
+    # A single statement commits by itself where the connection runs in autocommit; SQLite
+    # keeps its BEGIN IMMEDIATE (its calls are local: nothing to save), and so does any other
+    # driver, whose autocommit this path does not know how to switch.
+    transaction = write and not (single and (postgresql or mysql))
+    autocommit = not transaction and postgresql
     failed = True
     ended = False  # the transaction was committed, or there was none: nothing to roll back
     try:
