@@ -248,7 +248,7 @@ def _optuna_own_journal_cost(folder: str, n_trials: int) -> tuple[float, float]:
             storage.set_trial_state_values(
                 trial_id, optuna.trial.TrialState.COMPLETE, [sum(x * x for x in xs)]
             )
-        del storage
+        del storage  # its file handles closed before Optuna reads the journal afresh
         return load_cost("optuna", "journal", own, "bench")
     finally:
         Path(own).unlink(missing_ok=True)

@@ -342,19 +342,25 @@ _MYSQL_AUTOCOMMIT = "podbor_autocommit"
 """Marks (in the pool's record of a connection) a MySQL connection this path left in autocommit."""
 
 
+_MYSQL_DIALECTS = ("mysql", "mariadb")
+
+
 def _is_mysql(dialect: Dialect, driver: Any) -> bool:
     """MySQL or MariaDB through a driver that can switch autocommit (PyMySQL, mysqlclient)."""
-    return dialect.name in ("mysql", "mariadb") and hasattr(driver, "get_autocommit")
+    return dialect.name in _MYSQL_DIALECTS and hasattr(driver, "get_autocommit")
 
 
 def mysql_transactions_as_usual(engine: Engine) -> None:
-    """Give SQLAlchemy's own connections of a MySQL ``engine`` the driver's usual mode back.
+    """Give SQLAlchemy's own connections of a MySQL ``engine`` the driver's usual mode back
+    (nothing to do for other databases).
 
     SQLAlchemy expects a MySQL connection outside autocommit (its transactions begin
     implicitly); :func:`run_direct` leaves its connections in autocommit. When SQLAlchemy checks
     out a connection so marked, it is switched back (one round trip, only after the hot path used
     it), before any statement of SQLAlchemy's runs.
     """
+    if engine.dialect.name not in _MYSQL_DIALECTS:
+        return
 
     @event.listens_for(engine, "engine_connect")
     def _usual(conn: Connection) -> None:

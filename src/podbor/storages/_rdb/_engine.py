@@ -165,8 +165,7 @@ def make_engine(url: URL, engine_kwargs: dict[str, Any] | None) -> Engine:
     if backend == "sqlite":
         path = url.database or ""
         _configure_sqlite(engine, own_wait=path not in ("", ":memory:") and "file:" not in path)
-    elif engine.dialect.name in ("mysql", "mariadb"):
-        mysql_transactions_as_usual(engine)
+    mysql_transactions_as_usual(engine)
     return engine
 
 
