@@ -55,6 +55,7 @@ from podbor._records.trial_state import TrialState
 from podbor._study_view import StudyView
 from podbor.samplers._branching import Branching, SpaceKey
 from podbor.samplers._gp.acquisition import Acquisition
+from podbor.samplers._gp.noise_evidence import repeats_agree
 from podbor.samplers._gp.proposal import believe, count_blind, propose_after_blind
 from podbor.samplers._gp.study_model import (
     KernelFit,
@@ -257,7 +258,8 @@ class BranchGP:
         x_running = self._running_rows(index, training, branching, running)
         best = float(np.max(model.gp.y_train))
         # The root fixes the branch, so a repeat of a point of an all-grid branch is a repeat of
-        # the whole configuration: never propose one (as GPSampler on an all-grid space).
+        # the whole configuration: never propose one (as GPSampler on an all-grid space), nor a
+        # repeat that the branch's repeats show to teach nothing.
         point = propose_after_blind(
             training,
             model,
@@ -265,7 +267,9 @@ class BranchGP:
             self._rng,
             x_running=x_running,
             blind=blind,
-            avoid_repeats=self._deterministic or training.all_grid,
+            avoid_repeats=self._deterministic
+            or training.all_grid
+            or repeats_agree(training.x, training.targets),
             in_region=True,
         )
         return None if point is None else _Proposal(index, point)

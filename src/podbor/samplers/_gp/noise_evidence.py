@@ -9,6 +9,12 @@ one by about ``sqrt(2) x noise``, however close they are. The trust region propo
 to the best ones, so such pairs exist (``benchmarks/close_pairs.py``: the ratio below is at most
 0.02 without noise on five problems of six, 0.071 on the sixth; with noise of 5 % of the
 objective's range 0.09-0.37 on four of five problems).
+
+The closest pairs are exact repeats. Under noise a repeat is information, so the GP may propose a
+tried point again; but when every point tried more than once gave the same values each time
+(:func:`repeats_agree`), a further repeat teaches nothing. Without that rule the multi-objective
+GP spent 66 of 300 trials of ZDT3 on one corner of the cube, whose hypervolume improvement the
+learned noise term keeps above zero.
 """
 
 from __future__ import annotations
@@ -22,9 +28,17 @@ __all__ = [
     "MIN_PAIRS",
     "MIN_TRIALS",
     "NOISY_RATIO",
+    "SAME_VALUE",
     "close_pair_ratio",
     "noise_is_evident",
+    "repeats_agree",
 ]
+
+SAME_VALUE = 1e-6
+"""Repeats agree when their values differ by at most this fraction of the values' range."""
+_KEY_DECIMALS = 9
+"""Encoded points are the same point when they agree to this many decimals (as the optimizer's
+exclusion compares them)."""
 
 CLOSE = 0.03
 """Two trials are close when their RMS distance over the numeric columns (unit cube) is below
@@ -80,3 +94,37 @@ def noise_is_evident(x: FloatArray, y: FloatArray, is_categorical: BoolArray) ->
         return False
     ratio, pairs = close_pair_ratio(x, y, is_categorical)
     return pairs >= MIN_PAIRS and ratio > NOISY_RATIO
+
+
+def repeats_agree(x: FloatArray, targets: FloatArray) -> bool:
+    """Whether some point of ``x`` (``n x d``) was tried more than once, and every point tried
+    more than once gave the same ``targets`` (``n`` or ``n x m``) each time.
+
+    Example:
+        >>> x = np.array([[0.0, 0.0], [0.5, 0.5], [0.0, 0.0]])
+        >>> repeats_agree(x, np.array([1.0, 2.0, 1.0]))
+        True
+        >>> repeats_agree(x, np.array([1.0, 2.0, 1.5]))  # the repeat differs: noise
+        False
+        >>> repeats_agree(x[:2], np.array([1.0, 2.0]))  # no repeat: no evidence either way
+        False
+    """
+    if len(x) < 2:
+        return False
+    keys = np.round(x, _KEY_DECIMALS) + 0.0
+    _, first, inverse, counts = np.unique(
+        keys, axis=0, return_index=True, return_inverse=True, return_counts=True
+    )
+    inverse = inverse.ravel()
+    repeated = counts[inverse] > 1
+    if not repeated.any():
+        return False
+    values = np.asarray(targets, dtype=float).reshape(len(x), -1)
+    again, original = values[repeated], values[first[inverse[repeated]]]
+    # The same point to 9 decimals may differ below them, and so may its values, by a hair.
+    finite = np.where(np.isfinite(values), values, np.nan)
+    with np.errstate(invalid="ignore"):
+        spread = np.nan_to_num(np.nanmax(finite, axis=0) - np.nanmin(finite, axis=0))
+        same = (np.abs(again - original) <= SAME_VALUE * spread) | (again == original)
+    same |= np.isnan(again) & np.isnan(original)
+    return bool(same.all())

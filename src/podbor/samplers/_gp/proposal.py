@@ -96,6 +96,7 @@ def propose_point(
     in_region: bool,
     starts: FloatArray | None = None,
     feasible: BoolArray | None = None,
+    region: tuple[FloatArray, FloatArray] | None = None,
 ) -> FloatArray | None:
     """The point (shape ``d``) that maximizes ``acquisition``, or None if none is found.
 
@@ -119,6 +120,8 @@ def propose_point(
         feasible: Shape ``n``: which observations satisfy the study's constraints (None: all).
             The best *feasible* observations are refined and centre the trust region; while
             none is feasible the search is not confined to a region.
+        region: ``(low, high)``, a box to search first instead of the trust region (several
+            objectives: :func:`~podbor.samplers._gp.trust_region.front_box`).
 
     Example:
         >>> import podbor
@@ -142,7 +145,7 @@ def propose_point(
     best_rows = training.x[ranked[:N_LOCAL_STARTS]] if starts is None else starts
     jitter = rng.normal(0.0, LOCAL_JITTER, best_rows.shape) * model.dims.continuous
     exclude = np.vstack([training.x, x_running]) if avoid_repeats else None
-    bounds = None
+    bounds = region
     if in_region and (feasible is None or feasible.any()):
         bounds = trust_region_box(
             training.region, model.gp, training.y, model.dims, feasible=feasible
@@ -169,6 +172,7 @@ def propose_after_blind(
     in_region: bool,
     starts: FloatArray | None = None,
     feasible: BoolArray | None = None,
+    region: tuple[FloatArray, FloatArray] | None = None,
 ) -> FloatArray | None:
     """The ``blind``-th point of the kriging believer's batch (the first when ``blind = 0``).
 
@@ -181,7 +185,7 @@ def propose_after_blind(
         make_acquisition: The acquisition to maximize, given the running trials' points
             (``m x d``) to believe.
         blind: How many blind trials run ahead of this one.
-        training, model, rng, x_running, avoid_repeats, in_region, starts, feasible: As for
+        training, model, rng, x_running, avoid_repeats, in_region, starts, feasible, region: As for
             :func:`propose_point`.
     """
     point: FloatArray | None = None
@@ -198,6 +202,7 @@ def propose_after_blind(
             in_region=in_region,
             starts=starts,
             feasible=feasible,
+            region=region,
         )
         if point is None:
             break

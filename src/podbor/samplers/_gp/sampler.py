@@ -48,7 +48,7 @@ from podbor.samplers._gp.multi_objective import (
     pareto_front,
     reference_point,
 )
-from podbor.samplers._gp.noise_evidence import noise_is_evident
+from podbor.samplers._gp.noise_evidence import noise_is_evident, repeats_agree
 from podbor.samplers._gp.optimize import AcquisitionFunction
 from podbor.samplers._gp.proposal import believe, count_blind, propose_after_blind
 from podbor.samplers._gp.study_model import (
@@ -63,6 +63,7 @@ from podbor.samplers._gp.study_model import (
     single_threaded_blas,
     space_key,
 )
+from podbor.samplers._gp.trust_region import front_box
 from podbor.samplers._intersection import IntersectionSearchSpace
 
 __all__ = ["GPSampler"]
@@ -114,7 +115,8 @@ class GPSampler(FallbackSampler):
         deterministic_objective: The objective has no noise: the noise variance is fixed at a
             tiny value and no point already evaluated (or being evaluated) is proposed again.
             (On a search space that is all grid — ints, steps, categoricals — and the same in
-            every trial, tried points are never proposed again in any case.)
+            every trial, tried points are never proposed again in any case; nor on any space
+            once every point tried more than once gave the same values each time.)
         independent_sampler: The sampler of startup trials and of parameters outside the joint
             space; a :class:`~podbor.samplers.RandomSampler` with ``seed`` by default.
         trust_region: Maximize the acquisition only inside a box around the incumbent that
@@ -123,6 +125,8 @@ class GPSampler(FallbackSampler):
             ``podbor.samplers._gp.trust_region``), instead of over the whole space. Fewer
             trials go to the faces and corners of the space, where a GP in several dimensions
             is most uncertain and most objectives are worst; ``AutoSampler`` turns it on.
+            With several objectives, log-EHVI searches a box around the Pareto set's points
+            instead (``trust_region.front_box``).
             With it on, once close pairs of trials differ more than a deterministic objective's
             would (``podbor.samplers._gp.noise_evidence``), the targets are no longer warped
             and the incumbent is the best posterior mean at the tried points, not the best
@@ -409,12 +413,7 @@ class GPSampler(FallbackSampler):
                 self._noisy.add(trial.number)
         model = self._fit(training, warp=not noisy)[0]
         x_running, blind = self._running_points(study, trial, training)
-        # Never propose a tried point again when that cannot tell anything new: a deterministic
-        # objective, or a search space that is all grid (ints, steps, categoricals) and holds
-        # every parameter of the trials, where the acquisition otherwise keeps returning to the
-        # best point so far. (With conditional parameters outside it, the same point of the
-        # joint space is not the same configuration.)
-        avoid = self._deterministic or (training.all_grid and training.whole)
+        avoid = self._avoid_repeats(training)
         n, d = training.x.shape
         beta = self._beta if self._beta is not None else ucb_beta(n, d)
         starts = None
@@ -435,6 +434,21 @@ class GPSampler(FallbackSampler):
             in_region=self._trust_region,
             starts=starts,
             feasible=feasible,
+        )
+
+    def _avoid_repeats(self, training: TrainingSet) -> bool:
+        """Whether a tried point must not be proposed again: when that cannot tell anything new.
+
+        That is a deterministic objective (declared, or shown by repeats that gave the same
+        values each time), or a search space that is all grid (ints, steps, categoricals) and
+        holds every parameter of the trials, where the acquisition otherwise keeps returning to
+        the best point so far. (With conditional parameters outside it, the same point of the
+        joint space is not the same configuration.)
+        """
+        return (
+            self._deterministic
+            or (training.all_grid and training.whole)
+            or repeats_agree(training.x, training.targets)
         )
 
     def _single_acquisition(
@@ -497,6 +511,8 @@ class GPSampler(FallbackSampler):
         fitted = self._feasibility(training)
         n = len(training.x)
         feasible = np.ones(n, dtype=bool) if fitted is None else fitted[1]
+        rows = np.flatnonzero(feasible) if feasible.any() else np.arange(n)
+        on_front = rows[pareto_mask(-training.targets[rows])]
         make_acquisition: Callable[[FloatArray], AcquisitionFunction]
         if trial.number % 2 == 0:
             weights = self._rng.dirichlet(np.ones(len(training.signs)))
@@ -535,11 +551,15 @@ class GPSampler(FallbackSampler):
                 )
                 return LogEHVI.of(gps, pareto_front(front), reference)
 
-            rows = np.flatnonzero(feasible) if feasible.any() else np.arange(n)
-            on_front = rows[pareto_mask(-observed[rows])]
             picks = self._rng.choice(on_front, min(N_LOCAL_STARTS, on_front.size), replace=False)
         jitter = self._rng.normal(0.0, LOCAL_JITTER, (len(picks), training.x.shape[1]))
         starts = training.x[picks] + jitter * model.dims.continuous
+        # With the trust region on (the default sampler's GP), log-EHVI searches near the Pareto
+        # set (``trust_region.front_box``; not while no trial is feasible); the scalarizations
+        # search the whole space, so that pieces of a disconnected front are still found.
+        region = None
+        if self._trust_region and feasible.any() and trial.number % 2 == 1:
+            region = front_box(training.x[on_front], model.dims.continuous)
 
         def constrained(running: FloatArray) -> AcquisitionFunction:
             acq = make_acquisition(running)
@@ -554,7 +574,8 @@ class GPSampler(FallbackSampler):
             self._rng,
             x_running=x_running,
             blind=blind,
-            avoid_repeats=self._deterministic or (training.all_grid and training.whole),
+            avoid_repeats=self._avoid_repeats(training),
             in_region=False,
             starts=starts,
+            region=region,
         )
