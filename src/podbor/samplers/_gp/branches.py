@@ -55,8 +55,12 @@ from podbor._records.trial_state import TrialState
 from podbor._study_view import StudyView
 from podbor.samplers._branching import Branching, SpaceKey
 from podbor.samplers._gp.acquisition import Acquisition
-from podbor.samplers._gp.noise_evidence import repeats_agree
-from podbor.samplers._gp.proposal import believe, count_blind, propose_after_blind
+from podbor.samplers._gp.proposal import (
+    avoid_repeats,
+    believe,
+    count_blind,
+    propose_after_blind,
+)
 from podbor.samplers._gp.study_model import (
     KernelFit,
     TrainingSet,
@@ -267,9 +271,7 @@ class BranchGP:
             self._rng,
             x_running=x_running,
             blind=blind,
-            avoid_repeats=self._deterministic
-            or training.all_grid
-            or repeats_agree(training.x, training.targets),
+            avoid_repeats=avoid_repeats(training, self._deterministic, training.all_grid),
             in_region=True,
         )
         return None if point is None else _Proposal(index, point)

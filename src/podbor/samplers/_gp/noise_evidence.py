@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from podbor._arrays import BoolArray, FloatArray
+from podbor.samplers._gp.optimize import same_point_keys
 
 __all__ = [
     "CLOSE",
@@ -36,9 +37,6 @@ __all__ = [
 
 SAME_VALUE = 1e-6
 """Repeats agree when their values differ by at most this fraction of the values' range."""
-_KEY_DECIMALS = 9
-"""Encoded points are the same point when they agree to this many decimals (as the optimizer's
-exclusion compares them)."""
 
 CLOSE = 0.03
 """Two trials are close when their RMS distance over the numeric columns (unit cube) is below
@@ -111,7 +109,7 @@ def repeats_agree(x: FloatArray, targets: FloatArray) -> bool:
     """
     if len(x) < 2:
         return False
-    keys = np.round(x, _KEY_DECIMALS) + 0.0
+    keys = same_point_keys(x)  # the optimizer's own test of "the same point"
     _, first, inverse, counts = np.unique(
         keys, axis=0, return_index=True, return_inverse=True, return_counts=True
     )
@@ -121,7 +119,7 @@ def repeats_agree(x: FloatArray, targets: FloatArray) -> bool:
         return False
     values = np.asarray(targets, dtype=float).reshape(len(x), -1)
     again, original = values[repeated], values[first[inverse[repeated]]]
-    # The same point to 9 decimals may differ below them, and so may its values, by a hair.
+    # The same point as a key may differ below its rounding, and so may its values, by a hair.
     finite = np.where(np.isfinite(values), values, np.nan)
     with np.errstate(invalid="ignore"):
         spread = np.nan_to_num(np.nanmax(finite, axis=0) - np.nanmin(finite, axis=0))

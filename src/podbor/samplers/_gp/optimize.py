@@ -31,7 +31,7 @@ from scipy.stats import qmc
 
 from podbor._arrays import BoolArray, FloatArray
 
-__all__ = ["AcquisitionFunction", "SearchDims", "maximize_acquisition"]
+__all__ = ["AcquisitionFunction", "SearchDims", "maximize_acquisition", "same_point_keys"]
 
 _ENUMERATE_MAX = 32
 """A discrete column with at most this many values is searched exhaustively."""
@@ -79,8 +79,20 @@ def _sobol(n: int, d: int, rng: np.random.Generator) -> FloatArray:
     return np.asarray(sobol.random_base2(max(math.ceil(math.log2(max(n, 2))), 1)))
 
 
+def same_point_keys(x: FloatArray) -> FloatArray:
+    """``x`` (``b x d``) rounded so that rows equal as keys are the same point (the search
+    never proposes an excluded point again, and repeats are counted, by these keys).
+
+    Example:
+        >>> same_point_keys(np.array([[0.1 + 1e-12, -0.0]])).tolist()
+        [[0.1, 0.0]]
+    """
+    keys: FloatArray = np.round(x, _KEY_DECIMALS) + 0.0
+    return keys
+
+
 def _keys(x: FloatArray) -> list[bytes]:
-    return [row.tobytes() for row in np.round(x, _KEY_DECIMALS) + 0.0]
+    return [row.tobytes() for row in same_point_keys(x)]
 
 
 def _top_unique(x: FloatArray, values: FloatArray, k: int) -> FloatArray:

@@ -16,6 +16,7 @@ import numpy as np
 from podbor._arrays import BoolArray, FloatArray
 from podbor._records.frozen_trial import FrozenTrial
 from podbor.samplers._gp.model import GaussianProcess
+from podbor.samplers._gp.noise_evidence import repeats_agree
 from podbor.samplers._gp.optimize import AcquisitionFunction
 from podbor.samplers._gp.study_model import (
     LOCAL_JITTER,
@@ -28,6 +29,7 @@ from podbor.samplers._gp.trust_region import maximize_in_region, trust_region_bo
 __all__ = [
     "BLIND_WINDOW",
     "MAX_BLIND",
+    "avoid_repeats",
     "believe",
     "count_blind",
     "propose_after_blind",
@@ -40,6 +42,17 @@ worker choosing its point now (older ones are more likely lost workers)."""
 MAX_BLIND = 8
 """The most believer steps one proposal takes for such trials (each costs one more maximization
 of the acquisition)."""
+
+
+def avoid_repeats(training: TrainingSet, deterministic: bool, all_grid: bool) -> bool:
+    """Whether a tried point must not be proposed again: when that cannot tell anything new.
+
+    That is a deterministic objective (declared, or shown by repeats that gave the same values
+    each time: :func:`~podbor.samplers._gp.noise_evidence.repeats_agree`), or a search space
+    that is all grid (ints, steps, categoricals; ``all_grid``, as the caller judges it), where
+    the acquisition otherwise keeps returning to the best point so far.
+    """
+    return deterministic or all_grid or repeats_agree(training.x, training.targets)
 
 
 def count_blind(unknown: Iterable[FrozenTrial], number: int, known: Container[int]) -> int:
@@ -120,7 +133,7 @@ def propose_point(
         feasible: Shape ``n``: which observations satisfy the study's constraints (None: all).
             The best *feasible* observations are refined and centre the trust region; while
             none is feasible the search is not confined to a region.
-        region: ``(low, high)``, a box to search first instead of the trust region (several
+        region: ``(low, high)``, a box to search first when ``in_region`` is False (several
             objectives: :func:`~podbor.samplers._gp.trust_region.front_box`).
 
     Example:

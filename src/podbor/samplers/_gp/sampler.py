@@ -48,9 +48,14 @@ from podbor.samplers._gp.multi_objective import (
     pareto_front,
     reference_point,
 )
-from podbor.samplers._gp.noise_evidence import noise_is_evident, repeats_agree
+from podbor.samplers._gp.noise_evidence import noise_is_evident
 from podbor.samplers._gp.optimize import AcquisitionFunction
-from podbor.samplers._gp.proposal import believe, count_blind, propose_after_blind
+from podbor.samplers._gp.proposal import (
+    avoid_repeats,
+    believe,
+    count_blind,
+    propose_after_blind,
+)
 from podbor.samplers._gp.study_model import (
     LOCAL_JITTER,
     N_LOCAL_STARTS,
@@ -437,19 +442,10 @@ class GPSampler(FallbackSampler):
         )
 
     def _avoid_repeats(self, training: TrainingSet) -> bool:
-        """Whether a tried point must not be proposed again: when that cannot tell anything new.
-
-        That is a deterministic objective (declared, or shown by repeats that gave the same
-        values each time), or a search space that is all grid (ints, steps, categoricals) and
-        holds every parameter of the trials, where the acquisition otherwise keeps returning to
-        the best point so far. (With conditional parameters outside it, the same point of the
-        joint space is not the same configuration.)
-        """
-        return (
-            self._deterministic
-            or (training.all_grid and training.whole)
-            or repeats_agree(training.x, training.targets)
-        )
+        """``proposal.avoid_repeats``; the space counts as all grid only when it holds every
+        parameter of the trials (with conditional parameters outside it, the same point of the
+        joint space is not the same configuration)."""
+        return avoid_repeats(training, self._deterministic, training.all_grid and training.whole)
 
     def _single_acquisition(
         self,
@@ -511,8 +507,7 @@ class GPSampler(FallbackSampler):
         fitted = self._feasibility(training)
         n = len(training.x)
         feasible = np.ones(n, dtype=bool) if fitted is None else fitted[1]
-        rows = np.flatnonzero(feasible) if feasible.any() else np.arange(n)
-        on_front = rows[pareto_mask(-training.targets[rows])]
+        region: tuple[FloatArray, FloatArray] | None = None
         make_acquisition: Callable[[FloatArray], AcquisitionFunction]
         if trial.number % 2 == 0:
             weights = self._rng.dirichlet(np.ones(len(training.signs)))
@@ -551,17 +546,19 @@ class GPSampler(FallbackSampler):
                 )
                 return LogEHVI.of(gps, pareto_front(front), reference)
 
+            rows = np.flatnonzero(feasible) if feasible.any() else np.arange(n)
+            on_front = rows[pareto_mask(-observed[rows])]
             picks = self._rng.choice(on_front, min(N_LOCAL_STARTS, on_front.size), replace=False)
+            # With the trust region on (the default sampler's GP), log-EHVI searches near the
+            # Pareto set (``trust_region.front_box``); the scalarizations search the whole
+            # space, so that pieces of a disconnected front are still found. Not with
+            # constraints: there the probability of feasibility already holds every proposal
+            # near the feasible pieces found, and the box shut a feasible arc of C2-DTLZ2 out
+            # in 2 seeds of 10.
+            if self._trust_region and fitted is None:
+                region = front_box(training.x[on_front], model.dims.continuous)
         jitter = self._rng.normal(0.0, LOCAL_JITTER, (len(picks), training.x.shape[1]))
         starts = training.x[picks] + jitter * model.dims.continuous
-        # With the trust region on (the default sampler's GP), log-EHVI searches near the Pareto
-        # set (``trust_region.front_box``); the scalarizations search the whole space, so that
-        # pieces of a disconnected front are still found. Not with constraints: there the
-        # probability of feasibility already holds every proposal near the feasible pieces
-        # found, and the box shut a feasible arc of C2-DTLZ2 out in 2 seeds of 10.
-        region = None
-        if self._trust_region and fitted is None and trial.number % 2 == 1:
-            region = front_box(training.x[on_front], model.dims.continuous)
 
         def constrained(running: FloatArray) -> AcquisitionFunction:
             acq = make_acquisition(running)
