@@ -296,19 +296,20 @@ def test_multi_fidelity_benchmark_prints_epochs_to_the_reference_score(tmp_path:
         pytest.skip("Optuna (the reference, TPE + Hyperband) is not installed")
     out, journal = tmp_path / "mf.json", tmp_path / "mf.jsonl"
     argv = ["--quick", "--problems", "lc_branin", "--seeds", "1", "--trials", "6", "--jobs", "1"]
-    argv += ["--methods", "podbor-auto-hyperband", "optuna-tpe-hyperband"]
+    argv += ["--methods", "podbor-auto-hyperband", "podbor-auto-curve", "optuna-tpe-hyperband"]
     argv += ["--out", str(out), "--journal", str(journal)]
     script = str(BENCHMARKS / "multi_fidelity.py")
     done = subprocess.run([python, script, *argv], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     firsts = [line.split(" | ")[0] for line in done.stdout.splitlines() if line.startswith("| ")]
-    both = ["| podbor-auto-hyperband", "| optuna-tpe-hyperband"]
-    assert firsts[:3] == ["| method", *both]  # the problem's table, methods as given
-    assert firsts[3] == "| method" and sorted(firsts[4:]) == sorted(both)  # overall, by rank
+    every = ["| podbor-auto-hyperband", "| podbor-auto-curve", "| optuna-tpe-hyperband"]
+    assert firsts[:4] == ["| method", *every]  # the problem's table, methods as given
+    assert firsts[4] == "| method" and sorted(firsts[5:]) == sorted(every)  # overall, by rank
     assert "### lc_branin: target" in done.stdout and "### overall" in done.stdout
     report = json.loads(out.read_text())
     assert {(r["method"], len(r["epochs"])) for r in report["runs"]} == {
         ("podbor-auto-hyperband", 6),
+        ("podbor-auto-curve", 6),
         ("optuna-tpe-hyperband", 6),
     }
     for run in report["runs"]:  # a complete trial trained all 27 epochs, a pruned one (None) 1-27
@@ -316,8 +317,8 @@ def test_multi_fidelity_benchmark_prints_epochs_to_the_reference_score(tmp_path:
         assert all(1 <= e <= 27 for e in run["epochs"])
     # a second invocation takes both runs from the journal instead of running them again
     again = subprocess.run([python, script, *argv], capture_output=True, text=True, check=False)
-    assert again.returncode == 0 and "0 runs on 1 processes, 2 taken from" in again.stderr
-    assert len(journal.read_text().splitlines()) == 2
+    assert again.returncode == 0 and "0 runs on 1 processes, 3 taken from" in again.stderr
+    assert len(journal.read_text().splitlines()) == 3
 
 
 def test_multi_objective_benchmark_prints_hypervolume_ranks(tmp_path: Path) -> None:

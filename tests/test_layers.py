@@ -29,6 +29,7 @@ LAYERS: dict[str, int] = {
     "podbor._study_view": 0,
     "podbor._records": 0,
     "podbor._arrays": 0,  # the numpy array types
+    "podbor._learning_curve": 0,  # predicting a curve's end (numpy only)
     "podbor._hypervolume": 0,  # Pareto fronts and hypervolumes (numpy only)  # trial states, FrozenTrial, BaseTrial, FixedTrial
     # storages; samplers and pruners (neither may import the other column)
     "podbor.storages": 1,

@@ -87,7 +87,8 @@ def objective(trial):
 # scores at that step. Its defaults wait for five finished trials (``n_startup_trials=5``)
 # before pruning anything. The study runs ``N_TRIALS`` trials (20 here). We use
 # :class:`podbor.samplers.TPESampler` in this tutorial: AutoSampler hands studies with many
-# pruned trials to TPE anyway, since a GP learns nothing from a trial that did not finish.
+# pruned trials to TPE, since a GP learns nothing from a trial that did not finish (unless the
+# pruner says where the trial was heading: :class:`~podbor.pruners.LearningCurvePruner`, below).
 
 sampler = podbor.samplers.TPESampler(seed=0)
 study = podbor.create_study(direction="maximize", sampler=sampler)
@@ -136,6 +137,11 @@ print("Test accuracy of the chosen model:", round(best.score(X_test, y_test), 4)
 #   of the trials that reached that rung. It prunes harder than the median rule.
 # * :class:`podbor.pruners.HyperbandPruner` runs several successive-halving brackets that differ
 #   in how early they start pruning, so that a slow starter is not always killed.
+# * :class:`podbor.pruners.LearningCurvePruner` (podbor's own) predicts where a curve will end
+#   from its value and its recent slope, fitted on the complete trials' curves, and stops a
+#   trial that is unlikely to beat the best one; a slow starter that is still climbing fast
+#   survives. It records the prediction on the pruned trial, and the default sampler's GP
+#   learns from it there: the last row uses it with :class:`~podbor.samplers.AutoSampler`.
 # * :class:`podbor.pruners.NopPruner` never prunes: the baseline.
 #
 # Each of them below on the same objective, with the same sampler and seed. The numbers to
@@ -152,6 +158,13 @@ for name, pruner in pruners.items():
     s = podbor.create_study(direction="maximize", sampler=sampler, pruner=pruner)
     s.optimize(objective, n_trials=N_TRIALS)
     rows[name] = summary(s)
+s = podbor.create_study(
+    direction="maximize",
+    sampler=podbor.samplers.AutoSampler(seed=0),
+    pruner=podbor.pruners.LearningCurvePruner(),
+)
+s.optimize(objective, n_trials=N_TRIALS)
+rows["LearningCurvePruner + AutoSampler"] = summary(s)
 pd.DataFrame(rows).T
 
 # %%

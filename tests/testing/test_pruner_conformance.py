@@ -9,6 +9,7 @@ from typing import ClassVar
 from podbor.pruners import (
     BasePruner,
     HyperbandPruner,
+    LearningCurvePruner,
     MedianPruner,
     NopPruner,
     PatientPruner,
@@ -39,6 +40,13 @@ class TestPercentilePruner(PrunerConformance):
 
     def make_pruner(self) -> BasePruner:
         return PercentilePruner(25.0, n_startup_trials=3, interval_steps=2)
+
+
+class TestLearningCurvePruner(PrunerConformance):
+    nan_prunes: ClassVar[bool] = True
+
+    def make_pruner(self) -> BasePruner:
+        return LearningCurvePruner(n_startup_trials=5, n_warmup_steps=2)
 
 
 class TestSuccessiveHalvingPruner(PrunerConformance):

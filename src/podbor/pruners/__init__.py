@@ -7,6 +7,7 @@ Example:
 
 from podbor.pruners._base import BasePruner
 from podbor.pruners._hyperband import HyperbandPruner
+from podbor.pruners._learning_curve import LearningCurvePruner
 from podbor.pruners._nop import NopPruner
 from podbor.pruners._patient import PatientPruner
 from podbor.pruners._percentile import MedianPruner, PercentilePruner
@@ -17,6 +18,7 @@ from podbor.pruners._wilcoxon import WilcoxonPruner
 __all__ = [
     "BasePruner",
     "HyperbandPruner",
+    "LearningCurvePruner",
     "MedianPruner",
     "NopPruner",
     "PatientPruner",

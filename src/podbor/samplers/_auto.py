@@ -128,6 +128,15 @@ per trial stays flat however long the study (see ``benchmarks/README.md``, "The 
 10⁴ and 10⁵ trials")."""
 
 
+def _observed(history: History) -> str:
+    """What the GP learns from, for a decision's reason: "12 complete trials", and the pruned
+    ones with a predicted final value when there are any."""
+    text = f"{history.n_complete} complete trials"
+    if history.n_predicted:
+        text += f" and {history.n_predicted} pruned at their predicted final values"
+    return text
+
+
 class AutoSampler(BaseSampler):
     """The default sampler: quasi-random start-up, then a GP, one GP per branch or TPE, chosen
     per trial.
@@ -373,8 +382,7 @@ class AutoSampler(BaseSampler):
             return Decision(
                 "gp-branches",
                 f"one GP per branch of {branching.root!r} ({len(branching.spaces)} of "
-                f"{len(branching.distribution.choices)} tried), {history.n_complete} complete "
-                "trials",
+                f"{len(branching.distribution.choices)} tried), {_observed(history)}",
                 branching,
             )
         return self._decide_flat(study, history, "")
@@ -393,7 +401,7 @@ class AutoSampler(BaseSampler):
         constrained = ", constrained" if history.constrained else ""
         return Decision(
             "gp",
-            f"{what}{len(space)} parameters{constrained}, {history.n_complete} complete trials",
+            f"{what}{len(space)} parameters{constrained}, {_observed(history)}",
         )
 
     def _decide_several(self, study: StudyView, history: History) -> Decision:
@@ -423,23 +431,24 @@ class AutoSampler(BaseSampler):
 
     def _gp_limits(self, study: StudyView, history: History, n_params: int) -> Decision | None:
         """TPE's decision when the history, the workers or the cost rule out the GP; else None."""
-        if history.n_complete > self._max_gp_trials:
+        if history.n_observed > self._max_gp_trials:
             return Decision(
                 "tpe",
-                f"{history.n_complete} complete trials (the GP takes up to {self._max_gp_trials})",
+                f"{history.n_observed} complete trials (the GP takes up to {self._max_gp_trials})",
             )
-        if history.n_pruned > history.n_complete:
+        unseen = history.n_pruned - history.n_predicted  # pruned trials the GP cannot use
+        if unseen > history.n_observed:
             return Decision(
                 "tpe",
-                f"{history.n_pruned} of {history.n_finished} finished trials pruned (TPE learns "
-                "from them)",
+                f"{unseen} of {history.n_finished} finished trials pruned without a predicted "
+                "final value (TPE learns from them)",
             )
         running = len(study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)))
         if running > self._max_gp_workers:
             return Decision(
                 "tpe", f"{running} trials running (the GP takes up to {self._max_gp_workers})"
             )
-        too_slow = self._cost_reason(history.n_complete, n_params, len(study.directions))
+        too_slow = self._cost_reason(history.n_observed, n_params, len(study.directions))
         if too_slow is not None:
             return Decision("tpe", too_slow, for_cost=True)
         return None

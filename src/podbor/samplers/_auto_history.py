@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from podbor._learning_curve import predicted_value
 from podbor._records.base_trial import constraints_from_system_attrs
 from podbor._records.frozen_trial import FrozenTrial
 from podbor._records.trial_state import TrialState
@@ -85,6 +86,7 @@ class History:
         self.seen = SeenTrials()
         self.n_complete = 0
         self.n_pruned = 0
+        self.n_predicted = 0  # pruned trials with a predicted final value: the GPs use them
         self.constrained = False  # some finished trial records constraints
         self.counts: collections.Counter[str] = collections.Counter()
         self.dists: dict[str, BaseDistribution] = {}
@@ -105,6 +107,7 @@ class History:
                     self.durations.append(max(seconds, 0.0))
             else:
                 self.n_pruned += 1
+                self.n_predicted += predicted_value(trial) is not None
             for name, dist in trial.distributions.items():
                 self.counts[name] += 1
                 if self.dists.setdefault(name, dist) != dist:
@@ -118,6 +121,11 @@ class History:
     @property
     def n_finished(self) -> int:
         return self.n_complete + self.n_pruned
+
+    @property
+    def n_observed(self) -> int:
+        """The trials a GP learns from: complete ones and pruned ones with a prediction."""
+        return self.n_complete + self.n_predicted
 
     def conditional(self) -> list[str]:
         """Parameters missing from some finished trial, or whose distribution changed."""

@@ -6,6 +6,7 @@ import collections
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from podbor._learning_curve import PREDICTION_KEY
 from podbor._records.frozen_trial import FrozenTrial
 from podbor._study_core import FAIL_REASON_KEY, PRUNE_REASON_KEY, WORKER_KEY
 from podbor._study_direction import StudyDirection
@@ -37,11 +38,12 @@ _ALLOWED = frozenset(DEFAULT_ATTRS) | {
 }
 _NESTED = ("params", "user_attrs", "system_attrs", "intermediate_values", "distributions")
 # System attributes that are podbor's own records, readable on the trial and in the CLI: the
-# default sampler's per-trial decision (``trial.system_attrs["auto_sampler"]``) and why a trial
-# failed or was pruned, and the worker that ran it. They are no columns, so that a study has the columns Optuna gives
-# (number, value, …, params_x, state), failed trials included.
+# default sampler's per-trial decision (``trial.system_attrs["auto_sampler"]``), why a trial
+# failed or was pruned, the worker that ran it, and the final value that LearningCurvePruner
+# predicted for a trial it pruned. They are no columns, so that a study has the columns Optuna
+# gives (number, value, …, params_x, state), failed trials included.
 _PODBOR_RECORDS = frozenset(
-    {AutoSampler.SYSTEM_ATTR, FAIL_REASON_KEY, PRUNE_REASON_KEY, WORKER_KEY}
+    {AutoSampler.SYSTEM_ATTR, FAIL_REASON_KEY, PRUNE_REASON_KEY, WORKER_KEY, PREDICTION_KEY}
 )
 
 

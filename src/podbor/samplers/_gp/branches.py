@@ -66,6 +66,7 @@ from podbor.samplers._gp.study_model import (
     TrainingSet,
     fit_model,
     objective_sign,
+    observed_values,
     single_threaded_blas,
 )
 
@@ -187,11 +188,13 @@ class BranchGP:
         untried = [i for i in range(len(branching.distribution.choices)) if i not in tried]
         if untried:  # nothing is known of it: try every branch once (a failure counts)
             return _Proposal(int(self._rng.choice(untried)), None)
-        completes = [t for t in finished if t.state == TrialState.COMPLETE and t.value is not None]
-        if not completes:
+        # Complete trials, and pruned ones at their predicted final value (LearningCurvePruner).
+        observed = [(t, v) for t in finished if (v := observed_values(t)) is not None]
+        if not observed:
             return None
+        completes = [t for t, _ in observed]
         sign = objective_sign(study)
-        values = sign * np.array([t.value for t in completes], dtype=float)
+        values = sign * np.array([v[0] for _, v in observed], dtype=float)
         top = max(1, math.ceil(_TOP_FRACTION * len(completes)))
         threshold = float(np.sort(values)[::-1][top - 1])
         by_branch: dict[int, list[FrozenTrial]] = {}

@@ -64,6 +64,7 @@ from podbor.samplers._gp.study_model import (
     TrainingSet,
     fit_model,
     objective_signs,
+    observed_trials,
     relative_space,
     single_threaded_blas,
     space_key,
@@ -91,7 +92,9 @@ class GPSampler(FallbackSampler):
     when ``j`` such trials were started just before this one, this trial takes the ``j + 1``-th
     point of the believer's batch (propose, believe, propose again), not the point those workers
     are most likely choosing too. Parameters outside the joint search space (conditional or
-    changing ones) and the startup trials use ``independent_sampler``.
+    changing ones) and the startup trials use ``independent_sampler``. A pruned trial that
+    :class:`~podbor.pruners.LearningCurvePruner` stopped counts as a complete one at the final
+    value its curve predicted (other pruned trials are left out, as in Optuna).
 
     With several objectives (whatever ``acquisition`` says), trials alternate between two
     acquisitions (see ``podbor.samplers._gp.multi_objective``): on odd trial numbers each
@@ -350,8 +353,11 @@ class GPSampler(FallbackSampler):
     def _model_proposal(
         self, study: StudyView, trial: FrozenTrial, space: Mapping[str, BaseDistribution]
     ) -> tuple[TrainingSet | None, FloatArray | None]:
-        """The training set and the GP's proposal, or None for either when there is none yet."""
-        completes = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+        """The training set and the GP's proposal, or None for either when there is none yet.
+
+        The GP learns from the complete trials and from pruned ones that carry a predicted
+        final value (:class:`~podbor.pruners.LearningCurvePruner` records one)."""
+        completes = observed_trials(study)
         if len(completes) < max(self._n_startup_trials, 1):
             return None, None
         if self._training is not None and not self._training.same_study(completes):

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from podbor._arrays import FloatArray
+from podbor._learning_curve import predicted_value
 from podbor._records.frozen_trial import FrozenTrial
 from podbor._records.trial_state import TrialState
 from podbor._search_space import SearchSpaceEncoder, from_unit, to_unit
@@ -64,6 +65,8 @@ __all__ = [
     "is_discrete",
     "objective_sign",
     "objective_signs",
+    "observed_trials",
+    "observed_values",
     "relative_space",
     "search_dims",
     "single_threaded_blas",
@@ -288,6 +291,39 @@ def objective_sign(study: StudyView) -> float:
 
 
 # -- the training data ---------------------------------------------------------------------------
+def observed_values(trial: FrozenTrial) -> list[float] | None:
+    """What a finished trial tells the GP: a complete trial's values, or the predicted final
+    value that :class:`~podbor.pruners.LearningCurvePruner` recorded on a trial it pruned
+    (:func:`podbor._learning_curve.predicted_value`); None for anything else.
+
+    Example:
+        >>> from podbor.trial import TrialState, create_trial
+        >>> observed_values(create_trial(value=2.0))
+        [2.0]
+        >>> observed_values(create_trial(state=TrialState.PRUNED, value=5.0)) is None
+        True
+    """
+    if trial.state == TrialState.COMPLETE:
+        return trial.values
+    predicted = predicted_value(trial)
+    return None if predicted is None else [predicted]
+
+
+def observed_trials(study: StudyView) -> list[FrozenTrial]:
+    """The study's trials with :func:`observed_values`, in number order: every complete trial
+    and the pruned ones with a recorded prediction.
+
+    Example:
+        >>> import podbor
+        >>> study = podbor.create_study()
+        >>> study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2)
+        >>> len(observed_trials(study))
+        2
+    """
+    finished = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED))
+    return [t for t in finished if t.state == TrialState.COMPLETE or predicted_value(t) is not None]
+
+
 def encode_trials(encoder: SearchSpaceEncoder, trials: Sequence[FrozenTrial]) -> FloatArray:
     """Encode trials that hold every parameter of the encoder's space: shape ``n x d``.
 
@@ -372,13 +408,16 @@ class TrainingSet:
         return self._seen.same_study(completes)
 
     def update(self, completes: Sequence[FrozenTrial]) -> None:
-        """Append the complete trials not seen yet (finished trials never change)."""
+        """Append the observed trials not seen yet (finished trials never change): complete
+        ones, and pruned ones at their predicted final value (:func:`observed_values`)."""
         m = len(self.signs)
-        new = [
-            t
-            for t in self._seen.take_new(completes)
-            if t.values is not None and len(t.values) == m and _in_space(t, self.key)
-        ]
+        new: list[FrozenTrial] = []
+        observed: list[list[float]] = []
+        for t in self._seen.take_new(completes):
+            values = observed_values(t)
+            if values is not None and len(values) == m and _in_space(t, self.key):
+                new.append(t)
+                observed.append(values)
         if not new:
             return
         size = len(self.key)
@@ -387,8 +426,8 @@ class TrainingSet:
         )
         self.x = np.vstack([self.x, encode_trials(self.encoder, new)])
         self.trial_numbers.extend(t.number for t in new)
-        values = np.array([t.values for t in new], dtype=float).reshape(len(new), m)
-        self.targets = np.vstack([self.targets, np.array(self.signs) * values])
+        rows = np.array(observed, dtype=float).reshape(len(new), m)
+        self.targets = np.vstack([self.targets, np.array(self.signs) * rows])
         self.y = self.targets[:, 0]
         self.constraints.extend(new)
 
