@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from podbor._records.frozen_trial import FrozenTrial
 from podbor._study_direction import StudyDirection
 
-__all__ = ["best_report", "is_first_in_interval", "single_direction"]
+__all__ = ["best_report", "is_first_in_interval", "single_direction", "step_to_judge"]
 
 
 def single_direction(directions: Sequence[StudyDirection], owner: str) -> StudyDirection:
@@ -43,3 +43,14 @@ def is_first_in_interval(
         s < step and s >= n_warmup_steps and (s - n_warmup_steps) // interval_steps == window
         for s in trial.intermediate_values
     )
+
+
+def step_to_judge(trial: FrozenTrial, n_warmup_steps: int, interval_steps: int) -> int | None:
+    """The trial's last step if a pruner with these settings judges the trial now, else None:
+    not before ``n_warmup_steps``, and once per interval (:func:`is_first_in_interval`)."""
+    step = trial.last_step
+    if step is None or step < n_warmup_steps:
+        return None
+    if not is_first_in_interval(trial, step, n_warmup_steps, interval_steps):
+        return None
+    return step

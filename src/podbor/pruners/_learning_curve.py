@@ -11,7 +11,7 @@ from podbor._study_direction import StudyDirection
 from podbor._study_view import StudyView
 from podbor._validation import check_int, check_real
 from podbor.pruners._base import BasePruner
-from podbor.pruners._common import best_report, is_first_in_interval, single_direction
+from podbor.pruners._common import best_report, single_direction, step_to_judge
 
 __all__ = ["LearningCurvePruner"]
 
@@ -87,10 +87,8 @@ class LearningCurvePruner(BasePruner):
         self._interval_steps = check_int(interval_steps, "interval_steps", owner=owner, minimum=1)
 
     def prune(self, study: StudyView, trial: FrozenTrial) -> bool:
-        step = trial.last_step
-        if step is None or step < self._n_warmup_steps:
-            return False
-        if not is_first_in_interval(trial, step, self._n_warmup_steps, self._interval_steps):
+        step = step_to_judge(trial, self._n_warmup_steps, self._interval_steps)
+        if step is None:
             return False
         direction = single_direction(study.directions, type(self).__name__)
         completes = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))

@@ -12,7 +12,7 @@ from podbor._study_direction import StudyDirection
 from podbor._study_view import StudyView
 from podbor._validation import check_int, check_real
 from podbor.pruners._base import BasePruner
-from podbor.pruners._common import best_report, is_first_in_interval, single_direction
+from podbor.pruners._common import best_report, single_direction, step_to_judge
 
 __all__ = ["MedianPruner", "PercentilePruner"]
 
@@ -58,10 +58,8 @@ class PercentilePruner(BasePruner):
         self._n_min_trials = check_int(n_min_trials, "n_min_trials", owner=owner, minimum=1)
 
     def prune(self, study: StudyView, trial: FrozenTrial) -> bool:
-        step = trial.last_step
-        if step is None or step < self._n_warmup_steps:
-            return False
-        if not is_first_in_interval(trial, step, self._n_warmup_steps, self._interval_steps):
+        step = step_to_judge(trial, self._n_warmup_steps, self._interval_steps)
+        if step is None:
             return False
         direction = single_direction(study.directions, type(self).__name__)
         complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))

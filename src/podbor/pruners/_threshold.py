@@ -9,7 +9,7 @@ from podbor._study_view import StudyView
 from podbor._validation import check_int, check_optional_real, is_real
 from podbor.exceptions import invalid_argument
 from podbor.pruners._base import BasePruner
-from podbor.pruners._common import is_first_in_interval
+from podbor.pruners._common import step_to_judge
 
 __all__ = ["ThresholdPruner"]
 
@@ -56,10 +56,8 @@ class ThresholdPruner(BasePruner):
         self._interval_steps = check_int(interval_steps, "interval_steps", owner=owner, minimum=1)
 
     def prune(self, study: StudyView, trial: FrozenTrial) -> bool:
-        step = trial.last_step
-        if step is None or step < self._n_warmup_steps:
-            return False
-        if not is_first_in_interval(trial, step, self._n_warmup_steps, self._interval_steps):
+        step = step_to_judge(trial, self._n_warmup_steps, self._interval_steps)
+        if step is None:
             return False
         value = trial.intermediate_values[step]
         if math.isnan(value):
