@@ -226,3 +226,24 @@ def test_repr_shows_the_arguments() -> None:
         "LearningCurvePruner(probability=0.1, n_startup_trials=5, n_warmup_steps=0, "
         "interval_steps=1)"
     )
+
+
+def test_predict_final_fits_the_latest_complete_trials_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A long study's regression uses the latest MAX_FIT_TRIALS usable complete trials: early
+    trials that followed another relation no longer count."""
+    import podbor._learning_curve as curve_module
+
+    monkeypatch.setattr(curve_module, "MAX_FIT_TRIALS", 10)
+    rng = np.random.default_rng(1)
+
+    def run(offset: float) -> podbor.trial.FrozenTrial:
+        v1, v2 = rng.uniform(0.5, 1.0), rng.uniform(0.1, 0.5)
+        return create_trial(value=offset + v2, intermediate_values={1: v1, 2: v2})
+
+    completes = [run(5.0) for _ in range(20)] + [run(0.0) for _ in range(10)]
+    trial = create_trial(state=TrialState.RUNNING, intermediate_values={1: 0.8, 2: 0.3})
+    prediction = predict_final(completes, trial, 2)
+    assert prediction is not None and prediction.n_trials == 10
+    assert prediction.value == pytest.approx(0.3, abs=1e-9)

@@ -22,7 +22,7 @@ class LearningCurvePruner(BasePruner):
 
     Not in Optuna. At each step the final values of the COMPLETE trials are regressed on two
     features of their curves at that step, the value and how much it moved since half the
-    steps (see :mod:`podbor._learning_curve`); a trial whose predicted probability of ending
+    steps (see ``podbor/_learning_curve.py``); a trial whose predicted probability of ending
     better than the best complete trial is below ``probability`` is pruned. Unlike the median
     rule, a trial that is behind now but still improving fast (a small learning rate heading
     for a better plateau) is kept when the complete trials show that such curves end well.
@@ -43,7 +43,9 @@ class LearningCurvePruner(BasePruner):
 
     A trial whose reports are all NaN is pruned, as by Optuna's median pruner. The curve needs
     two reports (at or before the step and at or before half of it) for a prediction; the
-    COMPLETE trials need the same, and those whose reports stop earlier are left out.
+    COMPLETE trials need the same, and those whose reports stop earlier are left out. The
+    regression takes the latest 1,000 such trials, so a call costs about as much at 10⁴
+    trials as at 10³.
 
     Example:
         >>> import podbor

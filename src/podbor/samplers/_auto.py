@@ -434,7 +434,7 @@ class AutoSampler(BaseSampler):
         if history.n_observed > self._max_gp_trials:
             return Decision(
                 "tpe",
-                f"{history.n_observed} complete trials (the GP takes up to {self._max_gp_trials})",
+                f"{_observed(history)} (the GP takes up to {self._max_gp_trials})",
             )
         unseen = history.n_pruned - history.n_predicted  # pruned trials the GP cannot use
         if unseen > history.n_observed:

@@ -294,7 +294,7 @@ def objective_sign(study: StudyView) -> float:
 def observed_values(trial: FrozenTrial) -> list[float] | None:
     """What a finished trial tells the GP: a complete trial's values, or the predicted final
     value that :class:`~podbor.pruners.LearningCurvePruner` recorded on a trial it pruned
-    (:func:`podbor._learning_curve.predicted_value`); None for anything else.
+    (``podbor._learning_curve.predicted_value``); None for anything else.
 
     Example:
         >>> from podbor.trial import TrialState, create_trial
