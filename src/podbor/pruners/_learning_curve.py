@@ -98,13 +98,11 @@ class LearningCurvePruner(BasePruner):
             return False
         if math.isnan(best_report(trial, direction)):
             return True
-        finals = [t.value for t in completes if t.value is not None and math.isfinite(t.value)]
-        if not finals:
-            return False
-        minimize = direction == StudyDirection.MINIMIZE
         prediction = predict_final(completes, trial, step)
-        if prediction is None:
+        if prediction is None:  # also when fewer than four complete trials have finite values
             return False
+        finals = [t.value for t in completes if t.value is not None and math.isfinite(t.value)]
+        minimize = direction == StudyDirection.MINIMIZE
         best = min(finals) if minimize else max(finals)
         if prediction.probability_better(best, minimize=minimize) >= self._probability:
             return False
