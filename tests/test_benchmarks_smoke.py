@@ -422,3 +422,14 @@ def test_scale_benchmark_quick_loses_no_trial(tmp_path: Path) -> None:
     assert report["summary"]["problems"] == [] and len(report["executors"]) == len(names)
     faults = [(r["lost"], r["complete"], r["gap_free"]) for r in report["faults"]]
     assert faults == [(0, 12, True)] * (2 if dask else 1)
+
+
+def test_optuna_gp_greenlet_names_what_is_missing_and_checks_its_options() -> None:
+    optuna_gp_greenlet = _load("optuna_gp_greenlet")
+    with pytest.raises(SystemExit):  # argparse's error, naming the options
+        optuna_gp_greenlet.parse_args(["--trials", "0"])
+    missing = optuna_gp_greenlet.missing_packages()
+    if not missing:
+        pytest.skip("Optuna, PyTorch and greenlet are all installed here")
+    with pytest.raises(SystemExit, match="pip install " + missing[0]):
+        optuna_gp_greenlet.main(["--problems", "branin:2"])
