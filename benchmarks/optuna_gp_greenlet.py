@@ -54,10 +54,13 @@ print(json.dumps({{"greenlet": batched_lbfgsb._greenlet_imports.is_successful(),
 def run_child(name: str, trials: int, seed: int, hide: bool) -> dict[str, Any]:
     """One seeded study of Optuna's GPSampler in a fresh interpreter."""
     code = _CHILD.format(hide=hide, here=str(HERE), name=name, seed=seed, trials=trials)
-    out = subprocess.run(
-        [sys.executable, "-c", code], check=True, capture_output=True, text=True
-    ).stdout
-    result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(
+            f"the study of {name!r} (seed {seed}, greenlet {'hidden' if hide else 'on'}) failed:\n"
+            + done.stderr.strip()[-2000:]
+        )
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
 
 
