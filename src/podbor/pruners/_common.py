@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from podbor._records.frozen_trial import FrozenTrial
 from podbor._study_direction import StudyDirection
+from podbor._validation import check_int
 
-__all__ = ["best_report", "is_first_in_interval", "single_direction", "step_to_judge"]
+__all__ = ["StepSchedule", "best_report", "is_first_in_interval", "single_direction"]
 
 
 def single_direction(directions: Sequence[StudyDirection], owner: str) -> StudyDirection:
@@ -45,12 +47,35 @@ def is_first_in_interval(
     )
 
 
-def step_to_judge(trial: FrozenTrial, n_warmup_steps: int, interval_steps: int) -> int | None:
-    """The trial's last step if a pruner with these settings judges the trial now, else None:
-    not before ``n_warmup_steps``, and once per interval (:func:`is_first_in_interval`)."""
-    step = trial.last_step
-    if step is None or step < n_warmup_steps:
-        return None
-    if not is_first_in_interval(trial, step, n_warmup_steps, interval_steps):
-        return None
-    return step
+@dataclass(frozen=True)
+class StepSchedule:
+    """When a pruner judges a trial: not before ``n_warmup_steps``, and once per interval of
+    ``interval_steps`` steps (:func:`is_first_in_interval`). Build it with :meth:`checked`.
+
+    Example:
+        >>> from podbor.trial import create_trial
+        >>> schedule = StepSchedule.checked(2, 1, owner="MyPruner")
+        >>> schedule.step_to_judge(create_trial(value=0.0, intermediate_values={0: 1.0, 1: 0.5}))
+        >>> schedule.step_to_judge(create_trial(value=0.0, intermediate_values={2: 0.4}))
+        2
+    """
+
+    n_warmup_steps: int
+    interval_steps: int
+
+    @classmethod
+    def checked(cls, n_warmup_steps: int, interval_steps: int, *, owner: str) -> StepSchedule:
+        """The schedule, with a clear error naming a negative warm-up or an interval below 1."""
+        return cls(
+            check_int(n_warmup_steps, "n_warmup_steps", owner=owner, minimum=0),
+            check_int(interval_steps, "interval_steps", owner=owner, minimum=1),
+        )
+
+    def step_to_judge(self, trial: FrozenTrial) -> int | None:
+        """The trial's last step if the pruner judges the trial now, else None."""
+        step = trial.last_step
+        if step is None or step < self.n_warmup_steps:
+            return None
+        if not is_first_in_interval(trial, step, self.n_warmup_steps, self.interval_steps):
+            return None
+        return step

@@ -11,7 +11,7 @@ from podbor._study_direction import StudyDirection
 from podbor._study_view import StudyView
 from podbor._validation import check_int, check_real
 from podbor.pruners._base import BasePruner
-from podbor.pruners._common import best_report, single_direction, step_to_judge
+from podbor.pruners._common import StepSchedule, best_report, single_direction
 
 __all__ = ["LearningCurvePruner"]
 
@@ -85,11 +85,10 @@ class LearningCurvePruner(BasePruner):
         self._n_startup_trials = check_int(
             n_startup_trials, "n_startup_trials", owner=owner, minimum=4
         )
-        self._n_warmup_steps = check_int(n_warmup_steps, "n_warmup_steps", owner=owner, minimum=0)
-        self._interval_steps = check_int(interval_steps, "interval_steps", owner=owner, minimum=1)
+        self._schedule = StepSchedule.checked(n_warmup_steps, interval_steps, owner=owner)
 
     def prune(self, study: StudyView, trial: FrozenTrial) -> bool:
-        step = step_to_judge(trial, self._n_warmup_steps, self._interval_steps)
+        step = self._schedule.step_to_judge(trial)
         if step is None:
             return False
         direction = single_direction(study.directions, type(self).__name__)
@@ -112,6 +111,7 @@ class LearningCurvePruner(BasePruner):
     def __repr__(self) -> str:
         return (
             f"LearningCurvePruner(probability={self._probability}, "
-            f"n_startup_trials={self._n_startup_trials}, n_warmup_steps={self._n_warmup_steps}, "
-            f"interval_steps={self._interval_steps})"
+            f"n_startup_trials={self._n_startup_trials}, "
+            f"n_warmup_steps={self._schedule.n_warmup_steps}, "
+            f"interval_steps={self._schedule.interval_steps})"
         )

@@ -12,7 +12,7 @@ from podbor._study_direction import StudyDirection
 from podbor._study_view import StudyView
 from podbor._validation import check_int, check_real
 from podbor.pruners._base import BasePruner
-from podbor.pruners._common import best_report, single_direction, step_to_judge
+from podbor.pruners._common import StepSchedule, best_report, single_direction
 
 __all__ = ["MedianPruner", "PercentilePruner"]
 
@@ -53,12 +53,11 @@ class PercentilePruner(BasePruner):
         self._n_startup_trials = check_int(
             n_startup_trials, "n_startup_trials", owner=owner, minimum=0
         )
-        self._n_warmup_steps = check_int(n_warmup_steps, "n_warmup_steps", owner=owner, minimum=0)
-        self._interval_steps = check_int(interval_steps, "interval_steps", owner=owner, minimum=1)
+        self._schedule = StepSchedule.checked(n_warmup_steps, interval_steps, owner=owner)
         self._n_min_trials = check_int(n_min_trials, "n_min_trials", owner=owner, minimum=1)
 
     def prune(self, study: StudyView, trial: FrozenTrial) -> bool:
-        step = step_to_judge(trial, self._n_warmup_steps, self._interval_steps)
+        step = self._schedule.step_to_judge(trial)
         if step is None:
             return False
         direction = single_direction(study.directions, type(self).__name__)
@@ -82,8 +81,9 @@ class PercentilePruner(BasePruner):
     def __repr__(self) -> str:
         return (
             f"{type(self).__name__}(percentile={self._percentile}, "
-            f"n_startup_trials={self._n_startup_trials}, n_warmup_steps={self._n_warmup_steps}, "
-            f"interval_steps={self._interval_steps}, n_min_trials={self._n_min_trials})"
+            f"n_startup_trials={self._n_startup_trials}, "
+            f"n_warmup_steps={self._schedule.n_warmup_steps}, "
+            f"interval_steps={self._schedule.interval_steps}, n_min_trials={self._n_min_trials})"
         )
 
 
@@ -111,6 +111,7 @@ class MedianPruner(PercentilePruner):
     def __repr__(self) -> str:
         return (
             f"MedianPruner(n_startup_trials={self._n_startup_trials}, "
-            f"n_warmup_steps={self._n_warmup_steps}, interval_steps={self._interval_steps}, "
+            f"n_warmup_steps={self._schedule.n_warmup_steps}, "
+            f"interval_steps={self._schedule.interval_steps}, "
             f"n_min_trials={self._n_min_trials})"
         )

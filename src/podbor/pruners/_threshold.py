@@ -6,10 +6,10 @@ import math
 
 from podbor._records.frozen_trial import FrozenTrial
 from podbor._study_view import StudyView
-from podbor._validation import check_int, check_optional_real, is_real
+from podbor._validation import check_optional_real, is_real
 from podbor.exceptions import invalid_argument
 from podbor.pruners._base import BasePruner
-from podbor.pruners._common import step_to_judge
+from podbor.pruners._common import StepSchedule
 
 __all__ = ["ThresholdPruner"]
 
@@ -52,11 +52,10 @@ class ThresholdPruner(BasePruner):
             )
         if self._lower is not None and self._upper is not None and self._lower > self._upper:
             raise invalid_argument("lower", lower, f"<= upper ({upper})", owner=owner)
-        self._n_warmup_steps = check_int(n_warmup_steps, "n_warmup_steps", owner=owner, minimum=0)
-        self._interval_steps = check_int(interval_steps, "interval_steps", owner=owner, minimum=1)
+        self._schedule = StepSchedule.checked(n_warmup_steps, interval_steps, owner=owner)
 
     def prune(self, study: StudyView, trial: FrozenTrial) -> bool:
-        step = step_to_judge(trial, self._n_warmup_steps, self._interval_steps)
+        step = self._schedule.step_to_judge(trial)
         if step is None:
             return False
         value = trial.intermediate_values[step]
@@ -69,5 +68,6 @@ class ThresholdPruner(BasePruner):
     def __repr__(self) -> str:
         return (
             f"ThresholdPruner(lower={self._lower}, upper={self._upper}, "
-            f"n_warmup_steps={self._n_warmup_steps}, interval_steps={self._interval_steps})"
+            f"n_warmup_steps={self._schedule.n_warmup_steps}, "
+            f"interval_steps={self._schedule.interval_steps})"
         )
