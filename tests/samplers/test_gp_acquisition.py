@@ -90,6 +90,17 @@ def test_log_h_gives_the_same_numbers_with_or_without_a_point_in_the_tail() -> N
     np.testing.assert_array_equal(alone[1], mixed[1][:-1])
 
 
+def test_log_h_gives_the_same_numbers_on_its_unmasked_near_and_middle_path() -> None:
+    """Without a point in the far tail, the near and middle rules are both computed and one is
+    selected per point; the numbers must equal the masked path's exactly (a far-tail point
+    sends the same batch down that path)."""
+    z = np.concatenate([np.linspace(-999.0, -1.0, 23), np.linspace(-1.0, 30.0, 9)])
+    unmasked = log_h(z)
+    masked = log_h(np.append(z, -5e3))
+    np.testing.assert_array_equal(unmasked[0], masked[0][:-1])
+    np.testing.assert_array_equal(unmasked[1], masked[1][:-1])
+
+
 def test_log_h_slope_matches_finite_differences() -> None:
     z = np.array([-2000.0, -500.0, -37.0, -5.0, -1.5, -0.5, 0.0, 2.0, 30.0])
     eps = 1e-6 * np.maximum(1.0, np.abs(z))

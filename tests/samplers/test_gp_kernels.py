@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from podbor.samplers._gp.kernels import (
+    CrossCovariance,
     KernelParams,
     kernel_from_features,
     kernel_matrix,
@@ -124,3 +125,33 @@ def test_log_vector_round_trip() -> None:
     np.testing.assert_allclose(back.mismatch, params.mismatch)
     assert back.signal_var == pytest.approx(params.signal_var)
     assert back.noise_var == pytest.approx(params.noise_var)
+
+
+@pytest.mark.parametrize("categorical", [False, True])
+def test_cross_covariance_prepared_once_gives_the_pairwise_numbers(categorical: bool) -> None:
+    """The training side prepared once (:class:`CrossCovariance`) gives the covariances, their
+    ``r²`` derivatives and the weighted input gradients of the per-pair formulas."""
+    rng = np.random.default_rng(3)
+    is_cat = np.array([False, categorical, False])
+    train, x = rng.random((9, 3)), rng.random((4, 3))
+    if categorical:
+        train[:, 1] = rng.integers(0, 3, 9) / 2.0
+        x[:, 1] = train[:4, 1]
+    params = KernelParams(
+        np.array([0.4, 0.7, 0.9][: 3 - categorical]), np.array([0.8])[:categorical], 1.7, 1e-6
+    )
+    side = CrossCovariance.of(train, is_cat, params)
+    sq, mis = pairwise_features(x, train, is_cat)
+    k_ref, dk_ref = kernel_from_features(sq, mis, params)
+    k, dk = side.kernel_with_r2_grad(x)
+    np.testing.assert_allclose(k, k_ref, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(dk, dk_ref, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(side.kernel(x), k_ref, rtol=1e-12, atol=1e-14)
+    weights = rng.normal(size=(2, 4, 9))
+    grads = side.input_grads(x, weights)
+    for stack in range(2):
+        np.testing.assert_allclose(
+            grads[stack], weighted_input_grad(x, train, is_cat, params, weights[stack]), rtol=1e-12
+        )
+    if categorical:
+        assert np.all(grads[:, :, 1] == 0.0)

@@ -97,6 +97,15 @@ def log_h(z: FloatArray) -> tuple[FloatArray, FloatArray]:
         cdf = special.ndtr(z)
         h = z * cdf + np.exp(-0.5 * z * z - _LOG_SQRT_2PI)
         return np.log(h), cdf / h
+    if z.size and z.min() >= _FAR_TAIL:  # near and middle only: both rules, one select
+        zn, zm = np.maximum(z, _TAIL), np.minimum(z, _TAIL)
+        cdf = special.ndtr(zn)
+        h = zn * cdf + np.exp(-0.5 * zn * zn - _LOG_SQRT_2PI)
+        mills = _SQRT_HALF_PI * special.erfcx(-zm / math.sqrt(2.0))  # R(z) = Φ(z) / φ(z)
+        g = 1.0 + zm * mills  # h(z) / φ(z)
+        near = z >= _TAIL
+        value = np.where(near, np.log(h), -0.5 * zm * zm - _LOG_SQRT_2PI + np.log(g))
+        return value, np.where(near, cdf / h, mills / g)
     value, slope = np.empty_like(z), np.empty_like(z)
     near, far = z >= _TAIL, z < _FAR_TAIL
     mid = ~near & ~far

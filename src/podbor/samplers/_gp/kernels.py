@@ -35,6 +35,7 @@ import numpy as np
 from podbor._arrays import BoolArray, FloatArray
 
 __all__ = [
+    "CrossCovariance",
     "KernelParams",
     "kernel_from_features",
     "kernel_matrix",
@@ -97,7 +98,13 @@ def matern52(r2: FloatArray) -> FloatArray:
         ``(1 + √5 r + 5 r² / 3) exp(-√5 r)``, the shape of ``r2``.
     """
     r = np.sqrt(np.maximum(r2, 0.0))
-    return (1.0 + _SQRT5 * r + (5.0 / 3.0) * r2) * np.exp(-_SQRT5 * r)
+    e = np.multiply(r, -_SQRT5)  # in place from here: the candidates' arrays are large
+    np.exp(e, out=e)
+    r *= _SQRT5
+    r += 1.0
+    r += (5.0 / 3.0) * r2
+    r *= e
+    return np.asarray(r, dtype=float)
 
 
 def matern52_grad_r2(r2: FloatArray) -> FloatArray:
@@ -165,25 +172,114 @@ def kernel_from_features(
     return m * scaled_cat, dm * scaled_cat
 
 
-def _r2_and_scale(
-    x1: FloatArray, x2: FloatArray, is_categorical: BoolArray, params: KernelParams
-) -> tuple[FloatArray, FloatArray | float]:
-    """``r²`` of every pair (``n x m``) and ``σ_f² exp(-Σ θ_c [x1_c ≠ x2_c])`` (``n x m``, or the
-    scalar ``σ_f²`` without categorical columns)."""
-    if params.mismatch.size:
-        num = ~is_categorical
-        a, b = x1[:, num] / params.lengthscales, x2[:, num] / params.lengthscales
-    else:
-        a, b = x1 / params.lengthscales, x2 / params.lengthscales
-    # ‖a - b‖² = ‖a‖² + ‖b‖² - 2 a·b: one matrix product instead of an n x m x p array.
-    r2 = np.einsum("ij,ij->i", a, a)[:, None] + np.einsum("ij,ij->i", b, b)[None, :] - 2.0 * a @ b.T
-    np.maximum(r2, 0.0, out=r2)
-    if not params.mismatch.size:
-        return r2, params.signal_var
-    rate = np.zeros_like(r2)
-    for theta, j in zip(params.mismatch, np.flatnonzero(is_categorical)):
-        rate += theta * (np.abs(x1[:, j, None] - x2[None, :, j]) > _MISMATCH_TOL)
-    return r2, params.signal_var * np.exp(-rate)
+@dataclass(frozen=True)
+class CrossCovariance:
+    """Covariances of query points with one fixed set of training points, the training side
+    prepared once.
+
+    The acquisition's refinement asks for the same training set's cross-covariances dozens of
+    times per proposal; scaling the training points by the lengthscales and taking their squared
+    norms once spares those passes on every call.
+
+    Build it with :meth:`of`. Shapes: ``b`` query points, ``n`` training points.
+
+    Example:
+        >>> params = KernelParams(np.array([0.5]), np.zeros(0), 2.0, 1e-6)
+        >>> side = CrossCovariance.of(np.array([[0.0], [1.0]]), np.array([False]), params)
+        >>> side.kernel(np.array([[0.0]])).round(4).tolist()
+        [[2.0, 0.2773]]
+    """
+
+    params: KernelParams
+    is_categorical: BoolArray
+    scaled: FloatArray
+    """Shape ``n x p``: the numeric columns of the training points over their lengthscales."""
+    norms: FloatArray
+    """Shape ``n``: the squared norms of :attr:`scaled`."""
+    numeric: FloatArray
+    """Shape ``n x p``: the numeric columns of the training points."""
+    categories: FloatArray
+    """Shape ``n x q``: the categorical columns of the training points."""
+
+    @classmethod
+    def of(
+        cls, x_train: FloatArray, is_categorical: BoolArray, params: KernelParams
+    ) -> CrossCovariance:
+        """Prepare the training points ``x_train`` (``n x d``) for :attr:`params`."""
+        has_cat = bool(params.mismatch.size)
+        numeric = x_train[:, ~is_categorical] if has_cat else x_train
+        scaled = numeric / params.lengthscales
+        return cls(
+            params,
+            is_categorical,
+            scaled,
+            np.einsum("ij,ij->i", scaled, scaled),
+            numeric,
+            x_train[:, is_categorical] if has_cat else x_train[:, :0],
+        )
+
+    def r2_and_scale(self, x: FloatArray) -> tuple[FloatArray, FloatArray | float]:
+        """``r²`` of every pair (``b x n``) and ``σ_f² exp(-Σ θ_c [x_c ≠ x'_c])`` (``b x n``, or
+        the scalar ``σ_f²`` without categorical columns)."""
+        params = self.params
+        if params.mismatch.size:
+            a = x[:, ~self.is_categorical] / params.lengthscales
+        else:
+            a = x / params.lengthscales
+        # ‖a - b‖² = ‖a‖² + ‖b‖² - 2 a·b: one matrix product instead of a b x n x p array.
+        r2 = np.einsum("ij,ij->i", a, a)[:, None] + self.norms[None, :]
+        r2 -= (2.0 * a) @ self.scaled.T
+        np.maximum(r2, 0.0, out=r2)
+        if not params.mismatch.size:
+            return r2, params.signal_var
+        rate = np.zeros_like(r2)
+        query = x[:, self.is_categorical]
+        for c, theta in enumerate(params.mismatch):
+            rate += theta * (
+                np.abs(query[:, c, None] - self.categories[None, :, c]) > _MISMATCH_TOL
+            )
+        return r2, params.signal_var * np.exp(-rate)
+
+    def kernel(self, x: FloatArray) -> FloatArray:
+        """The covariance of every query point (``b x d``) with every training point: ``b x n``."""
+        r2, scale = self.r2_and_scale(x)
+        k: FloatArray = matern52(r2) * scale
+        return k
+
+    def kernel_with_r2_grad(self, x: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """``(k, ∂k/∂r²)`` of every query point (``b x d``) with every training point, each
+        ``b x n``: :func:`matern52_with_grad` times the scale, computed in place."""
+        r2, scale = self.r2_and_scale(x)
+        r = np.sqrt(r2)
+        e = np.multiply(r, -_SQRT5)
+        np.exp(e, out=e)
+        lin = r
+        lin *= _SQRT5
+        lin += 1.0
+        k = r2 * (5.0 / 3.0)
+        k += lin
+        k *= e
+        k *= scale
+        lin *= -5.0 / 6.0
+        lin *= e
+        lin *= scale
+        return k, lin
+
+    def input_grads(self, x: FloatArray, weights: FloatArray) -> FloatArray:
+        """``Σ_i weights[s, a, i] ∂r²(x_a, x_train_i) / ∂x_a`` for every stack ``s``:
+        ``s x b x d`` from ``weights`` of shape ``s x b x n`` (see :func:`weighted_input_grad`)."""
+        s, b, n = weights.shape
+        flat = weights.reshape(s * b, n)
+        total = flat.sum(axis=1).reshape(s, b, 1)
+        pulled = (flat @ self.numeric).reshape(s, b, -1)
+        scale = 2.0 / self.params.lengthscales**2
+        if not self.params.mismatch.size:
+            full: FloatArray = scale * (x[None] * total - pulled)
+            return full
+        num = ~self.is_categorical
+        grad = np.zeros((s, *x.shape))
+        grad[:, :, num] = scale * (x[None][:, :, num] * total - pulled)
+        return grad
 
 
 def kernel_matrix(
@@ -206,9 +302,7 @@ def kernel_matrix(
         >>> kernel_matrix(x, x, np.array([False, True]), params).round(4).tolist()
         [[2.0, 0.7358], [0.7358, 2.0]]
     """
-    r2, scale = _r2_and_scale(x1, x2, is_categorical, params)
-    k: FloatArray = matern52(r2) * scale
-    return k
+    return CrossCovariance.of(x2, is_categorical, params).kernel(x1)
 
 
 def kernel_with_r2_grad(
@@ -229,9 +323,7 @@ def kernel_with_r2_grad(
     Returns:
         ``(k, dk_dr2)``, each of shape ``b x n``.
     """
-    r2, scale = _r2_and_scale(x, x_train, is_categorical, params)
-    m, dm = matern52_with_grad(r2)
-    return m * scale, dm * scale
+    return CrossCovariance.of(x_train, is_categorical, params).kernel_with_r2_grad(x)
 
 
 def weighted_input_grad(
@@ -254,11 +346,5 @@ def weighted_input_grad(
         is_categorical, params: As for :func:`kernel_matrix`.
         weights: Shape ``b x n``.
     """
-    scale = 2.0 / params.lengthscales**2
-    if not params.mismatch.size:
-        full: FloatArray = scale * (x * weights.sum(axis=1)[:, None] - weights @ x_train)
-        return full
-    num = ~is_categorical
-    grad = np.zeros(x.shape)
-    grad[:, num] = scale * (x[:, num] * weights.sum(axis=1)[:, None] - weights @ x_train[:, num])
-    return grad
+    side = CrossCovariance.of(x_train, is_categorical, params)
+    return np.asarray(side.input_grads(x, weights[None])[0], dtype=float)

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import scipy.linalg
@@ -36,11 +37,10 @@ from scipy.linalg import lapack
 from podbor._arrays import BoolArray, FloatArray
 from podbor.logging import get_logger
 from podbor.samplers._gp.kernels import (
+    CrossCovariance,
     KernelParams,
     kernel_from_features,
     kernel_matrix,
-    kernel_with_r2_grad,
-    weighted_input_grad,
 )
 
 __all__ = [
@@ -482,7 +482,7 @@ class GaussianProcess:
         Returns:
             ``(mean, var)``, each of shape ``b``; ``var`` is clipped at 0.
         """
-        k = kernel_matrix(x, self.x_train, self.is_categorical, self.params)  # b x n
+        k = self._cross.kernel(x)  # b x n
         v = k @ self.chol_inv.T  # rows are L⁻¹ k(x)
         return k @ self.alpha, np.maximum(self.params.signal_var - np.sum(v * v, axis=1), 0.0)
 
@@ -499,22 +499,23 @@ class GaussianProcess:
             ``dvar`` of shape ``b x d`` (zero in categorical columns). Where the variance is
             clipped at 0 its gradient is 0.
         """
-        k, dk_dr2 = kernel_with_r2_grad(x, self.x_train, self.is_categorical, self.params)
+        k, dk_dr2 = self._cross.kernel_with_r2_grad(x)
         v = k @ self.chol_inv.T  # b x n
         var = self.params.signal_var - np.sum(v * v, axis=1)
         k_inv_k = v @ self.chol_inv  # b x n, rows are K⁻¹ k(x)
         # dμ = Σ_i α_i ∂k_i/∂x and dσ² = -2 Σ_i (K⁻¹k)_i ∂k_i/∂x, both through ∂k/∂r².
-        grads = weighted_input_grad(
-            np.vstack([x, x]),
-            self.x_train,
-            self.is_categorical,
-            self.params,
-            np.vstack([dk_dr2 * self.alpha, -2.0 * dk_dr2 * k_inv_k]),
-        )
-        dmean, dvar = grads[: len(x)], grads[len(x) :]
+        weights = np.empty((2, *k.shape))
+        np.multiply(dk_dr2, self.alpha, out=weights[0])
+        np.multiply(-2.0 * dk_dr2, k_inv_k, out=weights[1])
+        dmean, dvar = self._cross.input_grads(x, weights)
         clipped = var <= 0.0
         dvar[clipped] = 0.0
         return k @ self.alpha, np.maximum(var, 0.0), dmean, dvar
+
+    @cached_property
+    def _cross(self) -> CrossCovariance:
+        """The training side of every cross-covariance, prepared once per posterior."""
+        return CrossCovariance.of(self.x_train, self.is_categorical, self.params)
 
     def joint(self, x: FloatArray) -> tuple[FloatArray, FloatArray]:
         """Joint posterior of the latent function at several points (for sample paths).
@@ -525,7 +526,7 @@ class GaussianProcess:
         Returns:
             ``(mean, cov)`` of shapes ``b`` and ``b x b``.
         """
-        k = kernel_matrix(x, self.x_train, self.is_categorical, self.params)
+        k = self._cross.kernel(x)
         v = k @ self.chol_inv.T
         prior = kernel_matrix(x, x, self.is_categorical, self.params)
         return k @ self.alpha, prior - v @ v.T
