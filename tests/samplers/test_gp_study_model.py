@@ -12,13 +12,8 @@ import podbor
 from podbor.distributions import BaseDistribution, FloatDistribution, IntDistribution
 from podbor.samplers._gp.acquisition import Acquisition
 from podbor.samplers._gp.proposal import propose_point
-from podbor.samplers._gp.study_model import (
-    TrainingSet,
-    fit_model,
-    fit_study_model,
-    objective_sign,
-    space_key,
-)
+from podbor.samplers._gp.study_model import fit_model, fit_study_model
+from podbor.samplers._gp.training import TrainingSet, objective_sign, space_key
 from podbor.trial import FrozenTrial, TrialState, create_trial
 
 X = FloatDistribution(0.0, 4.0)

@@ -14,7 +14,7 @@ from podbor.distributions import CategoricalDistribution, FloatDistribution
 from podbor.pruners import LearningCurvePruner
 from podbor.samplers import AutoSampler, GPSampler
 from podbor.samplers._auto import STRATEGY_ATTR
-from podbor.samplers._gp.study_model import observed_trials, observed_values
+from podbor.samplers._gp.training import observed_trials, observed_values
 from podbor.trial import TrialState, create_trial
 
 _X = {"x": FloatDistribution(0.0, 1.0)}

@@ -72,12 +72,13 @@ def posterior_best_trial(study: Study, *, min_trials: int = 5) -> FrozenTrial:
     if len(names) != 1:
         return best
     from podbor.samplers._gp import study_model as sm
+    from podbor.samplers._gp import training as tr
     from podbor.samplers._intersection import IntersectionSearchSpace
 
-    space = sm.relative_space(IntersectionSearchSpace().calculate(study))
+    space = tr.relative_space(IntersectionSearchSpace().calculate(study))
     if not space:
         return best
-    training = sm.TrainingSet(sm.space_key(space), sm.objective_sign(study))
+    training = tr.TrainingSet(tr.space_key(space), tr.objective_sign(study))
     training.update(completes)
     finite = np.isfinite(training.y)
     if int(finite.sum()) < min_trials:

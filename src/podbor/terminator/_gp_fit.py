@@ -27,7 +27,7 @@ from podbor.samplers._gp.model import (
     default_params,
     fit_kernel_params,
 )
-from podbor.samplers._gp.study_model import encode_trials, relative_space
+from podbor.samplers._gp.training import encode_trials, relative_space
 from podbor.samplers._intersection import intersection_search_space
 
 __all__ = ["EncodedTrials", "complete_trials", "condition", "encode", "fit_params"]

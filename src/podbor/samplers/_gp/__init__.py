@@ -10,9 +10,11 @@ The maths lives in modules that know nothing of studies, each testable on plain 
   search;
 * :mod:`~podbor.samplers._gp.trust_region`: the trust-region rule and the search inside it.
 
-:mod:`~podbor.samplers._gp.study_model` turns a study's trials into the GP's training data,
-fits it and proposes a point; :mod:`~podbor.samplers._gp.sampler` (:class:`GPSampler`) and
-:mod:`~podbor.samplers._gp.branches` (one GP per branch of a conditional space) build on it.
+:mod:`~podbor.samplers._gp.training` turns a study's trials into the GP's training data,
+:mod:`~podbor.samplers._gp.study_model` fits the GP on it and
+:mod:`~podbor.samplers._gp.proposal` proposes a point; :mod:`~podbor.samplers._gp.sampler`
+(:class:`GPSampler`) and :mod:`~podbor.samplers._gp.branches` (one GP per branch of a
+conditional space) build on them.
 """
 
 from __future__ import annotations

@@ -61,14 +61,8 @@ from podbor.samplers._gp.proposal import (
     count_blind,
     propose_after_blind,
 )
-from podbor.samplers._gp.study_model import (
-    KernelFit,
-    TrainingSet,
-    fit_model,
-    objective_sign,
-    observed_values,
-    single_threaded_blas,
-)
+from podbor.samplers._gp.study_model import KernelFit, fit_model, single_threaded_blas
+from podbor.samplers._gp.training import TrainingSet, objective_sign, observed_values
 
 __all__ = ["BranchGP"]
 

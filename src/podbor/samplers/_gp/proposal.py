@@ -18,12 +18,8 @@ from podbor._records.frozen_trial import FrozenTrial
 from podbor.samplers._gp.model import GaussianProcess
 from podbor.samplers._gp.noise_evidence import repeats_agree
 from podbor.samplers._gp.optimize import AcquisitionFunction
-from podbor.samplers._gp.study_model import (
-    LOCAL_JITTER,
-    N_LOCAL_STARTS,
-    StudyModel,
-    TrainingSet,
-)
+from podbor.samplers._gp.study_model import LOCAL_JITTER, N_LOCAL_STARTS, StudyModel
+from podbor.samplers._gp.training import TrainingSet
 from podbor.samplers._gp.trust_region import maximize_in_region, trust_region_box
 
 __all__ = [
@@ -138,7 +134,8 @@ def propose_point(
 
     Example:
         >>> import podbor
-        >>> from podbor.samplers._gp.study_model import fit_model, objective_sign, space_key
+        >>> from podbor.samplers._gp.study_model import fit_model
+        >>> from podbor.samplers._gp.training import objective_sign, space_key
         >>> study = podbor.create_study(direction="maximize")
         >>> study.optimize(lambda t: -((t.suggest_int("n", 0, 9) - 4) ** 2), n_trials=5)
         >>> training = TrainingSet(space_key(study.trials[0].distributions), objective_sign(study))

@@ -1,10 +1,10 @@
 """``GPSampler``: Bayesian optimization with a Gaussian process, as a sampler.
 
 The sampler is a thin adapter: it keeps one training set of the study's complete trials
-(:mod:`~podbor.samplers._gp.study_model`: the encoding, the training data, the fit), adds running
-trials as fantasized observations, maximizes the acquisition
-(:mod:`~podbor.samplers._gp.acquisition`, :mod:`~podbor.samplers._gp.optimize`) and decodes the
-winner back into parameter values. It knows nothing of storages.
+(:mod:`~podbor.samplers._gp.training`; the fit: :mod:`~podbor.samplers._gp.study_model`),
+adds running trials as fantasized observations, maximizes the acquisition
+(:mod:`~podbor.samplers._gp.acquisition`, :mod:`~podbor.samplers._gp.optimize`) and decodes
+the winner back into parameter values. It knows nothing of storages.
 """
 
 from __future__ import annotations
@@ -61,12 +61,14 @@ from podbor.samplers._gp.study_model import (
     N_LOCAL_STARTS,
     KernelFit,
     StudyModel,
-    TrainingSet,
     fit_model,
+    single_threaded_blas,
+)
+from podbor.samplers._gp.training import (
+    TrainingSet,
     objective_signs,
     observed_trials,
     relative_space,
-    single_threaded_blas,
     space_key,
 )
 from podbor.samplers._gp.trust_region import front_box

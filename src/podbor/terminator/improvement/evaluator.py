@@ -32,7 +32,8 @@ from podbor._validation import check_int, check_real, check_seed
 from podbor.samplers._gp.acquisition import Acquisition, ucb_beta
 from podbor.samplers._gp.model import standardize
 from podbor.samplers._gp.optimize import maximize_acquisition
-from podbor.samplers._gp.study_model import search_dims, single_threaded_blas
+from podbor.samplers._gp.study_model import single_threaded_blas
+from podbor.samplers._gp.training import search_dims
 from podbor.terminator._gp_fit import complete_trials, condition, encode, fit_params
 
 __all__ = [
