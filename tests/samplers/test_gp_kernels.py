@@ -16,12 +16,10 @@ from podbor.samplers._gp.kernels import (
     KernelParams,
     kernel_from_features,
     kernel_matrix,
-    kernel_with_r2_grad,
     matern52,
     matern52_grad_r2,
     matern52_with_grad,
     pairwise_features,
-    weighted_input_grad,
 )
 
 IS_CAT = np.array([False, False, True])
@@ -99,11 +97,12 @@ def test_weighted_input_gradient_matches_finite_differences(categorical: bool) -
         else KernelParams(np.array([0.3, 0.8, 0.5]), np.zeros(0), 1.5, 1e-6)
     )
     x, train = _points(4, seed=3), _points(6, seed=4)
-    k, dk_dr2 = kernel_with_r2_grad(x, train, is_cat, params)
+    side = CrossCovariance.of(train, is_cat, params)
+    k, dk_dr2 = side.kernel_with_r2_grad(x)
     np.testing.assert_allclose(k, kernel_matrix(x, train, is_cat, params), atol=1e-12)
     # Any weighted sum of the input gradients: Σ_i c_ai ∂k(x_a, train_i)/∂x_a.
     c = np.random.default_rng(5).standard_normal(k.shape)
-    grad = weighted_input_grad(x, train, is_cat, params, c * dk_dr2)
+    grad = side.input_grads(x, (c * dk_dr2)[None])[0]
     eps = 1e-6
     for j in range(3):
         step = np.zeros(3)
@@ -149,9 +148,9 @@ def test_cross_covariance_prepared_once_gives_the_pairwise_numbers(categorical: 
     np.testing.assert_allclose(side.kernel(x), k_ref, rtol=1e-12, atol=1e-14)
     weights = rng.normal(size=(2, 4, 9))
     grads = side.input_grads(x, weights)
-    for stack in range(2):
+    for stack in range(2):  # stacked weights give each stack's own sums
         np.testing.assert_allclose(
-            grads[stack], weighted_input_grad(x, train, is_cat, params, weights[stack]), rtol=1e-12
+            grads[stack], side.input_grads(x, weights[stack : stack + 1])[0], rtol=1e-12
         )
     if categorical:
         assert np.all(grads[:, :, 1] == 0.0)

@@ -39,12 +39,10 @@ __all__ = [
     "KernelParams",
     "kernel_from_features",
     "kernel_matrix",
-    "kernel_with_r2_grad",
     "matern52",
     "matern52_grad_r2",
     "matern52_with_grad",
     "pairwise_features",
-    "weighted_input_grad",
 ]
 
 
@@ -145,10 +143,20 @@ def pairwise_features(
 
 
 def matern52_with_grad(r2: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """:func:`matern52` and :func:`matern52_grad_r2` together, sharing one exponential."""
+    """:func:`matern52` and :func:`matern52_grad_r2` together, sharing one exponential (computed
+    in place: the refinement calls it dozens of times per proposal)."""
     r = np.sqrt(np.maximum(r2, 0.0))
-    e = np.exp(-_SQRT5 * r)
-    return (1.0 + _SQRT5 * r + (5.0 / 3.0) * r2) * e, -(5.0 / 6.0) * (1.0 + _SQRT5 * r) * e
+    e = np.multiply(r, -_SQRT5)
+    np.exp(e, out=e)
+    lin = r  # 1 + √5 r, in place of r
+    lin *= _SQRT5
+    lin += 1.0
+    value = r2 * (5.0 / 3.0)
+    value += lin
+    value *= e
+    lin *= -5.0 / 6.0
+    lin *= e
+    return value, lin
 
 
 def kernel_from_features(
@@ -248,26 +256,24 @@ class CrossCovariance:
 
     def kernel_with_r2_grad(self, x: FloatArray) -> tuple[FloatArray, FloatArray]:
         """``(k, ∂k/∂r²)`` of every query point (``b x d``) with every training point, each
-        ``b x n``: :func:`matern52_with_grad` times the scale, computed in place."""
+        ``b x n``: :func:`matern52_with_grad` times the scale. With :meth:`input_grads` this gives
+        any weighted sum of the input gradients ``∂k(x_a, x_train_i) / ∂x_a`` in ``O(b n d)``
+        matrix products, without the ``b x n x d`` array of every single gradient."""
         r2, scale = self.r2_and_scale(x)
-        r = np.sqrt(r2)
-        e = np.multiply(r, -_SQRT5)
-        np.exp(e, out=e)
-        lin = r
-        lin *= _SQRT5
-        lin += 1.0
-        k = r2 * (5.0 / 3.0)
-        k += lin
-        k *= e
+        k, dk = matern52_with_grad(r2)
         k *= scale
-        lin *= -5.0 / 6.0
-        lin *= e
-        lin *= scale
-        return k, lin
+        dk *= scale
+        return k, dk
 
     def input_grads(self, x: FloatArray, weights: FloatArray) -> FloatArray:
         """``Σ_i weights[s, a, i] ∂r²(x_a, x_train_i) / ∂x_a`` for every stack ``s``:
-        ``s x b x d`` from ``weights`` of shape ``s x b x n`` (see :func:`weighted_input_grad`)."""
+        ``s x b x d`` from ``weights`` of shape ``s x b x n``.
+
+        Since ``∂r²/∂x_j = 2 (x_j - x'_j) / ℓ_j²``, the sum is ``2 / ℓ_j² (x_aj Σ_i w_ai -
+        Σ_i w_ai x'_ij)``: one matrix product. With ``weights = c ∘ dk_dr2`` (from
+        :meth:`kernel_with_r2_grad`) it is ``Σ_i c_ai ∂k(x_a, x_train_i) / ∂x_a``. Categorical
+        columns get 0: they are optimized by enumeration, never by gradient.
+        """
         s, b, n = weights.shape
         flat = weights.reshape(s * b, n)
         total = flat.sum(axis=1).reshape(s, b, 1)
@@ -303,48 +309,3 @@ def kernel_matrix(
         [[2.0, 0.7358], [0.7358, 2.0]]
     """
     return CrossCovariance.of(x2, is_categorical, params).kernel(x1)
-
-
-def kernel_with_r2_grad(
-    x: FloatArray, x_train: FloatArray, is_categorical: BoolArray, params: KernelParams
-) -> tuple[FloatArray, FloatArray]:
-    """Cross-covariances of query points with the training points, and their derivative in ``r²``.
-
-    With :func:`weighted_input_grad` this gives any weighted sum of the input gradients
-    ``∂k(x_a, x_train_i) / ∂x_a`` in ``O(b n d)`` matrix products, without the ``b x n x d``
-    array of every single gradient (the acquisition's refinement calls this dozens of times
-    per proposal).
-
-    Args:
-        x: Shape ``b x d``, the query points.
-        x_train: Shape ``n x d``, the training points.
-        is_categorical, params: As for :func:`kernel_matrix`.
-
-    Returns:
-        ``(k, dk_dr2)``, each of shape ``b x n``.
-    """
-    return CrossCovariance.of(x_train, is_categorical, params).kernel_with_r2_grad(x)
-
-
-def weighted_input_grad(
-    x: FloatArray,
-    x_train: FloatArray,
-    is_categorical: BoolArray,
-    params: KernelParams,
-    weights: FloatArray,
-) -> FloatArray:
-    """``Σ_i weights[a, i] ∂r²(x_a, x_train_i) / ∂x_a``, shape ``b x d``.
-
-    Since ``∂r²/∂x_j = 2 (x_j - x'_j) / ℓ_j²``, the sum is
-    ``2 / ℓ_j² (x_aj Σ_i w_ai - Σ_i w_ai x'_ij)``: one matrix product. With ``weights = c ∘
-    dk_dr2`` (from :func:`kernel_with_r2_grad`) it is ``Σ_i c_ai ∂k(x_a, x_train_i) / ∂x_a``.
-    Categorical columns get 0: they are optimized by enumeration, never by gradient.
-
-    Args:
-        x: Shape ``b x d``, the query points.
-        x_train: Shape ``n x d``, the training points.
-        is_categorical, params: As for :func:`kernel_matrix`.
-        weights: Shape ``b x n``.
-    """
-    side = CrossCovariance.of(x_train, is_categorical, params)
-    return np.asarray(side.input_grads(x, weights[None])[0], dtype=float)
