@@ -27,10 +27,11 @@ LAYERS: dict[str, int] = {
     "podbor._search_space": 0,
     "podbor._frozen_study": 0,
     "podbor._study_view": 0,
-    "podbor._records": 0,
+    "podbor._records": 0,  # trial states, FrozenTrial, BaseTrial, FixedTrial
     "podbor._arrays": 0,  # the numpy array types
     "podbor._learning_curve": 0,  # predicting a curve's end (numpy only)
-    "podbor._hypervolume": 0,  # Pareto fronts and hypervolumes (numpy only)  # trial states, FrozenTrial, BaseTrial, FixedTrial
+    "podbor._hypervolume": 0,  # Pareto fronts and hypervolumes (numpy only)
+    "podbor._gc": 0,  # the collector held back during bulk loads
     # storages; samplers and pruners (neither may import the other column)
     "podbor.storages": 1,
     "podbor.samplers": 1,

@@ -24,6 +24,7 @@ from podbor.distributions import CategoricalDistribution, FloatDistribution, Int
 from podbor.storages import JournalStorage
 from podbor.storages._journal import _snapshot
 from podbor.storages._journal import storage as journal_storage
+from podbor.storages._journal._codec import decode_attr, encode_attr, encode_stored_attr
 from podbor.storages.journal import JournalFileBackend
 from podbor.trial import TrialState, create_trial
 
@@ -491,3 +492,15 @@ def test_a_handle_waits_for_another_handles_append(
     assert not lock.exists() and len(_blocks(path)) == len(before) + 1
     assert _blocks(path)[-1][2] >= 2  # the trials changed while the lock was held
     _assert_reads_as_replayed(path, monkeypatch, worker)
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["text", 3, True, None, 0.5, math.inf, -math.inf, math.nan, [1, math.nan], {"$json": "1"}],
+)
+def test_stored_attrs_encode_as_the_checked_path(value: Any) -> None:
+    # the snapshot skips the checks for plain scalars; what it writes must not differ
+    fast, checked = encode_stored_attr(value, "user", "k"), encode_attr(value, "user", "k")
+    assert json.dumps(fast) == json.dumps(checked)
+    back = decode_attr(json.loads(json.dumps(fast, allow_nan=False)))
+    assert repr(back) == repr(value)

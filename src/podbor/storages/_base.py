@@ -33,6 +33,7 @@ from collections.abc import Callable, Container, Sequence
 from typing import Any
 
 from podbor._frozen_study import FrozenStudy
+from podbor._gc import BULK, paused_gc
 from podbor._records.frozen_trial import FrozenTrial
 from podbor._records.trial_state import TrialState
 from podbor._study_direction import StudyDirection
@@ -59,7 +60,10 @@ def select_trials(
 ) -> list[FrozenTrial]:
     """The trials in ``states`` (all when None), copied when ``deepcopy`` (``get_all_trials``)."""
     chosen = list(trials) if states is None else [t for t in trials if t.state in states]
-    return [copy.deepcopy(t) for t in chosen] if deepcopy else chosen
+    if not deepcopy:
+        return chosen
+    with paused_gc(len(chosen) >= BULK):  # many lasting copies, no cycles
+        return [copy.deepcopy(t) for t in chosen]
 
 
 class BaseStorage(abc.ABC):

@@ -63,6 +63,7 @@ from podbor.storages._journal._codec import (
     encode_attr,
     encode_datetime,
     encode_float,
+    encode_stored_attr,
 )
 from podbor.storages._journal._model import JournalModel
 from podbor.storages._records import StudyRecord
@@ -250,8 +251,11 @@ def append_snapshot(
     return save_snapshot(journal_path, model, offset, line) if whole else True
 
 
+_ENCODER = json.JSONEncoder(allow_nan=False, separators=(",", ":"))  # made once, not per row
+
+
 def _dumps(value: Any) -> str:
-    return json.dumps(value, allow_nan=False, separators=(",", ":")) + "\n"
+    return _ENCODER.encode(value) + "\n"
 
 
 def _block(
@@ -325,8 +329,8 @@ def _trial_row(study_id: int, trial: FrozenTrial, dists: dict[int, int]) -> list
             [name, dists[id(dist)], encode_float(dist.to_internal_repr(trial.params[name]))]
             for name, dist in trial.distributions.items()
         ],
-        {k: encode_attr(v, "user", k) for k, v in trial.user_attrs.items()},
-        {k: encode_attr(v, "system", k) for k, v in trial.system_attrs.items()},
+        {k: encode_stored_attr(v, "user", k) for k, v in trial.user_attrs.items()},
+        {k: encode_stored_attr(v, "system", k) for k, v in trial.system_attrs.items()},
         [[step, encode_float(v)] for step, v in trial.intermediate_values.items()],
     ]
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, select
 
+from podbor._gc import paused_gc
 from podbor._records.frozen_trial import FrozenTrial
 from podbor._records.trial_state import TrialState
 from podbor._study_direction import StudyDirection
@@ -320,7 +321,8 @@ class TrialOperations(RDBConnection):
             need = [int(tid) for tid, number in rows if number not in known]
             return [(int(a), int(b)) for a, b in rows], load_trials(conn, need)
 
-        rows, loaded = self._read(run)
+        with paused_gc(watermark == 0):  # a first load: every trial built, no cycles
+            rows, loaded = self._read(run)
         if any(t.state == TrialState.COMPLETE for t in loaded.values()):
             self.get_study_directions(study_id)  # known before the best trial is kept
         return self._cache.merge(study_id, watermark, rows, loaded)
