@@ -8,6 +8,7 @@ import copy
 import math
 import multiprocessing
 import pickle
+import threading
 import time
 from typing import Any
 
@@ -509,6 +510,36 @@ def test_parallel_threads_record_a_decision_each() -> None:
     assert all(STRATEGY_ATTR in t.system_attrs for t in study.trials)
     points = {(t.params["x"], t.params["y"]) for t in study.trials}
     assert len(points) == 16
+
+
+def test_threads_at_the_first_gp_proposal_share_one_gp(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Built on first use: threads that reach it together used to build one GP each, whose
+    # pending proposals the others could not see (same seed, same point proposed twice).
+    from podbor.samplers._gp import GPSampler
+
+    init = GPSampler.__init__
+
+    def slow_init(self: GPSampler, *args: Any, **kwargs: Any) -> None:
+        time.sleep(0.05)  # widens the window in which a second thread would build its own
+        init(self, *args, **kwargs)
+
+    monkeypatch.setattr(GPSampler, "__init__", slow_init)
+    sampler = AutoSampler(seed=0)
+    start = threading.Barrier(4)
+    built: list[Any] = []
+
+    def first_use() -> None:
+        start.wait(5)
+        built.append(sampler._gp_sampler())
+        built.append(sampler._branches())
+
+    threads = [threading.Thread(target=first_use) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert len(built) == 8
+    assert len({id(b) for b in built}) == 2  # one GP and one BranchGP for all four threads
 
 
 def test_a_trial_started_before_the_gp_was_built_is_not_another_workers(

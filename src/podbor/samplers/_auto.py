@@ -291,27 +291,30 @@ class AutoSampler(BaseSampler):
 
     # -- the decision ----------------------------------------------------------------------------
     def _gp_sampler(self) -> GPSampler:
-        if self._gp is None:
-            from podbor.samplers._gp import GPSampler
+        # built under the lock: two threads at the first GP proposal must share one GP, whose
+        # pending proposals keep them from proposing the same point
+        with self._lock:
+            if self._gp is None:
+                from podbor.samplers._gp import GPSampler
 
-            gp = GPSampler(
-                seed=self._gp_seed,
-                n_startup_trials=0,  # the start-up is ours
-                independent_sampler=RandomSampler(seed=self._gp_seed),
-                warn_independent_sampling=False,
-                trust_region=True,
-            )
-            with self._lock:  # this worker's trials already running are its own, not "blind"
-                gp._adopt_started(list(self._started))
-            self._gp = gp
-        return self._gp
+                gp = GPSampler(
+                    seed=self._gp_seed,
+                    n_startup_trials=0,  # the start-up is ours
+                    independent_sampler=RandomSampler(seed=self._gp_seed),
+                    warn_independent_sampling=False,
+                    trust_region=True,
+                )
+                gp._adopt_started(list(self._started))  # this worker's trials, not "blind"
+                self._gp = gp
+            return self._gp
 
     def _branches(self) -> BranchGP:
-        if self._branch_gp is None:
-            from podbor.samplers._gp.branches import BranchGP
+        with self._lock:  # one BranchGP for every thread, as for the GP
+            if self._branch_gp is None:
+                from podbor.samplers._gp.branches import BranchGP
 
-            self._branch_gp = BranchGP(seed=self._branch_seed)
-        return self._branch_gp
+                self._branch_gp = BranchGP(seed=self._branch_seed)
+            return self._branch_gp
 
     def _sampler(self, strategy: str) -> BaseSampler:
         if strategy == "qmc":
