@@ -63,7 +63,9 @@ reference front's minimum and maximum per objective):
 Methods: ``podbor-default`` (``AutoSampler(seed=seed)``, what ``create_study`` uses),
 ``podbor-nsga2``, ``podbor-tpe``, ``podbor-gp``, ``podbor-random`` (``NSGAIISampler``,
 ``TPESampler``, ``GPSampler``, ``RandomSampler``, each ``(seed=seed)``); with Optuna installed,
-``optuna-nsga2``, ``optuna-tpe``, ``optuna-gp`` (needs PyTorch), ``optuna-random`` the same. ::
+``optuna-nsga2``, ``optuna-tpe``, ``optuna-gp`` (needs PyTorch), ``optuna-random`` the same;
+``podbor-tpe-mv`` is ``TPESampler(seed=seed, multivariate=True)`` (multivariate and grouped
+with several objectives too). ::
 
     benchmarks/.venv/bin/python benchmarks/multi_objective.py --seeds 10 --jobs 2 \\
         --journal benchmarks/results/mo.jsonl --out benchmarks/results/mo.json
@@ -314,6 +316,10 @@ SAMPLERS["random"] = "RandomSampler"
 METHODS: dict[str, tuple[str, str]] = {  # name: (library, its sampler's class)
     "podbor-default": ("podbor", "AutoSampler"),
     **{f"{lib}-{k}": (lib, s) for lib in ("podbor", "optuna") for k, s in SAMPLERS.items()},
+    "podbor-tpe-mv": ("podbor", "TPESampler"),
+}
+KWARGS: dict[str, dict[str, Any]] = {  # a method's arguments besides the seed
+    "podbor-tpe-mv": {"multivariate": True},  # grouped too: podbor's default before session 32
 }
 
 
@@ -401,7 +407,9 @@ def run_task(task: Task) -> Run:
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # experimental features, independent sampling
-        sampler = getattr(lib.samplers, sampler_class)(seed=task.seed)
+        sampler = getattr(lib.samplers, sampler_class)(
+            seed=task.seed, **KWARGS.get(task.method, {})
+        )
         study = lib.create_study(directions=list(problem.directions), sampler=sampler)
         last = [time.perf_counter()]
         study.optimize(objective, n_trials=task.trials, callbacks=[callback])

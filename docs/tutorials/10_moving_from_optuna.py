@@ -175,9 +175,9 @@ workdir.cleanup()
 # A script that ran under Optuna runs under podbor, but it does not always make the same
 # choices. The default sampler is :class:`~podbor.samplers.AutoSampler` (quasi-random
 # start-up, then a Gaussian process or TPE for each trial, with its reason recorded), not
-# TPE; :class:`~podbor.samplers.TPESampler` defaults to ``multivariate=True, group=True``; a
-# few arguments are refused where Optuna silently casts them. So the same seed gives other
-# trials than Optuna's. Pass ``sampler=optuna.samplers.TPESampler(multivariate=False,
-# group=False)`` where you need Optuna's default search.
+# TPE; :class:`~podbor.samplers.TPESampler` also groups the parameters of a conditional space
+# when it is multivariate (Optuna: ``group=False``); a few arguments are refused where Optuna
+# silently casts them. So the same seed gives other trials than Optuna's. Pass
+# ``sampler=optuna.samplers.TPESampler(group=False)`` where you need Optuna's default search.
 #
 # The full list, each difference with its reason, is on :doc:`/guide/differences`.

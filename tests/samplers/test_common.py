@@ -82,7 +82,9 @@ _SHAPE = re.compile(
     ("make", "by"),
     [
         pytest.param(
-            lambda: TPESampler(seed=0, n_startup_trials=2, group=False),
+            lambda: TPESampler(
+                seed=0, n_startup_trials=2, group=False, warn_independent_sampling=True
+            ),
             "a univariate Parzen estimator",
             id="TPESampler",
         ),

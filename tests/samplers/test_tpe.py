@@ -6,6 +6,7 @@ import copy
 import logging
 import math
 import pickle
+import warnings
 from typing import Any
 
 import numpy as np
@@ -39,7 +40,7 @@ class TestTPEUnivariate(SamplerConformance):
 
 class TestTPEMultivariate(SamplerConformance):
     def make_sampler(self, seed: int | None) -> BaseSampler:
-        return TPESampler(seed=seed, multivariate=True, warn_independent_sampling=False)
+        return TPESampler(seed=seed, multivariate=True)
 
 
 class TestTPEGroup(SamplerConformance):
@@ -112,10 +113,51 @@ def test_tpe_clearly_beats_random_search_on_a_quadratic() -> None:
     assert multivariate < 0.1 * random
 
 
-def test_defaults_are_multivariate_and_grouped_and_univariate_stays_available() -> None:
-    assert "multivariate=True, group=True" in repr(TPESampler())
-    assert "multivariate=False, group=False" in repr(TPESampler(multivariate=False))
-    assert "multivariate=True, group=False" in repr(TPESampler(group=False))
+def _modes(sampler: TPESampler, n_objectives: int) -> tuple[bool, bool]:
+    """(multivariate, grouped) as the sampler decides them on a study with that many objectives."""
+    study = podbor.create_study(sampler=sampler, directions=["minimize"] * n_objectives)
+    for _ in range(2):
+        trial = study.ask()
+        trial.suggest_float("x", 0.0, 10.0)
+        trial.suggest_float("y", 0.0, 10.0)
+        study.tell(trial, [0.0] * n_objectives)
+    sampler.infer_relative_search_space(study, study.trials[-1])  # reads the study
+    return sampler._modes()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "one_objective", "several_objectives"),
+    [
+        ({}, (True, True), (False, False)),  # Optuna 5's multivariate=None, grouped when joint
+        ({"multivariate": None}, (True, True), (False, False)),
+        ({"multivariate": True}, (True, True), (True, True)),
+        ({"multivariate": False}, (False, False), (False, False)),
+        ({"group": False}, (True, False), (False, False)),
+        ({"multivariate": True, "group": False}, (True, False), (True, False)),
+    ],
+)
+def test_multivariate_and_group_by_the_number_of_objectives(
+    kwargs: dict[str, Any], one_objective: tuple[bool, bool], several_objectives: tuple[bool, bool]
+) -> None:
+    assert _modes(TPESampler(n_startup_trials=0, **kwargs), 1) == one_objective
+    assert _modes(TPESampler(n_startup_trials=0, **kwargs), 2) == several_objectives
+
+
+def test_group_makes_the_default_multivariate_with_several_objectives_and_says_so() -> None:
+    sampler = TPESampler(n_startup_trials=0, group=True)
+    with pytest.warns(UserWarning, match=r"pass multivariate=True"):
+        assert _modes(sampler, 2) == (True, True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # said once per sampler
+        assert _modes(sampler, 2) == (True, True)
+    assert _modes(TPESampler(n_startup_trials=0, group=True), 1) == (True, True)  # no warning
+
+
+def test_group_without_the_multivariate_tpe_is_refused() -> None:
+    with pytest.raises(InvalidArgumentError, match=r"'group'.*multivariate=True"):
+        TPESampler(multivariate=False, group=True)
+    with pytest.raises(InvalidArgumentError, match=r"'multivariate'.*True or False"):
+        TPESampler(multivariate="yes")  # type: ignore[arg-type]
 
 
 def _small_conditional(trial: Trial) -> float:
@@ -177,6 +219,36 @@ def test_grouped_mode_models_each_branch_of_a_conditional_space() -> None:
     assert study.best_value < 0.3
 
 
+def _warning_tpe(**kwargs: Any) -> TPESampler:
+    """A TPESampler that logs independent sampling (off by default, as in Optuna 5, whose
+    argument for it is deprecated)."""
+    with pytest.warns(FutureWarning, match="'warn_independent_sampling'"):
+        return TPESampler(warn_independent_sampling=True, **kwargs)
+
+
+def test_deprecated_tuning_arguments_warn_and_still_apply() -> None:
+    quiet = TPESampler(seed=0)
+    assert quiet._options.prior_weight == 1.0
+    assert not quiet._tuning.warn_independent_sampling
+    with pytest.warns(FutureWarning, match="'prior_weight' has been deprecated") as caught:
+        sampler = TPESampler(prior_weight=2.0, consider_endpoints=True, gamma=lambda n: 1)
+    assert len(caught) == 3  # one per argument passed
+    assert caught[0].filename == __file__  # at the line that built the sampler
+    assert sampler._options.prior_weight == 2.0
+    assert sampler._options.consider_endpoints
+    assert sampler._tuning.gamma_for(1)(100) == 1
+
+
+def test_gamma_left_out_depends_on_the_number_of_objectives() -> None:
+    from podbor.samplers._tpe import default_gamma, default_gamma_multiobjective
+
+    tuning = TPESampler()._tuning
+    assert tuning.gamma_for(1) is default_gamma
+    assert tuning.gamma_for(2) is default_gamma_multiobjective
+    assert default_gamma(1000) == 25
+    assert default_gamma_multiobjective(1000) == 100
+
+
 def test_multivariate_mode_warns_once_per_independent_parameter(
     podbor_log: pytest.LogCaptureFixture,
 ) -> None:
@@ -185,7 +257,7 @@ def test_multivariate_mode_warns_once_per_independent_parameter(
         return x + (trial.suggest_float("y", 0, 1) if x > 0.5 else 0.0)
 
     study = podbor.create_study(
-        sampler=TPESampler(seed=0, multivariate=True, group=False, n_startup_trials=3)
+        sampler=_warning_tpe(seed=0, multivariate=True, group=False, n_startup_trials=3)
     )
     study.optimize(objective, n_trials=20)
     warnings = [r for r in podbor_log.records if r.levelno == logging.WARNING]
@@ -396,8 +468,11 @@ def test_default_gamma_and_weights() -> None:
     assert np.all(default_weights(24) == 1.0)
 
 
-def test_hyperopt_parameters_build_a_sampler() -> None:
-    sampler = TPESampler(**TPESampler.hyperopt_parameters(), seed=0)
+def test_hyperopt_parameters_build_a_sampler_and_are_deprecated_as_in_optuna() -> None:
+    with pytest.warns(FutureWarning, match=r"hyperopt_parameters\(\) has been deprecated"):
+        kwargs = TPESampler.hyperopt_parameters()
+    with pytest.warns(FutureWarning, match="'consider_endpoints'"):  # as Optuna's: deprecated
+        sampler = TPESampler(**kwargs, seed=0)
     assert "TPESampler" in repr(sampler)
 
 
@@ -417,13 +492,14 @@ def test_hyperopt_parameters_build_a_sampler() -> None:
         ({"weights": [1.0]}, "weights"),
         ({"prior_weight": 0.0}, "prior_weight"),
         ({"prior_weight": math.inf}, "prior_weight"),
-        ({"consider_endpoints": None}, "consider_endpoints"),
+        ({"consider_endpoints": 1}, "consider_endpoints"),
         ({"consider_magic_clip": "no"}, "consider_magic_clip"),
         ({"consider_prior": 0}, "consider_prior"),
         ({"warn_independent_sampling": "x"}, "warn_independent_sampling"),
     ],
     ids=lambda v: v if isinstance(v, str) else "-".join(f"{k}={w!r}" for k, w in v.items()),
 )
+@pytest.mark.filterwarnings("ignore::FutureWarning")  # the deprecated ones warn, then raise
 def test_bad_arguments_are_refused_by_name(kwargs: dict[str, Any], name: str) -> None:
     with pytest.raises(InvalidArgumentError, match=f"'{name}' parameter of TPESampler") as err:
         TPESampler(**kwargs)
@@ -451,7 +527,7 @@ def test_positional_arguments_are_refused() -> None:
 def test_independent_sampling_warning_gives_the_reason_of_the_mode(
     podbor_log: pytest.LogCaptureFixture, group: bool, reason: str
 ) -> None:
-    study = podbor.create_study(sampler=TPESampler(seed=0, n_startup_trials=2, group=group))
+    study = podbor.create_study(sampler=_warning_tpe(seed=0, n_startup_trials=2, group=group))
     study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=3)
     study.optimize(lambda t: t.suggest_float("x", 0, 1) + t.suggest_float("y", 0, 1), n_trials=1)
     messages = [r.getMessage() for r in podbor_log.records]

@@ -266,7 +266,6 @@ class AutoSampler(BaseSampler):
             multivariate=True,
             group=True,
             constant_liar=self._constant_liar,
-            warn_independent_sampling=False,
             max_kernels=self._max_tpe_kernels,
         )
         return qmc, tpe

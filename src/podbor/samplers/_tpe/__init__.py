@@ -5,8 +5,15 @@ from __future__ import annotations
 from podbor.samplers._tpe.sampler import (
     TPESampler,
     default_gamma,
+    default_gamma_multiobjective,
     default_weights,
     hyperopt_default_gamma,
 )
 
-__all__ = ["TPESampler", "default_gamma", "default_weights", "hyperopt_default_gamma"]
+__all__ = [
+    "TPESampler",
+    "default_gamma",
+    "default_gamma_multiobjective",
+    "default_weights",
+    "hyperopt_default_gamma",
+]

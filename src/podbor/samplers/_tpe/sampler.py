@@ -8,7 +8,7 @@ only decides which trials feed which estimator, draws candidates and decodes the
 from __future__ import annotations
 
 import dataclasses
-import math
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -16,11 +16,12 @@ import numpy as np
 import numpy.typing as npt
 
 from podbor._arrays import BoolArray, FloatArray, IntArray
+from podbor._deprecated import warn_deprecated
 from podbor._records.frozen_trial import FrozenTrial
 from podbor._records.trial_state import TrialState
 from podbor._search_space import from_unit, sample_uniform, to_unit
 from podbor._study_view import StudyView
-from podbor._validation import check_bool, check_int, check_positive_int, check_real
+from podbor._validation import check_bool, check_int, check_positive_int
 from podbor.distributions import (
     BaseDistribution,
     CategoricalDistribution,
@@ -37,59 +38,24 @@ from podbor.samplers._constraints import (
 )
 from podbor.samplers._intersection import GroupDecomposedSearchSpace, IntersectionSearchSpace
 from podbor.samplers._tpe._history import FINISHED_STATES, History, encode_column
-from podbor.samplers._tpe.parzen import (
-    ColumnKinds,
-    ParzenEstimator,
-    ParzenOptions,
-    thin_kernels,
+from podbor.samplers._tpe._options import (
+    default_gamma,
+    default_gamma_multiobjective,
+    default_weights,
+    hyperopt_default_gamma,
+    tuning_arguments,
 )
+from podbor.samplers._tpe.parzen import ColumnKinds, ParzenEstimator, thin_kernels
 
-__all__ = ["TPESampler", "default_gamma", "default_weights", "hyperopt_default_gamma"]
+__all__ = [
+    "TPESampler",
+    "default_gamma",
+    "default_gamma_multiobjective",
+    "default_weights",
+    "hyperopt_default_gamma",
+]
 
 _OWNER = "TPESampler"
-
-
-def default_gamma(n: int) -> int:
-    """Return how many of ``n`` finished trials count as good: ``min(ceil(0.1 n), 25)``.
-
-    The 10 % quantile keeps the good group selective; the cap of 25 keeps ``l(x)`` sharp in long
-    studies (Optuna's default, so that studies ported from it behave alike).
-
-    Example:
-        >>> [default_gamma(n) for n in (1, 10, 11, 100, 1000)]
-        [1, 1, 2, 10, 25]
-    """
-    return min(math.ceil(0.1 * n), 25)
-
-
-def hyperopt_default_gamma(n: int) -> int:
-    """Return ``min(ceil(0.25 sqrt(n)), 25)``, the split of Bergstra et al. (2011) and hyperopt.
-
-    Example:
-        >>> [hyperopt_default_gamma(n) for n in (1, 16, 100)]
-        [1, 1, 3]
-    """
-    return min(math.ceil(0.25 * math.sqrt(n)), 25)
-
-
-def default_weights(n: int) -> FloatArray:
-    """Return the weights of ``n`` observations, oldest first: linear forgetting.
-
-    The newest 25 weigh 1; older ones ramp linearly from ``1/n`` up to 1 (hyperopt's linear
-    forgetting, Bergstra et al. 2011), so that a long study's early, exploratory trials fade.
-
-    Example:
-        >>> default_weights(3).tolist()
-        [1.0, 1.0, 1.0]
-        >>> w = default_weights(30)
-        >>> round(float(w[0]), 3), float(w[-1])
-        (0.033, 1.0)
-    """
-    if n < 25:
-        return np.ones(n)
-    n_ramp = n - 25
-    ramp = 1.0 / n + (1.0 - 1.0 / n) * np.arange(n_ramp) / max(n_ramp - 1, 1)
-    return np.concatenate([ramp if n_ramp > 1 else np.full(n_ramp, 1.0 / n), np.ones(25)])
 
 
 class TPESampler(SeededSampler):
@@ -121,24 +87,34 @@ class TPESampler(SeededSampler):
         multivariate: Model the parameters that every finished trial has jointly (product
             kernels, Falkner et al. 2018) instead of one at a time. Parameters outside that
             joint space are still sampled one at a time. ``False`` gives the univariate TPE of
-            Bergstra et al. (2011).
+            Bergstra et al. (2011). ``None``, as in Optuna 5: multivariate for a study with one
+            objective, univariate for several (multivariate with ``group=True``).
         group: With ``multivariate``, split a conditional search space into the groups of
             parameters that always occur together and model each group jointly on the trials
             that have it (``if kind == "svm": C, gamma else: n_trees``). ``None`` (default):
-            the value of ``multivariate``.
+            grouped whenever the TPE is multivariate. ``True`` with ``multivariate=False``
+            raises.
         constant_liar: Count the other RUNNING trials as bad, so that parallel workers spread
-            out instead of proposing the same point.
+            out instead of proposing the same point (on by default, as in Optuna 5; with one
+            worker there are no other running trials, so it changes nothing).
         gamma: ``gamma(n)``: how many of ``n`` finished trials are good (clipped to
-            ``[0, n]``). Default :func:`default_gamma`.
+            ``[0, n]``). Default: :func:`default_gamma` with one objective,
+            :func:`default_gamma_multiobjective` with several.
         weights: ``weights(n)``: ``n`` non-negative weights of a group's observations, oldest
             first. Default :func:`default_weights`.
-        prior_weight: Weight of the prior kernel relative to one observation.
-        consider_endpoints: Let the bounds act as neighbours in the univariate bandwidth rule.
+        prior_weight: Weight of the prior kernel relative to one observation (default 1).
+        consider_endpoints: Let the bounds act as neighbours in the univariate bandwidth rule
+            (default False).
         consider_magic_clip: Keep bandwidths above ``1 / min(100, 1 + n)`` of the range (above
-            1/100 in multivariate mode, whose bandwidth rule already widens with few points).
-        consider_prior: Add the prior kernel (wide, centred) to each estimator.
+            1/100 in multivariate mode, whose bandwidth rule already widens with few points;
+            default True).
+        consider_prior: Add the prior kernel (wide, centred) to each estimator (default True;
+            Optuna 5 ignores a False here, podbor still leaves the prior out).
         warn_independent_sampling: In multivariate mode, log once per parameter that it was
-            sampled independently.
+            sampled independently (default False).
+
+            These seven arguments are deprecated, as in Optuna 5: passing one gives a
+            ``FutureWarning`` (its value is still used); leave them out for the defaults.
         constraints_func: Deprecated, as in Optuna 5.0 (``FutureWarning``; use
             ``Trial.set_constraint``): ``constraints_func(trial)`` returns a sequence of floats,
             evaluated after each COMPLETE or PRUNED trial and stored as the trial's constraints;
@@ -174,30 +150,31 @@ class TPESampler(SeededSampler):
         seed: int | None = None,
         n_startup_trials: int = 10,
         n_ei_candidates: int = 24,
-        multivariate: bool = True,
+        multivariate: bool | None = None,
         group: bool | None = None,
-        constant_liar: bool = False,
-        gamma: Callable[[int], int] = default_gamma,
-        weights: Callable[[int], Any] = default_weights,
-        prior_weight: float = 1.0,
-        consider_endpoints: bool = False,
-        consider_magic_clip: bool = True,
-        consider_prior: bool = True,
-        warn_independent_sampling: bool = True,
+        constant_liar: bool = True,
+        gamma: Callable[[int], int] | None = None,
+        weights: Callable[[int], Any] | None = None,
+        prior_weight: float | None = None,
+        consider_endpoints: bool | None = None,
+        consider_magic_clip: bool | None = None,
+        consider_prior: bool | None = None,
+        warn_independent_sampling: bool | None = None,
         constraints_func: ConstraintsFunc | None = None,
         max_kernels: int | None = None,
     ) -> None:
         warn_deprecated_constraints_func(constraints_func, _OWNER)
-        if group is None:
-            group = multivariate is True
         super().__init__(seed, owner=_OWNER)
         self._n_startup_trials = check_int(
             n_startup_trials, "n_startup_trials", owner=_OWNER, minimum=0
         )
         self._n_ei_candidates = check_positive_int(n_ei_candidates, "n_ei_candidates", owner=_OWNER)
-        self._multivariate = check_bool(multivariate, "multivariate", owner=_OWNER)
-        self._group = check_bool(group, "group", owner=_OWNER)
-        if group and not multivariate:
+        self._multivariate = (
+            None if multivariate is None else check_bool(multivariate, "multivariate", owner=_OWNER)
+        )
+        self._group = None if group is None else check_bool(group, "group", owner=_OWNER)
+        self._warned_group = False  # the several-objectives note below, once per sampler
+        if group and multivariate is False:
             raise invalid_argument(
                 "group",
                 True,
@@ -205,16 +182,21 @@ class TPESampler(SeededSampler):
                 owner=_OWNER,
             )
         self._constant_liar = check_bool(constant_liar, "constant_liar", owner=_OWNER)
-        self._gamma = _check_callable(gamma, "gamma")
-        self._weights = _check_callable(weights, "weights")
-        self._options = _parzen_options(
-            prior_weight, consider_prior, consider_magic_clip, consider_endpoints
+        self._tuning = tuning_arguments(
+            {
+                "consider_prior": consider_prior,
+                "prior_weight": prior_weight,
+                "consider_magic_clip": consider_magic_clip,
+                "consider_endpoints": consider_endpoints,
+                "gamma": gamma,
+                "weights": weights,
+                "warn_independent_sampling": warn_independent_sampling,
+            }
         )
+        self._weights = self._tuning.weights
+        self._options = self._tuning.parzen
         self._warner = IndependentSamplingWarner(
-            _OWNER,
-            enabled=check_bool(
-                warn_independent_sampling, "warn_independent_sampling", owner=_OWNER
-            ),
+            _OWNER, enabled=self._tuning.warn_independent_sampling
         )
         if constraints_func is not None and not callable(constraints_func):
             raise invalid_argument(
@@ -235,9 +217,21 @@ class TPESampler(SeededSampler):
     def hyperopt_parameters() -> dict[str, Any]:
         """Return keyword arguments that mimic hyperopt's TPE defaults.
 
+        Deprecated, as in Optuna (since 4.9, to go in 6.0): a ``FutureWarning``; pass the
+        arguments it returns explicitly instead.
+
         Example:
-            >>> sampler = TPESampler(**TPESampler.hyperopt_parameters())
+            >>> import warnings
+            >>> with warnings.catch_warnings():
+            ...     warnings.simplefilter("ignore", FutureWarning)
+            ...     sampler = TPESampler(**TPESampler.hyperopt_parameters())
         """
+        warn_deprecated(
+            "TPESampler.hyperopt_parameters()",
+            since="0.1.0",
+            removed_in="2.0.0",
+            replacement="the TPESampler arguments it returns, passed explicitly",
+        )
         return {
             "consider_prior": True,
             "prior_weight": 1.0,
@@ -267,6 +261,27 @@ class TPESampler(SeededSampler):
         self._finished = finished
         return len(self._history) < self._n_startup_trials
 
+    def _modes(self) -> tuple[bool, bool]:
+        """Whether this study's TPE is multivariate, and grouped (after :meth:`_refresh`).
+
+        ``multivariate=None`` means what it means in Optuna 5: the multivariate TPE for one
+        objective, the univariate one for several, unless ``group=True`` asks for groups (which
+        are modelled jointly). ``group=None`` follows the multivariate choice."""
+        multivariate, group = self._multivariate, self._group
+        if multivariate is None:
+            several = len(self._history.directions) > 1
+            multivariate = bool(group) or not several
+            if group and several and not self._warned_group:
+                self._warned_group = True
+                warnings.warn(
+                    "TPESampler(multivariate=None) uses the univariate TPE on a study with "
+                    "several objectives, but group=True needs the multivariate one, so it is "
+                    "multivariate here; pass multivariate=True to say so and silence this.",
+                    UserWarning,
+                    stacklevel=2,
+                )
+        return multivariate, multivariate if group is None else group
+
     def _trial_finished(self, study: StudyView, trial: FrozenTrial, state: TrialState) -> None:
         if self._constraints_func is not None:
             evaluate_constraints(self._constraints_func, study, trial, state, owner=_OWNER)
@@ -284,7 +299,7 @@ class TPESampler(SeededSampler):
         with self._lock:
             if self._refresh(study):
                 return {}
-            if self._group:
+            if self._modes()[1]:
                 space: dict[str, BaseDistribution] = {}
                 for sub_space in self._groups.calculate_from(self._finished):
                     space.update(sub_space)
@@ -300,8 +315,9 @@ class TPESampler(SeededSampler):
         with self._lock:
             if self._refresh(study):
                 return {}
+            multivariate, grouped = self._modes()
             decomposed = self._groups.calculate_from(self._finished)
-            groups = decomposed if self._group else [search_space]
+            groups = decomposed if grouped else [search_space]
             # Every finished trial has the same parameters, all of them proposed here together:
             # a proposal is then a whole configuration, and repeating a tried one is detectable.
             whole = len(decomposed) == 1 and {
@@ -312,9 +328,7 @@ class TPESampler(SeededSampler):
                 sub = {n: d for n, d in sorted(group.items()) if n in search_space}
                 sub = {n: d for n, d in sub.items() if not d.single()}
                 if sub:
-                    params.update(
-                        self._sample_space(study, trial, sub, self._multivariate, whole=whole)
-                    )
+                    params.update(self._sample_space(study, trial, sub, multivariate, whole=whole))
             return params
 
     # -- independent sampling --------------------------------------------------------------------
@@ -329,18 +343,20 @@ class TPESampler(SeededSampler):
             startup = self._refresh(study)
             if startup or param_distribution.single():
                 return sample_uniform(param_distribution, self._rng)
-            if self._multivariate and self._warner.pending(param_name):
+            multivariate, grouped = self._modes()
+            if multivariate and self._warner.pending(param_name):
                 self._warner.warn(
                     param_name,
                     trial.number,
                     sampled_by="a univariate Parzen estimator",
-                    reason=self._independent_reason(),
+                    reason=self._independent_reason(grouped),
                 )
             space = {param_name: param_distribution}
             return self._sample_space(study, trial, space, multivariate=False)[param_name]
 
-    def _independent_reason(self) -> str:
-        if self._group:
+    @staticmethod
+    def _independent_reason(grouped: bool) -> str:
+        if grouped:
             return "no finished trial has it yet, or its distribution changed"
         return "it is not in every finished trial; group=True models conditional parameters jointly"
 
@@ -364,7 +380,8 @@ class TPESampler(SeededSampler):
         names, dists = list(space), list(space.values())
         observed = self._history.matrix(names, dists)
         complete_rows = self._history.has_all(names, dists)
-        below, above = self._history.split(complete_rows, self._gamma)
+        gamma = self._tuning.gamma_for(len(self._history.directions))
+        below, above = self._history.split(complete_rows, gamma)
         liars = self._liars(study, trial, names, dists)
         bad_weights = self._weights_of(len(above) + len(liars))
         if self._max_kernels is not None and len(above) > self._max_kernels:
@@ -545,29 +562,3 @@ def _decode(dist: BaseDistribution, value: float) -> Any:
         index = min(max(int(value), 0), len(dist.choices) - 1)
         return dist.to_external_repr(float(index))
     return dist.to_external_repr(float(from_unit(dist, np.array([value]))[0]))
-
-
-# -- argument validation -------------------------------------------------------------------------
-def _parzen_options(
-    prior_weight: Any, consider_prior: Any, consider_magic_clip: Any, consider_endpoints: Any
-) -> ParzenOptions:
-    return ParzenOptions(
-        consider_prior=check_bool(consider_prior, "consider_prior", owner=_OWNER),
-        prior_weight=check_real(
-            prior_weight,
-            "prior_weight",
-            owner=_OWNER,
-            minimum=0.0,
-            maximum=math.inf,
-            include_minimum=False,
-            include_maximum=False,
-        ),
-        consider_magic_clip=check_bool(consider_magic_clip, "consider_magic_clip", owner=_OWNER),
-        consider_endpoints=check_bool(consider_endpoints, "consider_endpoints", owner=_OWNER),
-    )
-
-
-def _check_callable(func: Any, name: str) -> Any:
-    if not callable(func):
-        raise invalid_argument(name, func, "a callable taking the number of trials", owner=_OWNER)
-    return func
