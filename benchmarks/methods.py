@@ -60,7 +60,7 @@ def _podbor_methods() -> list[Method]:
             "podbor-qmc",
             "podbor",
             "qmc",
-            lambda seed: s.QMCSampler(seed=seed, warn_independent_sampling=False),
+            lambda seed: s.QMCSampler(seed=seed, scramble=True, warn_independent_sampling=False),
         ),
     ]
     tpe = getattr(s, "TPESampler", None)

@@ -600,3 +600,21 @@ def test_huge_float_grids_are_computed_exactly(
     assert math.isclose(dist.high, expected_high, rel_tol=1e-12)
     assert dist.low <= dist.high <= high
     assert not dist.single()
+
+
+def test_distribution_classes_lists_every_class_by_optunas_names() -> None:
+    from podbor.distributions import DISTRIBUTION_CLASSES
+
+    names = [cls.__name__ for cls in DISTRIBUTION_CLASSES]
+    assert names[0] == "IntDistribution" and names[-1] == "CategoricalDistribution"
+    assert set(names) == {
+        "IntDistribution",
+        "IntLogUniformDistribution",
+        "IntUniformDistribution",
+        "FloatDistribution",
+        "UniformDistribution",
+        "LogUniformDistribution",
+        "DiscreteUniformDistribution",
+        "CategoricalDistribution",
+    }
+    assert all(issubclass(cls, BaseDistribution) for cls in DISTRIBUTION_CLASSES)

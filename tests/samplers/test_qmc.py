@@ -109,10 +109,17 @@ def _independent_sampling_logs(log: pytest.LogCaptureFixture) -> list[str]:
 # -- the points ---------------------------------------------------------------------------------
 def test_first_points_are_scipys_sobol_points_decoded() -> None:
     n = 16
-    study = _run(QMCSampler(seed=7), FLOAT_2D, n + 1)
+    study = _run(QMCSampler(scramble=True, seed=7), FLOAT_2D, n + 1)
     expected = qmc.Sobol(2, scramble=True, rng=7).random(n)
     got = np.array([[t.params["x"], t.params["y"]] for t in study.trials[1:]])
     np.testing.assert_allclose(got, [[-5.0 + 15.0 * u, 15.0 * v] for u, v in expected], rtol=1e-12)
+
+
+def test_unscrambled_by_default_as_in_optuna_so_seeds_do_not_matter() -> None:
+    assert "scramble=False" in repr(QMCSampler())
+    first = [t.params for t in _run(QMCSampler(seed=1), FLOAT_2D, 5).trials[1:]]
+    assert first == [t.params for t in _run(QMCSampler(seed=2), FLOAT_2D, 5).trials[1:]]
+    assert first[0] == {"x": -5.0, "y": 0.0}  # the corner (0, 0)
 
 
 def test_trial_n_takes_point_n_minus_1_of_the_unscrambled_sequence() -> None:
@@ -126,7 +133,7 @@ def test_trial_n_takes_point_n_minus_1_of_the_unscrambled_sequence() -> None:
 
 @pytest.mark.parametrize("qmc_type", ["sobol", "halton"])
 def test_mixed_space_is_the_sequence_through_the_shared_encoding(qmc_type: str) -> None:
-    study = _run(QMCSampler(qmc_type=qmc_type, seed=3), MIXED, 33)  # type: ignore[arg-type]
+    study = _run(QMCSampler(qmc_type=qmc_type, scramble=True, seed=3), MIXED, 33)  # type: ignore[arg-type]
     engine = qmc.Sobol if qmc_type == "sobol" else qmc.Halton
     expected = _decoded(MIXED, engine(len(MIXED), scramble=True, rng=3).random(32))
     assert [t.params for t in study.trials[1:]] == expected
@@ -169,14 +176,14 @@ def test_discrepancy_is_lower_than_random_search() -> None:
 # -- seeds and workers --------------------------------------------------------------------------
 def test_same_seed_same_points_other_seed_other_points() -> None:
     def params(seed: int) -> list[dict[str, Any]]:
-        return [t.params for t in _run(QMCSampler(seed=seed), MIXED, 10).trials]
+        return [t.params for t in _run(QMCSampler(scramble=True, seed=seed), MIXED, 10).trials]
 
     assert params(1) == params(1)
     assert params(1)[1:] != params(2)[1:]
 
 
 def test_reseed_rng_keeps_the_sequence() -> None:
-    sampler = QMCSampler(seed=4)
+    sampler = QMCSampler(scramble=True, seed=4)
     study = _run(sampler, FLOAT_2D, 5)
     sampler.reseed_rng()
     study.optimize(_objective(FLOAT_2D), n_trials=4)
@@ -186,7 +193,7 @@ def test_reseed_rng_keeps_the_sequence() -> None:
 
 def test_without_a_seed_one_is_drawn_once_and_stored() -> None:
     with pytest.warns(UserWarning, match="drew seed") as record:
-        study = _run(QMCSampler(), FLOAT_2D, 6)
+        study = _run(QMCSampler(scramble=True), FLOAT_2D, 6)
     assert sum("drew seed" in str(w.message) for w in record) == 1
     seed = study.system_attrs["qmc:seed"]
     assert isinstance(seed, int)
@@ -199,8 +206,8 @@ def test_seeding_warning_can_be_turned_off() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         warnings.simplefilter("ignore", ExperimentalWarning)  # the user chose QMCSampler
-        _run(QMCSampler(warn_asynchronous_seeding=False), FLOAT_2D, 4)
-        _run(QMCSampler(scramble=False), FLOAT_2D, 4)  # nothing to seed
+        _run(QMCSampler(scramble=True, warn_asynchronous_seeding=False), FLOAT_2D, 4)
+        _run(QMCSampler(), FLOAT_2D, 4)  # unscrambled by default: nothing to seed
 
 
 @pytest.mark.parametrize("seed", [None, 5], ids=["drawn-seed", "given-seed"])
@@ -213,7 +220,7 @@ def test_two_workers_on_one_storage_draw_distinct_points(
         podbor.load_study(
             study_name="s",
             storage=url,
-            sampler=QMCSampler(seed=seed, warn_asynchronous_seeding=False),
+            sampler=QMCSampler(scramble=True, seed=seed, warn_asynchronous_seeding=False),
         )
         for _ in range(2)
     ]
@@ -251,7 +258,7 @@ def _conditional(trial: BaseTrial) -> float:
 def test_conditional_params_go_to_the_independent_sampler_with_one_warning(
     podbor_log: pytest.LogCaptureFixture,
 ) -> None:
-    study = podbor.create_study(sampler=QMCSampler(seed=0))
+    study = podbor.create_study(sampler=QMCSampler(scramble=True, seed=0))
     dists = {"kind": CategoricalDistribution(("a", "b")), "x": FloatDistribution(0.0, 1.0)}
     study.add_trial(create_trial(params={"kind": "a", "x": 0.5}, distributions=dists, value=0.5))
     study.optimize(_conditional, n_trials=20)

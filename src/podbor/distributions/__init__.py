@@ -36,6 +36,7 @@ from podbor.distributions._types import (
 )
 
 __all__ = [
+    "DISTRIBUTION_CLASSES",
     "BaseDistribution",
     "CategoricalChoiceType",
     "CategoricalDistribution",
@@ -51,6 +52,19 @@ __all__ = [
     "json_to_distribution",
 ]
 
+
+DISTRIBUTION_CLASSES = (
+    IntDistribution,
+    IntLogUniformDistribution,
+    IntUniformDistribution,
+    FloatDistribution,
+    UniformDistribution,
+    LogUniformDistribution,
+    DiscreteUniformDistribution,
+    CategoricalDistribution,
+)
+"""Every distribution class, the current ones and Optuna's deprecated ones (Optuna's name and
+order), e.g. for ``isinstance`` checks or to look a class up by its ``__name__``."""
 
 # The classes are documented, printed and pickled under this package's name.
 for _cls in (

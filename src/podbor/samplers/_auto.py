@@ -255,6 +255,7 @@ class AutoSampler(BaseSampler):
     def _startup_and_tpe(self, seeds: Sequence[int | None]) -> tuple[QMCSampler, TPESampler]:
         """The quasi-random start-up sampler and TPE, from the first three derived seeds."""
         qmc = QMCSampler(
+            scramble=True,  # a seeded start-up that differs from seed to seed
             seed=seeds[0],
             independent_sampler=RandomSampler(seed=seeds[1]),
             warn_independent_sampling=False,

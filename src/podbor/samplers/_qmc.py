@@ -115,8 +115,9 @@ class QMCSampler(FallbackSampler):
 
     Args:
         qmc_type: ``"sobol"`` or ``"halton"``.
-        scramble: Randomize the sequence (seeded); unscrambled sequences start at the corner
-            ``(0, …, 0)``.
+        scramble: Randomize the sequence (seeded). Off by default, as in Optuna 5: every
+            worker and every seed then walks the same sequence, which starts at the corner
+            ``(0, …, 0)``. :class:`~podbor.samplers.AutoSampler` scrambles its start-up.
         seed: Seed of the scrambling and of the default independent sampler, an int >= 0;
             ``None``: one is drawn and stored in the study so that every worker uses it.
         independent_sampler: Sampler for parameters outside the search space; default
@@ -128,7 +129,7 @@ class QMCSampler(FallbackSampler):
 
     Example:
         >>> import podbor
-        >>> sampler = QMCSampler(qmc_type="sobol", seed=0)
+        >>> sampler = QMCSampler(qmc_type="sobol", scramble=True, seed=0)
         >>> study = podbor.create_study(sampler=sampler)
         >>> study.optimize(lambda t: t.suggest_float("x", -1, 1) ** 2, n_trials=8)
         >>> len(study.trials)
@@ -139,7 +140,7 @@ class QMCSampler(FallbackSampler):
         self,
         *,
         qmc_type: QMCType = "sobol",
-        scramble: bool = True,
+        scramble: bool = False,
         seed: int | None = None,
         independent_sampler: BaseSampler | None = None,
         warn_independent_sampling: bool = True,
