@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -102,4 +103,31 @@ def test_storages_give_the_collector_back(tmp_path: object) -> None:
         ]
     )
     assert len(memory.trials) == BULK
+    assert gc.isenabled()
+
+
+def test_a_database_pauses_only_for_its_first_load(
+    tmp_path: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # later refreshes read only new and unfinished trials: threads that refresh all the time
+    # must never keep the collector off between them
+    from podbor.storages._rdb import _trials
+
+    asked: list[bool] = []
+
+    def recording(pause: bool = True) -> Any:
+        asked.append(pause)
+        return paused_gc(pause)
+
+    url = f"sqlite:///{tmp_path}/study.db"
+    study = podbor.create_study(storage=url)
+    study.ask()  # trial 0 stays RUNNING: no finished prefix is ever cached
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=3)
+    monkeypatch.setattr(_trials, "paused_gc", recording)
+    fresh = podbor.load_study(study_name=study.study_name, storage=url)
+    assert len(fresh.trials) == 4
+    assert asked[0] is True
+    fresh.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2)
+    assert len(fresh.trials) == 6
+    assert asked[1:] and not any(asked[1:])
     assert gc.isenabled()

@@ -321,11 +321,14 @@ class TrialOperations(RDBConnection):
             need = [int(tid) for tid, number in rows if number not in known]
             return [(int(a), int(b)) for a, b in rows], load_trials(conn, need)
 
-        with paused_gc(watermark == 0):  # a first load: every trial built, no cycles
+        # The first load builds every trial (many lasting objects, no cycles): the collector
+        # waits. Later refreshes read only new and unfinished trials, and pause nothing, so
+        # that threads refreshing all the time never keep the collector off between them.
+        with paused_gc(watermark == 0 and not known):
             rows, loaded = self._read(run)
-        if any(t.state == TrialState.COMPLETE for t in loaded.values()):
-            self.get_study_directions(study_id)  # known before the best trial is kept
-        return self._cache.merge(study_id, watermark, rows, loaded)
+            if any(t.state == TrialState.COMPLETE for t in loaded.values()):
+                self.get_study_directions(study_id)  # known before the best trial is kept
+            return self._cache.merge(study_id, watermark, rows, loaded)
 
     def get_best_trial(self, study_id: int) -> FrozenTrial:
         directions = self.get_study_directions(study_id)
