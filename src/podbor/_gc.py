@@ -6,11 +6,13 @@ containers and a full pass over every live container whenever the long-lived one
 quarter, so such a load paid about 40 % of its time for collections that found nothing
 (replaying a 10⁵-trial journal: 11.7 s, 7.4 s with collections held back).
 
-:func:`paused_gc` holds automatic collections back for a bounded piece of work (one part of a
-journal, one page of rows) and lets them run again after it: between pieces the collector runs
-as usual, so cycles made by other threads meanwhile are found a moment later, not never. The
-pause is counted, so nested or concurrent pauses (two threads loading at once) end only when the
-last one ends, and a collector the user turned off stays off.
+:func:`paused_gc` holds automatic collections back for one bulk piece of work and lets them
+run again after it, so cycles made by other threads meanwhile are found a moment later, not
+never. The storages pause for a journal handle's opening, a database's first load of a study
+(nothing of it cached yet) and a copy of :data:`BULK` trials or more; small, frequent reads never
+pause, so threads reading all the time cannot keep the collector off between them. The pause is
+counted, so nested or concurrent pauses (two threads loading at once) end only when the last one
+ends, and a collector the user turned off stays off.
 """
 
 from __future__ import annotations

@@ -228,14 +228,14 @@ def _warning_tpe(**kwargs: Any) -> TPESampler:
 
 def test_deprecated_tuning_arguments_warn_and_still_apply() -> None:
     quiet = TPESampler(seed=0)
-    assert quiet._options.prior_weight == 1.0
+    assert quiet._tuning.parzen.prior_weight == 1.0
     assert not quiet._tuning.warn_independent_sampling
     with pytest.warns(FutureWarning, match="'prior_weight' has been deprecated") as caught:
         sampler = TPESampler(prior_weight=2.0, consider_endpoints=True, gamma=lambda n: 1)
     assert len(caught) == 3  # one per argument passed
     assert caught[0].filename == __file__  # at the line that built the sampler
-    assert sampler._options.prior_weight == 2.0
-    assert sampler._options.consider_endpoints
+    assert sampler._tuning.parzen.prior_weight == 2.0
+    assert sampler._tuning.parzen.consider_endpoints
     assert sampler._tuning.gamma_for(1)(100) == 1
 
 

@@ -146,9 +146,8 @@ def tuning_arguments(given: dict[str, Any]) -> TuningArguments:
             "prior_weight",
             owner=_OWNER,
             minimum=0.0,
-            maximum=math.inf,
             include_minimum=False,
-            include_maximum=False,
+            finite=True,
         ),
         consider_magic_clip=check_bool(
             values["consider_magic_clip"], "consider_magic_clip", owner=_OWNER

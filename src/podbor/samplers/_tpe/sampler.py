@@ -193,8 +193,6 @@ class TPESampler(SeededSampler):
                 "warn_independent_sampling": warn_independent_sampling,
             }
         )
-        self._weights = self._tuning.weights
-        self._options = self._tuning.parzen
         self._warner = IndependentSamplingWarner(
             _OWNER, enabled=self._tuning.warn_independent_sampling
         )
@@ -389,7 +387,7 @@ class TPESampler(SeededSampler):
             bad_weights = np.concatenate([kept, bad_weights[len(bad_weights) - len(liars) :]])
         bad = np.vstack([observed[above], liars])
         kinds = _column_kinds(dists)
-        options = dataclasses.replace(self._options, multivariate=multivariate)
+        options = dataclasses.replace(self._tuning.parzen, multivariate=multivariate)
         good_model = ParzenEstimator(observed[below], self._weights_of(len(below)), kinds, options)
         bad_model = ParzenEstimator(bad, bad_weights, kinds, options)
         candidates = good_model.sample(
@@ -475,11 +473,11 @@ class TPESampler(SeededSampler):
     def _weights_of(self, n: int) -> FloatArray:
         if n == 0:
             return np.empty(0)
-        weights = np.asarray(self._weights(n), dtype=float)
+        weights = np.asarray(self._tuning.weights(n), dtype=float)
         if weights.shape != (n,) or not np.all(np.isfinite(weights)) or np.any(weights < 0):
             raise invalid_argument(
                 "weights",
-                self._weights,
+                self._tuning.weights,
                 f"a function returning {n} finite weights >= 0 for n={n} (got {weights!r})",
                 owner=_OWNER,
             )
