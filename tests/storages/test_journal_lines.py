@@ -16,8 +16,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import podbor
+from podbor.distributions import distribution_to_json
 from podbor.storages import JournalStorage
-from podbor.storages._journal import _check, backend
+from podbor.storages._journal import _check, _model, backend
 from podbor.storages._journal._check import MalformedLineError, check_fields
 from podbor.storages._journal._lines import LineParser, parse_line
 from podbor.storages.journal import JournalFileBackend
@@ -45,11 +46,16 @@ def _reference(lines: list[bytes]) -> list[tuple[int, Any]]:
     return [(i + 2, r) for i, raw in enumerate(lines) if (r := parse_line(raw)) is not None]
 
 
-@pytest.mark.parametrize("utf8", [True, False], ids=["utf8-part", "part-with-bad-bytes"])
-def test_each_line_reads_as_json_loads_of_that_line_alone(utf8: bool) -> None:
+@pytest.mark.parametrize(
+    "kind", ["ascii", "utf8", "bad-bytes"], ids=["ascii-part", "utf8-part", "part-with-bad-bytes"]
+)
+def test_each_line_reads_as_json_loads_of_that_line_alone(kind: str) -> None:
     lines = list(_TRICKY)
-    if utf8:  # a part that decodes as a whole takes the scanner's path for each line
+    if kind == "utf8":  # a part that decodes as a whole takes the scanner's path for each line
         lines = [raw for raw in lines if b"\xff" not in raw]
+    if kind == "ascii":  # what podbor writes: the run of whole lines is read without bytes
+        lines = [raw for raw in lines if raw.isascii()]
+        lines = lines[-1:] * 3 + lines + lines[-1:] * 2  # a run before the tricky ones, one after
     data = b"".join(raw + b"\n" for raw in lines)
     parser = LineParser(lambda raw, record: None, lambda message: None, "j", skip_damaged=True)
     result, blocked = parser.parse(data, 100, 2, more=False)
@@ -124,18 +130,21 @@ _FLOATISH = (
 )
 _TIME = st.sampled_from(["2026-12-05T10:00:00.5", "not a time", None, 3, ""])
 _MAYBE = st.just(None) | st.just("absent")
+_FIELDS = {  # the fields of the common operations, good and bad, as lines can hold them
+    "value": _FLOATISH,
+    "values": st.none() | st.lists(_FLOATISH, max_size=2) | st.just("x"),
+    "time": _TIME,
+    "beat": _FLOATISH | _MAYBE,
+    "worker": st.sampled_from(["abc", None, 3, "absent"]),
+    "seq": _ID | _MAYBE,
+}
 
 
 @settings(max_examples=400, deadline=None)
 @given(
     name=st.sampled_from(["set_param", "set_state", "create_trial"]),
     ids=_ID,
-    value=_FLOATISH,
-    values=st.none() | st.lists(_FLOATISH, max_size=2) | st.just("x"),
-    time=_TIME,
-    beat=_FLOATISH | _MAYBE,
-    worker=st.sampled_from(["abc", None, 3, "absent"]),
-    seq=_ID | _MAYBE,
+    **_FIELDS,
     state=st.sampled_from(["COMPLETE", "RUNNING", "NOPE", 1, None]),
     template=st.none()
     | st.just({"state": "COMPLETE"})
@@ -169,3 +178,122 @@ def test_the_quick_checks_never_accept_what_the_field_checks_refuse(
             check_fields(op)
         except MalformedLineError as err:
             assert str(err).startswith(name)
+
+
+# -- the replay's one-step path for the operations every trial writes ---------------------------
+_DIST = distribution_to_json(podbor.distributions.FloatDistribution(0.0, 1.0))
+_OTHER_DIST = distribution_to_json(podbor.distributions.FloatDistribution(0.0, 2.0))
+_AT = "2026-12-05T10:00:00.5"
+
+
+def _base_model() -> _model.JournalModel:
+    """A study with trials in every state and parameter ``x`` known (through the general way)."""
+    m = _model.JournalModel("the journal 'j'")
+    m.apply({"op": "create_study", "name": "s", "directions": ["MINIMIZE"]})
+    plain = {"state": "RUNNING", "values": None, "datetime_start": _AT, "datetime_complete": None}
+    empty = {"params": {}, "user_attrs": {}, "system_attrs": {}, "intermediate_values": []}
+    m.apply({"op": "create_trial", "study_id": 0, "time": _AT, "template": {**plain, **empty}})
+    waiting = {**plain, "state": "WAITING", "datetime_start": None}
+    m.apply({"op": "create_trial", "study_id": 0, "time": _AT, "template": {**waiting, **empty}})
+    m.apply({"op": "create_trial", "study_id": 0, "time": _AT})
+    for trial_id in (0, 2):
+        m.apply({"op": "set_param", "trial_id": trial_id, "name": "x", "value": 0.5, "dist": _DIST})
+    m.apply({"op": "set_state", "trial_id": 2, "state": "COMPLETE", "values": [1.0], "time": _AT})
+    m.seal()
+    return m
+
+
+def _state_of(m: _model.JournalModel) -> Any:
+    study = m.studies[0]
+    trials = [
+        (
+            t.number, t._trial_id, t.state, t.values, t.datetime_start, t.datetime_complete,
+            t.params, {k: distribution_to_json(d) for k, d in t.distributions.items()},
+            t.user_attrs, t.system_attrs, t.intermediate_values,
+        )
+        for t in study.trials
+    ]  # fmt: skip
+    finished = {s: [t.number for t in run] for s, run in study.finished.items()}
+    best = None if study.best is None else study.best.number
+    return (
+        trials, dict(m.heartbeats), list(study.waiting), list(study.running), finished, best,
+        sorted(study.failed), list(study.dists), dict(m.changed), m.next_trial_id,
+    )  # fmt: skip
+
+
+def _outcome(m: _model.JournalModel, op: dict[str, Any]) -> str:
+    try:
+        result = m.apply(op)
+    except Exception as err:  # the kind and the words of the error must agree too
+        result = (type(err), str(err))
+    m.seal()
+    return repr((result, _state_of(m)))  # NaN, a value a line may hold, is not equal to itself
+
+
+@settings(max_examples=600, deadline=None)
+@given(
+    name=st.sampled_from(["set_param", "set_state", "create_trial"]),
+    ids=st.sampled_from([0, 1, 2, 3, 7, -1, True, None, 2**63]) | st.integers(0, 3),
+    param=st.sampled_from(["x", "y", 3]),
+    **_FIELDS,
+    state=st.sampled_from(["COMPLETE", "RUNNING", "FAIL", "WAITING", "PRUNED", "NOPE", 1, None]),
+    dist=st.sampled_from([_DIST, _OTHER_DIST, "{}", 1]),
+    template=st.none()
+    | st.just("absent")
+    | st.fixed_dictionaries(
+        {
+            "state": st.sampled_from(["RUNNING", "WAITING", "COMPLETE", 1]),
+            "values": st.sampled_from([None, [1.0]]),
+            "datetime_start": st.sampled_from([_AT, None, "not a time", 5]),
+            "datetime_complete": st.sampled_from([None, _AT]),
+            "params": st.sampled_from([{}, {"x": [0.25, _DIST]}, {"x": [0.25, _OTHER_DIST]}]),
+            "user_attrs": st.sampled_from([{}, {"a": 1}]),
+            "system_attrs": st.sampled_from(
+                [{}, {"worker": "vm:1"}, {"nested": [1, {"b": None}]}, {"w": {"$json": "NaN"}}]
+            ),
+            "intermediate_values": st.sampled_from([[], [[0, 1.0]]]),
+        }
+    ),
+)
+def test_the_replays_one_step_path_changes_what_the_general_way_changes(
+    name: str, ids: Any, param: Any, value: Any, values: Any, time: Any, beat: Any, worker: Any,
+    seq: Any, state: Any, dist: Any, template: Any,
+) -> None:  # fmt: skip
+    op: dict[str, Any] = {"op": name, "study_id": ids, "trial_id": ids, "name": param}
+    op.update(value=value, values=values, time=time, state=state, dist=dist)
+    for key, field in (("beat", beat), ("worker", worker), ("seq", seq), ("template", template)):
+        if field != "absent":
+            op[key] = field
+    op = json.loads(json.dumps(op))  # what a line can hold
+    fast = _outcome(_base_model(), op)
+    general = _base_model()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_model, "_REPLAY", {})  # every operation the general way
+        assert _outcome(general, op) == fast
+
+
+def test_the_one_step_path_takes_the_lines_a_study_writes() -> None:
+    """The common lines do take the one-step path (the test above would pass without it)."""
+    m = _base_model()
+    taken: list[str] = []
+    for op_name, replay in _model._REPLAY.items():
+
+        def spy(model: Any, op: Any, replay: Any = replay, op_name: str = op_name) -> Any:
+            result = replay(model, op)
+            if result is not _model._LOOK_CLOSER:
+                taken.append(op_name)
+            return result
+
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setitem(_model._REPLAY, op_name, spy)
+            template = {"state": "RUNNING", "values": None, "datetime_start": _AT}
+            template.update(datetime_complete=None, params={}, user_attrs={})
+            template.update(system_attrs={"worker": "vm:1"}, intermediate_values=[])
+            ops = {
+                "create_trial": {"study_id": 0, "time": _AT, "template": template, "beat": 1.5},
+                "set_param": {"trial_id": 0, "name": "x", "value": 0.75, "dist": _DIST},
+                "set_state": {"trial_id": 0, "state": "COMPLETE", "values": [0.5], "time": _AT},
+            }
+            m.apply({"op": op_name, **ops[op_name], "worker": "abc", "seq": 9})
+    assert taken == ["create_trial", "set_param", "set_state"]
+    assert m.studies[0].best is not None and m.studies[0].best.number == 0

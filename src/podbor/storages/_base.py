@@ -63,7 +63,8 @@ def select_trials(
     if not deepcopy:
         return chosen
     with paused_gc(len(chosen) >= BULK):  # many lasting copies, no cycles
-        return [copy.deepcopy(t) for t in chosen]
+        # what ``copy.deepcopy`` of a FrozenTrial returns, without its dispatch and memo per trial
+        return [t._copy() if type(t) is FrozenTrial else copy.deepcopy(t) for t in chosen]
 
 
 class BaseStorage(abc.ABC):

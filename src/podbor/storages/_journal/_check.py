@@ -19,7 +19,7 @@ from podbor._records.trial_state import TrialState
 from podbor.exceptions import PodborError
 from podbor.storages._input_rules import INT64_MAX, INT64_MIN, MAX_JSON_DEPTH
 
-__all__ = ["UNREADABLE", "MalformedLineError", "check_fields", "check_op"]
+__all__ = ["UNREADABLE", "MalformedLineError", "beat_ok", "check_fields", "check_op", "writer_ok"]
 
 UNREADABLE = "$unreadable"
 """The ``op`` of the record that stands for a complete line that JSON cannot read back (nested
@@ -262,12 +262,14 @@ _FIELDS: dict[str, tuple[tuple[str, Callable[[Any], bool], bool], ...]] = {
 
 
 # -- the shapes podbor writes, each checked in one expression (a False means "look closer") ----
-def _writer_ok(op: dict[str, Any]) -> bool:
+def writer_ok(op: dict[str, Any]) -> bool:
+    """Whether the fields naming the line's writer (``worker``, ``seq``) are well formed."""
     seq = op.get("seq", 0)
     return type(op.get("worker", "")) is str and type(seq) is int and INT64_MIN <= seq <= INT64_MAX
 
 
-def _beat_ok(op: dict[str, Any]) -> bool:
+def beat_ok(op: dict[str, Any]) -> bool:
+    """Whether the line's first heartbeat (``beat``) is absent or a finite float."""
     beat = op.get("beat", 0.0)
     return type(beat) is float and math.isfinite(beat)
 
@@ -280,7 +282,7 @@ def _fast_set_param(op: dict[str, Any]) -> bool:
         and type(op.get("name")) is str
         and type(op.get("value")) is float
         and type(op.get("dist")) is str
-        and _writer_ok(op)
+        and writer_ok(op)
     )
 
 
@@ -292,8 +294,8 @@ def _fast_set_state(op: dict[str, Any]) -> bool:
         and _is_state(op.get("state"))
         and (values is None or (type(values) is list and all(type(v) is float for v in values)))
         and _is_time(op.get("time"))
-        and _beat_ok(op)
-        and _writer_ok(op)
+        and beat_ok(op)
+        and writer_ok(op)
     )
 
 
@@ -304,8 +306,8 @@ def _fast_create_trial(op: dict[str, Any]) -> bool:
         and 0 <= study_id <= INT64_MAX
         and _is_time(op.get("time"))
         and _is_template(op.get("template"))
-        and _beat_ok(op)
-        and _writer_ok(op)
+        and beat_ok(op)
+        and writer_ok(op)
     )
 
 

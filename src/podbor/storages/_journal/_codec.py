@@ -199,6 +199,10 @@ class DistributionCache:
             self._by_text[text] = dist
         return dist
 
+    def known(self, text: str) -> BaseDistribution | None:
+        """The distribution of a text seen before; None for a new one (not parsed here)."""
+        return self._by_text.get(text)
+
 
 class StringCache:
     """Short strings that repeat from trial to trial (the ``worker`` system attribute, a

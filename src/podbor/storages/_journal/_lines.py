@@ -94,6 +94,31 @@ class LineParser:
         self._skip_damaged = skip_damaged
         self._damaged: int | None = None  # first line of a run of damaged lines not yet said
 
+    @staticmethod
+    def _parse_plain(data: bytes, result: ReadResult) -> int:
+        """Parse the leading run of ``data``'s lines that the C scanner reads whole into
+        operations (every line, in the common case) into ``result``; return the bytes read.
+
+        ``data`` is ASCII, so a line's characters are its bytes and nothing needs the line as
+        bytes. The first line that is not read whole (a torn, damaged or blank line, or one
+        ``json.loads`` might read otherwise) ends the run: the general loop decides about it.
+        """
+        texts = data.decode("ascii").split("\n")
+        texts.pop()  # after the last newline: empty, or a torn tail
+        records, number, done = result.records, result.end_line, 0
+        for text in texts:
+            try:
+                record, end = _scan(text, 0)
+            except Exception:
+                break
+            if end != len(text) or type(record) is not dict or "op" not in record:
+                break
+            records.append((number, record))
+            number += 1
+            done += end + 1
+        result.end, result.end_line = result.end + done, number
+        return done
+
     def parse(self, data: bytes, offset: int, line: int, *, more: bool) -> tuple[ReadResult, bool]:
         """Parse ``data`` (whole lines, the first numbered ``line``, starting at ``offset``).
 
@@ -102,13 +127,18 @@ class LineParser:
             ``skip_damaged`` while more lines follow (in ``data``, or after it when ``more``),
             so the caller should take the lock and read again from the result's ``end``.
         """
+        result = ReadResult([], offset, line)
+        if offset and self._damaged is None and data.isascii():  # what podbor writes
+            done = self._parse_plain(data, result)
+            if done == len(data):
+                return result, False
+            data, offset, line = data[done:], offset + done, result.end_line
         lines = data.split(b"\n")
         lines.pop()  # after the last newline: empty, or a torn tail
         try:
             texts: list[str] | None = data.decode("utf-8").split("\n")
         except UnicodeDecodeError:
             texts = None  # each line decoded by json.loads alone (which says which are bad)
-        result = ReadResult([], offset, line)
         records = result.records
         start = offset
         for i, raw in enumerate(lines):

@@ -22,7 +22,7 @@ from podbor._records.frozen_trial import FrozenTrial
 from podbor._records.trial_state import TrialState
 from podbor._study_direction import StudyDirection
 from podbor.storages._input_rules import INT64_MAX, INT64_MIN, check_param_distribution
-from podbor.storages._journal._check import check_op
+from podbor.storages._journal._check import beat_ok, check_op, writer_ok
 from podbor.storages._journal._codec import (
     DistributionCache,
     StringCache,
@@ -31,7 +31,7 @@ from podbor.storages._journal._codec import (
     decode_float,
     decode_template,
 )
-from podbor.storages._records import StudyTable
+from podbor.storages._records import StudyRecord, StudyTable
 
 __all__ = ["PROCEED", "JournalModel", "Op", "now_iso"]
 
@@ -94,6 +94,13 @@ class JournalModel(StudyTable):
                 value = op.get(field)
                 if type(value) is int and not INT64_MIN <= value <= INT64_MAX:
                     lookup(value)  # raises the storage contract's "not found"
+        else:
+            name = op.get("op")
+            replay = _REPLAY.get(name) if type(name) is str else None
+            if replay is not None:
+                result = replay(self, op)
+                if result is not _LOOK_CLOSER:
+                    return result
         check_op(op)  # the same checks when writing and when replaying, in every process
         return _HANDLERS[op["op"]](self, op, dry_run)
 
@@ -202,6 +209,135 @@ _HANDLERS: dict[str, Callable[[JournalModel, Op, bool], Any]] = {
     "set_trial_attr": _set_trial_attr,
     "heartbeat": _heartbeat,
     "fail_stale": _fail_stale,
+}
+
+
+# -- replay of the three operations every trial writes, checked and applied in one step --------
+# A journal of 10⁵ trials holds 6·10⁵ of them. Each function below applies an operation only
+# when it has the shape podbor writes *and* its outcome is plain (the trial exists and runs, the
+# distribution was seen before, ...): then it changes exactly what :func:`check_op` and the
+# handler above would, with one lookup of the trial instead of three and each text parsed once.
+# Anything else returns ``_LOOK_CLOSER``, having changed nothing, and goes the general way,
+# which decides (and words any error) as before.
+_LOOK_CLOSER: Final = object()
+_RUNNING, _WAITING = TrialState.RUNNING, TrialState.WAITING
+_STATE_NAMES: Final = TrialState.__members__
+_PLAIN_ATTR = frozenset({str, int, float, bool, type(None)})
+
+
+def _unfinished(m: JournalModel, trial_id: int) -> tuple[StudyRecord, FrozenTrial] | None:
+    """The study and the trial of that id while it can still change; None otherwise."""
+    where = m.owner.get(trial_id)
+    if where is None:
+        return None
+    study = m.studies[where[0]]
+    trial = study.trials[where[1]]
+    return None if trial.state.is_finished() else (study, trial)
+
+
+def _replay_create_trial(m: JournalModel, op: Op) -> Any:
+    """A trial ``optimize`` starts: RUNNING, nothing set yet but scalar system attributes."""
+    study_id, template, when = op.get("study_id"), op.get("template"), op.get("time")
+    if (
+        type(study_id) is not int
+        or study_id not in m.studies
+        or type(template) is not dict
+        or type(when) is not str
+        or not beat_ok(op)
+        or not writer_ok(op)
+    ):
+        return _LOOK_CLOSER
+    start, system = template.get("datetime_start"), template.get("system_attrs")
+    if (
+        template.get("state") != "RUNNING"
+        or "values" not in template
+        or template["values"] is not None
+        or "datetime_complete" not in template
+        or template["datetime_complete"] is not None
+        or type(start) is not str
+        or template.get("params") != {}
+        or template.get("user_attrs") != {}
+        or template.get("intermediate_values") != []
+        or type(system) is not dict
+        or not all(type(k) is str and type(v) in _PLAIN_ATTR for k, v in system.items())
+    ):
+        return _LOOK_CLOSER
+    try:
+        datetime.datetime.fromisoformat(when)  # checked as the general way checks it
+        started = datetime.datetime.fromisoformat(start)
+    except ValueError:
+        return _LOOK_CLOSER
+    trial = FrozenTrial(
+        -1, _RUNNING, None, started, None, {}, {}, {}, m.strings.attrs(dict(system)), {}, -1
+    )
+    trial_id = m.add_trial(study_id, None, trial)
+    if op.get("beat") is not None:
+        m.beat(trial_id, op["beat"])
+    return trial_id
+
+
+def _replay_set_param(m: JournalModel, op: Op) -> Any:
+    """A parameter of a running trial, with a distribution its study already uses."""
+    trial_id, name, value, text = map(op.get, ("trial_id", "name", "value", "dist"))
+    if (
+        type(trial_id) is not int
+        or type(name) is not str
+        or type(value) is not float
+        or type(text) is not str
+        or not writer_ok(op)
+    ):
+        return _LOOK_CLOSER
+    found, dist = _unfinished(m, trial_id), m.distributions.known(text)
+    if found is None or dist is None or found[0].dists.get(name) is not dist:
+        return _LOOK_CLOSER
+    study, trial = found
+    name = m.param_names.setdefault(name, name)
+    new = m.writable(trial)
+    new.params[name] = dist.to_external_repr(value)
+    new.distributions[name] = dist
+    if new is not trial:
+        m.replace(study, new)
+    return None
+
+
+def _replay_set_state(m: JournalModel, op: Op) -> Any:
+    """A running or waiting trial that moves to another state."""
+    trial_id, name, values, when = map(op.get, ("trial_id", "state", "values", "time"))
+    if (
+        type(trial_id) is not int
+        or type(name) is not str
+        or type(when) is not str
+        or not beat_ok(op)
+        or not (values is None or (type(values) is list and all(type(v) is float for v in values)))
+        or not writer_ok(op)
+    ):
+        return _LOOK_CLOSER
+    found, state = _unfinished(m, trial_id), _STATE_NAMES.get(name)
+    if found is None or state is None or (state == _RUNNING and found[1].state != _WAITING):
+        return _LOOK_CLOSER
+    study, trial = found
+    try:
+        moment = datetime.datetime.fromisoformat(when)
+    except ValueError:
+        return _LOOK_CLOSER
+    new = m.writable(trial)
+    new.state = state
+    if values is not None:
+        new.values = values
+    if state == _RUNNING:
+        new.datetime_start = moment
+    if state.is_finished():
+        new.datetime_complete = moment
+    m.replace(study, new)
+    if op.get("beat") is not None:
+        m.beat(trial_id, op["beat"])
+    return True
+
+
+_REPLAY: dict[str, Callable[[JournalModel, Op], Any]] = {
+    "create_trial": _replay_create_trial,
+    "set_param": _replay_set_param,
+    "set_state": _replay_set_state,
 }
 
 

@@ -197,10 +197,19 @@ class JournalStorage(HeartbeatStorage):
         with self._lock:
             parts = self._backend.read_parts(self._offset, locked=locked, line=self._line)
             try:
+                model = self._model
                 for part in parts:  # one part's records in memory at a time
-                    for number, record in part.records:
-                        self._replay(record, number)
-                    self._model.seal()
+                    if self._pending is None:  # no line of ours awaited: apply, say failures
+                        for number, record in part.records:
+                            model.line = number
+                            try:
+                                model.apply(record)
+                            except Exception as err:
+                                self._failed(record, number, err, mine=False)
+                    else:
+                        for number, record in part.records:
+                            self._replay(record, number)
+                    model.seal()
                     self._offset, self._line = part.end, part.end_line
             finally:
                 parts.close()  # releases the file lock a damaged line made it take
@@ -212,24 +221,26 @@ class JournalStorage(HeartbeatStorage):
         self._model.line = number
         try:
             value = self._model.apply(record)
-        except MalformedLineError as err:  # the same for every reader: skipped, said where
+        except Exception as err:
+            self._failed(record, number, err, mine=mine)
+            return
+        if mine:
+            self._outcome = (True, value)
+
+    def _failed(self, record: Op, number: int, err: Exception, *, mine: bool) -> None:
+        """Say why line ``number`` changed nothing; ``mine``: it is the line this handle awaits."""
+        if isinstance(err, MalformedLineError):  # the same for every reader: skipped, said where
             _logger.warning(
                 f"Skipped line {number} of {self._model.where}: not an operation podbor writes "
                 f"({err}); the lines around it are read."
             )
-            if mine:
-                self._outcome = (False, err)
-            return
-        except Exception as err:  # another writer's line that lost a race, or is malformed
-            if mine:
-                self._outcome = (False, err)
-            elif isinstance(err, (PodborError, KeyError, ValueError)):
+        elif not mine:  # another writer's line that lost a race, or is malformed
+            if isinstance(err, (PodborError, KeyError, ValueError)):
                 _logger.debug(f"Journal operation {record.get('op')!r} had no effect: {err}")
             else:
                 _logger.warning(f"Skipped a malformed journal line {record!r}: {err!r}")
-            return
-        if mine:
-            self._outcome = (True, value)
+        if mine:  # the caller raises it
+            self._outcome = (False, err)
 
     def _write(self, make_op: Callable[[], Op | None]) -> Any:
         """Append the operation ``make_op`` builds from the latest state, and return its result.
