@@ -278,7 +278,8 @@ def _replay_create_trial(m: JournalModel, op: Op) -> Any:
 
 def _replay_set_param(m: JournalModel, op: Op) -> Any:
     """A parameter of a running trial, with a distribution its study already uses."""
-    trial_id, name, value, text = map(op.get, ("trial_id", "name", "value", "dist"))
+    trial_id, name = op.get("trial_id"), op.get("name")
+    value, text = op.get("value"), op.get("dist")
     if (
         type(trial_id) is not int
         or type(name) is not str
@@ -302,7 +303,8 @@ def _replay_set_param(m: JournalModel, op: Op) -> Any:
 
 def _replay_set_state(m: JournalModel, op: Op) -> Any:
     """A running or waiting trial that moves to another state."""
-    trial_id, name, values, when = map(op.get, ("trial_id", "state", "values", "time"))
+    trial_id, name = op.get("trial_id"), op.get("state")
+    values, when = op.get("values"), op.get("time")
     if (
         type(trial_id) is not int
         or type(name) is not str
