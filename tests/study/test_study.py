@@ -476,6 +476,38 @@ def test_add_trial_checks_distribution_compatibility() -> None:
 
 
 # -- trials and get_trials ---------------------------------------------------------------------------
+@pytest.mark.parametrize("kind", ["memory", "sqlite", "journal"])
+def test_trials_are_copied_through_copy_deepcopy_as_in_optuna(
+    kind: str, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Optuna's own tests watch ``copy.deepcopy`` to tell a copied read from a shared one."""
+    import copy
+
+    from podbor.storages import JournalStorage
+    from podbor.storages.journal import JournalFileBackend
+
+    storage: Any = {
+        "memory": None,
+        "sqlite": f"sqlite:///{tmp_path}/s.db",
+        "journal": JournalStorage(JournalFileBackend(str(tmp_path / "j.log"))),
+    }[kind]
+    study = podbor.create_study(storage=storage)
+    study.optimize(lambda t: t.suggest_int("x", 1, 5), n_trials=5)
+    calls: list[int] = []
+    original = copy.deepcopy
+
+    def watched(value: Any, memo: Any = None) -> Any:
+        calls.append(1)
+        return original(value, memo)
+
+    monkeypatch.setattr(copy, "deepcopy", watched)
+    shared = study.get_trials(deepcopy=False)
+    assert not calls
+    copied = study.trials
+    assert calls and copied == shared
+    assert all(a is not b and a.params is not b.params for a, b in zip(copied, shared))
+
+
 def test_get_trials_filters_by_state() -> None:
     study = podbor.create_study()
 

@@ -63,8 +63,9 @@ def select_trials(
     if not deepcopy:
         return chosen
     with paused_gc(len(chosen) >= BULK):  # many lasting copies, no cycles
-        # what ``copy.deepcopy`` of a FrozenTrial returns, without its dispatch and memo per trial
-        return [t._copy() if type(t) is FrozenTrial else copy.deepcopy(t) for t in chosen]
+        # through ``copy.deepcopy``, as in Optuna (its tests watch it), one memo per trial: one
+        # memo for the whole list held 10⁵ entries and ~7 MiB more at 10⁵ trials, for no gain
+        return [copy.deepcopy(t) for t in chosen]
 
 
 class BaseStorage(abc.ABC):
