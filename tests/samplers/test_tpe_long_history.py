@@ -18,10 +18,10 @@ from podbor.distributions import FloatDistribution
 from podbor.exceptions import InvalidArgumentError
 from podbor.samplers import AutoSampler, TPESampler
 from podbor.samplers._auto import TPE_MAX_KERNELS
+from podbor.samplers._tpe import default_weights
 from podbor.samplers._tpe import sampler as tpe_sampler
 from podbor.samplers._tpe._history import History
 from podbor.samplers._tpe.parzen import thin_kernels
-from podbor.samplers._tpe.sampler import default_weights
 from podbor.study import StudyDirection
 from podbor.trial import TrialState, create_trial
 

@@ -38,22 +38,10 @@ from podbor.samplers._constraints import (
 )
 from podbor.samplers._intersection import GroupDecomposedSearchSpace, IntersectionSearchSpace
 from podbor.samplers._tpe._history import FINISHED_STATES, History, encode_column
-from podbor.samplers._tpe._options import (
-    default_gamma,
-    default_gamma_multiobjective,
-    default_weights,
-    hyperopt_default_gamma,
-    tuning_arguments,
-)
+from podbor.samplers._tpe._options import default_weights, hyperopt_default_gamma, tuning_arguments
 from podbor.samplers._tpe.parzen import ColumnKinds, ParzenEstimator, thin_kernels
 
-__all__ = [
-    "TPESampler",
-    "default_gamma",
-    "default_gamma_multiobjective",
-    "default_weights",
-    "hyperopt_default_gamma",
-]
+__all__ = ["TPESampler"]
 
 _OWNER = "TPESampler"
 

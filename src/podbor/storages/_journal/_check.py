@@ -19,7 +19,15 @@ from podbor._records.trial_state import TrialState
 from podbor.exceptions import PodborError
 from podbor.storages._input_rules import INT64_MAX, INT64_MIN, MAX_JSON_DEPTH
 
-__all__ = ["UNREADABLE", "MalformedLineError", "beat_ok", "check_fields", "check_op", "writer_ok"]
+__all__ = [
+    "UNREADABLE",
+    "MalformedLineError",
+    "beat_ok",
+    "check_fields",
+    "check_op",
+    "has_common_shape",
+    "writer_ok",
+]
 
 UNREADABLE = "$unreadable"
 """The ``op`` of the record that stands for a complete line that JSON cannot read back (nested
@@ -39,11 +47,17 @@ def check_op(op: dict[str, Any]) -> None:
     Raises:
         MalformedLineError: If a field is missing, of the wrong type or out of range.
     """
+    if not has_common_shape(op):  # the common shape is checked in one expression
+        check_fields(op)
+
+
+def has_common_shape(op: dict[str, Any]) -> bool:
+    """Whether ``op`` is one of the operations every trial writes (``create_trial``,
+    ``set_param``, ``set_state``) in the shape podbor writes it, checked in one expression; a
+    False means "look closer" (:func:`check_fields` decides), never "malformed"."""
     name = op.get("op")
     fast = _FAST.get(name) if type(name) is str else None
-    if fast is not None and fast(op):
-        return  # the common shape, checked in one expression; anything else is looked at below
-    check_fields(op)
+    return fast is not None and fast(op)
 
 
 def check_fields(op: dict[str, Any]) -> None:

@@ -352,22 +352,17 @@ def _trial_row(study_id: int, trial: FrozenTrial, dists: dict[int, int]) -> list
         trial._trial_id,
         trial.number,
         trial.state.name,
-        None if trial.values is None else [_float(v) for v in trial.values],
+        None if trial.values is None else [encode_float(v) for v in trial.values],
         encode_datetime(trial.datetime_start),
         encode_datetime(trial.datetime_complete),
         [
-            [name, dists[id(dist)], _float(float(dist.to_internal_repr(params[name])))]
+            [name, dists[id(dist)], encode_float(dist.to_internal_repr(params[name]))]
             for name, dist in trial.distributions.items()
         ],
         {k: encode_stored_attr(v, "user", k) for k, v in user.items()} if user else {},
         {k: encode_stored_attr(v, "system", k) for k, v in system.items()} if system else {},
-        [[step, _float(v)] for step, v in trial.intermediate_values.items()],
+        [[step, encode_float(v)] for step, v in trial.intermediate_values.items()],
     ]
-
-
-def _float(value: float) -> float | str:
-    """:func:`encode_float` of a float, the finite ones without a call to it."""
-    return value if value - value == 0.0 else encode_float(value)
 
 
 # -- reading ----------------------------------------------------------------------------------

@@ -197,19 +197,10 @@ class JournalStorage(HeartbeatStorage):
         with self._lock:
             parts = self._backend.read_parts(self._offset, locked=locked, line=self._line)
             try:
-                model = self._model
                 for part in parts:  # one part's records in memory at a time
-                    if self._pending is None:  # no line of ours awaited: apply, say failures
-                        for number, record in part.records:
-                            model.line = number
-                            try:
-                                model.apply(record)
-                            except Exception as err:
-                                self._failed(record, number, err, mine=False)
-                    else:
-                        for number, record in part.records:
-                            self._replay(record, number)
-                    model.seal()
+                    for number, record in part.records:
+                        self._replay(record, number)
+                    self._model.seal()
                     self._offset, self._line = part.end, part.end_line
             finally:
                 parts.close()  # releases the file lock a damaged line made it take
@@ -217,7 +208,11 @@ class JournalStorage(HeartbeatStorage):
                 self._keep_snapshot()
 
     def _replay(self, record: Op, number: int) -> None:
-        mine = record.get("worker") == self._worker and record.get("seq") == self._pending
+        mine = (
+            self._pending is not None  # a line of ours is awaited
+            and record.get("seq") == self._pending
+            and record.get("worker") == self._worker
+        )
         self._model.line = number
         try:
             value = self._model.apply(record)
