@@ -165,6 +165,27 @@ def test_a_handle_opened_from_a_snapshot_sees_what_a_full_replay_sees(
     assert fresh.create_new_study([podbor.StudyDirection.MINIMIZE], "new") == 2
 
 
+def test_a_block_of_several_chunks_reads_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "j.log"
+    _fill(path)
+    monkeypatch.setattr(_snapshot, "CHUNK_TRIALS", 4)  # 15 trials: 4 chunk lines
+    monkeypatch.setattr(journal_storage, "SNAPSHOT_LINES", 1)
+    _open(path, heartbeat_interval=60)
+    lines = Path(_snapshot.snapshot_path(str(path))).read_text().splitlines()
+    chunks = [json.loads(line)["trials"] for line in lines[1:-1]]
+    assert chunks == [4, 4, 4, 3] and json.loads(lines[-1])["rows"] == 15
+    monkeypatch.setattr(journal_storage, "SNAPSHOT_LINES", 10**9)
+    assert _state(_open(path, heartbeat_interval=60)) == _state(_replayed(path, monkeypatch))
+    # a chunk that is cut short ends the block: the snapshot is not used, the journal replayed
+    Path(_snapshot.snapshot_path(str(path))).write_text(
+        "\n".join([*lines[:2], lines[2][: len(lines[2]) // 2], *lines[3:]]) + "\n"
+    )
+    assert _snapshot.load_snapshot(str(path), "test") is None
+    assert _state(_open(path, heartbeat_interval=60)) == _state(_replayed(path, monkeypatch))
+
+
 @pytest.mark.parametrize(
     "damage",
     ["another-journal", "cut-short", "garbage", "journal-replaced", "newer-format", "empty"],
@@ -267,8 +288,8 @@ def test_generated_studies_read_the_same_from_a_snapshot(
 
 
 def _blocks(path: Path | bytes) -> list[tuple[int | None, int, int]]:
-    """``(since, line, trial lines)`` of each block of the snapshot beside ``path`` (or in
-    these bytes), a torn line left out."""
+    """``(since, line, trials)`` of each block of the snapshot beside ``path`` (or in these
+    bytes), a torn line left out."""
     data = (
         path if isinstance(path, bytes) else Path(_snapshot.snapshot_path(str(path))).read_bytes()
     )
@@ -280,9 +301,9 @@ def _blocks(path: Path | bytes) -> list[tuple[int | None, int, int]]:
             continue
         if isinstance(row, dict) and "format" in row:
             out.append((row["since"], row["line"], 0))
-        elif isinstance(row, list):
+        elif isinstance(row, dict) and "trials" in row:  # a chunk of trials
             since, line, n = out[-1]
-            out[-1] = (since, line, n + 1)
+            out[-1] = (since, line, n + row["trials"])
     return out
 
 
