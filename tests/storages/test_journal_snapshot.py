@@ -186,6 +186,33 @@ def test_a_block_of_several_chunks_reads_the_same(
     assert _state(_open(path, heartbeat_interval=60)) == _state(_replayed(path, monkeypatch))
 
 
+def test_a_snapshot_of_the_older_format_is_written_over(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a podbor of the older format left a snapshot that reaches the journal's end: it cannot be
+    # read, and it must not stop this one from writing its own (else every load replays)
+    path = tmp_path / "j.log"
+    _fill(path)
+    monkeypatch.setattr(journal_storage, "SNAPSHOT_LINES", 1)
+    _open(path, heartbeat_interval=60)
+    snapshot = Path(_snapshot.snapshot_path(str(path)))
+    lines = snapshot.read_text().splitlines()
+    head, end = json.loads(lines[0]), json.loads(lines[-1])
+    head["version"] = 2
+    del end["version"]
+    snapshot.write_text("\n".join([json.dumps(head), *lines[1:-1], json.dumps(end)]) + "\n")
+    assert _snapshot.snapshot_end(str(path)) is None
+    assert _snapshot.load_snapshot(str(path), "test") is None
+    monkeypatch.setattr(journal_storage, "SNAPSHOT_LINES", 10**9)
+    assert _state(_open(path, heartbeat_interval=60)) == _state(_replayed(path, monkeypatch))
+    monkeypatch.setattr(journal_storage, "SNAPSHOT_LINES", 1)
+    _open(path, heartbeat_interval=60)  # replays in full, and writes this format's snapshot
+    assert json.loads(snapshot.read_text().splitlines()[0])["version"] == _snapshot.VERSION
+    assert _snapshot.snapshot_end(str(path)) == end["end"]
+    loaded = _snapshot.load_snapshot(str(path), "test")
+    assert loaded is not None and loaded[2] == end["end"]
+
+
 @pytest.mark.parametrize(
     "damage",
     ["another-journal", "cut-short", "garbage", "journal-replaced", "newer-format", "empty"],

@@ -35,9 +35,11 @@ the distributions its trials use (JSON texts, referred to by position), the stud
 best trial, the number of trials) and the heartbeats of RUNNING trials; then the trials, as
 columns, one line per chunk of up to :data:`._columns.CHUNK_TRIALS` trials (:mod:`._columns`:
 numbers and times in binary, attributes encoded as in journal lines, :mod:`._codec`); then
-``{"end": line, "rows": k, "total": n}`` (the trials of this block and of the whole file).
-Version 3 (chunks of columns) replaced version 2 (a JSON line per trial, ~4× slower to write):
-a snapshot of another version is ignored and written anew.
+``{"end": line, "rows": k, "total": n, "version": 3}`` (the trials of this block and of the
+whole file). Version 3 (chunks of columns) replaced version 2 (a JSON line per trial, ~4×
+slower to write): a snapshot of another version is ignored and written anew (its end line
+does not count as reaching any line). A podbor that writes version 2 cannot read version 3
+and replays such a journal in full.
 """
 
 from __future__ import annotations
@@ -103,7 +105,9 @@ def _tail_hash(journal_path: str, offset: int) -> str:
 
 
 def _end_of(data: bytes) -> dict[str, int] | None:
-    """The end line that ``data`` (the file's last bytes) ends with, or None."""
+    """The end line that ``data`` (the file's last bytes) ends with, or None (also for the end
+    of a snapshot of another format version: one that this podbor cannot read does not count
+    as reaching any line, so it is written over)."""
     if not data.endswith(b"\n"):
         return None  # torn
     last = data[data.rfind(b"\n", 0, len(data) - 1) + 1 :]
@@ -113,7 +117,7 @@ def _end_of(data: bytes) -> dict[str, int] | None:
         return None
     if not isinstance(end, dict) or not all(type(end.get(k)) is int for k in _END_KEYS):
         return None
-    return end
+    return end if end.get("version") == VERSION else None
 
 
 def _end_at(fd: int) -> dict[str, int] | None:
@@ -307,7 +311,9 @@ def _block(
         }
     )
     yield from chunks
-    yield _dumps({"end": line, "rows": len(trials), "total": total + len(trials)})
+    yield _dumps(
+        {"end": line, "rows": len(trials), "total": total + len(trials), "version": VERSION}
+    )
 
 
 # -- reading ----------------------------------------------------------------------------------
