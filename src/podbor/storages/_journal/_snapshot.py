@@ -36,8 +36,8 @@ best trial, the number of trials) and the heartbeats of RUNNING trials; then the
 columns, one line per chunk of up to :data:`._columns.CHUNK_TRIALS` trials (:mod:`._columns`:
 numbers and times in binary, attributes encoded as in journal lines, :mod:`._codec`); then
 ``{"end": line, "rows": k, "total": n, "version": 3}`` (the trials of this block and of the
-whole file). Version 3 (chunks of columns) replaced version 2 (a JSON line per trial, ~4×
-slower to write): a snapshot of another version is ignored and written anew (its end line
+whole file). Version 3 (chunks of columns) replaced version 2 (a JSON line per trial, twice
+as slow to write): a snapshot of another version is ignored and written anew (its end line
 does not count as reaching any line). A podbor that writes version 2 cannot read version 3
 and replays such a journal in full.
 """
