@@ -165,15 +165,21 @@ def test_a_handle_opened_from_a_snapshot_sees_what_a_full_replay_sees(
     assert fresh.create_new_study([podbor.StudyDirection.MINIMIZE], "new") == 2
 
 
+def _filled_snapshot(path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The lines of the snapshot that a full replay of :func:`_fill`'s journal writes (the
+    snapshot threshold is left at one line)."""
+    _fill(path)
+    monkeypatch.setattr(journal_storage, "SNAPSHOT_LINES", 1)
+    _open(path, heartbeat_interval=60)
+    return Path(_snapshot.snapshot_path(str(path))).read_text().splitlines()
+
+
 def test_a_block_of_several_chunks_reads_the_same(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "j.log"
-    _fill(path)
     monkeypatch.setattr(_snapshot, "CHUNK_TRIALS", 4)  # 15 trials: 4 chunk lines
-    monkeypatch.setattr(journal_storage, "SNAPSHOT_LINES", 1)
-    _open(path, heartbeat_interval=60)
-    lines = Path(_snapshot.snapshot_path(str(path))).read_text().splitlines()
+    lines = _filled_snapshot(path, monkeypatch)
     chunks = [json.loads(line)["trials"] for line in lines[1:-1]]
     assert chunks == [4, 4, 4, 3] and json.loads(lines[-1])["rows"] == 15
     monkeypatch.setattr(journal_storage, "SNAPSHOT_LINES", 10**9)
@@ -192,11 +198,8 @@ def test_a_snapshot_of_the_older_format_is_written_over(
     # a podbor of the older format left a snapshot that reaches the journal's end: it cannot be
     # read, and it must not stop this one from writing its own (else every load replays)
     path = tmp_path / "j.log"
-    _fill(path)
-    monkeypatch.setattr(journal_storage, "SNAPSHOT_LINES", 1)
-    _open(path, heartbeat_interval=60)
+    lines = _filled_snapshot(path, monkeypatch)
     snapshot = Path(_snapshot.snapshot_path(str(path)))
-    lines = snapshot.read_text().splitlines()
     head, end = json.loads(lines[0]), json.loads(lines[-1])
     head["version"] = 2
     del end["version"]
