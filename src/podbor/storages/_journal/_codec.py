@@ -26,11 +26,13 @@ __all__ = [
     "StringCache",
     "add_param",
     "decode_attr",
+    "decode_attrs",
     "decode_datetime",
     "decode_float",
     "decode_template",
     "decode_trial",
     "encode_attr",
+    "encode_attrs",
     "encode_datetime",
     "encode_float",
     "encode_stored_attr",
@@ -93,6 +95,20 @@ def decode_attr(encoded: Any) -> Any:
     return encoded
 
 
+def encode_attrs(attrs: dict[str, Any], kind: str, *, stored: bool = False) -> dict[str, Any]:
+    """Every attribute of ``attrs`` through :func:`encode_attr` (``stored``: through
+    :func:`encode_stored_attr`, for attributes that were checked when they were set)."""
+    if not attrs:
+        return {}
+    encode = encode_stored_attr if stored else encode_attr
+    return {key: encode(value, kind, key) for key, value in attrs.items()}
+
+
+def decode_attrs(encoded: dict[str, Any]) -> dict[str, Any]:
+    """Inverse of :func:`encode_attrs`."""
+    return {key: decode_attr(value) for key, value in encoded.items()} if encoded else {}
+
+
 def encode_datetime(value: datetime.datetime | None) -> str | None:
     """A datetime as ISO 8601 text (``None`` stays ``None``)."""
     return None if value is None else value.isoformat()
@@ -117,8 +133,8 @@ def encode_template(trial: FrozenTrial) -> dict[str, Any]:
             ]
             for name, dist in trial.distributions.items()
         },
-        "user_attrs": {k: encode_attr(v, "user", k) for k, v in trial.user_attrs.items()},
-        "system_attrs": {k: encode_attr(v, "system", k) for k, v in trial.system_attrs.items()},
+        "user_attrs": encode_attrs(trial.user_attrs, "user"),
+        "system_attrs": encode_attrs(trial.system_attrs, "system"),
         "intermediate_values": [
             [int(step), encode_float(v)] for step, v in trial.intermediate_values.items()
         ],
@@ -160,7 +176,7 @@ def decode_trial(
     One decoding for a template trial's line and the snapshot's trial rows; ``keep_system``
     may swap the system attributes for shared copies (the snapshot interns repeated strings).
     """
-    system_attrs = {k: decode_attr(v) for k, v in system.items()}
+    system_attrs = decode_attrs(system)
     return FrozenTrial(
         number,
         TrialState[state],
@@ -169,7 +185,7 @@ def decode_trial(
         decode_datetime(complete),
         {},
         {},
-        {k: decode_attr(v) for k, v in user.items()},
+        decode_attrs(user),
         system_attrs if keep_system is None else keep_system(system_attrs),
         {int(step): decode_float(v) for step, v in reports},
         trial_id,

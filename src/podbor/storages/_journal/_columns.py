@@ -31,11 +31,12 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from podbor._records.frozen_trial import FrozenTrial
 from podbor._records.trial_state import TrialState
 from podbor.distributions import BaseDistribution, FloatDistribution, IntDistribution
-from podbor.storages._journal._codec import decode_attr, encode_stored_attr
+from podbor.storages._journal._codec import decode_attrs, encode_attrs
 
 __all__ = ["CHUNK_TRIALS", "decode_chunk", "encode_chunk"]
 
@@ -50,12 +51,22 @@ _STATES = {state.value: state for state in TrialState}
 _CODES = {state: state.value for state in TrialState}
 
 
+def _pack(values: Sequence[float], dtype: str) -> str:
+    """``values`` as a little-endian array of ``dtype`` (``"<f8"``, ``"<i8"``) in base64."""
+    return base64.b64encode(np.asarray(values, dtype=dtype).tobytes()).decode("ascii")
+
+
+def _unpack(text: str, dtype: str) -> npt.NDArray[Any]:
+    """Inverse of :func:`_pack`."""
+    return np.frombuffer(base64.b64decode(text, validate=True), dtype=dtype)
+
+
 def _floats(values: Sequence[float]) -> str:
-    return base64.b64encode(np.asarray(values, dtype="<f8").tobytes()).decode("ascii")
+    return _pack(values, "<f8")
 
 
 def _read_floats(text: str) -> list[float]:
-    floats: list[float] = np.frombuffer(base64.b64decode(text, validate=True), dtype="<f8").tolist()
+    floats: list[float] = _unpack(text, "<f8").tolist()
     return floats
 
 
@@ -64,14 +75,13 @@ def _times(column: list[datetime.datetime | None]) -> dict[str, Any]:
         micros = [_NAT if t is None else (t - _EPOCH) // _MICROSECOND for t in column]
     except TypeError:  # a time with a time zone: kept as ISO text
         return {"iso": [None if t is None else t.isoformat() for t in column]}
-    return {"us": base64.b64encode(np.asarray(micros, dtype="<i8").tobytes()).decode("ascii")}
+    return {"us": _pack(micros, "<i8")}
 
 
 def _read_times(encoded: dict[str, Any]) -> list[datetime.datetime | None]:
     if "us" in encoded:
-        raw = base64.b64decode(encoded["us"], validate=True)
         times: list[datetime.datetime | None] = (
-            np.frombuffer(raw, dtype="<i8").view("datetime64[us]").tolist()
+            _unpack(encoded["us"], "<i8").view("datetime64[us]").tolist()
         )
         return times
     return [None if t is None else datetime.datetime.fromisoformat(t) for t in encoded["iso"]]
@@ -135,10 +145,8 @@ def encode_chunk(
             value = params[name]
             add_param(float(value) if isinstance(dist, _NUMERIC) else dist.to_internal_repr(value))
         user, system = trial._user_attrs, trial._system_attrs
-        users.append({k: encode_stored_attr(v, "user", k) for k, v in user.items()} if user else {})
-        systems.append(
-            {k: encode_stored_attr(v, "system", k) for k, v in system.items()} if system else {}
-        )
+        users.append(encode_attrs(user, "user", stored=True))
+        systems.append(encode_attrs(system, "system", stored=True))
         intermediate = trial.intermediate_values
         n_reports.append(len(intermediate))
         if intermediate:
@@ -234,8 +242,8 @@ def decode_chunk(
             completes[i],
             params,
             distributions,
-            {key: decode_attr(v) for key, v in user.items()} if user else {},
-            keep_system({key: decode_attr(v) for key, v in system.items()}),
+            decode_attrs(user),
+            keep_system(decode_attrs(system)),
             intermediate,
             ids[i],
             values=trial_values,

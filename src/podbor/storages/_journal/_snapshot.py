@@ -58,7 +58,7 @@ from podbor._records.trial_state import TrialState
 from podbor._study_direction import StudyDirection
 from podbor.distributions import BaseDistribution, distribution_to_json
 from podbor.logging import get_logger
-from podbor.storages._journal._codec import decode_attr, encode_attr
+from podbor.storages._journal._codec import decode_attrs, encode_attrs
 from podbor.storages._journal._columns import CHUNK_TRIALS, decode_chunk, encode_chunk
 from podbor.storages._journal._model import JournalModel
 from podbor.storages._records import StudyRecord
@@ -286,8 +286,8 @@ def _block(
             "id": study_id,
             "name": study.name,
             "directions": [d.name for d in study.directions],
-            "user_attrs": {k: encode_attr(v, "user", k) for k, v in study.user_attrs.items()},
-            "system_attrs": {k: encode_attr(v, "system", k) for k, v in study.system_attrs.items()},
+            "user_attrs": encode_attrs(study.user_attrs, "user"),
+            "system_attrs": encode_attrs(study.system_attrs, "system"),
             "dists": {name: index(dist) for name, dist in study.dists.items()},
             "waiting": list(study.waiting),
             "best": None if study.best is None else study.best.number,
@@ -358,8 +358,8 @@ def _load(lines: Iterator[bytes], journal_path: str, model: JournalModel) -> tup
     for entry in head["studies"]:
         study_id = entry["id"]
         record = StudyRecord(entry["name"], [StudyDirection[d] for d in entry["directions"]])
-        record.user_attrs = {k: decode_attr(v) for k, v in entry["user_attrs"].items()}
-        record.system_attrs = {k: decode_attr(v) for k, v in entry["system_attrs"].items()}
+        record.user_attrs = decode_attrs(entry["user_attrs"])
+        record.system_attrs = decode_attrs(entry["system_attrs"])
         record.dists = {name: table[at] for name, at in entry["dists"].items()}
         model.studies[study_id] = record
         model.names[record.name] = study_id
