@@ -6,6 +6,7 @@ operations never accept what the field-by-field checks refuse.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from pathlib import Path
@@ -270,6 +271,22 @@ def test_the_replays_one_step_path_changes_what_the_general_way_changes(
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(_model, "_REPLAY", {})  # every operation the general way
         assert _outcome(general, op) == fast
+    # and the loop a replay of a part runs (``JournalModel.replay``) leaves the same state
+    assert _replayed(_base_model(), op) == repr(_state_of(general))
+
+
+def _replayed(m: _model.JournalModel, op: dict[str, Any]) -> str:
+    """The state after :meth:`JournalModel.replay` of ``op`` alone, the general way being the
+    storage's (:meth:`JournalModel.apply`, an error changing nothing)."""
+
+    def general(op: dict[str, Any], number: int) -> None:
+        assert number == m.line
+        with contextlib.suppress(Exception):
+            m.apply(op)
+
+    m.replay([(m.line, op)], general)
+    m.seal()
+    return repr(_state_of(m))
 
 
 def test_the_one_step_path_takes_the_lines_a_study_writes() -> None:

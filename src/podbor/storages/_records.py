@@ -128,6 +128,10 @@ class StudyRecord:
         self.best = best_of(self.best, trial, self.directions)
 
 
+_WAITING, _RUNNING = TrialState.WAITING, TrialState.RUNNING
+_COMPLETE, _FAIL = TrialState.COMPLETE, TrialState.FAIL
+
+
 def _number(trial: FrozenTrial) -> int:
     return trial.number
 
@@ -421,20 +425,21 @@ class StudyTable:
         study.trials[trial.number] = trial
         if previous is not trial and previous.state == trial.state:
             return  # the indexes depend on the state alone
-        if trial.state == TrialState.WAITING:
-            study.waiting.setdefault(trial._trial_id)
+        state, trial_id = trial.state, trial._trial_id  # states bound once (module constants):
+        if state == _WAITING:  # this runs for most lines a journal replays
+            study.waiting.setdefault(trial_id)
         else:
-            study.waiting.pop(trial._trial_id, None)
-        if trial.state == TrialState.RUNNING:
+            study.waiting.pop(trial_id, None)
+        if state == _RUNNING:
             study.running.setdefault(trial.number)
         else:
             study.running.pop(trial.number, None)
-        if trial.state.is_finished():
-            self.heartbeats.pop(trial._trial_id, None)
-            if not self._batched:
-                self._fresh.pop(trial._trial_id, None)
-            study.add_finished(trial)
-        if trial.state == TrialState.FAIL:
-            study.failed.add(trial._trial_id)
-        if trial.state == TrialState.COMPLETE:
-            study.update_best(trial)
+            if state != _WAITING:  # finished
+                self.heartbeats.pop(trial_id, None)
+                if not self._batched:
+                    self._fresh.pop(trial_id, None)
+                study.add_finished(trial)
+                if state == _FAIL:
+                    study.failed.add(trial_id)
+                elif state == _COMPLETE:
+                    study.update_best(trial)

@@ -26,6 +26,8 @@ __all__ = [
     "check_fields",
     "check_op",
     "has_common_shape",
+    "set_param_fields",
+    "set_state_fields",
     "writer_ok",
 ]
 
@@ -288,29 +290,68 @@ def beat_ok(op: dict[str, Any]) -> bool:
     return type(beat) is float and math.isfinite(beat)
 
 
-def _fast_set_param(op: dict[str, Any]) -> bool:
-    trial_id = op.get("trial_id")
-    return (
-        type(trial_id) is int
-        and 0 <= trial_id <= INT64_MAX
-        and type(op.get("name")) is str
-        and type(op.get("value")) is float
-        and type(op.get("dist")) is str
-        and writer_ok(op)
+def set_param_fields(op: dict[str, Any]) -> tuple[int, str, float, str] | None:
+    """The trial id, name, value and distribution text of a ``set_param`` in the shape podbor
+    writes it (:func:`has_common_shape`); None means "look closer". Each field is read once:
+    4·10⁵ lines of a 10⁵-trial journal are ``set_param``."""
+    trial_id, name, value, dist = (
+        op.get("trial_id"),
+        op.get("name"),
+        op.get("value"),
+        op.get("dist"),
     )
-
-
-def _fast_set_state(op: dict[str, Any]) -> bool:
-    trial_id, values = op.get("trial_id"), op.get("values")
-    return (
+    seq = op.get("seq", 0)
+    if (
         type(trial_id) is int
         and 0 <= trial_id <= INT64_MAX
-        and _is_state(op.get("state"))
+        and type(name) is str
+        and type(value) is float
+        and type(dist) is str
+        and type(op.get("worker", "")) is str
+        and type(seq) is int
+        and INT64_MIN <= seq <= INT64_MAX
+    ):
+        return trial_id, name, value, dist
+    return None
+
+
+def _plain_set_param(op: dict[str, Any]) -> bool:
+    return set_param_fields(op) is not None
+
+
+def set_state_fields(
+    op: dict[str, Any],
+) -> tuple[int, TrialState, list[float] | None, datetime.datetime] | None:
+    """The trial id, state, values and time (read) of a ``set_state`` in the shape podbor
+    writes it (:func:`has_common_shape`); None means "look closer"."""
+    trial_id, name, values, when = (
+        op.get("trial_id"),
+        op.get("state"),
+        op.get("values"),
+        op.get("time"),
+    )
+    state = _STATE_OF.get(name) if type(name) is str else None
+    if not (
+        type(trial_id) is int
+        and 0 <= trial_id <= INT64_MAX
+        and state is not None
         and (values is None or (type(values) is list and all(type(v) is float for v in values)))
-        and _is_time(op.get("time"))
+        and type(when) is str
         and beat_ok(op)
         and writer_ok(op)
-    )
+    ):
+        return None
+    try:
+        return trial_id, state, values, datetime.datetime.fromisoformat(when)
+    except ValueError:
+        return None
+
+
+def _plain_set_state(op: dict[str, Any]) -> bool:
+    return set_state_fields(op) is not None
+
+
+_STATE_OF = TrialState.__members__
 
 
 def _fast_create_trial(op: dict[str, Any]) -> bool:
@@ -326,8 +367,8 @@ def _fast_create_trial(op: dict[str, Any]) -> bool:
 
 
 _FAST: dict[str, Callable[[dict[str, Any]], bool]] = {
-    "set_param": _fast_set_param,
-    "set_state": _fast_set_state,
+    "set_param": _plain_set_param,
+    "set_state": _plain_set_state,
     "create_trial": _fast_create_trial,
 }
 """The operations a study writes for every trial: a shape check without the generic loop."""

@@ -198,8 +198,11 @@ class JournalStorage(HeartbeatStorage):
             parts = self._backend.read_parts(self._offset, locked=locked, line=self._line)
             try:
                 for part in parts:  # one part's records in memory at a time
-                    for number, record in part.records:
-                        self._replay(record, number)
+                    if self._pending is None:  # no result awaited: the model's one loop
+                        self._model.replay(part.records, self._replay)
+                    else:
+                        for number, record in part.records:
+                            self._replay(record, number)
                     self._model.seal()
                     self._offset, self._line = part.end, part.end_line
             finally:
