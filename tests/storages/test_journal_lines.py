@@ -184,11 +184,14 @@ def test_the_quick_checks_never_accept_what_the_field_checks_refuse(
 # -- the replay's one-step path for the operations every trial writes ---------------------------
 _DIST = distribution_to_json(podbor.distributions.FloatDistribution(0.0, 1.0))
 _OTHER_DIST = distribution_to_json(podbor.distributions.FloatDistribution(0.0, 2.0))
+# an int parameter: a value such as NaN or inf makes its ``to_external_repr`` raise
+_INT_DIST = distribution_to_json(podbor.distributions.IntDistribution(0, 5))
 _AT = "2026-12-05T10:00:00.5"
 
 
 def _base_model() -> _model.JournalModel:
-    """A study with trials in every state and parameter ``x`` known (through the general way)."""
+    """A study with trials in every state and parameters ``x`` (float) and ``k`` (int) known
+    (through the general way)."""
     m = _model.JournalModel("the journal 'j'")
     m.apply({"op": "create_study", "name": "s", "directions": ["MINIMIZE"]})
     plain = {"state": "RUNNING", "values": None, "datetime_start": _AT, "datetime_complete": None}
@@ -199,6 +202,7 @@ def _base_model() -> _model.JournalModel:
     m.apply({"op": "create_trial", "study_id": 0, "time": _AT})
     for trial_id in (0, 2):
         m.apply({"op": "set_param", "trial_id": trial_id, "name": "x", "value": 0.5, "dist": _DIST})
+    m.apply({"op": "set_param", "trial_id": 0, "name": "k", "value": 2.0, "dist": _INT_DIST})
     m.apply({"op": "set_state", "trial_id": 2, "state": "COMPLETE", "values": [1.0], "time": _AT})
     m.seal()
     return m
@@ -235,10 +239,10 @@ def _outcome(m: _model.JournalModel, op: dict[str, Any]) -> str:
 @given(
     name=st.sampled_from(["set_param", "set_state", "create_trial"]),
     ids=st.sampled_from([0, 1, 2, 3, 7, -1, True, None, 2**63]) | st.integers(0, 3),
-    param=st.sampled_from(["x", "y", 3]),
+    param=st.sampled_from(["x", "y", "k", 3]),
     **_FIELDS,
     state=st.sampled_from(["COMPLETE", "RUNNING", "FAIL", "WAITING", "PRUNED", "NOPE", 1, None]),
-    dist=st.sampled_from([_DIST, _OTHER_DIST, "{}", 1]),
+    dist=st.sampled_from([_DIST, _OTHER_DIST, _INT_DIST, "{}", 1]),
     template=st.none()
     | st.just("absent")
     | st.fixed_dictionaries(
@@ -314,3 +318,24 @@ def test_the_one_step_path_takes_the_lines_a_study_writes() -> None:
             m.apply({"op": op_name, **ops[op_name], "worker": "abc", "seq": 9})
     assert taken == ["create_trial", "set_param", "set_state"]
     assert m.studies[0].best is not None and m.studies[0].best.number == 0
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf")])
+def test_a_line_whose_value_the_parameter_cannot_take_changes_nothing(
+    tmp_path: Path, value: float
+) -> None:
+    """An int parameter's ``set_param`` line with a value no int can be (written by hand, or by
+    another program): its replay raises inside the one-step path, and the load skips that line
+    as it skips any line that fails (the parameter stays unset), instead of failing."""
+    path = str(tmp_path / "j.log")
+    study = podbor.create_study(storage=JournalStorage(JournalFileBackend(path)), study_name="s")
+    study.ask().suggest_int("n", 1, 5)
+    running = study.ask()
+    with open(path) as f:
+        line = next(json.loads(text) for text in f if '"set_param"' in text)
+    line.update(trial_id=running._trial_id, value=value, seq=line["seq"] + 100)
+    with open(path, "a") as f:
+        f.write(json.dumps(line) + "\n")  # NaN and Infinity as JSON's readers accept them
+    loaded = JournalStorage(JournalFileBackend(path))  # a fresh replay of every line
+    assert loaded.get_trial(running._trial_id).params == {}
+    assert loaded.get_trial(running._trial_id - 1).params.keys() == {"n"}

@@ -122,8 +122,13 @@ class JournalModel(StudyTable):
             self.line = number
             name = op.get("op")
             replay = replay_of(name) if type(name) is str else None
-            if replay is None or replay(self, op) is _LOOK_CLOSER:
-                general(op, number)
+            if replay is not None:
+                try:
+                    if replay(self, op) is not _LOOK_CLOSER:
+                        continue
+                except Exception:  # e.g. an int parameter's value NaN: a line changes nothing
+                    pass  # and the general way, through :meth:`apply`, raises it to be said
+            general(op, number)
 
 
 # -- handlers: check, then (unless dry_run) apply -----------------------------------------
