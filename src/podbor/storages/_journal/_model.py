@@ -317,7 +317,7 @@ def _replay_set_param(m: JournalModel, op: Op) -> Any:
     study = m.studies[where[0]]
     trial = study.trials[where[1]]
     state = trial.state
-    if (state is not _RUNNING and state is not _WAITING) or study.dists.get(name) is not dist:
+    if (state != _RUNNING and state != _WAITING) or study.dists.get(name) is not dist:
         return _LOOK_CLOSER
     name = m.param_names.setdefault(name, name)
     new = m.writable(trial)
