@@ -7,6 +7,7 @@ operations never accept what the field-by-field checks refuse.
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import logging
 from pathlib import Path
@@ -121,6 +122,32 @@ def test_a_journal_of_many_parts_replays_as_one_read_whole(
     assert [r for p in parts for r in p.records] == whole.records
     assert (parts[-1].end, parts[-1].end_line) == (whole.end, whole.end_line)
     assert whole.end == path.stat().st_size
+
+
+def test_a_line_far_longer_than_a_part_takes_few_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each read of a line longer than a part is as long as what is held of it, so a line of
+    ``n`` bytes takes ~log2(n / part) reads, not n / part reads that each copy all held so far
+    (quadratic in the line's length)."""
+    path = tmp_path / "j.log"
+    study = podbor.create_study(storage=JournalStorage(JournalFileBackend(str(path))))
+    study.set_user_attr("long", "x" * 200_000)
+    study.optimize(lambda trial: trial.suggest_float("x", 0, 1), n_trials=3)
+    reads: list[int] = []
+
+    class _Counted(io.FileIO):
+        def read(self, size: int = -1) -> bytes:
+            reads.append(size)
+            return super().read(size)
+
+    monkeypatch.setattr(backend, "PART_BYTES", 64)
+    monkeypatch.setattr(backend, "open", lambda path, mode: _Counted(path, mode), raising=False)
+    parts = list(JournalFileBackend(str(path)).read_parts(0, locked=True))
+    records = [record for part in parts for record in part.records]
+    assert any(op.get("key") == "long" and len(op["value"]) == 200_000 for _, op in records)
+    assert parts[-1].end == path.stat().st_size
+    assert len(reads) < 200, len(reads)  # 64-byte reads alone: ~3,100 for the long line
 
 
 _ID = st.integers(min_value=-2, max_value=2**63 + 1) | st.booleans() | st.none()

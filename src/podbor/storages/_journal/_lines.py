@@ -2,8 +2,8 @@
 
 A journal of 10⁵ trials holds about 6·10⁵ lines (140 MB). Reading it whole and parsing it line by
 line with ``json.loads`` cost more time in the wrappers around JSON's C scanner than in the
-scanner itself, and held every parsed line in memory at once. Here the bytes are read in parts
-of about a megabyte, each part is decoded once, and each line is handed to the C scanner
+scanner itself, and held every parsed line in memory at once. Here the bytes are read in small
+parts (:data:`PART_BYTES`), each part is decoded once, and each line is handed to the C scanner
 directly. A line counts only when the scanner reads it *whole* from its first character (what
 ``json.loads`` of that line alone returns, so a line is never read together with its neighbour);
 anything else (leading or trailing blanks, bytes that are not UTF-8, nesting too deep) goes
@@ -21,8 +21,12 @@ from podbor.storages._journal._check import UNREADABLE
 
 __all__ = ["PART_BYTES", "LineParser", "ReadResult", "lines_text", "parse_line"]
 
-PART_BYTES = 1 << 20
-"""About how many bytes of a journal are read and parsed at a time (whole lines only)."""
+PART_BYTES = 1 << 14
+"""About how many bytes of a journal are read and parsed at a time (whole lines only; a longer
+line is read whole). Small, so that a part's parsed lines are still in the processor's cache
+when the replay applies them: ~70 lines of ~230 bytes make ~40 KiB of objects. A full replay of
+a 10⁵-trial journal took 5.1–5.4 s with parts of 1 MiB (~2.5 MB of objects each) and 3.8–4.2 s
+with these (``benchmarks/README.md``, session 35)."""
 
 _scan: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 

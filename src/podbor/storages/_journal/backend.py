@@ -358,9 +358,9 @@ class JournalFileBackend:
     def read_parts(
         self, offset: int, *, locked: bool = False, line: int = 1
     ) -> Generator[ReadResult, None, None]:
-        """:meth:`read`, in parts of about a megabyte each (whole lines): a replay applies one
-        part before the next is parsed, so memory holds one part's records, not the file's.
-        Each part's ``end`` and ``end_line`` say where the lines read so far end."""
+        """:meth:`read`, in parts of about :data:`PART_BYTES` each (whole lines): a replay
+        applies one part before the next is parsed, so memory holds one part's records, not the
+        file's. Each part's ``end`` and ``end_line`` say where the lines read so far end."""
         with open(self._path, "rb") as f:
             size = os.fstat(f.fileno()).st_size
             if size < offset:
@@ -372,7 +372,9 @@ class JournalFileBackend:
             parser = self._parser(skip_damaged=locked)
             start, number, carry, left = offset, line, b"", size - offset
             while left > 0:
-                block = f.read(min(PART_BYTES, left))
+                # a line longer than a part: each read as long as what is held of it, so
+                # reading it costs time linear in its length
+                block = f.read(min(max(PART_BYTES, len(carry)), left))
                 if not block:
                     return  # the file shrank meanwhile (by hand): what was read stands
                 left -= len(block)
