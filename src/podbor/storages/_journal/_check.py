@@ -149,10 +149,7 @@ def _is_kind(value: Any) -> bool:
 
 
 def _is_state(value: Any) -> bool:
-    return type(value) is str and value in _STATES
-
-
-_STATES = frozenset(TrialState.__members__)
+    return type(value) is str and value in _STATE_OF
 
 
 def _is_directions(value: Any) -> bool:
@@ -352,6 +349,7 @@ def _plain_set_state(op: dict[str, Any]) -> bool:
 
 
 _STATE_OF = TrialState.__members__
+"""The states by name (what a line's ``state`` field holds)."""
 
 
 def _fast_create_trial(op: dict[str, Any]) -> bool:

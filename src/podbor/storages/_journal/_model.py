@@ -257,7 +257,7 @@ def _unfinished(m: JournalModel, trial_id: int) -> tuple[StudyRecord, FrozenTria
         return None
     study = m.studies[where[0]]
     trial = study.trials[where[1]]
-    return None if trial.state.is_finished() else (study, trial)
+    return (study, trial) if trial.state in (_RUNNING, _WAITING) else None
 
 
 def _replay_create_trial(m: JournalModel, op: Op) -> Any:
@@ -305,20 +305,15 @@ def _replay_create_trial(m: JournalModel, op: Op) -> Any:
 
 
 def _replay_set_param(m: JournalModel, op: Op) -> Any:
-    """A parameter of a running trial, with a distribution its study already uses (the lookups
-    of :func:`_unfinished` spelled out: 4·10⁵ lines of a 10⁵-trial journal)."""
+    """A parameter of a running trial, with a distribution its study already uses."""
     fields = set_param_fields(op)
     if fields is None:
         return _LOOK_CLOSER
     trial_id, name, value, text = fields
-    where, dist = m.owner.get(trial_id), m.distributions.known(text)
-    if where is None or dist is None:
+    found, dist = _unfinished(m, trial_id), m.distributions.known(text)
+    if found is None or dist is None or found[0].dists.get(name) is not dist:
         return _LOOK_CLOSER
-    study = m.studies[where[0]]
-    trial = study.trials[where[1]]
-    state = trial.state
-    if (state != _RUNNING and state != _WAITING) or study.dists.get(name) is not dist:
-        return _LOOK_CLOSER
+    study, trial = found
     name = m.param_names.setdefault(name, name)
     new = m.writable(trial)
     new.params[name] = dist.to_external_repr(value)
