@@ -34,6 +34,7 @@ from podbor._study_direction import StudyDirection
 from podbor.distributions import BaseDistribution
 from podbor.exceptions import DuplicatedStudyError, StudyNotFoundError, UpdateFinishedTrialError
 from podbor.storages._input_rules import check_param_distribution
+from podbor.storages._shared import EMPTY, SharedPool
 
 __all__ = ["StudyRecord", "StudyTable", "best_of"]
 
@@ -56,6 +57,7 @@ class StudyRecord:
     # Finished trials of several states merged in number order (e.g. COMPLETE and PRUNED, what
     # TPE reads before every trial), built on first use and kept up to date from then on.
     merged: dict[frozenset[TrialState], list[FrozenTrial]] = field(default_factory=dict)
+    shared: SharedPool = field(default_factory=SharedPool)  # finished trials' distributions
 
     def _runs(self, states: Container[TrialState]) -> list[list[FrozenTrial]] | None:
         """The lists (each in number order) that make up ``states``: one per finished state,
@@ -87,7 +89,17 @@ class StudyRecord:
         return list(merged)
 
     def add_finished(self, trial: FrozenTrial) -> None:
-        """Index a trial that has just finished (again, if it is the same trial: replaced)."""
+        """Index a trial that has just finished (again, if it is the same trial: replaced).
+
+        A finished trial never changes again, so its distributions and its empty mappings
+        become ones shared with the study's other finished trials (see :mod:`._shared`)."""
+        trial._distributions = self.shared.share(trial._distributions)
+        if not trial._user_attrs:
+            trial._user_attrs = EMPTY
+        if not trial._system_attrs:
+            trial._system_attrs = EMPTY
+        if not trial.intermediate_values:
+            trial.intermediate_values = EMPTY
         _insert(self.finished.setdefault(trial.state, []), trial)
         for key, merged in self.merged.items():  # each holds exactly the trials of its states
             if trial.state in key:
@@ -306,6 +318,9 @@ class StudyTable:
         """Store a parameter of a running trial (its distribution checked against the study's)."""
         study, trial = self.updatable(trial_id)
         check_param_distribution(study.dists, name, distribution)
+        known = study.dists[name]
+        if known is not distribution and known == distribution:
+            distribution = known  # one object per distribution, so finished trials share
         new = self.writable(trial)
         new.params[name] = distribution.to_external_repr(internal)
         new.distributions[name] = distribution
