@@ -46,6 +46,23 @@ def test_callbacks_get_the_study_and_the_finished_trial(n_jobs: int) -> None:
         assert by_number[stored.number].values == stored.values
 
 
+def test_each_callback_gets_its_own_copy_of_the_trial() -> None:
+    """As in Optuna: a callback may change the trial it gets (its mappings are plain dicts);
+    neither the study nor the next callback sees the change."""
+    seen: list[FrozenTrial] = []
+
+    def change(study: podbor.Study, trial: FrozenTrial) -> None:
+        seen.append(trial)
+        trial.set_user_attr("changed", True)
+        trial.distributions["extra"] = podbor.distributions.FloatDistribution(0, 1)
+
+    study = _study()
+    study.optimize(_objective, n_trials=3, catch=(ValueError,), callbacks=[change, change])
+    assert len(seen) == 6 and len({id(t) for t in seen}) == 6
+    assert all(t.user_attrs == {"changed": True} for t in seen)
+    assert all(not t.user_attrs and "extra" not in t.distributions for t in study.trials)
+
+
 def test_callback_sees_failed_and_pruned_trials() -> None:
     states: list[TrialState] = []
 

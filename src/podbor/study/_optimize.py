@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import gc
 import os
 import threading
@@ -131,8 +132,8 @@ def optimize(
                         trial = start_trial(study)
                     frozen = run_trial(study, func, catch_tuple, trial)
                     bar.update(budget.elapsed(), core.best_trial)
-                    for callback in callbacks:
-                        callback(frozen)
+                    for callback in callbacks:  # each its own copy, as in Optuna
+                        callback(copy.deepcopy(frozen))
                     if gc_after_trial:
                         gc.collect()
             except BaseException:  # stop this call's other threads at once, not when joined
