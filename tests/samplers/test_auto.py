@@ -596,6 +596,24 @@ def test_a_branch_first_finished_by_another_process_waits_for_the_next_decision(
     assert params["kind"] == "a" and -1.0 <= params["x"] <= 1.0
 
 
+def test_the_refit_schedule_is_sparser_from_high_dim_parameters_on() -> None:
+    # KernelFit.plan: below 64 points a fit for every proposal whatever the dimension; then
+    # once the points have grown by 1/16, or by 1/8 from HIGH_DIM parameters on.
+    from podbor.samplers._gp.optimize import HIGH_DIM
+    from podbor.samplers._gp.study_model import KernelFit
+    from podbor.samplers._gp.training import space_key
+
+    def key(d: int) -> Any:
+        return space_key({f"x{i}": FloatDistribution(0, 1) for i in range(d)})
+
+    for d, growth in ((HIGH_DIM - 1, 1 / 16), (HIGH_DIM, 1 / 8), (50, 1 / 8)):
+        last = KernelFit(key(d), (), n_points=128)
+        refits = [n for n in range(128, 200) if KernelFit.plan(last, key(d), n, n_models=0)[1]]
+        assert refits[0] == 128 * (1 + growth), (d, refits)
+        small = KernelFit(key(d), (), n_points=40)
+        assert KernelFit.plan(small, key(d), 41, n_models=0)[1]
+
+
 def test_a_branch_gp_refits_its_hyper_parameters_on_the_schedule(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

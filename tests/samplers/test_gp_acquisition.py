@@ -29,7 +29,12 @@ from podbor.samplers._gp.acquisition import (
 )
 from podbor.samplers._gp.kernels import KernelParams
 from podbor.samplers._gp.model import GaussianProcess
-from podbor.samplers._gp.optimize import SearchDims, maximize_acquisition
+from podbor.samplers._gp.optimize import (
+    HIGH_DIM,
+    SearchDims,
+    maximize_acquisition,
+    search_budget,
+)
 
 means = st.floats(-50.0, 50.0)
 stds = st.floats(1e-6, 1e3)
@@ -231,3 +236,36 @@ def test_maximize_with_the_whole_cube_as_bounds_is_unchanged() -> None:
     a = maximize_acquisition(acq, dims, np.random.default_rng(5))
     b = maximize_acquisition(acq, dims, np.random.default_rng(5), bounds=whole)
     assert a is not None and b is not None and a.tolist() == b.tolist()
+
+
+class _CountingBowl(_Bowl):
+    """A bowl that records how many points each call evaluates, and the gradient calls."""
+
+    def __init__(self, centre: list[float]) -> None:
+        super().__init__(centre)
+        self.batches: list[int] = []
+        self.gradient_calls = 0
+
+    def value(self, x: np.ndarray) -> np.ndarray:
+        self.batches.append(len(x))
+        return super().value(x)
+
+    def value_and_grad(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        self.gradient_calls += 1
+        return super().value(x), -2.0 * (x - self.centre)
+
+
+@pytest.mark.parametrize("d", [HIGH_DIM - 1, HIGH_DIM, 20])
+def test_the_search_is_cheaper_from_high_dim_columns_on(d: int) -> None:
+    # From HIGH_DIM columns on: 512 candidates and 10 L-BFGS-B iterations (a far optimum, so
+    # the refinement runs to its limit); below: 1,024 and 50. Explicit arguments still win.
+    n_candidates, max_iter = search_budget(d)
+    assert (n_candidates, max_iter) == ((512, 10) if d >= HIGH_DIM else (1024, 50))
+    dims = SearchDims(np.ones(d, dtype=bool), [None] * d)
+    acq = _CountingBowl([0.999] * d)
+    best = maximize_acquisition(acq, dims, np.random.default_rng(0))
+    assert best is not None and acq.batches[0] == n_candidates
+    assert acq.gradient_calls <= 2 * max_iter + 5  # scipy: a few line-search calls per step
+    explicit = _CountingBowl([0.999] * d)
+    maximize_acquisition(explicit, dims, np.random.default_rng(0), n_candidates=64, max_iter=3)
+    assert explicit.batches[0] == 64 and explicit.gradient_calls <= 12

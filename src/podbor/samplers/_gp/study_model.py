@@ -38,7 +38,7 @@ from podbor.samplers._gp.model import (
     standardize,
     warp_targets,
 )
-from podbor.samplers._gp.optimize import SearchDims
+from podbor.samplers._gp.optimize import HIGH_DIM, SearchDims
 from podbor.samplers._gp.training import (
     TrainingSet,
     objective_sign,
@@ -53,6 +53,7 @@ __all__ = [
     "N_LOCAL_STARTS",
     "REFIT_ALWAYS_BELOW",
     "REFIT_GROWTH",
+    "REFIT_GROWTH_HIGH_DIM",
     "KernelFit",
     "StudyModel",
     "fit_model",
@@ -68,6 +69,10 @@ REFIT_ALWAYS_BELOW = 64
 """Below this many training points the hyper-parameters are fitted again for every proposal."""
 REFIT_GROWTH = 1 / 16
 """From then on, once the training set has grown by this fraction since the last fit."""
+REFIT_GROWTH_HIGH_DIM = 1 / 8
+"""The same from :data:`~podbor.samplers._gp.optimize.HIGH_DIM` parameters on, where a fit costs
+~15 ms (every 16th trial at 128 points instead of every 8th; the same 10-seed medians on the
+20-parameter problems, ``benchmarks/README.md``, session 36)."""
 
 
 @dataclass(frozen=True)
@@ -78,9 +83,10 @@ class KernelFit:
     more point hardly moves the maximum a posteriori (GPyOpt's ``model_update_interval`` and
     SMAC's refit schedule rest on the same observation). So a sampler fits again for every
     proposal while the history is short (:data:`REFIT_ALWAYS_BELOW`), then whenever it has grown
-    by :data:`REFIT_GROWTH` (every 10th trial at 160 points), and in between conditions the GP
-    on every point with the last fit's hyper-parameters. The schedule depends only on the
-    number of points, so a seeded study stays reproducible. On the 20-parameter problems of
+    by :data:`REFIT_GROWTH` (every 10th trial at 160 points; by :data:`REFIT_GROWTH_HIGH_DIM`
+    from 16 parameters on), and in between conditions the GP on every point with the last fit's
+    hyper-parameters. The schedule depends only on the number of points and parameters, so a
+    seeded study stays reproducible. On the 20-parameter problems of
     ``benchmarks/sample_efficiency.py`` it saves a quarter of the default's time per trial at
     150 trials, with the same regret (``benchmarks/README.md``).
 
@@ -126,11 +132,12 @@ class KernelFit:
         """
         if last is None or last.key != key or len(last.params) != n_models:
             return None, True
+        growth = REFIT_GROWTH_HIGH_DIM if len(key) >= HIGH_DIM else REFIT_GROWTH
         refit = (
             warped != last.warped
             or n_points < REFIT_ALWAYS_BELOW
             or n_points < last.n_points
-            or n_points >= last.n_points * (1.0 + REFIT_GROWTH)
+            or n_points >= last.n_points * (1.0 + growth)
         )
         return last.params, refit
 
