@@ -13,6 +13,8 @@ import pytest
 import podbor
 from podbor.distributions import FloatDistribution
 from podbor.storages import InMemoryStorage, JournalStorage
+from podbor.storages._journal import _snapshot
+from podbor.storages._journal import storage as journal_storage
 from podbor.storages._shared import EMPTY, SharedMapping, SharedPool
 from podbor.storages.journal import JournalFileBackend
 from podbor.trial import TrialState
@@ -27,7 +29,7 @@ def _objective(trial: podbor.Trial) -> float:
     return x
 
 
-@pytest.fixture(params=["memory", "journal", "journal reopened"])
+@pytest.fixture(params=["memory", "journal", "journal reopened", "journal from its snapshot"])
 def study(request: pytest.FixtureRequest, tmp_path: Path) -> podbor.Study:
     podbor.logging.set_verbosity(podbor.logging.WARNING)
     storage: podbor.storages.BaseStorage
@@ -38,8 +40,15 @@ def study(request: pytest.FixtureRequest, tmp_path: Path) -> podbor.Study:
     study = podbor.create_study(storage=storage, sampler=podbor.samplers.RandomSampler(seed=0))
     study.optimize(_objective, n_trials=40)
     study.enqueue_trial({"x": 0.5})  # WAITING: unfinished, keeps its own mappings
-    if request.param == "journal reopened":
-        storage = JournalStorage(JournalFileBackend(str(tmp_path / "j.log")))
+    if request.param.startswith("journal "):
+        path = str(tmp_path / "j.log")
+        if request.param.endswith("snapshot"):  # a full replay leaves a snapshot; read it back
+            monkeypatch = request.getfixturevalue("monkeypatch")
+            monkeypatch.setattr(journal_storage, "SNAPSHOT_LINES", 1)
+            JournalStorage(JournalFileBackend(path))
+            assert Path(_snapshot.snapshot_path(path)).exists()
+            monkeypatch.setattr(journal_storage, "SNAPSHOT_LINES", 10**9)  # read, write none
+        storage = JournalStorage(JournalFileBackend(path))
         return podbor.load_study(study_name=study.study_name, storage=storage)
     return study
 
