@@ -15,6 +15,7 @@ Only snapshots read with ``deepcopy=False`` hold them; ``study.trials`` and ever
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Hashable
 from typing import Any, NoReturn
 
@@ -56,8 +57,6 @@ class SharedMapping(dict[Any, Any]):
         return dict(self)
 
     def __deepcopy__(self, memo: dict[int, Any]) -> dict[Any, Any]:
-        import copy
-
         return {copy.deepcopy(k, memo): copy.deepcopy(v, memo) for k, v in self.items()}
 
     def __reduce__(self) -> tuple[type[dict[Any, Any]], tuple[dict[Any, Any]]]:

@@ -297,16 +297,13 @@ def set_param_fields(op: dict[str, Any]) -> tuple[int, str, float, str] | None:
         op.get("value"),
         op.get("dist"),
     )
-    seq = op.get("seq", 0)
     if (
         type(trial_id) is int
         and 0 <= trial_id <= INT64_MAX
         and type(name) is str
         and type(value) is float
         and type(dist) is str
-        and type(op.get("worker", "")) is str
-        and type(seq) is int
-        and INT64_MIN <= seq <= INT64_MAX
+        and writer_ok(op)
     ):
         return trial_id, name, value, dist
     return None
