@@ -50,8 +50,9 @@ format: $(VENV)/.dev
 typecheck: $(VENV)/.dev
 	$(VENV)/bin/mypy
 
-# Everything CI runs: lint, types, unit + conformance tests, doctests, with throw-away PostgreSQL
-# and MySQL (MariaDB) servers (scripts/postgres.sh and scripts/mysql.sh install and start them)
+# Everything CI runs: lint, types, unit + conformance tests, doctests, with throw-away PostgreSQL,
+# MySQL (MariaDB) and Redis servers (scripts/postgres.sh, mysql.sh and redis.sh install and
+# start them)
 # and headless Chromium for the browser tests (scripts/chromium.sh); under CI=true a failure to
 # start or install any of them fails the run. Slow cases have their own target. The suite runs
 # on TEST_WORKERS processes (pytest-xdist; 2 by default, what CI has): each test gets its own
@@ -69,8 +70,14 @@ test: lint typecheck
 	  if [ "$${CI:-}" = true ]; then echo "make test: MySQL could not be started" >&2; \
 	    scripts/postgres.sh stop; exit 1; fi; \
 	  echo "make test: MySQL could not be started; its tests will be skipped" >&2; my=; }; \
-	PODBOR_TEST_POSTGRES_URL="$$pg" PODBOR_TEST_MYSQL_URL="$$my" $(PY) -m pytest $(PYTEST_ARGS); \
-	rc=$$?; scripts/postgres.sh stop; scripts/mysql.sh stop; exit $$rc
+	rd=$$(scripts/redis.sh start) || { \
+	  if [ "$${CI:-}" = true ]; then echo "make test: Redis could not be started" >&2; \
+	    scripts/postgres.sh stop; scripts/mysql.sh stop; exit 1; fi; \
+	  echo "make test: Redis could not be started; its tests will be skipped" >&2; rd=; }; \
+	PODBOR_TEST_POSTGRES_URL="$$pg" PODBOR_TEST_MYSQL_URL="$$my" PODBOR_TEST_REDIS_URL="$$rd" \
+	  PODBOR_TEST_REDIS_CLUSTER_URL="$$(cat .redis/cluster_url 2>/dev/null)" \
+	  $(PY) -m pytest $(PYTEST_ARGS); \
+	rc=$$?; scripts/postgres.sh stop; scripts/mysql.sh stop; scripts/redis.sh stop; exit $$rc
 
 test-fast: $(VENV)/.dev
 	$(PY) -m pytest -m "not slow" -x -q tests
@@ -106,6 +113,7 @@ BENCH_PY ?= $(if $(wildcard benchmarks/.venv/bin/python),benchmarks/.venv/bin/py
 bench-scale: $(VENV)/.dev
 	-scripts/postgres.sh start >/dev/null
 	-scripts/mysql.sh start >/dev/null
+	-scripts/redis.sh start >/dev/null
 	$(BENCH_PY) benchmarks/scale.py --flat-trials 10000 100000 $(BENCH_ARGS)
 	$(BENCH_PY) benchmarks/long_history.py --sizes 1000 10000 100000
 

@@ -1,7 +1,7 @@
 """Storage throughput: trials per second with random search, per storage, size and worker count.
 
 For each library (podbor, and Optuna when it is installed in this environment), storage
-(in-memory, SQLite, journal file, PostgreSQL, MySQL), study size and number of workers it runs a study of
+(in-memory, SQLite, journal file, PostgreSQL, MySQL, a journal in Redis), study size and number of workers it runs a study of
 a trivial objective over 4 float parameters with random sampling and prints:
 
 * trials/s over the whole run, from starting the worker processes (interpreter start and
@@ -16,7 +16,9 @@ a trivial objective over 4 float parameters with random sampling and prints:
 Workers are processes sharing the storage (threads for the in-memory storage, which cannot be
 shared between processes). PostgreSQL needs ``--postgres-url`` (or the ``PODBOR_BENCH_POSTGRES_URL``
 variable, or a server started by ``scripts/postgres.sh start``), MySQL ``--mysql-url`` (or
-``PODBOR_BENCH_MYSQL_URL``, or ``scripts/mysql.sh start``); a fresh database is made per run.
+``PODBOR_BENCH_MYSQL_URL``, or ``scripts/mysql.sh start``), Redis ``--redis-url`` (or
+``PODBOR_BENCH_REDIS_URL``, or ``scripts/redis.sh start``; both libraries' ``JournalRedisBackend``
+under a fresh key prefix); a fresh database is made per run.
 
 Usage (Optuna lives in a separate environment, never in podbor's dependencies)::
 
@@ -41,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 N_PARAMS = 4
-STORAGES = ("memory", "sqlite", "journal", "postgresql", "mysql")
+STORAGES = ("memory", "sqlite", "journal", "postgresql", "mysql", "redis")
 
 
 @dataclass
@@ -102,6 +104,10 @@ def _storage(library: str, kind: str, location: str) -> Any:
     lib = _import(library)
     if kind == "journal":
         return _journal(lib, location)
+    if kind == "redis":  # "<url>#<prefix>"
+        url, prefix = location.rsplit("#", 1)
+        backend = lib.storages.journal.JournalRedisBackend(url, prefix=prefix)
+        return lib.storages.JournalStorage(backend)
     return location  # a URL string: both libraries accept it
 
 
@@ -164,7 +170,7 @@ def run_one(
         location, cleanup = _fresh_location(kind, folder, "bench", server_url)
         try:
             row = _measure(lib, library, kind, location, n_trials, workers)
-            if load and library == "podbor" and kind != "memory":
+            if load and library == "podbor" and kind not in ("memory", "redis"):
                 if kind == "journal":  # as the workers left it, then without the snapshot
                     row.left_load_s, row.left_load_mib = load_cost(library, kind, location, "bench")
                     Path(location + ".snapshot").unlink(missing_ok=True)
@@ -197,7 +203,26 @@ def _fresh_location(
     if kind == "journal":
         return f"{folder}/{stem}.log", lambda: None
     assert server_url is not None
+    if kind == "redis":
+        return _redis_prefix(server_url)
     return _server_database(server_url)
+
+
+def _redis_prefix(url: str) -> tuple[str, Callable[[], None]]:
+    """A fresh key prefix on the Redis server (``"<url>#<prefix>"``), and how to delete its keys
+    (podbor's journal is one key, Optuna's one per record)."""
+    import redis
+
+    prefix = f"bench-{uuid.uuid4().hex[:10]}"
+
+    def drop() -> None:
+        client = redis.Redis.from_url(url)
+        keys = list(client.scan_iter(match=f"{prefix}:*", count=10_000))
+        for start in range(0, len(keys), 10_000):
+            client.delete(*keys[start : start + 10_000])
+        client.close()
+
+    return f"{url}#{prefix}", drop
 
 
 def _optuna_copy_cost(
@@ -389,6 +414,7 @@ def main() -> None:
     parser.add_argument("--libraries", nargs="+", choices=("podbor", "optuna"), default=None)
     parser.add_argument("--postgres-url", default=None)
     parser.add_argument("--mysql-url", default=None)
+    parser.add_argument("--redis-url", default=None)
     parser.add_argument("--quick", action="store_true", help="1000 trials, 1 worker")
     parser.add_argument("--json", type=Path, default=None, help="also write the rows here")
     args = parser.parse_args()
@@ -398,6 +424,7 @@ def main() -> None:
     servers = {
         "postgresql": _server_base(args.postgres_url, "PODBOR_BENCH_POSTGRES_URL", ".pg"),
         "mysql": _server_base(args.mysql_url, "PODBOR_BENCH_MYSQL_URL", ".mysql"),
+        "redis": _server_base(args.redis_url, "PODBOR_BENCH_REDIS_URL", ".redis"),
     }
     rows: list[Row] = []
     for kind in args.storages:

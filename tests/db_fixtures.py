@@ -1,5 +1,6 @@
-"""Database URL fixtures, loaded by tests/conftest.py: a SQLite file per test, and the PostgreSQL
-and MySQL (MariaDB) servers that `make test` starts (scripts/postgres.sh, scripts/mysql.sh).
+"""Database URL fixtures, loaded by tests/conftest.py: a SQLite file per test, and the PostgreSQL,
+MySQL (MariaDB) and Redis servers that `make test` starts (scripts/postgres.sh, scripts/mysql.sh,
+scripts/redis.sh).
 Under CI=true a missing server fails the test instead of skipping it."""
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ _SERVERS = {
     # backend: (environment variable, state file written by the start script, name in messages)
     "postgresql": ("PODBOR_TEST_POSTGRES_URL", _ROOT / ".pg" / "url", "PostgreSQL"),
     "mysql": ("PODBOR_TEST_MYSQL_URL", _ROOT / ".mysql" / "url", "MySQL"),
+    "redis": ("PODBOR_TEST_REDIS_URL", _ROOT / ".redis" / "url", "Redis"),
 }
 
 
@@ -25,7 +27,7 @@ def sqlite_url(tmp_path: Path) -> str:
 
 
 def server_base_url(backend: str) -> str | None:
-    """The URL of the test server for ``backend`` ('postgresql' or 'mysql'), or None."""
+    """The URL of the test server for ``backend`` ('postgresql', 'mysql' or 'redis'), or None."""
     variable, state, _ = _SERVERS[backend]
     url = os.environ.get(variable, "")
     if url:
@@ -78,3 +80,31 @@ def db_url(request: pytest.FixtureRequest) -> str:
     """Each test using it runs once on SQLite, once on PostgreSQL and once on MySQL."""
     fixture = {"sqlite": "sqlite_url", "postgresql": "postgres_url", "mysql": "mysql_url"}
     return str(request.getfixturevalue(fixture[request.param]))
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """The Redis test server's URL (tests keep their keys apart with their own prefix)."""
+    variable, _, label = _SERVERS["redis"]
+    url = server_base_url("redis")
+    if not url:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{label} is required under CI=true but {variable} is unset")
+        pytest.skip(f"no {label} server (run `make test`, which starts one)")
+    return url
+
+
+@pytest.fixture
+def redis_cluster_url(redis_url: str) -> str:
+    """The one-node Redis Cluster that scripts/redis.sh starts beside the plain server."""
+    url = os.environ.get("PODBOR_TEST_REDIS_CLUSTER_URL", "")
+    state = _ROOT / ".redis" / "cluster_url"
+    if not url and state.exists():
+        url = state.read_text().strip()
+    if not url:
+        if os.environ.get("CI") == "true":
+            pytest.fail(
+                "the Redis Cluster is required under CI=true but scripts/redis.sh left none"
+            )
+        pytest.skip("no Redis Cluster (run `make test`, which starts one)")
+    return url

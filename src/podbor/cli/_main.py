@@ -236,7 +236,10 @@ def _add_common_options(parser: argparse.ArgumentParser, *, default: Any) -> Non
         "--storage",
         default=default,
         metavar="URL",
-        help=f"database URL, e.g. sqlite:///study.db (default: ${STORAGE_ENV_VAR})",
+        help=(
+            "database URL (sqlite:///study.db), journal file (journal:///path/study.log) or "
+            f"journal in Redis (redis://host:6379/0); default: ${STORAGE_ENV_VAR}"
+        ),
     )
     level = parser.add_mutually_exclusive_group()
     level.add_argument(

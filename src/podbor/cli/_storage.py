@@ -9,8 +9,10 @@ from collections.abc import Callable
 from podbor.cli._common import HANDLED_ERRORS, CommandGroup, invalid_option
 from podbor.exceptions import CLIUsageError, InvalidArgumentError, StorageInternalError
 from podbor.storages import BaseStorage, JournalFileBackend, JournalStorage, get_storage
+from podbor.storages._journal._redis import is_redis_url
 from podbor.storages._optuna import COPY_COMMAND, Format, is_journal_url, journal_path
 from podbor.storages._optuna._detect import detect_journal
+from podbor.storages.journal import JournalRedisBackend
 
 
 def open_storage(url: str) -> BaseStorage:
@@ -18,8 +20,9 @@ def open_storage(url: str) -> BaseStorage:
 
     Args:
         url: The storage URL: a database (``sqlite:///study.db``), as
-            :func:`podbor.storages.get_storage` builds it, or a podbor journal file
-            (``journal:///absolute/path`` or ``journal:relative/path``).
+            :func:`podbor.storages.get_storage` builds it, a podbor journal file
+            (``journal:///absolute/path`` or ``journal:relative/path``), or a Redis server
+            that keeps a journal (``redis://host:6379/0``, as Optuna's CLI reads it).
 
     Returns:
         The storage.
@@ -30,6 +33,8 @@ def open_storage(url: str) -> BaseStorage:
     """
     if is_journal_url(url):
         return _opening(url, _open_journal)
+    if is_redis_url(url):
+        return _opening(url, lambda u: JournalStorage(JournalRedisBackend(u)))
     return _opening(url, get_storage)
 
 

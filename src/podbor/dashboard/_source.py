@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from podbor.exceptions import InvalidArgumentError
 from podbor.storages import BaseStorage, InMemoryStorage
+from podbor.storages._journal._redis import is_redis_url
 from podbor.storages._optuna import is_journal_url, journal_path, read_studies, write_studies
 from podbor.storages._optuna._detect import Format, detect_journal, detect_rdb, sqlite_file
 
@@ -52,7 +53,8 @@ def open_source(storage: BaseStorage | str) -> Source:
     Args:
         storage: A storage object (served as it is), or the URL of a podbor or Optuna
             database (``sqlite:///study.db``, ``postgresql+psycopg://...``) or journal file
-            (``journal:///absolute/path``).
+            (``journal:///absolute/path``), or a Redis server that keeps a journal
+            (``redis://host:6379/0``).
 
     Returns:
         The opened storage, its label and whether it is a snapshot.
@@ -76,6 +78,10 @@ def open_source(storage: BaseStorage | str) -> Source:
         )
     if is_journal_url(storage):
         return _open_journal(storage)
+    if is_redis_url(storage):  # a journal kept in Redis: reading it creates nothing
+        from podbor.storages._journal import JournalRedisBackend, JournalStorage
+
+        return Source(JournalStorage(JournalRedisBackend(storage)), storage)
     return _open_database(storage)
 
 

@@ -19,21 +19,28 @@ from podbor.storages import journal  # the public module path of the journal bac
 from podbor.storages._base import BaseStorage
 from podbor.storages._in_memory import InMemoryStorage
 from podbor.storages._journal import (
+    BaseJournalLogStorage,
     JournalFileBackend,
     JournalFileOpenLock,
+    JournalFileStorage,
     JournalFileSymlinkLock,
+    JournalRedisStorage,
     JournalStorage,
 )
+from podbor.storages._journal._redis import is_redis_url
 
 if TYPE_CHECKING:
     from podbor.storages._rdb import RDBStorage
 
 __all__ = [
+    "BaseJournalLogStorage",  # Optuna's deprecated names of the journal backends: they warn
     "BaseStorage",
     "InMemoryStorage",
     "JournalFileBackend",
     "JournalFileOpenLock",
+    "JournalFileStorage",
     "JournalFileSymlinkLock",
+    "JournalRedisStorage",
     "JournalStorage",
     "RDBStorage",
     "RetryFailedTrialCallback",  # these three are set by podbor/__init__.py: they live in
@@ -68,6 +75,13 @@ def get_storage(storage: BaseStorage | str | None) -> BaseStorage:
     if isinstance(storage, BaseStorage):
         return storage
     if isinstance(storage, str):
+        if is_redis_url(storage):  # as in Optuna: a Redis server holds a journal, not a database
+            raise invalid_argument(
+                "storage",
+                storage,
+                "a database URL; a Redis server is used through "
+                "JournalStorage(JournalRedisBackend(url)) (from podbor.storages.journal)",
+            )
         from podbor.storages._rdb import RDBStorage
 
         return RDBStorage(storage)

@@ -1,4 +1,5 @@
-"""Journal backends and locks, as ``optuna.storages.journal`` names them.
+"""Journal backends and locks, as ``optuna.storages.journal`` names them: the file backend and
+its locks, the Redis backend, and the base class of any other backend.
 
 Example:
     >>> import os, tempfile
@@ -9,17 +10,21 @@ Example:
 """
 
 from podbor.storages._journal import (
+    BaseJournalBackend,
     BaseJournalFileLock,
     JournalFileBackend,
     JournalFileOpenLock,
     JournalFileSymlinkLock,
+    JournalRedisBackend,
     JournalStorage,
 )
 
 __all__ = [
+    "BaseJournalBackend",
     "BaseJournalFileLock",
     "JournalFileBackend",
     "JournalFileOpenLock",
     "JournalFileSymlinkLock",
+    "JournalRedisBackend",
     "JournalStorage",
 ]

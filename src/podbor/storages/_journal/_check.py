@@ -247,6 +247,7 @@ _CHECKS: dict[str, dict[str, Callable[[Any], bool]]] = {
         "time": _is_time,
         "template": _is_template,
         "beat": _is_finite,
+        "limit": _is_id,
     },
     "set_param": {"trial_id": _is_id, "name": _is_name, "value": _is_float, "dist": _is_dist},
     "set_state": {
@@ -263,8 +264,11 @@ _CHECKS: dict[str, dict[str, Callable[[Any], bool]]] = {
 }
 # "beat": the first heartbeat of a worker's trial, in the line that creates or claims it (a
 # podbor that predates it ignores the field, as every reader ignores fields it does not check).
+# "limit": a worker's budget, written where no lock guards the check (a journal in Redis or
+# another log backend): the replay creates the trial only while the study holds fewer trials
+# outside FAIL, so racing workers cannot overshoot it.
 _OPTIONAL: dict[str, tuple[str, ...]] = {
-    "create_trial": ("template", "beat"),
+    "create_trial": ("template", "beat", "limit"),
     "set_state": ("values", "beat"),
 }
 _FIELDS: dict[str, tuple[tuple[str, Callable[[Any], bool], bool], ...]] = {
@@ -352,7 +356,8 @@ _STATE_OF = TrialState.__members__
 def _fast_create_trial(op: dict[str, Any]) -> bool:
     study_id = op.get("study_id")
     return (
-        type(study_id) is int
+        "limit" not in op  # a budget (log backends only): checked field by field
+        and type(study_id) is int
         and 0 <= study_id <= INT64_MAX
         and _is_time(op.get("time"))
         and _is_template(op.get("template"))

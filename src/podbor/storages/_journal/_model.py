@@ -162,6 +162,9 @@ def _create_trial(m: JournalModel, op: Op, dry_run: bool) -> Any:
     if dry_run:
         m.check_distributions(op["study_id"], {} if trial is None else trial.distributions)
         return PROCEED
+    limit = op.get("limit")
+    if limit is not None and m.study(op["study_id"]).count_not_failed() >= limit:
+        return None  # the budget was reached by trials earlier in the journal: no trial
     if trial is not None:
         m.strings.attrs(trial.system_attrs)
     trial_id = m.add_trial(op["study_id"], decode_datetime(op["time"]), trial)
@@ -267,7 +270,8 @@ def _replay_create_trial(m: JournalModel, op: Op) -> Any:
     template field by field (~4 µs a line); this narrower shape implies it."""
     study_id, template, when = op.get("study_id"), op.get("template"), op.get("time")
     if (
-        type(study_id) is not int
+        "limit" in op  # a budget (log backends only): the general way applies it
+        or type(study_id) is not int
         or study_id not in m.studies
         or type(template) is not dict
         or type(when) is not str

@@ -1,6 +1,8 @@
-"""A storage that keeps an append-only journal of operations in a file (no database server).
+"""A storage that keeps an append-only journal of operations in a file (no database server), or
+in any other journal backend (Redis, a user's own).
 
-Every change is one JSON line appended under the file lock. Before appending, the writer replays
+Every change is one JSON line appended under the file lock (a log backend has no lock: its
+order decides, see below). Before appending, the writer replays
 the lines other processes appended since its last read, so each check ("is this trial still
 WAITING?", "which number comes next?") is made against the latest state while no one else can
 write. Reads replay only the new lines: each handle remembers the byte offset it has read up to.
@@ -41,6 +43,7 @@ from podbor.storages._input_rules import (
 )
 from podbor.storages._journal._check import MalformedLineError
 from podbor.storages._journal._codec import encode_attr, encode_float, encode_template
+from podbor.storages._journal._logs import LogJournal
 from podbor.storages._journal._model import PROCEED, JournalModel, Op, now_iso
 from podbor.storages._journal._snapshot import (
     SNAPSHOT_LINES,
@@ -50,6 +53,7 @@ from podbor.storages._journal._snapshot import (
     snapshot_end,
 )
 from podbor.storages._journal.backend import HEADER, JournalFileBackend, encode_record
+from podbor.storages._journal.base import BaseJournalBackend
 
 __all__ = ["JournalStorage"]
 
@@ -70,8 +74,15 @@ class JournalStorage(HeartbeatStorage):
     a handle that keeps reading a growing journal appends the trials changed every 20,000 lines,
     so a new handle never replays many lines.
 
+    The journal may also live elsewhere: in Redis
+    (:class:`~podbor.storages.journal.JournalRedisBackend`), or in any
+    :class:`~podbor.storages.journal.BaseJournalBackend` of your own. Such a backend has no
+    lock and no snapshot: concurrent writes are ordered by the backend, and a new handle
+    replays the whole log.
+
     Args:
-        log_storage: The journal, e.g. ``JournalFileBackend("study.log")``.
+        log_storage: The journal, e.g. ``JournalFileBackend("study.log")`` or
+            ``JournalRedisBackend("redis://localhost:6379")``.
         heartbeat_interval: Seconds between "still alive" records of a running trial; with it,
             a trial whose worker died (even by SIGKILL) is marked FAIL by the next worker.
         grace_period: Seconds without a heartbeat after which a trial counts as dead; twice the
@@ -99,7 +110,7 @@ class JournalStorage(HeartbeatStorage):
 
     def __init__(
         self,
-        log_storage: JournalFileBackend,
+        log_storage: JournalFileBackend | BaseJournalBackend,
         *,
         heartbeat_interval: float | None = None,
         grace_period: float | None = None,
@@ -109,9 +120,12 @@ class JournalStorage(HeartbeatStorage):
         check_instance(
             log_storage,
             "log_storage",
-            JournalFileBackend,
+            (JournalFileBackend, BaseJournalBackend),
             owner="JournalStorage",
-            allowed="a JournalFileBackend, e.g. JournalStorage(JournalFileBackend('study.log'))",
+            allowed=(
+                "a JournalFileBackend or another BaseJournalBackend, e.g. "
+                "JournalStorage(JournalFileBackend('study.log'))"
+            ),
         )
         self._heartbeat = HeartbeatSettings(
             "JournalStorage",
@@ -121,8 +135,20 @@ class JournalStorage(HeartbeatStorage):
             failed_trial_callback,
         )
         self._backend = log_storage
+        # the file backend reads and appends itself (under its lock, with snapshots beside the
+        # file); any other backend through LogJournal (no lock, no snapshot)
+        self._journal: JournalFileBackend | LogJournal
+        self._path: str | None  # the journal file (its snapshot lies beside it)
+        if isinstance(log_storage, JournalFileBackend):
+            self._journal, self._path = log_storage, log_storage.file_path
+            self._first = (len(HEADER), 2)  # the first record's offset and line: after the header
+            where = f"the journal {log_storage.file_path!r}"
+        else:
+            self._journal, self._path = LogJournal(log_storage), None
+            self._first = LogJournal.first
+            where = self._journal.where
         self._lock = threading.RLock()
-        self._model = JournalModel(f"the journal {log_storage.file_path!r}")
+        self._model = JournalModel(where)
         self._offset = 0
         self._line = 1  # the number of the line that starts at self._offset
         self._worker = uuid.uuid4().hex[:16]
@@ -149,15 +175,15 @@ class JournalStorage(HeartbeatStorage):
         back meanwhile (:func:`~podbor._gc.paused_gc`): a long journal makes ~10 lasting objects
         per trial and no cycles, and its full passes were ~40 % of a 10⁵-trial replay."""
         with paused_gc():
-            path = self._backend.file_path
-            loaded = load_snapshot(path, self._model.where)
+            path = self._path
+            loaded = None if path is None else load_snapshot(path, self._model.where)
             if loaded is not None:
                 self._model, self._offset, self._line = loaded
             # the line up to which the snapshot on disk is known to hold this handle's state:
             # the model lists the trials changed since (``JournalModel.changed``)
             self._since = self._line
             self._sync(snapshot=False)
-            if self._line - self._since >= SNAPSHOT_LINES:
+            if path is not None and self._line - self._since >= SNAPSHOT_LINES:
                 # a block goes only after a snapshot this handle read: one it could not use
                 # (another journal's, damaged) is replaced
                 self._refresh_snapshot(whole=loaded is None)
@@ -166,7 +192,9 @@ class JournalStorage(HeartbeatStorage):
         """Bring the snapshot up to this handle's state: a block of the trials changed since
         ``_since`` appended, or (``whole``, or where a block cannot go) the whole snapshot
         written (see :func:`append_snapshot`)."""
-        path, model = self._backend.file_path, self._model
+        path, model = self._path, self._model
+        if path is None:
+            return
         if whole:
             save_snapshot(path, model, self._offset, self._line)
         elif append_snapshot(path, model, self._offset, self._line, self._since) is None:
@@ -180,9 +208,9 @@ class JournalStorage(HeartbeatStorage):
         """A handle that keeps reading a growing journal (a worker of a long study) appends a
         block every ``SNAPSHOT_LINES`` lines, unless another process did so lately, so that the
         next handle to open never replays many lines."""
-        if self._line - self._since < SNAPSHOT_LINES:
+        if self._path is None or self._line - self._since < SNAPSHOT_LINES:
             return
-        on_disk = snapshot_end(self._backend.file_path)
+        on_disk = snapshot_end(self._path)
         if on_disk is not None and self._since <= on_disk and self._line - on_disk < SNAPSHOT_LINES:
             # another process's block is recent: the next one starts from it
             self._since = on_disk
@@ -195,7 +223,7 @@ class JournalStorage(HeartbeatStorage):
         ``snapshot``: refresh the snapshot when it is far behind, never under the lock).
         """
         with self._lock:
-            parts = self._backend.read_parts(self._offset, locked=locked, line=self._line)
+            parts = self._journal.read_parts(self._offset, locked=locked, line=self._line)
             try:
                 for part in parts:  # one part's records in memory at a time
                     if self._pending is None:  # no result awaited: the model's one loop
@@ -249,9 +277,10 @@ class JournalStorage(HeartbeatStorage):
         trial that is no longer WAITING) returns that result without writing.
         """
         with self._lock:
-            self._sync(snapshot=False)  # catch up before the file lock; never a snapshot here:
-            # a write may be a heartbeat, which must not wait seconds for one
-            with self._backend.locked():
+            if self._path is not None:  # catch up before the file lock (held shorter then);
+                # never a snapshot here: a write may be a heartbeat, which must not wait for one
+                self._sync(snapshot=False)
+            with self._journal.locked():
                 while True:
                     self._sync(locked=True)
                     op = make_op()
@@ -260,6 +289,8 @@ class JournalStorage(HeartbeatStorage):
                     early = self._model.apply(op, dry_run=True)
                     if early is not PROCEED:
                         return early
+                    # without a lock (a log backend) another writer's record may land before
+                    # this one: the replay then decides, as the dry run would have
                     done, result = self._append(op)
                     if done:
                         return result
@@ -274,10 +305,10 @@ class JournalStorage(HeartbeatStorage):
         line = encode_record(op)
         self._pending, self._outcome = self._seq, None
         try:
-            expected = self._offset if self._offset else len(HEADER)
-            number = self._line if self._offset else 2  # after the header
+            expected = self._offset if self._offset else self._first[0]
+            number = self._line if self._offset else self._first[1]
             try:
-                landed = self._backend.append([line], at=self._offset, line=self._line)
+                landed = self._journal.append([line], at=self._offset, line=self._line)
             except OSError as err:
                 raise StorageInternalError(
                     f"Could not append to {self._model.where}: {err}"
@@ -391,6 +422,8 @@ class JournalStorage(HeartbeatStorage):
                 op["template"] = template
             if beat:
                 op["beat"] = time.time()
+            if limit is not None and self._path is None:  # no lock: the replay keeps the budget
+                op["limit"] = limit
             return op
 
         trial_id = self._write(make_op)

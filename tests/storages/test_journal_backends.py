@@ -1,0 +1,369 @@
+"""JournalStorage over backends other than its file: the Redis backend (against a real Redis
+server) and a user's own ``BaseJournalBackend``. Both run the whole storage conformance suite,
+killed workers included; then what only they promise: no lock (the log's order decides races),
+records they cannot read skipped, clear errors, Optuna's deprecated names."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import multiprocessing
+import pickle
+import uuid
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import podbor
+from podbor.exceptions import DuplicatedStudyError, InvalidArgumentError, StorageInternalError
+from podbor.storages import BaseStorage, JournalStorage
+from podbor.storages.journal import BaseJournalBackend, JournalRedisBackend
+from podbor.testing.storages import StorageConformance
+from podbor.trial import TrialState
+
+
+class LinesBackend(BaseJournalBackend):
+    """A user's backend: JSON lines in a file under ``flock``. It returns nothing from
+    ``append_logs`` (as Optuna's contract allows), so every write is read back."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        Path(path).touch()
+
+    def read_logs(self, log_number_from: int) -> Iterable[dict[str, Any]]:
+        with open(self.path, "rb") as f:
+            fcntl.flock(f, fcntl.LOCK_SH)
+            lines = f.read().splitlines()
+        return [json.loads(line) for line in lines[log_number_from:]]
+
+    def append_logs(self, logs: list[dict[str, Any]]) -> None:
+        data = b"".join(json.dumps(log).encode() + b"\n" for log in logs)
+        with open(self.path, "ab") as f:
+            fcntl.flock(f, fcntl.LOCK_EX)
+            f.write(data)
+
+    def __repr__(self) -> str:
+        return f"LinesBackend({self.path!r})"
+
+
+def _prefix() -> str:
+    return f"test-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+def redis_prefix(redis_url: str) -> Iterator[str]:
+    """A prefix of this test's own; its journal is deleted afterwards."""
+    import redis
+
+    prefix = _prefix()
+    yield prefix
+    client = redis.Redis.from_url(redis_url)
+    client.delete(f"{prefix}:podbor:journal")
+    client.close()
+
+
+class TestJournalRedisStorage(StorageConformance):
+    @pytest.fixture
+    def storage(self, redis_url: str, redis_prefix: str) -> Iterator[BaseStorage]:
+        self.url, self.prefix = redis_url, redis_prefix
+        yield JournalStorage(JournalRedisBackend(redis_url, prefix=redis_prefix))
+
+    def with_heartbeats(self, storage: BaseStorage, **settings: Any) -> BaseStorage:
+        return JournalStorage(JournalRedisBackend(self.url, prefix=self.prefix), **settings)
+
+
+class TestJournalRedisClusterStorage(StorageConformance):
+    @pytest.fixture
+    def storage(self, redis_cluster_url: str) -> Iterator[BaseStorage]:
+        import redis.cluster
+
+        self.url, self.prefix = redis_cluster_url, _prefix()
+        yield JournalStorage(JournalRedisBackend(self.url, use_cluster=True, prefix=self.prefix))
+        client = redis.cluster.RedisCluster.from_url(self.url)
+        client.delete(f"{self.prefix}:podbor:journal")
+        client.close()
+
+    def with_heartbeats(self, storage: BaseStorage, **settings: Any) -> BaseStorage:
+        backend = JournalRedisBackend(self.url, use_cluster=True, prefix=self.prefix)
+        return JournalStorage(backend, **settings)
+
+
+class TestJournalStorageOnUsersBackend(StorageConformance):
+    @pytest.fixture
+    def storage(self, tmp_path: Path) -> Iterator[BaseStorage]:
+        self.path = str(tmp_path / "journal.jsonl")
+        yield JournalStorage(LinesBackend(self.path))
+
+    def with_heartbeats(self, storage: BaseStorage, **settings: Any) -> BaseStorage:
+        return JournalStorage(LinesBackend(self.path), **settings)
+
+
+# -- both backends -----------------------------------------------------------------------------
+@pytest.fixture(params=["redis", "redis-cluster", "users"])
+def make_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
+    """A factory of handles on one fresh journal (each call a new backend object)."""
+    if request.param == "redis":
+        url, prefix = request.getfixturevalue("redis_url"), request.getfixturevalue("redis_prefix")
+        return lambda: JournalRedisBackend(url, prefix=prefix)
+    if request.param == "redis-cluster":
+        url, prefix = request.getfixturevalue("redis_cluster_url"), _prefix()
+        return lambda: JournalRedisBackend(url, use_cluster=True, prefix=prefix)
+    path = str(tmp_path / "journal.jsonl")
+    return lambda: LinesBackend(path)
+
+
+def _optimize(backend: BaseJournalBackend, n: int) -> None:
+    podbor.logging.set_verbosity(podbor.logging.WARNING)
+    study = podbor.load_study(study_name="shared", storage=JournalStorage(backend))
+    study.optimize(lambda t: t.suggest_float("x", -1.0, 1.0) ** 2, n_trials=n)
+
+
+def test_processes_share_a_study_without_a_lock(make_backend: Any) -> None:
+    podbor.create_study(study_name="shared", storage=JournalStorage(make_backend()))
+    ctx = multiprocessing.get_context("spawn")
+    workers = [ctx.Process(target=_optimize, args=(make_backend(), 15)) for _ in range(3)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(timeout=120)
+    assert [w.exitcode for w in workers] == [0, 0, 0]
+    trials = podbor.load_study(study_name="shared", storage=JournalStorage(make_backend())).trials
+    assert [t.number for t in trials] == list(range(45))  # each number once, in the log's order
+    assert all(t.state == TrialState.COMPLETE for t in trials)
+
+
+class RacingBackend(LinesBackend):
+    """Runs ``before_append`` (once) just before its next append: another writer's record
+    lands between this writer's last read and its own record, which no lock prevents."""
+
+    before_append: Any = None
+
+    def append_logs(self, logs: list[dict[str, Any]]) -> None:
+        hook, self.before_append = self.before_append, None
+        if hook is not None:
+            hook()
+        super().append_logs(logs)
+
+
+def test_a_race_lost_gets_the_answer_a_locked_writer_gets(tmp_path: Path) -> None:
+    path = str(tmp_path / "journal.jsonl")
+    backend = RacingBackend(path)
+    racer, rival = JournalStorage(backend), JournalStorage(LinesBackend(path))
+    minimize = [podbor.study.StudyDirection.MINIMIZE]
+    study_id = racer.create_new_study(minimize, "s")
+    waiting = podbor.trial.create_trial(state=TrialState.WAITING)
+    claimed = racer.create_new_trial(study_id, template_trial=waiting)
+    running = racer.create_new_trial(study_id)
+
+    # the name is taken by the rival's record, which comes first in the log
+    backend.before_append = lambda: rival.create_new_study(minimize, "taken")
+    with pytest.raises(DuplicatedStudyError, match="taken"):
+        racer.create_new_study(minimize, "taken")
+    # the WAITING trial is claimed by the rival first: the racer is told False
+    backend.before_append = lambda: rival.set_trial_state_values(claimed, TrialState.RUNNING)
+    assert racer.set_trial_state_values(claimed, TrialState.RUNNING) is False
+    # the trial is finished by the rival first: the racer gets the finished-trial error
+    backend.before_append = lambda: rival.set_trial_state_values(
+        running, TrialState.COMPLETE, [1.0]
+    )
+    with pytest.raises(podbor.exceptions.UpdateFinishedTrialError):
+        racer.set_trial_state_values(running, TrialState.FAIL)
+    # and every handle reads the same outcome
+    for storage in (racer, rival, JournalStorage(LinesBackend(path))):
+        assert [s.study_name for s in storage.get_all_studies()] == ["s", "taken"]
+        trials = storage.get_all_trials(study_id)
+        assert [t.state for t in trials] == [TrialState.RUNNING, TrialState.COMPLETE]
+        assert trials[1].value == 1.0
+
+
+def test_a_budget_holds_when_workers_race_without_a_lock(tmp_path: Path) -> None:
+    path = str(tmp_path / "journal.jsonl")
+    backend = RacingBackend(path)
+    racer, rival = JournalStorage(backend), JournalStorage(LinesBackend(path))
+    study_id = racer.create_new_study([podbor.study.StudyDirection.MINIMIZE], "budget")
+    assert racer.create_running_trial(study_id, limit=3) is not None
+    # the racer has checked 1 < 3; before its record lands, the rival takes the last two places
+    backend.before_append = lambda: [rival.create_running_trial(study_id, limit=3) for _ in "ab"]
+    assert racer.create_running_trial(study_id, limit=3) is None
+    for storage in (racer, rival, JournalStorage(LinesBackend(path))):
+        assert len(storage.get_all_trials(study_id)) == 3
+    # a FAIL trial does not count against the budget, as with the file's lock
+    first = racer.get_all_trials(study_id)[0]._trial_id
+    racer.set_trial_state_values(first, TrialState.FAIL)
+    assert rival.create_running_trial(study_id, limit=3) is not None
+    assert racer.create_running_trial(study_id, limit=3) is None
+
+
+def test_records_that_are_not_operations_are_skipped_with_a_warning(
+    make_backend: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    backend = make_backend()
+    podbor.create_study(study_name="a", storage=JournalStorage(backend))
+    backend.append_logs([{"not": "an operation"}, {"op": "no such operation"}])
+    podbor.create_study(study_name="b", storage=JournalStorage(make_backend()))
+    with caplog.at_level("WARNING"):
+        names = [s.study_name for s in podbor.get_all_study_summaries(JournalStorage(backend))]
+    assert names == ["a", "b"]
+    assert "Skipped record 2" in caplog.text  # numbered as every reader numbers it
+
+
+def test_pickled_storage_is_another_handle_on_the_same_journal(make_backend: Any) -> None:
+    storage = JournalStorage(make_backend())
+    podbor.create_study(study_name="p", storage=storage).optimize(
+        lambda t: t.suggest_float("x", 0, 1), n_trials=3
+    )
+    again = pickle.loads(pickle.dumps(storage))
+    assert len(podbor.load_study(study_name="p", storage=again).trials) == 3
+
+
+# -- the Redis backend -------------------------------------------------------------------------
+def test_redis_journal_is_read_in_chunks(redis_url: str, redis_prefix: str) -> None:
+    backend = JournalRedisBackend(redis_url, prefix=redis_prefix)
+    logs = [{"op": "x", "i": i} for i in range(2500)]
+    assert backend.append_logs(logs[:1]) == 0
+    assert backend.append_logs(logs[1:]) == 1
+    assert [r["i"] for r in backend.read_logs(0)] == list(range(2500))
+    assert [r["i"] for r in backend.read_logs(1999)] == list(range(1999, 2500))
+    assert list(backend.read_logs(2500)) == []
+
+
+def test_redis_prefixes_keep_journals_apart(redis_url: str) -> None:
+    import redis
+
+    a, b = _prefix(), _prefix()
+    try:
+        podbor.create_study(
+            study_name="x", storage=JournalStorage(JournalRedisBackend(redis_url, prefix=a))
+        )
+        storage_b = JournalStorage(JournalRedisBackend(redis_url, prefix=b))
+        assert podbor.get_all_study_summaries(storage_b) == []
+    finally:
+        client = redis.Redis.from_url(redis_url)
+        client.delete(f"{a}:podbor:journal", f"{b}:podbor:journal")
+
+
+def test_redis_key_of_another_kind_is_refused_and_left_alone(
+    redis_url: str, redis_prefix: str
+) -> None:
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    client.set(f"{redis_prefix}:podbor:journal", b"someone else's")
+    backend = JournalRedisBackend(redis_url, prefix=redis_prefix)  # connects on first use
+    with pytest.raises(StorageInternalError, match="holds a string, not a podbor journal"):
+        JournalStorage(backend)
+    assert client.get(f"{redis_prefix}:podbor:journal") == b"someone else's"
+
+
+def test_redis_unreachable_server_names_the_url() -> None:
+    with pytest.raises(StorageInternalError, match=r"could not reach .*127\.0\.0\.1:1/0"):
+        JournalStorage(JournalRedisBackend("redis://127.0.0.1:1/0"))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"url": 6379}, "'url' parameter of JournalRedisBackend must be a Redis URL string"),
+        ({"url": "redis://x", "use_cluster": "yes"}, "'use_cluster' parameter .* True or False"),
+        ({"url": "redis://x", "prefix": None}, "'prefix' parameter .* a string"),
+        ({"url": "localhost:6379"}, "'url' parameter .* a Redis URL such as 'redis://"),
+    ],
+)
+def test_redis_bad_arguments_are_named(kwargs: dict[str, Any], match: str) -> None:
+    with pytest.raises(InvalidArgumentError, match=match):
+        JournalRedisBackend(**kwargs)
+
+
+def test_redis_client_missing_names_the_pip_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib
+
+    real = importlib.import_module
+
+    def no_redis(name: str, *args: Any) -> Any:
+        if name == "redis":
+            raise ImportError("No module named 'redis'")
+        return real(name, *args)
+
+    monkeypatch.setattr(importlib, "import_module", no_redis)
+    with pytest.raises(ImportError, match=r"pip install podbor\[redis\]"):
+        JournalRedisBackend("redis://127.0.0.1:6379/0")
+
+
+# -- Optuna's deprecated names -----------------------------------------------------------------
+def test_optunas_old_names_still_work_and_warn(
+    tmp_path: Path, redis_url: str, redis_prefix: str
+) -> None:
+    from podbor.storages import BaseJournalLogStorage, JournalFileStorage, JournalRedisStorage
+    from podbor.storages.journal import JournalFileBackend
+
+    with pytest.warns(FutureWarning, match="JournalFileStorage .*JournalFileBackend"):
+        file_backend = JournalFileStorage(str(tmp_path / "j.log"))
+    assert isinstance(file_backend, JournalFileBackend)
+    with pytest.warns(FutureWarning, match="JournalRedisStorage .*JournalRedisBackend"):
+        redis_backend = JournalRedisStorage(redis_url, prefix=redis_prefix)
+    podbor.create_study(study_name="old", storage=JournalStorage(redis_backend))
+
+    class Old(BaseJournalLogStorage):
+        def read_logs(self, log_number_from: int) -> list[dict[str, Any]]:
+            return []
+
+        def append_logs(self, logs: list[dict[str, Any]]) -> None:
+            return None
+
+    with pytest.warns(FutureWarning, match="BaseJournalLogStorage .*BaseJournalBackend"):
+        assert isinstance(Old(), BaseJournalBackend)
+
+
+def test_journal_storage_names_what_it_accepts() -> None:
+    with pytest.raises(
+        InvalidArgumentError, match="a JournalFileBackend or another BaseJournalBackend"
+    ):
+        JournalStorage("study.log")  # type: ignore[arg-type]
+
+
+# -- Redis URLs: the CLI and the dashboard open them; get_storage points to the backend ----------
+@pytest.fixture
+def redis_db_url(redis_url: str) -> Iterator[str]:
+    """The test server's database 7, emptied afterwards: the CLI's journal has no prefix."""
+    import redis
+
+    url = redis_url.rsplit("/", 1)[0] + "/7"
+    yield url
+    client = redis.Redis.from_url(url)
+    client.flushdb()
+    client.close()
+
+
+def test_cli_and_dashboard_open_a_redis_url(
+    redis_db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from podbor.cli import main
+    from podbor.dashboard._source import open_source
+
+    assert main(["create-study", "--storage", redis_db_url, "--study-name", "cli"]) == 0
+    assert main(["ask", "--storage", redis_db_url, "--study-name", "cli"]) == 0
+    capsys.readouterr()
+    assert main(["studies", "--storage", redis_db_url, "-f", "json"]) == 0
+    assert [s["name"] for s in json.loads(capsys.readouterr().out)] == ["cli"]
+    # the same journal, through the Python API and the dashboard's opener
+    storage = JournalStorage(JournalRedisBackend(redis_db_url))
+    assert [t.state for t in podbor.load_study(study_name="cli", storage=storage).trials] == [
+        TrialState.RUNNING
+    ]
+    source = open_source(redis_db_url)
+    assert [s.study_name for s in source.storage.get_all_studies()] == ["cli"]
+    assert not source.snapshot
+
+
+def test_cli_names_an_unreachable_redis_server(capsys: pytest.CaptureFixture[str]) -> None:
+    from podbor.cli import main
+
+    assert main(["studies", "--storage", "redis://127.0.0.1:1/0"]) == 1
+    assert "could not reach the Redis server at 'redis://127.0.0.1:1/0'" in capsys.readouterr().err
+
+
+def test_get_storage_points_a_redis_url_to_the_journal_backend() -> None:
+    with pytest.raises(InvalidArgumentError, match=r"JournalStorage\(JournalRedisBackend\(url\)\)"):
+        podbor.create_study(storage="redis://localhost:6379")
