@@ -367,3 +367,45 @@ def test_cli_names_an_unreachable_redis_server(capsys: pytest.CaptureFixture[str
 def test_get_storage_points_a_redis_url_to_the_journal_backend() -> None:
     with pytest.raises(InvalidArgumentError, match=r"JournalStorage\(JournalRedisBackend\(url\)\)"):
         podbor.create_study(storage="redis://localhost:6379")
+
+
+def test_copy_study_to_and_from_a_redis_journal(
+    redis_db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from podbor.cli import main
+
+    source = f"sqlite:///{tmp_path / 'source.db'}"
+    study = podbor.create_study(study_name="c", storage=source)
+    study.optimize(lambda t: t.suggest_float("x", 0, 1) + t.suggest_int("n", 1, 3), n_trials=5)
+    study.set_user_attr("note", "kept")
+    assert main(["copy-study", "--from-storage", source, "--to-storage", redis_db_url]) == 0
+    back = f"journal://{tmp_path / 'back.log'}"
+    assert main(["copy-study", "--from-storage", redis_db_url, "--to-storage", back]) == 0
+    from podbor.storages.journal import JournalFileBackend
+
+    for storage in (
+        JournalStorage(JournalRedisBackend(redis_db_url)),
+        JournalStorage(JournalFileBackend(str(tmp_path / "back.log"))),
+    ):
+        copied = podbor.load_study(study_name="c", storage=storage)
+        assert [t.params for t in copied.trials] == [t.params for t in study.trials]
+        assert [t.value for t in copied.trials] == [t.value for t in study.trials]
+        assert copied.user_attrs == {"note": "kept"}
+    # Optuna's format goes to databases and journal files, never to a Redis journal
+    assert (
+        main(
+            [
+                "copy-study",
+                "--from-storage",
+                source,
+                "--to-storage",
+                "redis://:secret@127.0.0.1:1/0",
+                "--to-format",
+                "optuna",
+            ]
+        )
+        == 1
+    )
+    err = capsys.readouterr().err
+    assert "Cannot write Optuna's format to 'redis://:***@127.0.0.1:1/0'" in err
+    assert "secret" not in err

@@ -38,13 +38,19 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
         "--from-storage",
         required=True,
         metavar="URL",
-        help="where the studies are: a database URL or journal:PATH, podbor's or Optuna's",
+        help=(
+            "where the studies are: a database URL or journal:PATH, podbor's or Optuna's, or "
+            "a podbor journal in Redis (redis://host:6379/0)"
+        ),
     )
     parser.add_argument(
         "--to-storage",
         required=True,
         metavar="URL",
-        help="where to copy them: a database URL or journal:PATH (journal:///absolute/path)",
+        help=(
+            "where to copy them: a database URL, journal:PATH (journal:///absolute/path) or "
+            "redis://host:6379/0"
+        ),
     )
     parser.add_argument(
         "--study-name",

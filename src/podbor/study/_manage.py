@@ -166,8 +166,9 @@ def copy_study(
     """Copy a study, with its attributes and every trial, to another storage (or name).
 
     Either side may be a storage object or a URL: a database URL (``sqlite:///study.db``,
-    PostgreSQL, MySQL) or a journal file (``journal:///absolute/path`` or
-    ``journal:relative/path``). A source URL may hold podbor's format or Optuna's (a database
+    PostgreSQL, MySQL), a journal file (``journal:///absolute/path`` or
+    ``journal:relative/path``) or a journal in Redis (``redis://host:6379/0``, podbor's format
+    only). A source URL may hold podbor's format or Optuna's (a database
     or a journal written by Optuna 3.x to 5.0, detected and only ever read), so this migrates
     Optuna's studies; ``to_format="optuna"`` writes a URL in Optuna 5's format instead, for
     Optuna and optuna-dashboard to open. The source is read and checked whole before anything

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from podbor.exceptions import DuplicatedStudyError, InvalidArgumentError, invalid_argument
 from podbor.storages._base import BaseStorage
+from podbor.storages._journal._redis import is_redis_url
 from podbor.storages._optuna._detect import (
     Format,
     detect_journal,
@@ -42,8 +43,8 @@ FORMATS = ("podbor", "optuna")
 
 _OWNER = "copy_study"
 _URL_HELP = (
-    "a storage object, a database URL such as 'sqlite:///study.db' or a journal file URL such "
-    "as 'journal:///absolute/path/study.log'"
+    "a storage object, a database URL such as 'sqlite:///study.db', a journal file URL such "
+    "as 'journal:///absolute/path/study.log' or a Redis URL (a journal kept in Redis)"
 )
 
 
@@ -126,6 +127,8 @@ def same_location(a: BaseStorage | str, b: BaseStorage | str) -> bool:
 def _read_url(
     url: str, names: Sequence[str] | None, label: str, argument: str
 ) -> list[StudySnapshot]:
+    if is_redis_url(url):  # podbor's journal in Redis (reading it creates nothing)
+        return _read_podbor(url, names, argument)
     if is_journal_url(url):
         path = journal_path(url, owner=_OWNER, name=argument)
         _must_exist(path, url, argument)
@@ -203,6 +206,11 @@ def _write_storage(storage: BaseStorage, snapshots: Sequence[StudySnapshot], lab
 
 
 def _write_optuna(url: str, snapshots: Sequence[StudySnapshot], label: str, argument: str) -> None:
+    if is_redis_url(url):
+        raise InvalidArgumentError(
+            f"Cannot write Optuna's format to {label}: it is written to a database or a journal "
+            "file (a Redis journal holds podbor's format). Nothing was written."
+        )
     if is_journal_url(url):
         from podbor.storages._optuna._journal_write import write_optuna_journal
 
@@ -219,6 +227,8 @@ def _write_optuna(url: str, snapshots: Sequence[StudySnapshot], label: str, argu
 
 def _refuse_optuna_destination(url: str, label: str, argument: str) -> None:
     """Refuse to write podbor's format to an Optuna file (without creating anything)."""
+    if is_redis_url(url):  # podbor's journal has its own key: an Optuna one is never touched
+        return
     if is_journal_url(url):
         found = detect_journal(journal_path(url, owner=_OWNER, name=argument))
     else:
@@ -239,7 +249,11 @@ def _refuse_optuna_destination(url: str, label: str, argument: str) -> None:
 
 
 def _open_podbor(url: str, argument: str) -> BaseStorage:
-    """podbor's storage for a URL: a journal file, or a database."""
+    """podbor's storage for a URL: a journal file, a journal in Redis, or a database."""
+    if is_redis_url(url):
+        from podbor.storages._journal import JournalRedisBackend, JournalStorage
+
+        return JournalStorage(JournalRedisBackend(url))
     if is_journal_url(url):
         from podbor.storages._journal import JournalFileBackend, JournalStorage
 
@@ -283,6 +297,12 @@ def _label(url: str) -> str:
     """How messages name a URL: quoted, with any password hidden."""
     if is_journal_url(url):
         return repr(url)
+    if is_redis_url(url):  # redis://user:password@host: the password hidden
+        scheme, _, rest = url.partition("://")
+        credentials, at, host = rest.rpartition("@")
+        if at and ":" in credentials:
+            credentials = credentials.split(":", 1)[0] + ":***"
+        return repr(f"{scheme}://{credentials}{at}{host}")
     try:
         from sqlalchemy.engine import make_url
 
