@@ -1,7 +1,8 @@
 """Storage throughput: trials per second with random search, per storage, size and worker count.
 
 For each library (podbor, and Optuna when it is installed in this environment), storage
-(in-memory, SQLite, journal file, PostgreSQL, MySQL, a journal in Redis), study size and number of workers it runs a study of
+(in-memory, SQLite, journal file, PostgreSQL, MySQL, a journal in Redis, SQLite behind the
+library's gRPC storage proxy), study size and number of workers it runs a study of
 a trivial objective over 4 float parameters with random sampling and prints:
 
 * trials/s over the whole run, from starting the worker processes (interpreter start and
@@ -37,13 +38,14 @@ import os
 import tempfile
 import time
 import uuid
+import warnings
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 N_PARAMS = 4
-STORAGES = ("memory", "sqlite", "journal", "postgresql", "mysql", "redis")
+STORAGES = ("memory", "sqlite", "journal", "postgresql", "mysql", "redis", "grpc")
 
 
 @dataclass
@@ -104,6 +106,11 @@ def _storage(library: str, kind: str, location: str) -> Any:
     lib = _import(library)
     if kind == "journal":
         return _journal(lib, location)
+    if kind == "grpc":  # "<host>:<port>" of the library's proxy server
+        host, port = location.rsplit(":", 1)
+        with warnings.catch_warnings():  # both libraries call the proxy experimental
+            warnings.simplefilter("ignore")
+            return lib.storages.GrpcStorageProxy(host=host, port=int(port))
     if kind == "redis":  # "<url>#<prefix>"
         url, prefix = location.rsplit("#", 1)
         backend = lib.storages.journal.JournalRedisBackend(url, prefix=prefix)
@@ -167,10 +174,13 @@ def run_one(
     for a journal, a journal Optuna's own storage writes for the same trials."""
     lib = _import(library)
     with tempfile.TemporaryDirectory() as folder:
-        location, cleanup = _fresh_location(kind, folder, "bench", server_url)
+        if kind == "grpc":
+            location, cleanup = _proxy_server(library, folder)
+        else:
+            location, cleanup = _fresh_location(kind, folder, "bench", server_url)
         try:
             row = _measure(lib, library, kind, location, n_trials, workers)
-            if load and library == "podbor" and kind not in ("memory", "redis"):
+            if load and library == "podbor" and kind not in ("memory", "redis", "grpc"):
                 if kind == "journal":  # as the workers left it, then without the snapshot
                     row.left_load_s, row.left_load_mib = load_cost(library, kind, location, "bench")
                     Path(location + ".snapshot").unlink(missing_ok=True)
@@ -206,6 +216,35 @@ def _fresh_location(
     if kind == "redis":
         return _redis_prefix(server_url)
     return _server_database(server_url)
+
+
+def _proxy_server(library: str, folder: str) -> tuple[str, Callable[[], None]]:
+    """The library's gRPC proxy server over a fresh SQLite file (``get_storage`` of its URL, as
+    both libraries' documentation says), in a process of its own; ``"<host>:<port>"``."""
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    code = (
+        f"import warnings; warnings.simplefilter('ignore'); import {library}; "
+        f"{library}.logging.set_verbosity({library}.logging.WARNING); "
+        f"s = {library}.storages.get_storage('sqlite:///{folder}/proxied.db'); "
+        f"{library}.storages.run_grpc_proxy_server(s, host='127.0.0.1', port={port})"
+    )
+    server = subprocess.Popen([sys.executable, "-c", code])
+    location = f"127.0.0.1:{port}"
+    proxy = _storage(library, "grpc", location)
+    proxy.wait_server_ready(timeout=60)
+    proxy.close()
+
+    def stop() -> None:
+        server.terminate()
+        server.wait(timeout=30)
+
+    return location, stop
 
 
 def _redis_prefix(url: str) -> tuple[str, Callable[[], None]]:

@@ -30,11 +30,13 @@ from podbor.storages._journal import (
 from podbor.storages._journal._redis import is_redis_url
 
 if TYPE_CHECKING:
+    from podbor.storages._grpc import GrpcStorageProxy, run_grpc_proxy_server
     from podbor.storages._rdb import RDBStorage
 
 __all__ = [
     "BaseJournalLogStorage",  # Optuna's deprecated names of the journal backends: they warn
     "BaseStorage",
+    "GrpcStorageProxy",
     "InMemoryStorage",
     "JournalFileBackend",
     "JournalFileOpenLock",
@@ -48,15 +50,21 @@ __all__ = [
     "fail_stale_trials",
     "get_storage",
     "journal",
+    "run_grpc_proxy_server",
 ]
 
 
 def __getattr__(name: str) -> Any:
-    """Import SQLAlchemy only when a database storage is used (keeps ``import podbor`` light)."""
+    """Import SQLAlchemy only when a database storage is used, and the gRPC proxy only when it
+    is (keeps ``import podbor`` light)."""
     if name == "RDBStorage":
         from podbor.storages._rdb import RDBStorage
 
         return RDBStorage
+    if name in ("GrpcStorageProxy", "run_grpc_proxy_server"):
+        from podbor.storages import _grpc
+
+        return getattr(_grpc, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
