@@ -306,3 +306,19 @@ def _limited(proxy: GrpcStorageProxy) -> GrpcStorageProxy:
     other._channel = grpc.insecure_channel(f"127.0.0.1:{proxy._port}")
     other._stub = other._channel.unary_unary("/podbor.StorageProxy/Call")
     return other
+
+
+def test_subclasses_of_json_types_travel_as_json_writes_them(
+    served: tuple[InMemoryStorage, GrpcStorageProxy],
+) -> None:
+    import enum
+
+    import numpy as np
+
+    class Color(str, enum.Enum):
+        RED = "red"
+
+    _, proxy = served
+    study_id = proxy.create_new_study([podbor.study.StudyDirection.MINIMIZE], "s")
+    proxy.set_study_user_attr(study_id, "k", [np.str_("x"), Color.RED, np.float64(0.5)])
+    assert proxy.get_study_user_attrs(study_id) == {"k": ["x", "red", 0.5]}

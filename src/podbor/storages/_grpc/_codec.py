@@ -88,8 +88,10 @@ def encode(value: Any) -> Any:
 
 
 def _encode(value: Any, depth: int) -> Any:
-    if value is None or isinstance(value, (bool, str)):
-        return value if type(value) in (bool, str) or value is None else _other(value)
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        return str.__str__(value)  # a subclass (numpy.str_, a str enum): the text JSON holds
     if depth > _DEEPEST:  # the storage refuses it as too deep: a stand-in leaf here keeps the
         return {"x": "<nested deeper>"}  # depth it sees, and the encoder off Python's limit
 
