@@ -409,3 +409,14 @@ def test_copy_study_to_and_from_a_redis_journal(
     err = capsys.readouterr().err
     assert "Cannot write Optuna's format to 'redis://:***@127.0.0.1:1/0'" in err
     assert "secret" not in err
+
+
+def test_a_log_backend_keeps_no_list_of_changed_trials(tmp_path: Path) -> None:
+    # that list serves the file's snapshot only; a log backend has none, so it stays empty
+    storage = JournalStorage(LinesBackend(str(tmp_path / "journal.jsonl")))
+    study = podbor.create_study(storage=storage)
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=20)
+    assert len(study.trials) == 20
+    assert storage._model.changed == {}
+    again = JournalStorage(LinesBackend(str(tmp_path / "journal.jsonl")))
+    assert again._model.changed == {}

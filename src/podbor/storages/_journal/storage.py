@@ -183,7 +183,9 @@ class JournalStorage(HeartbeatStorage):
             # the model lists the trials changed since (``JournalModel.changed``)
             self._since = self._line
             self._sync(snapshot=False)
-            if path is not None and self._line - self._since >= SNAPSHOT_LINES:
+            if path is None:
+                self._model.changed.clear()  # kept only for a snapshot, which a log has not
+            elif self._line - self._since >= SNAPSHOT_LINES:
                 # a block goes only after a snapshot this handle read: one it could not use
                 # (another journal's, damaged) is replaced
                 self._refresh_snapshot(whole=loaded is None)
@@ -208,7 +210,10 @@ class JournalStorage(HeartbeatStorage):
         """A handle that keeps reading a growing journal (a worker of a long study) appends a
         block every ``SNAPSHOT_LINES`` lines, unless another process did so lately, so that the
         next handle to open never replays many lines."""
-        if self._path is None or self._line - self._since < SNAPSHOT_LINES:
+        if self._path is None:  # no snapshot to keep: forget which trials changed
+            self._model.changed.clear()
+            return
+        if self._line - self._since < SNAPSHOT_LINES:
             return
         on_disk = snapshot_end(self._path)
         if on_disk is not None and self._since <= on_disk and self._line - on_disk < SNAPSHOT_LINES:
