@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -41,3 +42,22 @@ def podbor_log(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFi
 
 
 pytest_plugins = ["db_fixtures"]
+
+
+@pytest.fixture
+def block_import(monkeypatch: pytest.MonkeyPatch) -> Callable[[str], None]:
+    """``block_import("redis")``: from then on, ``importlib.import_module("redis")`` raises
+    ``ImportError``, as where that optional library is not installed (podbor imports its
+    extras through ``importlib``)."""
+    import importlib
+
+    real = importlib.import_module
+    blocked: set[str] = set()
+
+    def guarded(name: str, *args: Any) -> Any:
+        if name in blocked:
+            raise ImportError(f"No module named {name!r}")
+        return real(name, *args)
+
+    monkeypatch.setattr(importlib, "import_module", guarded)
+    return blocked.add

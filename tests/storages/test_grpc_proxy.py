@@ -272,17 +272,8 @@ def test_run_grpc_proxy_server_names_a_bad_storage() -> None:
             run_grpc_proxy_server(InMemoryStorage(), port="13000")  # type: ignore[arg-type]
 
 
-def test_missing_grpcio_names_the_pip_install(monkeypatch: pytest.MonkeyPatch) -> None:
-    import importlib
-
-    real = importlib.import_module
-
-    def no_grpc(name: str, *args: Any) -> Any:
-        if name == "grpc":
-            raise ImportError("No module named 'grpc'")
-        return real(name, *args)
-
-    monkeypatch.setattr(importlib, "import_module", no_grpc)
+def test_missing_grpcio_names_the_pip_install(block_import: Any) -> None:
+    block_import("grpc")
     with pytest.raises(ImportError, match=r"pip install podbor\[grpc\]"):
         _proxy(13000)
 
@@ -322,3 +313,27 @@ def test_subclasses_of_json_types_travel_as_json_writes_them(
     study_id = proxy.create_new_study([podbor.study.StudyDirection.MINIMIZE], "s")
     proxy.set_study_user_attr(study_id, "k", [np.str_("x"), Color.RED, np.float64(0.5)])
     assert proxy.get_study_user_attrs(study_id) == {"k": ["x", "red", 0.5]}
+
+
+def test_the_kept_trials_ranges_follow_trials_finishing_in_any_order() -> None:
+    from podbor.storages._grpc._client import _StudyTrials
+
+    kept = _StudyTrials()
+    order = [5, 3, 4, 9, 1, 2, 7, 8, 6]  # trial ids (and numbers) as they finish
+    for i, trial_id in enumerate(order, start=1):
+        trial = podbor.trial.create_trial(value=float(trial_id))
+        trial.number, trial._trial_id = trial_id, trial_id
+        running = podbor.trial.create_trial(state=TrialState.RUNNING)
+        running._trial_id = 100 + trial_id
+        kept.add([trial, running])  # a running trial is never kept
+        ids = sorted(order[:i])
+        expected: list[list[int]] = []
+        for j in ids:
+            if expected and expected[-1][1] == j - 1:
+                expected[-1][1] = j
+            else:
+                expected.append([j, j])
+        assert kept.ranges == expected
+        assert [t.number for t in kept.ordered] == ids
+    kept.add([kept.finished[3]])  # one already kept changes nothing
+    assert kept.ranges == [[1, 9]] and len(kept.ordered) == 9

@@ -276,19 +276,24 @@ def test_redis_bad_arguments_are_named(kwargs: dict[str, Any], match: str) -> No
         JournalRedisBackend(**kwargs)
 
 
-def test_redis_client_missing_names_the_pip_install(monkeypatch: pytest.MonkeyPatch) -> None:
-    import importlib
-
-    real = importlib.import_module
-
-    def no_redis(name: str, *args: Any) -> Any:
-        if name == "redis":
-            raise ImportError("No module named 'redis'")
-        return real(name, *args)
-
-    monkeypatch.setattr(importlib, "import_module", no_redis)
+def test_redis_client_missing_names_the_pip_install(block_import: Any) -> None:
+    block_import("redis")
     with pytest.raises(ImportError, match=r"pip install podbor\[redis\]"):
         JournalRedisBackend("redis://127.0.0.1:6379/0")
+
+
+def test_redis_password_is_never_shown() -> None:
+    from podbor.dashboard._source import open_source
+
+    url = "redis://user:hunter2@127.0.0.1:1/0"
+    backend = JournalRedisBackend(url)
+    assert "hunter2" not in repr(backend) and backend.shown_url == "redis://user:***@127.0.0.1:1/0"
+    with pytest.raises(StorageInternalError) as caught:  # no server there
+        JournalStorage(backend)
+    assert "hunter2" not in str(caught.value) and "user:***@" in str(caught.value)
+    with pytest.raises(StorageInternalError) as caught:
+        open_source(url)
+    assert "hunter2" not in str(caught.value)
 
 
 # -- Optuna's deprecated names -----------------------------------------------------------------

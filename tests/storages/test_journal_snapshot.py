@@ -22,8 +22,8 @@ from hypothesis import strategies as st
 import podbor
 from podbor.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
 from podbor.storages import JournalStorage
+from podbor.storages._journal import _keeper as snapshot_policy
 from podbor.storages._journal import _snapshot
-from podbor.storages._journal import storage as journal_storage
 from podbor.storages._journal._codec import decode_attr, encode_attr, encode_stored_attr
 from podbor.storages.journal import JournalFileBackend
 from podbor.trial import TrialState, create_trial
@@ -36,8 +36,8 @@ def _open(path: Path, **kwargs: Any) -> JournalStorage:
 def _replayed(path: Path, monkeypatch: pytest.MonkeyPatch) -> JournalStorage:
     """A handle that replays every line (snapshots neither read nor written)."""
     with monkeypatch.context() as m:
-        m.setattr(journal_storage, "load_snapshot", lambda *args: None)
-        m.setattr(journal_storage, "save_snapshot", lambda *args: False)
+        m.setattr(snapshot_policy, "load_snapshot", lambda *args: None)
+        m.setattr(snapshot_policy, "save_snapshot", lambda *args: False)
         return _open(path, heartbeat_interval=60)
 
 
@@ -82,7 +82,7 @@ def _assert_reads_as_replayed(
     path: Path, monkeypatch: pytest.MonkeyPatch, handle: JournalStorage
 ) -> None:
     """A fresh handle (from the snapshot as it is), a full replay and ``handle`` agree."""
-    monkeypatch.setattr(journal_storage, "SNAPSHOT_LINES", 10**9)  # read it, write none
+    monkeypatch.setattr(snapshot_policy, "SNAPSHOT_LINES", 10**9)  # read it, write none
     assert _state(_open(path)) == _state(_replayed(path, monkeypatch)) == _state(handle)
 
 
@@ -132,7 +132,7 @@ def test_a_handle_opened_from_a_snapshot_sees_what_a_full_replay_sees(
 ) -> None:
     path = tmp_path / "j.log"
     _fill(path)
-    monkeypatch.setattr(journal_storage, "SNAPSHOT_LINES", 1)
+    monkeypatch.setattr(snapshot_policy, "SNAPSHOT_LINES", 1)
     first = _open(path, heartbeat_interval=60)  # replays every line, then writes the snapshot
     snapshot = Path(_snapshot.snapshot_path(str(path)))
     assert snapshot.exists()
@@ -146,7 +146,7 @@ def test_a_handle_opened_from_a_snapshot_sees_what_a_full_replay_sees(
     study.enqueue_trial({"x": 0.75})
     study.enqueue_trial({"x": 0.125})
     snapshot_bytes = snapshot.read_bytes()
-    monkeypatch.setattr(journal_storage, "SNAPSHOT_LINES", 10**9)  # read it, write none
+    monkeypatch.setattr(snapshot_policy, "SNAPSHOT_LINES", 10**9)  # read it, write none
     from_snapshot = _open(path, heartbeat_interval=60)
     assert snapshot.read_bytes() == snapshot_bytes
     full = _replayed(path, monkeypatch)
@@ -169,7 +169,7 @@ def _filled_snapshot(path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The lines of the snapshot that a full replay of :func:`_fill`'s journal writes (the
     snapshot threshold is left at one line)."""
     _fill(path)
-    monkeypatch.setattr(journal_storage, "SNAPSHOT_LINES", 1)
+    monkeypatch.setattr(snapshot_policy, "SNAPSHOT_LINES", 1)
     _open(path, heartbeat_interval=60)
     return Path(_snapshot.snapshot_path(str(path))).read_text().splitlines()
 
@@ -182,7 +182,7 @@ def test_a_block_of_several_chunks_reads_the_same(
     lines = _filled_snapshot(path, monkeypatch)
     chunks = [json.loads(line)["trials"] for line in lines[1:-1]]
     assert chunks == [4, 4, 4, 3] and json.loads(lines[-1])["rows"] == 15
-    monkeypatch.setattr(journal_storage, "SNAPSHOT_LINES", 10**9)
+    monkeypatch.setattr(snapshot_policy, "SNAPSHOT_LINES", 10**9)
     assert _state(_open(path, heartbeat_interval=60)) == _state(_replayed(path, monkeypatch))
     # a chunk that is cut short ends the block: the snapshot is not used, the journal replayed
     Path(_snapshot.snapshot_path(str(path))).write_text(
@@ -206,9 +206,9 @@ def test_a_snapshot_of_the_older_format_is_written_over(
     snapshot.write_text("\n".join([json.dumps(head), *lines[1:-1], json.dumps(end)]) + "\n")
     assert _snapshot.snapshot_end(str(path)) is None
     assert _snapshot.load_snapshot(str(path), "test") is None
-    monkeypatch.setattr(journal_storage, "SNAPSHOT_LINES", 10**9)
+    monkeypatch.setattr(snapshot_policy, "SNAPSHOT_LINES", 10**9)
     assert _state(_open(path, heartbeat_interval=60)) == _state(_replayed(path, monkeypatch))
-    monkeypatch.setattr(journal_storage, "SNAPSHOT_LINES", 1)
+    monkeypatch.setattr(snapshot_policy, "SNAPSHOT_LINES", 1)
     _open(path, heartbeat_interval=60)  # replays in full, and writes this format's snapshot
     assert json.loads(snapshot.read_text().splitlines()[0])["version"] == _snapshot.VERSION
     assert _snapshot.snapshot_end(str(path)) == end["end"]
@@ -229,7 +229,7 @@ def test_a_snapshot_that_does_not_match_its_journal_is_not_used(
     podbor.create_study(storage=for_other, study_name="s").optimize(
         lambda t: t.suggest_float("x", 0, 1), n_trials=40
     )
-    monkeypatch.setattr(journal_storage, "SNAPSHOT_LINES", 1)
+    monkeypatch.setattr(snapshot_policy, "SNAPSHOT_LINES", 1)
     _open(path)
     _open(other)
     snapshot = Path(_snapshot.snapshot_path(str(path)))
@@ -248,7 +248,7 @@ def test_a_snapshot_that_does_not_match_its_journal_is_not_used(
         snapshot.write_bytes(json.dumps(head).encode() + b"\n" + b"".join(lines[1:]))
     else:
         snapshot.write_bytes(b"")
-    monkeypatch.setattr(journal_storage, "SNAPSHOT_LINES", 10**9)
+    monkeypatch.setattr(snapshot_policy, "SNAPSHOT_LINES", 10**9)
     assert _state(_open(path, heartbeat_interval=60)) == _state(_replayed(path, monkeypatch))
 
 
@@ -261,7 +261,7 @@ def test_no_snapshot_where_it_cannot_be_written(
     def refuse(*args: Any) -> None:
         raise PermissionError("read-only folder")
 
-    monkeypatch.setattr(journal_storage, "SNAPSHOT_LINES", 1)
+    monkeypatch.setattr(snapshot_policy, "SNAPSHOT_LINES", 1)
     monkeypatch.setattr(_snapshot.os, "replace", refuse)
     storage = _open(path, heartbeat_interval=60)  # reads, says nothing, writes nothing
     assert _state(storage) == _state(_replayed(path, monkeypatch))
@@ -293,13 +293,13 @@ def test_generated_studies_read_the_same_from_a_snapshot(
     with pytest.MonkeyPatch.context() as m:
         for step, x in plan:
             if step == "snapshot":
-                m.setattr(journal_storage, "SNAPSHOT_LINES", 1)
+                m.setattr(snapshot_policy, "SNAPSHOT_LINES", 1)
                 _open(path)
-                m.setattr(journal_storage, "SNAPSHOT_LINES", 10**9)
+                m.setattr(snapshot_policy, "SNAPSHOT_LINES", 10**9)
             elif step == "block":  # the long-lived handle reads: it appends a block
-                m.setattr(journal_storage, "SNAPSHOT_LINES", 1)
+                m.setattr(snapshot_policy, "SNAPSHOT_LINES", 1)
                 storage.get_all_studies()
-                m.setattr(journal_storage, "SNAPSHOT_LINES", 10**9)
+                m.setattr(snapshot_policy, "SNAPSHOT_LINES", 10**9)
             elif step == "enqueue":
                 study.enqueue_trial({"x": x})
             elif step == "attr":
@@ -313,7 +313,7 @@ def test_generated_studies_read_the_same_from_a_snapshot(
                 trial.report(value, 0)
                 state = {"fail": TrialState.FAIL, "prune": TrialState.PRUNED}.get(step)
                 study.tell(trial, None if state else value, state=state)
-        m.setattr(journal_storage, "SNAPSHOT_LINES", 10**9)
+        m.setattr(snapshot_policy, "SNAPSHOT_LINES", 10**9)
         assert _state(_open(path)) == _state(_replayed(path, m))
 
 
@@ -341,7 +341,7 @@ def test_a_long_lived_handle_appends_blocks_of_what_changed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "j.log"
-    monkeypatch.setattr(journal_storage, "SNAPSHOT_LINES", 40)
+    monkeypatch.setattr(snapshot_policy, "SNAPSHOT_LINES", 40)
     worker = _open(path)  # opened on an empty journal: a worker of a study that grows
     study = podbor.create_study(storage=worker, study_name="s")
     behind = []
@@ -365,7 +365,7 @@ def test_blocks_of_two_workers_read_the_same_as_a_full_replay(
 ) -> None:
     path = tmp_path / "j.log"
     _fill(path)
-    monkeypatch.setattr(journal_storage, "SNAPSHOT_LINES", 1)
+    monkeypatch.setattr(snapshot_policy, "SNAPSHOT_LINES", 1)
     first, second = _open(path), _open(path)
     one = podbor.load_study(study_name="s", storage=first)
     two = podbor.load_study(study_name="s", storage=second)
@@ -397,14 +397,14 @@ def test_a_bad_last_block_leaves_the_blocks_before_it(
     snapshot up to it is, and the next block goes after a rewrite."""
     path = tmp_path / "j.log"
     _fill(path)
-    monkeypatch.setattr(journal_storage, "SNAPSHOT_LINES", 1)
+    monkeypatch.setattr(snapshot_policy, "SNAPSHOT_LINES", 1)
     worker = _open(path)
     study = podbor.load_study(study_name="s", storage=worker)
     snapshot = Path(_snapshot.snapshot_path(str(path)))
     study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2)  # appends blocks
-    monkeypatch.setattr(journal_storage, "SNAPSHOT_LINES", 10**9)
+    monkeypatch.setattr(snapshot_policy, "SNAPSHOT_LINES", 10**9)
     study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=1)
-    monkeypatch.setattr(journal_storage, "SNAPSHOT_LINES", 1)
+    monkeypatch.setattr(snapshot_policy, "SNAPSHOT_LINES", 1)
     before = snapshot.read_bytes()
     worker.get_all_studies()  # a read: one block
     last = snapshot.read_bytes()[len(before) :].splitlines(keepends=True)
@@ -424,7 +424,7 @@ def test_a_bad_last_block_leaves_the_blocks_before_it(
     kept = _snapshot.load_snapshot(str(path), "j")
     assert kept is not None and kept[2] == _blocks(before)[-1][1]
     _assert_reads_as_replayed(path, monkeypatch, worker)
-    monkeypatch.setattr(journal_storage, "SNAPSHOT_LINES", 1)
+    monkeypatch.setattr(snapshot_policy, "SNAPSHOT_LINES", 1)
     study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=1)  # the worker goes on
     if damage == "torn-block":
         first = _blocks(path)[0]  # rewritten whole, then blocks after it
@@ -438,7 +438,7 @@ def test_a_snapshot_of_many_blocks_is_rewritten_whole(
     """A running trial changed in every block is written in every block: past twice as many
     trial lines as trials the file is rewritten as one block."""
     path = tmp_path / "j.log"
-    monkeypatch.setattr(journal_storage, "SNAPSHOT_LINES", 1)
+    monkeypatch.setattr(snapshot_policy, "SNAPSHOT_LINES", 1)
     monkeypatch.setattr(_snapshot, "SNAPSHOT_LINES", 1)
     worker = _open(path)
     study = podbor.create_study(storage=worker, study_name="s")
@@ -459,7 +459,7 @@ def test_writes_never_stop_to_write_a_snapshot(
     # A write may be a heartbeat, which must not wait seconds for a snapshot: only reads
     # refresh it.
     path = tmp_path / "j.log"
-    monkeypatch.setattr(journal_storage, "SNAPSHOT_LINES", 10)
+    monkeypatch.setattr(snapshot_policy, "SNAPSHOT_LINES", 10)
     writer, other = _open(path), _open(path)
     study_id = writer.create_new_study([podbor.StudyDirection.MINIMIZE], "s")
     trial_id = writer.create_new_trial(study_id)
@@ -491,10 +491,10 @@ def test_workers_in_several_processes_append_blocks_that_read_the_same(
     """Workers that append blocks at the same time leave a snapshot that reads as a full replay
     does (each takes the lock for one append; a busy lock means a later read tries again)."""
     path = tmp_path / "j.log"
-    monkeypatch.setattr(journal_storage, "SNAPSHOT_LINES", 7)  # inherited by the forks
+    monkeypatch.setattr(snapshot_policy, "SNAPSHOT_LINES", 7)  # inherited by the forks
     monkeypatch.setattr(_snapshot, "SNAPSHOT_LINES", 7)
     appended = tmp_path / "appended"
-    append = journal_storage.append_snapshot
+    append = snapshot_policy.append_snapshot
 
     def counted(*args: Any) -> bool | None:  # a compaction may leave one block: count appends
         done = append(*args)
@@ -503,7 +503,7 @@ def test_workers_in_several_processes_append_blocks_that_read_the_same(
                 out.write(f"{os.getpid()}\n")
         return done
 
-    monkeypatch.setattr(journal_storage, "append_snapshot", counted)
+    monkeypatch.setattr(snapshot_policy, "append_snapshot", counted)
     podbor.create_study(storage=_open(path), study_name="s")
     context = multiprocessing.get_context("fork")
     workers = [context.Process(target=_worker, args=(str(path), 40)) for _ in range(3)]
@@ -516,7 +516,7 @@ def test_workers_in_several_processes_append_blocks_that_read_the_same(
     assert len(appended.read_text().split()) >= 3
     end = _snapshot.snapshot_end(str(path))
     assert end is not None and path.read_bytes().count(b"\n") + 1 - end < 7 * 3
-    monkeypatch.setattr(journal_storage, "SNAPSHOT_LINES", 10**9)
+    monkeypatch.setattr(snapshot_policy, "SNAPSHOT_LINES", 10**9)
     fresh = _open(path)
     assert _state(fresh) == _state(_replayed(path, monkeypatch))
     assert len(fresh.get_all_trials(0)) == 120
@@ -528,7 +528,7 @@ def test_a_handle_waits_for_another_handles_append(
     """While another handle holds ``<snapshot>.lock`` a handle appends nothing and keeps what
     changed for a later read; a lock a killed writer left behind is broken after a while."""
     path = tmp_path / "j.log"
-    monkeypatch.setattr(journal_storage, "SNAPSHOT_LINES", 1)
+    monkeypatch.setattr(snapshot_policy, "SNAPSHOT_LINES", 1)
     worker = _open(path)
     study = podbor.create_study(storage=worker, study_name="s")
     study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2)

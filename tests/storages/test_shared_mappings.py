@@ -13,8 +13,8 @@ import pytest
 import podbor
 from podbor.distributions import FloatDistribution
 from podbor.storages import InMemoryStorage, JournalStorage
+from podbor.storages._journal import _keeper as snapshot_policy
 from podbor.storages._journal import _snapshot
-from podbor.storages._journal import storage as journal_storage
 from podbor.storages._shared import EMPTY, SharedMapping, SharedPool
 from podbor.storages.journal import JournalFileBackend
 from podbor.trial import TrialState
@@ -44,10 +44,10 @@ def study(request: pytest.FixtureRequest, tmp_path: Path) -> podbor.Study:
         path = str(tmp_path / "j.log")
         if request.param.endswith("snapshot"):  # a full replay leaves a snapshot; read it back
             monkeypatch = request.getfixturevalue("monkeypatch")
-            monkeypatch.setattr(journal_storage, "SNAPSHOT_LINES", 1)
+            monkeypatch.setattr(snapshot_policy, "SNAPSHOT_LINES", 1)
             JournalStorage(JournalFileBackend(path))
             assert Path(_snapshot.snapshot_path(path)).exists()
-            monkeypatch.setattr(journal_storage, "SNAPSHOT_LINES", 10**9)  # read, write none
+            monkeypatch.setattr(snapshot_policy, "SNAPSHOT_LINES", 10**9)  # read, write none
         storage = JournalStorage(JournalFileBackend(path))
         return podbor.load_study(study_name=study.study_name, storage=storage)
     return study

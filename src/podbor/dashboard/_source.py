@@ -81,7 +81,8 @@ def open_source(storage: BaseStorage | str) -> Source:
     if is_redis_url(storage):  # a journal kept in Redis: reading it creates nothing
         from podbor.storages._journal import JournalRedisBackend, JournalStorage
 
-        return Source(JournalStorage(JournalRedisBackend(storage)), storage)
+        backend = JournalRedisBackend(storage)
+        return Source(JournalStorage(backend), backend.shown_url)
     return _open_database(storage)
 
 

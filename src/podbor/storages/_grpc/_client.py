@@ -7,6 +7,7 @@ finished since, not the whole history.
 
 from __future__ import annotations
 
+import bisect
 import copy
 import json
 import threading
@@ -29,26 +30,46 @@ _OWNER = "GrpcStorageProxy"
 
 
 class _StudyTrials:
-    """The finished trials of one study that the proxy holds, by trial id."""
+    """The finished trials of one study that the proxy holds: by trial id, in number order, and
+    their ids as sorted ranges ``[first, last]`` (what the server is told to skip). Each call
+    adds only the trials that finished since: no pass over the whole history here."""
 
     def __init__(self) -> None:
         self.finished: dict[int, FrozenTrial] = {}
-        self.ranges: list[list[int]] = []  # the ids above, as sorted ranges [first, last]
+        self.ordered: list[FrozenTrial] = []  # the same trials, by number
+        self.ranges: list[list[int]] = []
 
     def add(self, trials: list[FrozenTrial]) -> None:
-        new = [t for t in trials if t.state.is_finished() and t._trial_id not in self.finished]
-        if not new:
-            return
-        for trial in new:
-            self.finished[trial._trial_id] = trial
-        ids = sorted(self.finished)
-        ranges = [[ids[0], ids[0]]]
-        for i in ids[1:]:
-            if i == ranges[-1][1] + 1:
-                ranges[-1][1] = i
+        for trial in trials:
+            trial_id = trial._trial_id
+            if not trial.state.is_finished() or trial_id in self.finished:
+                continue
+            self.finished[trial_id] = trial
+            if not self.ordered or self.ordered[-1].number < trial.number:
+                self.ordered.append(trial)  # the common case: the newest trial
             else:
-                ranges.append([i, i])
-        self.ranges = ranges
+                self.ordered.insert(
+                    bisect.bisect_left(self.ordered, trial.number, key=_number), trial
+                )
+            self._add_id(trial_id)
+
+    def _add_id(self, trial_id: int) -> None:
+        ranges = self.ranges
+        i = bisect.bisect_left(ranges, [trial_id, trial_id])  # the first range from trial_id on
+        joins_left = i > 0 and ranges[i - 1][1] == trial_id - 1
+        joins_right = i < len(ranges) and ranges[i][0] == trial_id + 1
+        if joins_left and joins_right:
+            ranges[i - 1][1] = ranges.pop(i)[1]
+        elif joins_left:
+            ranges[i - 1][1] = trial_id
+        elif joins_right:
+            ranges[i][0] = trial_id
+        else:
+            ranges.insert(i, [trial_id, trial_id])
+
+
+def _number(trial: FrozenTrial) -> int:
+    return trial.number
 
 
 @experimental("0.1.0")
@@ -200,8 +221,10 @@ class GrpcStorageProxy(ForwardingStorage):
         with self._lock:
             kept = self._studies.setdefault(study_id, _StudyTrials())
             kept.add(unknown)
-            fresh = {t._trial_id: t for t in unknown}
-            trials = sorted({**kept.finished, **fresh}.values(), key=lambda t: t.number)
+            running = [t for t in unknown if not t.state.is_finished()]
+            trials = kept.ordered + running
+        if running:  # two sorted runs: one linear merge
+            trials.sort(key=_number)
         if states is not None:
             trials = [t for t in trials if t.state in states]
         return copy.deepcopy(trials) if deepcopy else trials

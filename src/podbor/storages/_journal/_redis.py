@@ -46,6 +46,16 @@ def _import_redis() -> ModuleType:
         ) from err
 
 
+def _shown(url: str) -> str:
+    """``url`` with its password masked, as podbor shows database URLs."""
+    try:
+        from sqlalchemy.engine import make_url
+
+        return str(make_url(url).render_as_string(hide_password=True))
+    except Exception:  # not a URL SQLAlchemy reads: the redis client says what is wrong
+        return url
+
+
 class JournalRedisBackend(BaseJournalBackend):
     """A journal in a Redis server (or cluster), shared by every worker that can reach it.
 
@@ -86,6 +96,7 @@ class JournalRedisBackend(BaseJournalBackend):
         check_instance(use_cluster, "use_cluster", bool, owner=_OWNER, allowed="True or False")
         check_instance(prefix, "prefix", str, owner=_OWNER, allowed="a string")
         self._url, self._use_cluster, self._prefix = url, use_cluster, prefix
+        self._shown = _shown(url)  # in messages and the repr: the password masked
         self._key = f"{prefix}:podbor:journal"
         self._redis = self._connect()  # connects on first use, as redis-py does
         self._checked = False
@@ -102,7 +113,7 @@ class JournalRedisBackend(BaseJournalBackend):
         except ValueError as err:  # a URL redis cannot read
             raise InvalidArgumentError(
                 f"The 'url' parameter of {_OWNER} must be a Redis URL such as "
-                f"'redis://localhost:6379/0'. Got {self._url!r} instead ({err})."
+                f"'redis://localhost:6379/0'. Got {self._shown!r} instead ({err})."
             ) from err
 
     def _client(self) -> Any:
@@ -116,16 +127,21 @@ class JournalRedisBackend(BaseJournalBackend):
                 kind = self._redis.type(self._key)
             except Exception as err:  # redis's errors, a cluster with no node to reach, …
                 raise StorageInternalError(
-                    f"{_OWNER} could not reach the Redis server at {self._url!r}: {err}"
+                    f"{_OWNER} could not reach the Redis server at {self._shown!r}: {err}"
                 ) from err
             kind = kind.decode() if isinstance(kind, bytes) else str(kind)
             if kind not in ("none", "list"):
                 raise StorageInternalError(
-                    f"The key {self._key!r} of the Redis server at {self._url!r} holds a {kind}, "
+                    f"The key {self._key!r} of the Redis server at {self._shown!r} holds a {kind}, "
                     "not a podbor journal; it was left untouched (use another prefix)."
                 )
             self._checked = True
         return self._redis
+
+    @property
+    def shown_url(self) -> str:
+        """The server's URL with its password masked (what messages and pages show)."""
+        return self._shown
 
     def __getstate__(self) -> dict[str, Any]:
         return {"url": self._url, "use_cluster": self._use_cluster, "prefix": self._prefix}
@@ -135,7 +151,7 @@ class JournalRedisBackend(BaseJournalBackend):
 
     def __repr__(self) -> str:
         return (
-            f"JournalRedisBackend({self._url!r}, use_cluster={self._use_cluster}, "
+            f"JournalRedisBackend({self._shown!r}, use_cluster={self._use_cluster}, "
             f"prefix={self._prefix!r})"
         )
 

@@ -43,15 +43,9 @@ from podbor.storages._input_rules import (
 )
 from podbor.storages._journal._check import MalformedLineError
 from podbor.storages._journal._codec import encode_attr, encode_float, encode_template
+from podbor.storages._journal._keeper import NoSnapshot, SnapshotKeeper
 from podbor.storages._journal._logs import LogJournal
 from podbor.storages._journal._model import PROCEED, JournalModel, Op, now_iso
-from podbor.storages._journal._snapshot import (
-    SNAPSHOT_LINES,
-    append_snapshot,
-    load_snapshot,
-    save_snapshot,
-    snapshot_end,
-)
 from podbor.storages._journal.backend import HEADER, JournalFileBackend, encode_record
 from podbor.storages._journal.base import BaseJournalBackend
 
@@ -138,13 +132,15 @@ class JournalStorage(HeartbeatStorage):
         # the file backend reads and appends itself (under its lock, with snapshots beside the
         # file); any other backend through LogJournal (no lock, no snapshot)
         self._journal: JournalFileBackend | LogJournal
-        self._path: str | None  # the journal file (its snapshot lies beside it)
+        self._snapshots: SnapshotKeeper | NoSnapshot
         if isinstance(log_storage, JournalFileBackend):
-            self._journal, self._path = log_storage, log_storage.file_path
+            self._journal, self._locked = log_storage, True
+            self._snapshots = SnapshotKeeper(log_storage.file_path)
             self._first = (len(HEADER), 2)  # the first record's offset and line: after the header
             where = f"the journal {log_storage.file_path!r}"
         else:
-            self._journal, self._path = LogJournal(log_storage), None
+            self._journal, self._locked = LogJournal(log_storage), False
+            self._snapshots = NoSnapshot()
             self._first = LogJournal.first
             where = self._journal.where
         self._lock = threading.RLock()
@@ -171,57 +167,16 @@ class JournalStorage(HeartbeatStorage):
     # -- replay and append ----------------------------------------------------------------
     def _open(self) -> None:
         """Read the journal: from its snapshot on, when one matches, and leave a new snapshot
-        behind when many lines had to be replayed (see :mod:`._snapshot`). The collector is held
+        behind when many lines had to be replayed (:mod:`._keeper`). The collector is held
         back meanwhile (:func:`~podbor._gc.paused_gc`): a long journal makes ~10 lasting objects
         per trial and no cycles, and its full passes were ~40 % of a 10⁵-trial replay."""
         with paused_gc():
-            path = self._path
-            loaded = None if path is None else load_snapshot(path, self._model.where)
+            loaded = self._snapshots.load(self._model.where)
             if loaded is not None:
                 self._model, self._offset, self._line = loaded
-            # the line up to which the snapshot on disk is known to hold this handle's state:
-            # the model lists the trials changed since (``JournalModel.changed``)
-            self._since = self._line
+            self._snapshots.since = self._line
             self._sync(snapshot=False)
-            if path is None:
-                self._model.changed.clear()  # kept only for a snapshot, which a log has not
-            elif self._line - self._since >= SNAPSHOT_LINES:
-                # a block goes only after a snapshot this handle read: one it could not use
-                # (another journal's, damaged) is replaced
-                self._refresh_snapshot(whole=loaded is None)
-
-    def _refresh_snapshot(self, *, whole: bool = False) -> None:
-        """Bring the snapshot up to this handle's state: a block of the trials changed since
-        ``_since`` appended, or (``whole``, or where a block cannot go) the whole snapshot
-        written (see :func:`append_snapshot`)."""
-        path, model = self._path, self._model
-        if path is None:
-            return
-        if whole:
-            save_snapshot(path, model, self._offset, self._line)
-        elif append_snapshot(path, model, self._offset, self._line, self._since) is None:
-            return  # another handle is appending: this one tries again on a later read
-        # whether written or not: a block appended later holds the trials changed from here on,
-        # and is appended only where the snapshot on disk reaches this line
-        self._since = self._line
-        self._model.changed.clear()
-
-    def _keep_snapshot(self) -> None:
-        """A handle that keeps reading a growing journal (a worker of a long study) appends a
-        block every ``SNAPSHOT_LINES`` lines, unless another process did so lately, so that the
-        next handle to open never replays many lines."""
-        if self._path is None:  # no snapshot to keep: forget which trials changed
-            self._model.changed.clear()
-            return
-        if self._line - self._since < SNAPSHOT_LINES:
-            return
-        on_disk = snapshot_end(self._path)
-        if on_disk is not None and self._since <= on_disk and self._line - on_disk < SNAPSHOT_LINES:
-            # another process's block is recent: the next one starts from it
-            self._since = on_disk
-            self._model.changed_since(on_disk)
-            return
-        self._refresh_snapshot()
+            self._snapshots.opened(self._model, self._offset, self._line, loaded=loaded is not None)
 
     def _sync(self, *, locked: bool = False, snapshot: bool = True) -> None:
         """Replay the lines appended since the last read (``locked``: we hold the file lock;
@@ -241,7 +196,7 @@ class JournalStorage(HeartbeatStorage):
             finally:
                 parts.close()  # releases the file lock a damaged line made it take
             if snapshot and not locked:
-                self._keep_snapshot()
+                self._snapshots.keep(self._model, self._offset, self._line)
 
     def _replay(self, record: Op, number: int) -> None:
         mine = (
@@ -282,7 +237,7 @@ class JournalStorage(HeartbeatStorage):
         trial that is no longer WAITING) returns that result without writing.
         """
         with self._lock:
-            if self._path is not None:  # catch up before the file lock (held shorter then);
+            if self._locked:  # catch up before the file lock (held shorter then);
                 # never a snapshot here: a write may be a heartbeat, which must not wait for one
                 self._sync(snapshot=False)
             with self._journal.locked():
@@ -427,7 +382,7 @@ class JournalStorage(HeartbeatStorage):
                 op["template"] = template
             if beat:
                 op["beat"] = time.time()
-            if limit is not None and self._path is None:  # no lock: the replay keeps the budget
+            if limit is not None and not self._locked:  # no lock: the replay keeps the budget
                 op["limit"] = limit
             return op
 

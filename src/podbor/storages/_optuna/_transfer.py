@@ -297,12 +297,6 @@ def _label(url: str) -> str:
     """How messages name a URL: quoted, with any password hidden."""
     if is_journal_url(url):
         return repr(url)
-    if is_redis_url(url):  # redis://user:password@host: the password hidden
-        scheme, _, rest = url.partition("://")
-        credentials, at, host = rest.rpartition("@")
-        if at and ":" in credentials:
-            credentials = credentials.split(":", 1)[0] + ":***"
-        return repr(f"{scheme}://{credentials}{at}{host}")
     try:
         from sqlalchemy.engine import make_url
 
