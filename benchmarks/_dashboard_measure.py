@@ -47,12 +47,16 @@ _FAILED = {
         return null; })()""",
     "optuna-dashboard": "null",
 }
-# A page still drawing (podbor: a plot section without its final state) keeps the browser busy
-# into the next load; optuna-dashboard has no such mark (its server's idleness is waited for).
+# A page still drawing (podbor: a plot section in view without its final state; those below the
+# fold are drawn only when scrolled to) keeps the browser busy into the next load;
+# optuna-dashboard has no such mark (its server's idleness is waited for).
 _BUSY = {
-    "podbor": """return document.querySelectorAll(
+    "podbor": """return Array.from(document.querySelectorAll(
         '#plots .plot[data-kind]:not([data-state=drawn]):not([data-state=note]):not([data-state=error])'
-        ).length > 0;""",
+        )).some((e) => {
+            const r = e.getBoundingClientRect();
+            return r.bottom > 0 && r.top < window.innerHeight;
+        });""",
     "optuna-dashboard": "return false;",
 }
 _PROBE = """(() => {
