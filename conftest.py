@@ -9,12 +9,25 @@ tests under ``tests/`` skip the same way (and fail under ``CI=true``, where ever
 from __future__ import annotations
 
 import importlib.util
+import os
+
+# Keras 3 picks its backend when first imported: TensorFlow unless told otherwise, and the tests
+# install only PyTorch's (KerasPruningCallback works with any backend)
+os.environ.setdefault("KERAS_BACKEND", "torch")
 
 _NEEDS = {
     "src/podbor/validation/_search_cv.py": "sklearn",
     "src/podbor/integration/sklearn.py": "sklearn",
     "src/podbor/integration/xgboost.py": "xgboost",
     "src/podbor/integration/pytorch_lightning.py": "lightning",
+    "src/podbor/integration/pytorch_ignite.py": "ignite",  # its doctests build an Engine
+    "src/podbor/integration/skorch.py": "skorch",
+    "src/podbor/integration/keras.py": "keras",
+    "src/podbor/integration/botorch.py": "botorch",
+    "src/podbor/integration/_botorch/sampler.py": "botorch",
+    "src/podbor/integration/_botorch/candidates.py": "botorch",
+    "src/podbor/integration/_botorch/multi_objective.py": "botorch",
+    "src/podbor/integration/_botorch/problem.py": "botorch",
 }
 
 collect_ignore = [

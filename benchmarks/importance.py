@@ -18,6 +18,7 @@ the parameters every trial has), averaged over seeds, and the median time of one
 
     benchmarks/.venv/bin/python benchmarks/importance.py            # 100, 300, 1000 trials, 3 seeds
     benchmarks/.venv/bin/python benchmarks/importance.py --quick    # 100 and 300 trials, 2 seeds
+    benchmarks/.venv/bin/python benchmarks/importance.py --evaluators shap  # vs optuna-integration
 
 Optuna is optional: without it, podbor's columns are printed alone.
 """
@@ -45,6 +46,9 @@ except ImportError:  # pragma: no cover - depends on the environment
     optuna = None
 
 EVALUATORS = ("fanova", "mdi", "ped_anova")
+# on request (--evaluators): SHAP values of a forest, ShapleyImportanceEvaluator of
+# podbor.integration against optuna-integration's (both need the `shap` package)
+OPTIONAL_EVALUATORS = ("shap",)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -232,6 +236,12 @@ def _study(lib: Any, problem: Problem, rows: list[dict[str, Any]], y: np.ndarray
 
 def _evaluator(lib: Any, name: str, seed: int) -> Any:
     imp = lib.importance
+    if name == "shap":
+        if lib is podbor:
+            from podbor.integration import ShapleyImportanceEvaluator
+        else:
+            from optuna_integration import ShapleyImportanceEvaluator
+        return ShapleyImportanceEvaluator(seed=seed)
     if name == "fanova":
         return imp.FanovaImportanceEvaluator(seed=seed)
     if name == "mdi":
@@ -269,7 +279,11 @@ def _measure(lib: Any, study: Any, evaluator: Any, repeats: int) -> tuple[dict[s
 
 
 def run(
-    problems: Sequence[str], sizes: Sequence[int], seeds: Sequence[int], repeats: int
+    problems: Sequence[str],
+    sizes: Sequence[int],
+    seeds: Sequence[int],
+    repeats: int,
+    evaluators: Sequence[str] = EVALUATORS,
 ) -> dict[tuple[str, int, str, str], Cell]:
     libs: dict[str, Any] = {"podbor": podbor}
     if optuna is not None:
@@ -281,7 +295,7 @@ def run(
     # warm-up: imports (scikit-learn) and first-call costs are not timed
     for lib in libs.values():
         rows, y = _draw(MIXED, 30, 0)
-        for ev in EVALUATORS:
+        for ev in evaluators:
             _measure(lib, _study(lib, MIXED, rows, y), _evaluator(lib, ev, 0), 1)
     for pname in problems:
         problem = PROBLEMS[pname]
@@ -291,7 +305,7 @@ def run(
                 rows, y = _draw(problem, n, seed)
                 for lib_name, lib in libs.items():
                     study = _study(lib, problem, rows, y)
-                    for ev in EVALUATORS:
+                    for ev in evaluators:
                         result, seconds = _measure(lib, study, _evaluator(lib, ev, seed), repeats)
                         cell = cells.setdefault((pname, n, ev, lib_name), Cell())
                         cell.rho.append(_spearman(result, truth))
@@ -304,6 +318,7 @@ def table(
     problems: Sequence[str],
     sizes: Sequence[int],
     with_optuna: bool,
+    evaluators: Sequence[str] = EVALUATORS,
 ) -> str:
     head = "| problem | trials | evaluator | ρ podbor |"
     rule = "|---|---:|---|---:|"
@@ -316,7 +331,7 @@ def table(
     lines = [head, rule]
     for pname in problems:
         for n in sizes:
-            for ev in EVALUATORS:
+            for ev in evaluators:
                 mine = cells[(pname, n, ev, "podbor")]
                 rho = statistics.fmean(mine.rho)
                 ms = 1e3 * statistics.median(mine.seconds)
@@ -333,7 +348,7 @@ def table(
         lines.append("")
         lines.append("| evaluator | mean ρ podbor | mean ρ Optuna | median time ratio |")
         lines.append("|---|---:|---:|---:|")
-        for ev in EVALUATORS:
+        for ev in evaluators:
             ours = [c for k, c in cells.items() if k[2] == ev and k[3] == "podbor"]
             theirs = [c for k, c in cells.items() if k[2] == ev and k[3] == "optuna"]
             ratios = [
@@ -354,6 +369,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--sizes", nargs="+", type=int, default=[100, 300, 1000])
     parser.add_argument("--seeds", type=int, default=3, help="random trial sets per size")
     parser.add_argument("--repeats", type=int, default=1, help="timed calls per cell (min kept)")
+    parser.add_argument(
+        "--evaluators",
+        nargs="+",
+        default=list(EVALUATORS),
+        choices=list(EVALUATORS + OPTIONAL_EVALUATORS),
+    )
     parser.add_argument("--quick", action="store_true", help="100 and 300 trials, 2 seeds")
     args = parser.parse_args(argv)
     sizes, n_seeds = (args.sizes, args.seeds)
@@ -365,9 +386,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         truth = PROBLEMS[pname].truth()
         shares = ", ".join(f"{k} {v:.3f}" for k, v in sorted(truth.items(), key=lambda kv: -kv[1]))
         print(f"{pname}: {PROBLEMS[pname].notes}\n  truth: {shares}")
-    cells = run(args.problems, sizes, list(range(n_seeds)), args.repeats)
+    cells = run(args.problems, sizes, list(range(n_seeds)), args.repeats, args.evaluators)
     print()
-    print(table(cells, args.problems, sizes, optuna is not None))
+    print(table(cells, args.problems, sizes, optuna is not None, args.evaluators))
 
 
 if __name__ == "__main__":

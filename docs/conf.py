@@ -71,6 +71,13 @@ autodoc_mock_imports = [
     "tensorboard",
     "torch",
     "lightgbm",
+    "ignite",
+    "skorch",
+    "keras",
+    "cma",
+    "shap",
+    "botorch",
+    "gpytorch",
 ]
 
 # Every reference to a podbor name must resolve; names of other libraries (numpy, typing, …)

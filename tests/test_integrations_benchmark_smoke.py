@@ -38,3 +38,44 @@ def test_integrations_benchmark_quick(tmp_path: Path, capsys: pytest.CaptureFixt
             assert r["rounds"] == 6 * 8 and r["pruned_trials"] == 0
     assert "### Part 1: LightGBMTuner" in printed and "### Part 2" in printed
     assert "| breast_cancer | podbor |" in printed
+
+
+def test_epoch_callbacks_benchmark_quick(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    if str(BENCHMARKS) not in sys.path:
+        sys.path.insert(0, str(BENCHMARKS))
+    import epoch_callbacks
+
+    libraries = [lib for lib in epoch_callbacks.LIBRARIES if importlib.util.find_spec(lib)]
+    if not libraries or importlib.util.find_spec("torch") is None:
+        pytest.skip("none of skorch, PyTorch Ignite, Keras (with PyTorch) is installed")
+    out = tmp_path / "epochs.json"
+    report = epoch_callbacks.main(["--quick", "--peers", "none", "--out", str(out)])
+    printed = capsys.readouterr().out
+    assert json.loads(out.read_text())["config"]["quick"] is True
+    assert {r["library"] for r in report["runs"]} == set(libraries)
+    for r in report["runs"]:
+        assert r["impl"] == "podbor"
+        assert 0 < r["epochs"] <= 6 * 3  # --quick: 6 trials of at most 3 epochs
+        if not r["pruning"]:
+            assert r["epochs"] == 6 * 3 and r["pruned_trials"] == 0
+    for library in libraries:
+        assert f"| {library} | podbor | median |" in printed
+
+
+def test_integration_samplers_benchmark_quick(capsys: pytest.CaptureFixture[str]) -> None:
+    if importlib.util.find_spec("cma") is None:
+        pytest.skip("pycma is not installed")
+    if str(BENCHMARKS) not in sys.path:
+        sys.path.insert(0, str(BENCHMARKS))
+    import integration_samplers
+
+    results = integration_samplers.main(
+        ["--quick", "--peers", "none", "--problems", "sphere", "mixed"]
+    )
+    printed = capsys.readouterr().out
+    assert set(results) >= {"sphere/podbor", "mixed/podbor"}
+    for runs in results.values():
+        assert all(best >= 0.0 and seconds > 0.0 for best, seconds in runs)
+    assert "| sphere | podbor |" in printed

@@ -1,9 +1,14 @@
-"""podbor.importance: get_param_importances and its three evaluators against known truths."""
+"""podbor.importance: get_param_importances and its evaluators against known truths.
+
+The evaluators' shared cases run over podbor's three and the SHAP one of podbor.integration.shap.
+"""
 
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import math
+import os
 import sys
 import warnings
 from typing import Any
@@ -63,12 +68,30 @@ def _additive_study(n: int = 300, seed: int = 0) -> podbor.Study:
     return study
 
 
-ALL = [
+def _shap_evaluator(**kwargs: Any) -> BaseImportanceEvaluator:
+    from podbor.integration.shap import ShapleyImportanceEvaluator
+
+    return ShapleyImportanceEvaluator(**kwargs)
+
+
+# The SHAP evaluator (podbor.integration.shap) is a forest evaluator too, on scikit-learn's forest;
+# skipped where SHAP is not installed, except under CI (make test installs it).
+_NO_SHAP = os.environ.get("CI") != "true" and (
+    importlib.util.find_spec("shap") is None or importlib.util.find_spec("sklearn") is None
+)
+OWN_FORESTS = [  # podbor's own forest: numpy only
     pytest.param(lambda: FanovaImportanceEvaluator(seed=0), id="fanova"),
     pytest.param(lambda: MeanDecreaseImpurityImportanceEvaluator(seed=0), id="mdi"),
-    pytest.param(PedAnovaImportanceEvaluator, id="ped_anova"),
 ]
-FORESTS = ALL[:2]
+FORESTS = [
+    *OWN_FORESTS,
+    pytest.param(
+        lambda: _shap_evaluator(n_trees=16, seed=0),
+        id="shap",
+        marks=pytest.mark.skipif(_NO_SHAP, reason="SHAP or scikit-learn is not installed"),
+    ),
+]
+ALL = [*FORESTS, pytest.param(PedAnovaImportanceEvaluator, id="ped_anova")]
 
 
 @pytest.mark.parametrize("make", ALL)
@@ -313,7 +336,7 @@ def test_single_objective_top_quantile_keeps_ties() -> None:
     ]
 
 
-@pytest.mark.parametrize("make", FORESTS)
+@pytest.mark.parametrize("make", OWN_FORESTS)
 def test_forests_need_no_sklearn(make: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """The forests are podbor's own: importances work where scikit-learn cannot be imported."""
     for name in ["sklearn", *[m for m in sys.modules if m.startswith("sklearn.")]]:

@@ -22,6 +22,14 @@ FRAMEWORKS = (
     "sklearn",
     "dask",
     "distributed",
+    "cma",
+    "ignite",
+    "skorch",
+    "keras",
+    "shap",
+    "numba",
+    "botorch",
+    "gpytorch",
 )
 
 # public name -> (the module podbor needs, the extra that installs it)
@@ -30,7 +38,13 @@ NEEDS = {
     "LightGBMTuner": ("lightgbm", "lightgbm"),
     "XGBoostPruningCallback": ("xgboost", "xgboost"),
     "CatBoostPruningCallback": ("catboost", "catboost"),
+    "PyCmaSampler": ("cma", "cma"),
     "PyTorchLightningPruningCallback": ("lightning", "lightning"),
+    "PyTorchIgnitePruningHandler": ("ignite", "ignite"),
+    "KerasPruningCallback": ("keras", "keras"),
+    "BoTorchSampler": ("botorch", "botorch"),
+    "ShapleyImportanceEvaluator": ("shap", "shap"),
+    "SkorchPruningCallback": ("skorch", "skorch"),
     "MLflowCallback": ("mlflow", "mlflow"),
     "WeightsAndBiasesCallback": ("wandb", "wandb"),
     "TensorBoardCallback": ("tensorboard", "tensorboard"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pytest
 
@@ -71,6 +71,43 @@ class TestCmaEsSampler(SamplerConformance):
     def make_sampler(self, seed: int | None) -> BaseSampler:
         pytest.importorskip("cmaes")
         return CmaEsSampler(seed=seed, popsize=4)
+
+
+class TestPyCmaSampler(SamplerConformance):
+    unsupported_features: ClassVar[Mapping[str, str]] = MappingProxyType(
+        {
+            "multi_objective": (
+                "CMA-ES ranks the solutions of one objective; as optuna-integration's, it raises "
+                "ValueError on a study with several"
+            ),
+        }
+    )
+
+    def make_sampler(self, seed: int | None) -> BaseSampler:
+        pytest.importorskip("cma")
+        from podbor.integration.cma import PyCmaSampler
+
+        return PyCmaSampler(seed=seed, cma_opts={"popsize": 4})
+
+
+def _botorch_random_candidates(*tensors: Any) -> Any:
+    """A BoTorchSampler candidates function that fits no model (the suite's hundreds of trials
+    would take minutes of BoTorch fits): a point drawn from torch's generator, which the sampler
+    seeds. BoTorch's own recipes are tested in tests/integration/test_integration_botorch.py."""
+    import torch
+
+    bounds = tensors[3]
+    return bounds[0] + (bounds[1] - bounds[0]) * torch.rand(1, bounds.shape[1], dtype=bounds.dtype)
+
+
+class TestBoTorchSampler(SamplerConformance):
+    def make_sampler(self, seed: int | None) -> BaseSampler:
+        pytest.importorskip("botorch")
+        from podbor.integration.botorch import BoTorchSampler
+
+        return BoTorchSampler(
+            candidates_func=_botorch_random_candidates, n_startup_trials=3, seed=seed
+        )
 
 
 class TestNSGAIISampler(SamplerConformance):

@@ -1,13 +1,14 @@
-"""What both tree-based evaluators share: the trials they read, the forest, fANOVA's leaf boxes.
+"""What the tree-based evaluators share: the trials they read, the forest, fANOVA's leaf boxes.
 
-The forest is podbor's own (:mod:`podbor.importance._cart`), so importances need no
+:class:`ForestImportanceEvaluator` chooses the trials and columns and encodes them for every
+forest evaluator, podbor's and the SHAP one of ``podbor.integration.shap`` (a scikit-learn
+forest). podbor's forest is its own (:mod:`podbor.importance._cart`), so fANOVA and MDI need no
 scikit-learn. :func:`leaf_boxes` turns every tree of the forest into the boxes of its leaves in
 the unit cube, all trees at once, one tree level per step.
 """
 
 from __future__ import annotations
 
-import abc
 from dataclasses import dataclass
 from typing import Any
 
@@ -114,9 +115,10 @@ def fanova_fractions(boxes: LeafBoxes) -> FloatArray:
 
 
 class ForestImportanceEvaluator(BaseImportanceEvaluator):
-    """The shared part of the two forest evaluators: which trials and columns, the forest.
+    """The shared part of the forest evaluators: their arguments, which trials and columns.
 
-    Subclasses say what one fitted forest's importance of each column is (:meth:`_scores`).
+    Subclasses score the encoded columns (:meth:`_column_scores`); by default that fits
+    podbor's forest and asks :meth:`_scores` what its importance of each column is.
     """
 
     def __init__(self, *, n_trees: int = 64, max_depth: int = 64, seed: int | None = None) -> None:
@@ -125,9 +127,19 @@ class ForestImportanceEvaluator(BaseImportanceEvaluator):
         self._max_depth = check_positive_int(max_depth, "max_depth", owner=owner)
         self._seed = check_seed(seed, owner=owner)
 
-    @abc.abstractmethod
     def _scores(self, forest: Forest) -> FloatArray:
-        """Shape ``d``: each column's importance in the fitted forest."""
+        """Shape ``d``: each column's importance in podbor's fitted forest."""
+        raise NotImplementedError
+
+    def _column_scores(self, X: FloatArray, y: FloatArray) -> FloatArray:
+        """Shape ``d``: each column's importance, from the encoded trials ``X`` and targets ``y``.
+
+        ``X`` holds only parameters with more than one possible value and ``y`` is finite, with
+        at least one row. The default fits podbor's forest and scores it with :meth:`_scores`;
+        an evaluator with another model overrides this instead.
+        """
+        forest = fit_forest(X, y, n_trees=self._n_trees, max_depth=self._max_depth, seed=self._seed)
+        return self._scores(forest)
 
     def evaluate(
         self,
@@ -160,10 +172,7 @@ class ForestImportanceEvaluator(BaseImportanceEvaluator):
         if trials and varying:
             columns, X = encode_trials(trials, varying)
             y = target_array(trials, target)
-            forest = fit_forest(
-                X, y, n_trees=self._n_trees, max_depth=self._max_depth, seed=self._seed
-            )
-            scores = self._scores(forest)
+            scores = self._column_scores(X, y)
             importances.update(
                 {n: float(s) if np.isfinite(s) else 0.0 for n, s in zip(columns, scores)}
             )

@@ -9,6 +9,7 @@
   what, why, and how to silence it.
 * :class:`FallbackSampler`: the base of a model-based sampler that hands the parameters its model
   does not cover to an independent sampler (``QMCSampler``, ``GPSampler``).
+* :func:`refuse_multi_objective`: the one error of a sampler that ranks one objective only.
 """
 
 from __future__ import annotations
@@ -27,7 +28,13 @@ from podbor.logging import get_logger
 from podbor.samplers._base import BaseSampler, SeededSampler
 from podbor.samplers._random import RandomSampler
 
-__all__ = ["FallbackSampler", "IndependentSamplingWarner", "SeenTrials", "trial_stamp"]
+__all__ = [
+    "FallbackSampler",
+    "IndependentSamplingWarner",
+    "SeenTrials",
+    "refuse_multi_objective",
+    "trial_stamp",
+]
 
 _logger = get_logger(__name__)
 
@@ -42,6 +49,20 @@ def trial_stamp(trial: FrozenTrial) -> tuple[Any, ...]:
     """
     params = sorted(trial.params.items(), key=lambda kv: kv[0])
     return (trial.number, trial.datetime_start, trial.datetime_complete, trial.values, params)
+
+
+def refuse_multi_objective(study: StudyView, *, owner: str) -> None:
+    """Raise ``ValueError`` when ``study`` has several objectives (``owner`` ranks one only).
+
+    Example:
+        >>> import podbor
+        >>> refuse_multi_objective(podbor.create_study(), owner="CmaEsSampler")
+    """
+    if len(study.directions) > 1:
+        raise ValueError(
+            f"{owner} cannot be used for multi-objective optimization: the study has "
+            f"{len(study.directions)} objectives."
+        )
 
 
 class SeenTrials:

@@ -41,7 +41,7 @@ from podbor._validation import (
 from podbor.distributions import BaseDistribution, CategoricalDistribution
 from podbor.samplers._base import BaseSampler
 from podbor.samplers._cmaes.coordinates import Coordinates, default_popsize, encoded_params
-from podbor.samplers._common import FallbackSampler, SeenTrials
+from podbor.samplers._common import FallbackSampler, SeenTrials, refuse_multi_objective
 from podbor.samplers._intersection import IntersectionSearchSpace, intersection_search_space
 
 __all__ = ["CmaEsSampler"]
@@ -59,14 +59,6 @@ def _cmaes_module() -> Any:
     except ImportError as error:
         raise ImportError(_INSTALL) from error
     return cmaes
-
-
-def _refuse_multi_objective(study: StudyView) -> None:
-    if len(study.directions) > 1:
-        raise ValueError(
-            f"{_OWNER} cannot be used for multi-objective optimization: the study has "
-            f"{len(study.directions)} objectives."
-        )
 
 
 def _value(trial: FrozenTrial) -> float:
@@ -293,7 +285,7 @@ class CmaEsSampler(FallbackSampler):
     def sample_relative(
         self, study: StudyView, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
     ) -> dict[str, Any]:
-        _refuse_multi_objective(study)
+        refuse_multi_objective(study, owner=_OWNER)
         if not search_space:
             return {}
         learnable = self._learnable(study)
@@ -507,7 +499,7 @@ class CmaEsSampler(FallbackSampler):
         param_name: str,
         param_distribution: BaseDistribution,
     ) -> Any:
-        _refuse_multi_objective(study)
+        refuse_multi_objective(study, owner=_OWNER)
         return super().sample_independent(study, trial, param_name, param_distribution)
 
     def _why_independent(self, study: StudyView, trial: FrozenTrial, param_name: str) -> str | None:
