@@ -51,6 +51,19 @@ __all__ = [
 ]
 
 
+def _check(
+    train_x: torch.Tensor,
+    train_obj: torch.Tensor,
+    train_con: torch.Tensor | None,
+    bounds: torch.Tensor,
+    pending_x: torch.Tensor | None,
+    owner: str,
+) -> Problem:
+    return check_problem(
+        train_x, train_obj, train_con, bounds, pending_x, owner=owner, n_objectives="one"
+    )
+
+
 def _first_output(problem: Problem) -> Any:
     """The MC objective that reads the objective out of the model's samples when the model has
     further (constraint) outputs; None for a model of the objective alone."""
@@ -100,15 +113,7 @@ def logei_candidates_func(
         >>> logei_candidates_func(x, obj, None, bounds, None).shape
         torch.Size([1, 1])
     """
-    problem = check_problem(
-        train_x,
-        train_obj,
-        train_con,
-        bounds,
-        None,
-        owner="logei_candidates_func",
-        n_objectives="one",
-    )
+    problem = _check(train_x, train_obj, train_con, bounds, None, "logei_candidates_func")
     from botorch.acquisition.analytic import (
         LogConstrainedExpectedImprovement,
         LogExpectedImprovement,
@@ -187,15 +192,7 @@ def qei_candidates_func(
         >>> qei_candidates_func(x, -(x - 0.3) ** 2, None, bounds, pending).shape
         torch.Size([1, 1])
     """
-    problem = check_problem(
-        train_x,
-        train_obj,
-        train_con,
-        bounds,
-        pending_x,
-        owner="qei_candidates_func",
-        n_objectives="one",
-    )
+    problem = _check(train_x, train_obj, train_con, bounds, pending_x, "qei_candidates_func")
     return _q_improvement(problem, log=False)
 
 
@@ -236,15 +233,7 @@ def qlogei_candidates_func(
         >>> qlogei_candidates_func(x, x.clone(), con, bounds, None).shape
         torch.Size([1, 1])
     """
-    problem = check_problem(
-        train_x,
-        train_obj,
-        train_con,
-        bounds,
-        pending_x,
-        owner="qlogei_candidates_func",
-        n_objectives="one",
-    )
+    problem = _check(train_x, train_obj, train_con, bounds, pending_x, "qlogei_candidates_func")
     return _q_improvement(problem, log=True)
 
 
@@ -283,15 +272,7 @@ def qnei_candidates_func(
         >>> qnei_candidates_func(x, -(x - 0.3) ** 2, None, bounds, None).shape
         torch.Size([1, 1])
     """
-    problem = check_problem(
-        train_x,
-        train_obj,
-        train_con,
-        bounds,
-        pending_x,
-        owner="qnei_candidates_func",
-        n_objectives="one",
-    )
+    problem = _check(train_x, train_obj, train_con, bounds, pending_x, "qnei_candidates_func")
     from botorch.acquisition.monte_carlo import qNoisyExpectedImprovement
 
     model = fit_gp(problem.x, problem.outputs)
@@ -343,15 +324,7 @@ def qkg_candidates_func(
         >>> from podbor.integration.botorch import BoTorchSampler
         >>> sampler = BoTorchSampler(candidates_func=qkg_candidates_func, n_startup_trials=5)
     """
-    problem = check_problem(
-        train_x,
-        train_obj,
-        train_con,
-        bounds,
-        pending_x,
-        owner="qkg_candidates_func",
-        n_objectives="one",
-    )
+    problem = _check(train_x, train_obj, train_con, bounds, pending_x, "qkg_candidates_func")
     model = fit_gp(problem.x, problem.outputs)
     objective = inner = None
     constraints = problem.constraint_callables()
