@@ -59,8 +59,8 @@ import storage as bench_storage
 
 import podbor
 from podbor.exceptions import ExperimentalWarning
-from podbor.storages import BaseStorage, JournalFileOpenLock, JournalStorage
-from podbor.storages.journal import JournalFileBackend
+from podbor.storages import BaseStorage, JournalStorage
+from podbor.storages.journal import JournalFileBackend, JournalFileOpenLock
 from podbor.study._retry import RetryHeartbeatStaleTrialCallback
 from podbor.testing import _faults as faults
 

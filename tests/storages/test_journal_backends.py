@@ -8,6 +8,7 @@ from __future__ import annotations
 import fcntl
 import json
 import multiprocessing
+import os
 import pickle
 import uuid
 from collections.abc import Iterable, Iterator
@@ -19,7 +20,7 @@ import pytest
 import podbor
 from podbor.exceptions import DuplicatedStudyError, InvalidArgumentError, StorageInternalError
 from podbor.storages import BaseStorage, JournalStorage
-from podbor.storages.journal import BaseJournalBackend, JournalRedisBackend
+from podbor.storages.journal import BaseJournalBackend, JournalFileBackend, JournalRedisBackend
 from podbor.testing.storages import StorageConformance
 from podbor.trial import TrialState
 
@@ -301,7 +302,6 @@ def test_optunas_old_names_still_work_and_warn(
     tmp_path: Path, redis_url: str, redis_prefix: str
 ) -> None:
     from podbor.storages import BaseJournalLogStorage, JournalFileStorage, JournalRedisStorage
-    from podbor.storages.journal import JournalFileBackend
 
     with pytest.warns(FutureWarning, match="JournalFileStorage .*JournalFileBackend"):
         file_backend = JournalFileStorage(str(tmp_path / "j.log"))
@@ -319,6 +319,29 @@ def test_optunas_old_names_still_work_and_warn(
 
     with pytest.warns(FutureWarning, match="BaseJournalLogStorage .*BaseJournalBackend"):
         assert isinstance(Old(), BaseJournalBackend)
+
+
+@pytest.mark.parametrize("name", ["JournalFileOpenLock", "JournalFileSymlinkLock"])
+def test_the_locks_old_import_path_warns_and_still_locks(tmp_path: Path, name: str) -> None:
+    import warnings
+
+    import podbor.storages
+    import podbor.storages.journal
+
+    old, new = getattr(podbor.storages, name), getattr(podbor.storages.journal, name)
+    assert old is not new and issubclass(old, new)
+    path = str(tmp_path / "j.log")
+    with pytest.warns(FutureWarning, match=rf"podbor\.storages\.{name} .*journal\.{name}"):
+        lock = old(path, grace_period=5)
+    assert lock.grace_period == 5
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        new(path)  # the new path is silent
+        study = podbor.create_study(storage=JournalStorage(JournalFileBackend(path, lock)))
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2)
+    assert len(study.trials) == 2 and not os.path.exists(lock.lock_path)
+    with pytest.raises(InvalidArgumentError, match="grace_period"), pytest.warns(FutureWarning):
+        old(path, grace_period=-1)
 
 
 def test_journal_storage_names_what_it_accepts() -> None:

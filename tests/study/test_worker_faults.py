@@ -22,8 +22,8 @@ import pytest
 
 import podbor
 from podbor.exceptions import ExperimentalWarning
-from podbor.storages import BaseStorage, JournalFileOpenLock, JournalStorage, RDBStorage
-from podbor.storages.journal import JournalFileBackend
+from podbor.storages import BaseStorage, JournalStorage, RDBStorage
+from podbor.storages.journal import JournalFileBackend, JournalFileOpenLock
 from podbor.testing._faults import (
     FaultRun,
     PrivateServer,

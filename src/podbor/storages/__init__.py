@@ -21,11 +21,15 @@ from podbor.storages._in_memory import InMemoryStorage
 from podbor.storages._journal import (
     BaseJournalLogStorage,
     JournalFileBackend,
-    JournalFileOpenLock,
     JournalFileStorage,
-    JournalFileSymlinkLock,
     JournalRedisStorage,
     JournalStorage,
+)
+from podbor.storages._journal import (  # the old paths of the locks warn, as in Optuna
+    DeprecatedJournalFileOpenLock as JournalFileOpenLock,
+)
+from podbor.storages._journal import (
+    DeprecatedJournalFileSymlinkLock as JournalFileSymlinkLock,
 )
 from podbor.storages._journal._redis import is_redis_url
 

@@ -40,8 +40,8 @@ def objective(trial):
 JOURNAL_WORKER = """
 import sys, warnings
 import podbor
-from podbor.storages import JournalFileOpenLock, JournalStorage
-from podbor.storages.journal import JournalFileBackend
+from podbor.storages import JournalStorage
+from podbor.storages.journal import JournalFileBackend, JournalFileOpenLock
 from podbor.study._retry import RetryHeartbeatStaleTrialCallback
 from podbor.study._worker import Worker
 from faultobj import objective

@@ -5,6 +5,12 @@ The public names live in :mod:`podbor.storages` and :mod:`podbor.storages.journa
 """
 
 from podbor.storages._journal._old_names import BaseJournalLogStorage as BaseJournalLogStorage
+from podbor.storages._journal._old_names import (
+    DeprecatedJournalFileOpenLock as DeprecatedJournalFileOpenLock,
+)
+from podbor.storages._journal._old_names import (
+    DeprecatedJournalFileSymlinkLock as DeprecatedJournalFileSymlinkLock,
+)
 from podbor.storages._journal._old_names import JournalFileStorage as JournalFileStorage
 from podbor.storages._journal._old_names import JournalRedisStorage as JournalRedisStorage
 from podbor.storages._journal._redis import JournalRedisBackend as JournalRedisBackend

@@ -1,5 +1,6 @@
-"""Optuna's deprecated names of the journal backends, kept as Optuna keeps them: each is its
-new class under the old name, and an instance warns (``FutureWarning``) with the new name."""
+"""Optuna's deprecated names of the journal backends and of the file locks' old import path,
+kept as Optuna keeps them: each is its new class under the old name (or at the old path), and an
+instance warns (``FutureWarning``) with the name to use instead."""
 
 from __future__ import annotations
 
@@ -7,10 +8,22 @@ import os
 
 from podbor._deprecated import warn_deprecated
 from podbor.storages._journal._redis import JournalRedisBackend
-from podbor.storages._journal.backend import BaseJournalFileLock, JournalFileBackend
+from podbor.storages._journal.backend import (
+    DEFAULT_GRACE_PERIOD,
+    BaseJournalFileLock,
+    JournalFileBackend,
+    JournalFileOpenLock,
+    JournalFileSymlinkLock,
+)
 from podbor.storages._journal.base import BaseJournalBackend
 
-__all__ = ["BaseJournalLogStorage", "JournalFileStorage", "JournalRedisStorage"]
+__all__ = [
+    "BaseJournalLogStorage",
+    "DeprecatedJournalFileOpenLock",
+    "DeprecatedJournalFileSymlinkLock",
+    "JournalFileStorage",
+    "JournalRedisStorage",
+]
 
 
 def _warn(old: str, new: str) -> None:
@@ -46,3 +59,26 @@ class JournalRedisStorage(JournalRedisBackend):
     def __init__(self, url: str, use_cluster: bool = False, prefix: str = "") -> None:
         _warn("JournalRedisStorage", "JournalRedisBackend")
         super().__init__(url, use_cluster, prefix)
+
+
+class DeprecatedJournalFileOpenLock(JournalFileOpenLock):
+    """:class:`~podbor.storages.journal.JournalFileOpenLock` at its deprecated import path,
+    ``podbor.storages.JournalFileOpenLock`` (Optuna's ``optuna.storages.JournalFileOpenLock``)."""
+
+    def __init__(
+        self, filepath: str | os.PathLike[str], grace_period: float | None = DEFAULT_GRACE_PERIOD
+    ) -> None:
+        _warn("The import path podbor.storages.JournalFileOpenLock", "JournalFileOpenLock")
+        super().__init__(filepath, grace_period)
+
+
+class DeprecatedJournalFileSymlinkLock(JournalFileSymlinkLock):
+    """:class:`~podbor.storages.journal.JournalFileSymlinkLock` at its deprecated import path,
+    ``podbor.storages.JournalFileSymlinkLock`` (Optuna's
+    ``optuna.storages.JournalFileSymlinkLock``)."""
+
+    def __init__(
+        self, filepath: str | os.PathLike[str], grace_period: float | None = DEFAULT_GRACE_PERIOD
+    ) -> None:
+        _warn("The import path podbor.storages.JournalFileSymlinkLock", "JournalFileSymlinkLock")
+        super().__init__(filepath, grace_period)
