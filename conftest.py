@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import tempfile
 
 # Keras 3 picks its backend when first imported: TensorFlow unless told otherwise, and the tests
 # install only PyTorch's (KerasPruningCallback works with any backend)
 os.environ.setdefault("KERAS_BACKEND", "torch")
+# Trackio reads its directory once, when first imported: the tests' runs go to a fresh one
+os.environ.setdefault("TRACKIO_DIR", tempfile.mkdtemp(prefix="podbor-tests-trackio-"))
 
 _NEEDS = {
     "src/podbor/validation/_search_cv.py": "sklearn",
@@ -23,6 +26,8 @@ _NEEDS = {
     "src/podbor/integration/pytorch_ignite.py": "ignite",  # its doctests build an Engine
     "src/podbor/integration/skorch.py": "skorch",
     "src/podbor/integration/keras.py": "keras",
+    "src/podbor/integration/trackio.py": "trackio",
+    "src/podbor/integration/tfkeras.py": "tensorflow",
     "src/podbor/integration/botorch.py": "botorch",
     "src/podbor/integration/_botorch/sampler.py": "botorch",
     "src/podbor/integration/_botorch/candidates.py": "botorch",

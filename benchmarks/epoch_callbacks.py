@@ -3,10 +3,13 @@
 Each library trains the same small network (64 → hidden → 10, ReLU, SGD with momentum) on
 scikit-learn's digits (60 % training, 40 % validation), one epoch at a time, and its pruning
 callback (``SkorchPruningCallback``, ``PyTorchIgnitePruningHandler``,
-``KerasPruningCallback`` on Keras 3's PyTorch backend) reports the validation loss after every
-epoch. A TPE search of ``--trials`` trials over the learning rate, the hidden width and the
-weight decay runs once with a ``MedianPruner`` (defaults) and once without pruning
-(``NopPruner``, the same callback), for each implementation and seed. Printed per library and
+``KerasPruningCallback`` on Keras 3's PyTorch backend, ``TFKerasPruningCallback`` on
+``tf.keras``) reports the validation loss after every epoch. A search of ``--trials`` trials
+over the learning rate, the hidden width and the weight decay runs once with a
+``MedianPruner`` (defaults) and once without pruning (``NopPruner``, the same callback), for
+each implementation and seed. The sampler is TPE on both sides (``--sampler tpe``, seeded), or
+each side's default (``--sampler default``: podbor's ``AutoSampler``, what ``create_study()``
+gives, against Optuna's default ``TPESampler``; both seeded). Printed per library and
 implementation, median over seeds: epochs trained in total, the ratio of epochs without / with
 pruning, the best validation loss found, its change against the unpruned search of the same
 seed, and the wall time.
@@ -16,6 +19,11 @@ Usage::
     benchmarks/.venv/bin/python benchmarks/epoch_callbacks.py             # 3 seeds
     benchmarks/.venv/bin/python benchmarks/epoch_callbacks.py --quick     # a smoke run
     benchmarks/.venv/bin/python benchmarks/epoch_callbacks.py --peers none
+    benchmarks/.venv/bin/python benchmarks/epoch_callbacks.py --sampler default
+    benchmarks/.venv/bin/python benchmarks/epoch_callbacks.py --libraries tfkeras keras
+
+``tfkeras`` (opt-in: it needs TensorFlow) runs Keras on its TensorFlow backend, and then so
+does ``keras`` in the same run (Keras picks one backend per process).
 
 optuna-integration (with Optuna) is the peer when importable; a library that is not installed
 is left out. Results are written as JSON to ``benchmarks/results/epoch_callbacks.json``.
@@ -28,6 +36,7 @@ import importlib.util
 import json
 import os
 import statistics
+import sys
 import time
 import warnings
 from collections.abc import Callable
@@ -35,7 +44,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-os.environ.setdefault("KERAS_BACKEND", "torch")  # before Keras is imported
+# before Keras is imported: tf.keras needs TensorFlow's backend, the others run on PyTorch's
+os.environ.setdefault("KERAS_BACKEND", "tensorflow" if "tfkeras" in sys.argv else "torch")
 
 import numpy as np
 
@@ -43,6 +53,8 @@ import podbor
 
 RESULTS = Path(__file__).resolve().parent / "results" / "epoch_callbacks.json"
 LIBRARIES = ("skorch", "ignite", "keras")
+OPT_IN = ("tfkeras",)
+MODULES = {"skorch": "skorch", "ignite": "ignite", "keras": "keras", "tfkeras": "tensorflow"}
 
 
 def _has(module: str) -> bool:
@@ -167,7 +179,15 @@ def _objective(library: str, impl: str, seed: int, epochs: int) -> Callable[[Any
 
         return ignite_objective
 
-    import keras
+    if library == "tfkeras":
+        import tensorflow as tf
+
+        keras: Any = tf.keras
+        callback: Any = namespace.TFKerasPruningCallback
+    else:
+        import keras
+
+        callback = namespace.KerasPruningCallback
 
     def keras_objective(trial: Any) -> float:
         lr, hidden, decay = _suggest(trial)
@@ -190,26 +210,32 @@ def _objective(library: str, impl: str, seed: int, epochs: int) -> Callable[[Any
             epochs=epochs,
             batch_size=64,
             verbose=0,
-            callbacks=[namespace.KerasPruningCallback(trial, "val_loss")],
+            callbacks=[callback(trial, "val_loss")],
         )
         return float(history.history["val_loss"][-1])
 
     return keras_objective
 
 
-def run(impl: str, library: str, pruning: bool, seed: int, trials: int, epochs: int) -> Run:
+def run(
+    impl: str, library: str, pruning: bool, seed: int, trials: int, epochs: int, sampler: str
+) -> Run:
     objective = _objective(library, impl, seed, epochs)
     if impl == "podbor":
         pruner = podbor.pruners.MedianPruner() if pruning else podbor.pruners.NopPruner()
-        study: Any = podbor.create_study(
-            sampler=podbor.samplers.TPESampler(seed=seed), pruner=pruner
+        psampler: Any = (
+            podbor.samplers.AutoSampler(seed=seed)
+            if sampler == "default"
+            else podbor.samplers.TPESampler(seed=seed)
         )
+        study: Any = podbor.create_study(sampler=psampler, pruner=pruner)
         states: tuple[Any, ...] = (podbor.TrialState.PRUNED,)
     else:
         import optuna
 
         optuna.logging.set_verbosity(optuna.logging.ERROR)
         opruner = optuna.pruners.MedianPruner() if pruning else optuna.pruners.NopPruner()
+        # Optuna's default sampler is TPESampler(): both --sampler choices give it
         study = optuna.create_study(sampler=optuna.samplers.TPESampler(seed=seed), pruner=opruner)
         states = (optuna.trial.TrialState.PRUNED,)
     start = time.perf_counter()
@@ -220,8 +246,8 @@ def run(impl: str, library: str, pruning: bool, seed: int, trials: int, epochs: 
     return Run(impl, library, pruning, seed, trained, pruned, float(study.best_value), seconds)
 
 
-def _print(runs: list[Run], libraries: list[str], impls: list[str]) -> None:
-    print("### Epoch callbacks + MedianPruner vs no pruning (medians over seeds)\n")
+def _print(runs: list[Run], libraries: list[str], impls: list[str], sampler: str) -> None:
+    print(f"### Epoch callbacks + MedianPruner vs no pruning, --sampler {sampler} (medians)\n")
     print(
         "| library | implementation | pruning | epochs | ratio | pruned trials "
         "| best valid loss | Δ best | seconds |"
@@ -256,7 +282,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--trials", type=int, default=30, help="trials per search")
     parser.add_argument("--epochs", type=int, default=20, help="epochs per trial")
-    parser.add_argument("--libraries", nargs="+", choices=LIBRARIES, default=list(LIBRARIES))
+    parser.add_argument(
+        "--libraries", nargs="+", choices=LIBRARIES + OPT_IN, default=list(LIBRARIES)
+    )
+    parser.add_argument(
+        "--sampler",
+        choices=["tpe", "default"],
+        default="tpe",
+        help="TPE on both sides, or each side's default sampler (podbor: AutoSampler)",
+    )
     parser.add_argument("--peers", choices=["auto", "none"], default="auto")
     parser.add_argument("--quick", action="store_true", help="1 seed, tiny budgets")
     parser.add_argument("--out", type=Path, default=RESULTS, help="where to write the JSON")
@@ -270,15 +304,17 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         impls.append("optuna-integration")
     else:
         print("optuna-integration: not run (not installed or --peers none)")
-    libraries = [lib for lib in args.libraries if _has(lib) and _has("torch")]
+    libraries = [lib for lib in args.libraries if _has(MODULES[lib]) and _has("torch")]
     print(f"implementations: {impls}; libraries: {libraries}\n")
     runs: list[Run] = []
     for library in libraries:
         for seed in range(args.seeds):
             for impl in impls if seed % 2 == 0 else impls[::-1]:  # alternate the order
                 for pruning in (False, True):
-                    runs.append(run(impl, library, pruning, seed, args.trials, args.epochs))
-    _print(runs, libraries, impls)
+                    runs.append(
+                        run(impl, library, pruning, seed, args.trials, args.epochs, args.sampler)
+                    )
+    _print(runs, libraries, impls, args.sampler)
     report = {
         "config": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
         "runs": [asdict(r) for r in runs],

@@ -74,6 +74,7 @@ autodoc_mock_imports = [
     "ignite",
     "skorch",
     "keras",
+    "tensorflow",
     "cma",
     "shap",
     "botorch",

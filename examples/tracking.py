@@ -1,4 +1,4 @@
-"""Track a study with an experiment tracker: MLflow, Weights & Biases or TensorBoard.
+"""Track a study with an experiment tracker: MLflow, Weights & Biases, TensorBoard or Trackio.
 
 A linear classifier (scikit-learn's SGDClassifier) is tuned on the bundled wine data set:
 regularisation strength, loss and learning-rate schedule. Each epoch reports the validation
@@ -12,8 +12,12 @@ failed ones included, is written to the chosen tracker, and so are the per-epoch
   otherwise; ``wandb sync DIR/wandb/offline-run-*`` uploads them later.
 * ``tensorboard``: TensorBoard's HParams dashboard, no TensorFlow needed:
   ``tensorboard --logdir DIR/tensorboard``.
+* ``trackio``: one Trackio run per trial (``as_multirun``) in a local database,
+  ``DIR/trackio/tracking-example.db``; browse with
+  ``TRACKIO_DIR=DIR/trackio trackio show --project tracking-example``.
 
-    python examples/tracking.py [--tracker mlflow|wandb|tensorboard] [--n-trials 20] [--dir DIR]
+    python examples/tracking.py [--tracker mlflow|wandb|tensorboard|trackio] [--n-trials 20]
+                                [--dir DIR]
 
 Without ``--dir`` the logs go to a new temporary directory, printed at the end.
 """
@@ -102,6 +106,17 @@ def tracked(tracker: str, out: Path) -> tuple[Callable[..., Any], Any, str]:
             make_objective(lambda acc, epoch: wandb.log({"epoch_accuracy": acc, "epoch": epoch}))
         )
         return objective, callback, f"W&B runs under {out / 'wandb'}"
+    if tracker == "trackio":
+        os.environ.setdefault("TRACKIO_DIR", str(out / "trackio"))  # read when first imported
+        import trackio
+
+        from podbor.integration.trackio import TrackioCallback
+
+        callback = TrackioCallback(STUDY_NAME, "accuracy", as_multirun=True)
+        objective = callback.track_in_trackio()(
+            make_objective(lambda acc, epoch: trackio.log({"epoch_accuracy": acc}, step=epoch))
+        )
+        return objective, callback, f"Trackio project {STUDY_NAME!r} in {trackio.TRACKIO_DIR}"
     from podbor.integration.tensorboard import TensorBoardCallback
 
     logdir = out / "tensorboard"
@@ -111,7 +126,9 @@ def tracked(tracker: str, out: Path) -> tuple[Callable[..., Any], Any, str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tracker", choices=["mlflow", "wandb", "tensorboard"], default="mlflow")
+    parser.add_argument(
+        "--tracker", choices=["mlflow", "wandb", "tensorboard", "trackio"], default="mlflow"
+    )
     parser.add_argument("--n-trials", type=int, default=20)
     parser.add_argument("--dir", type=Path, default=None, help="where the logs go (default: temp)")
     args = parser.parse_args()

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -51,9 +53,11 @@ def test_epoch_callbacks_benchmark_quick(
     if not libraries or importlib.util.find_spec("torch") is None:
         pytest.skip("none of skorch, PyTorch Ignite, Keras (with PyTorch) is installed")
     out = tmp_path / "epochs.json"
-    report = epoch_callbacks.main(["--quick", "--peers", "none", "--out", str(out)])
+    argv = ["--quick", "--peers", "none", "--sampler", "default", "--out", str(out)]
+    report = epoch_callbacks.main(argv)
     printed = capsys.readouterr().out
-    assert json.loads(out.read_text())["config"]["quick"] is True
+    assert json.loads(out.read_text())["config"]["sampler"] == "default"
+    assert "--sampler default" in printed
     assert {r["library"] for r in report["runs"]} == set(libraries)
     for r in report["runs"]:
         assert r["impl"] == "podbor"
@@ -62,6 +66,25 @@ def test_epoch_callbacks_benchmark_quick(
             assert r["epochs"] == 6 * 3 and r["pruned_trials"] == 0
     for library in libraries:
         assert f"| {library} | podbor | median |" in printed
+
+
+def test_epoch_callbacks_benchmark_runs_tf_keras_on_tensorflow(tmp_path: Path) -> None:
+    if importlib.util.find_spec("tensorflow") is None:
+        pytest.skip("TensorFlow is not installed")
+    out = tmp_path / "epochs.json"
+    command = [sys.executable, str(BENCHMARKS / "epoch_callbacks.py"), "--libraries", "tfkeras"]
+    env = {k: v for k, v in os.environ.items() if k != "KERAS_BACKEND"}
+    done = subprocess.run(
+        [*command, "--quick", "--peers", "none", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**env, "TF_CPP_MIN_LOG_LEVEL": "2"},
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "| tfkeras | podbor | median |" in done.stdout
+    runs = json.loads(out.read_text())["runs"]
+    assert {r["library"] for r in runs} == {"tfkeras"} and len(runs) == 2
 
 
 def test_integration_samplers_benchmark_quick(capsys: pytest.CaptureFixture[str]) -> None:

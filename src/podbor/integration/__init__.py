@@ -15,7 +15,8 @@ missing framework gives an ``ImportError`` naming the ``pip install podbor[...]`
 * :mod:`~podbor.integration.pytorch_ignite` — ``PyTorchIgnitePruningHandler``. ``podbor[ignite]``
 * :mod:`~podbor.integration.skorch` — ``SkorchPruningCallback``. ``podbor[skorch]``
 * :mod:`~podbor.integration.keras` — ``KerasPruningCallback`` (Keras 3, any backend).
-  ``podbor[keras]``
+  ``podbor[keras]``; :mod:`~podbor.integration.tfkeras` — ``TFKerasPruningCallback``
+  (TensorFlow's ``tf.keras``). ``podbor[tfkeras]``
 * :mod:`~podbor.integration.torch` — ``select_device``, ``EpochReporter`` for plain PyTorch
   loops. ``podbor[torch]``
 * :mod:`~podbor.integration.pytorch_distributed` — ``TorchDistributedTrial``: one trial shared
@@ -24,8 +25,9 @@ missing framework gives an ``ImportError`` naming the ``pip install podbor[...]`
   ``podbor[sklearn]``
 * :mod:`~podbor.integration.mlflow` — ``MLflowCallback``; :mod:`~podbor.integration.wandb` —
   ``WeightsAndBiasesCallback``; :mod:`~podbor.integration.tensorboard` — ``TensorBoardCallback``
-  (needs only the ``tensorboard`` package, not TensorFlow). ``podbor[mlflow]``, ``[wandb]``,
-  ``[tensorboard]``
+  (needs only the ``tensorboard`` package, not TensorFlow); :mod:`~podbor.integration.trackio`
+  — ``TrackioCallback`` (local runs, optionally on the Hugging Face Hub). ``podbor[mlflow]``,
+  ``[wandb]``, ``[tensorboard]``, ``[trackio]``
 * :mod:`~podbor.integration.cma` — ``PyCmaSampler``, CMA-ES of the ``cma`` package (pycma)
   behind the sampler interface. ``podbor[cma]``
 * :mod:`~podbor.integration.shap` — ``ShapleyImportanceEvaluator``: importances as mean
@@ -67,7 +69,9 @@ if TYPE_CHECKING:
     from podbor.integration.sklearn import OptunaSearchCV
     from podbor.integration.skorch import SkorchPruningCallback
     from podbor.integration.tensorboard import TensorBoardCallback
+    from podbor.integration.tfkeras import TFKerasPruningCallback
     from podbor.integration.torch import EpochReporter, select_device
+    from podbor.integration.trackio import TrackioCallback
     from podbor.integration.wandb import WeightsAndBiasesCallback
     from podbor.integration.xgboost import XGBoostPruningCallback
 
@@ -89,7 +93,9 @@ _WHERE = {
     "ShapleyImportanceEvaluator": "shap",
     "SkorchPruningCallback": "skorch",
     "TensorBoardCallback": "tensorboard",
+    "TFKerasPruningCallback": "tfkeras",
     "TorchDistributedTrial": "pytorch_distributed",
+    "TrackioCallback": "trackio",
     "WeightsAndBiasesCallback": "wandb",
     "XGBoostPruningCallback": "xgboost",
     "select_device": "torch",
@@ -111,8 +117,10 @@ __all__ = [
     "PyTorchLightningPruningCallback",
     "ShapleyImportanceEvaluator",
     "SkorchPruningCallback",
+    "TFKerasPruningCallback",
     "TensorBoardCallback",
     "TorchDistributedTrial",
+    "TrackioCallback",
     "WeightsAndBiasesCallback",
     "XGBoostPruningCallback",
     "select_device",

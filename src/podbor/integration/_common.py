@@ -23,6 +23,7 @@ from typing import Any
 from podbor.exceptions import InvalidArgumentError, TrialPruned, invalid_argument
 
 __all__ = [
+    "check_name",
     "check_single_objective",
     "n_objectives",
     "report_and_prune",
@@ -75,6 +76,35 @@ def check_single_objective(trial: Any, *, owner: str) -> None:
             "a trial of a single-objective study: pruning compares one value per step",
             owner=owner,
         )
+
+
+def check_name(value: Any, name: str, what: str, *, owner: str) -> str:
+    """Return ``value`` if it is a non-empty ``str`` (a metric, monitor or project name).
+
+    Args:
+        value: What was passed.
+        name: The argument's name, e.g. ``"monitor"``.
+        what: What the name stands for, for the message, e.g. ``"a key of net.history such as
+            'valid_loss'"``; `` (a non-empty str)`` is added.
+        owner: The class the argument belongs to.
+
+    Raises:
+        podbor.exceptions.InvalidArgumentError: an empty str, or (also a ``TypeError``) a
+            value that is not a str.
+
+    Example:
+        >>> check_name("val_loss", "monitor", "a logged value", owner="KerasPruningCallback")
+        'val_loss'
+    """
+    if not isinstance(value, str) or not value:
+        raise invalid_argument(
+            name,
+            value,
+            f"{what} (a non-empty str)",
+            owner=owner,
+            wrong_type=not isinstance(value, str),
+        )
+    return value
 
 
 def unknown_name(

@@ -28,7 +28,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from podbor.exceptions import TrialPruned, invalid_argument
-from podbor.integration._common import check_single_objective, require, unknown_name
+from podbor.integration._common import check_name, check_single_objective, require, unknown_name
 
 if TYPE_CHECKING:
     from podbor.trial import BaseTrial
@@ -74,14 +74,7 @@ class CatBoostPruningCallback:
     def __init__(self, trial: BaseTrial, metric: str, eval_set_index: int | None = None) -> None:
         require("catboost", package="CatBoost", extra="catboost", owner=_OWNER)
         check_single_objective(trial, owner=_OWNER)
-        if not isinstance(metric, str) or not metric:
-            raise invalid_argument(
-                "metric",
-                metric,
-                "a non-empty str such as 'Logloss'",
-                owner=_OWNER,
-                wrong_type=not isinstance(metric, str),
-            )
+        check_name(metric, "metric", "a CatBoost metric such as 'Logloss'", owner=_OWNER)
         if eval_set_index is not None:
             wrong_type = isinstance(eval_set_index, bool) or not isinstance(eval_set_index, int)
             if wrong_type or eval_set_index < 0:

@@ -11,15 +11,11 @@ at step ``epoch`` (0-based); when the study's pruner gives up on the trial,
 :class:`~podbor.TrialPruned` leaves ``model.fit`` at once and the study records the trial as
 PRUNED.
 
-A ``monitor`` the logs do not hold:
-
-* on an epoch that ran no validation (a ``"val_..."`` monitor and no ``"val_..."`` key in the
-  logs: ``fit`` was given no ``validation_data`` / ``validation_split``, or ``validation_freq``
-  skips this epoch) nothing is reported and a ``UserWarning`` says so, as optuna-integration
-  does (``interval=k`` with ``validation_freq=k`` checks exactly the epochs that validate);
-* otherwise (a misspelt name such as ``"val_acc"`` for Keras 3's ``"val_accuracy"``, a metric
-  not given to ``compile``) it raises :class:`~podbor.exceptions.InvalidArgumentError` listing
-  the names the logs hold, where optuna-integration only warns and never prunes.
+A ``monitor`` the logs do not hold warns on an epoch that ran no validation, as
+optuna-integration does (``interval=k`` with ``validation_freq=k`` checks exactly the epochs
+that validate), and is otherwise an :class:`~podbor.exceptions.InvalidArgumentError` listing
+the names the logs hold, where optuna-integration only warns and never prunes (the rules are in
+``podbor/integration/_keras_logs.py``, shared with ``TFKerasPruningCallback``).
 
 The class derives from Keras's ``Callback``, so this module imports Keras when it is imported
 (``import podbor.integration`` does not). Keras chooses its backend when first imported, from
@@ -35,25 +31,11 @@ Example:
 
 from __future__ import annotations
 
-import numbers
-import warnings
-from collections.abc import Mapping
-from typing import Any
-
 from podbor._records.base_trial import BaseTrial
-from podbor._validation import check_instance
-from podbor.exceptions import invalid_argument
-from podbor.integration._common import (
-    check_single_objective,
-    report_and_prune,
-    require,
-    unknown_name,
-)
+from podbor.integration._common import require
+from podbor.integration._keras_logs import EpochLogsPruning
 
 __all__ = ["KerasPruningCallback"]
-
-_OWNER = "KerasPruningCallback"
-_VALIDATION_PREFIX = "val_"  # Keras names the metrics of validation_data "val_<metric>"
 
 
 def _import_keras() -> None:
@@ -79,7 +61,7 @@ _import_keras()
 from keras.callbacks import Callback  # noqa: E402  (after the friendly check above)
 
 
-class KerasPruningCallback(Callback):  # type: ignore[misc]  # Keras ships no type hints
+class KerasPruningCallback(EpochLogsPruning, Callback):  # type: ignore[misc]  # Keras: no hints
     """Keras callback that reports ``monitor`` every ``interval`` epochs and prunes the trial.
 
     Pass it in ``callbacks=[...]`` of ``model.fit``. Each reported step is the epoch (0-based,
@@ -113,86 +95,12 @@ class KerasPruningCallback(Callback):  # type: ignore[misc]  # Keras ships no ty
         {0: 0.65}
     """
 
-    def __init__(self, trial: BaseTrial, monitor: str, interval: int = 1) -> None:
-        super().__init__()
-        check_instance(trial, "trial", BaseTrial, owner=_OWNER, allowed="a podbor trial")
-        check_single_objective(trial, owner=_OWNER)
-        if not isinstance(monitor, str) or not monitor:
-            raise invalid_argument(
-                "monitor",
-                monitor,
-                "the name of a value of the epoch's logs such as 'val_loss' (a non-empty str)",
-                owner=_OWNER,
-                wrong_type=not isinstance(monitor, str),
-            )
-        wrong_type = isinstance(interval, bool) or not isinstance(interval, numbers.Integral)
-        if wrong_type or interval < 1:
-            raise invalid_argument(
-                "interval", interval, "an int >= 1", owner=_OWNER, wrong_type=wrong_type
-            )
-        self._trial = trial
-        self._monitor = monitor
-        self._interval = int(interval)
+    owner = "KerasPruningCallback"
 
-    @property
-    def monitor(self) -> str:
-        """The name of the logged value that is reported."""
-        return self._monitor
+    def __init__(self, trial: BaseTrial, monitor: str, interval: int = 1) -> None:
+        super().__init__(trial, monitor, interval)
 
     @property
     def interval(self) -> int:
         """Every how many epochs the value is reported and the pruner asked."""
         return self._interval
-
-    def on_epoch_end(self, epoch: int, logs: Mapping[str, Any] | None = None) -> None:
-        """Called by Keras after each epoch: report ``monitor``; raise TrialPruned if told.
-
-        Args:
-            epoch: The epoch that ended (0-based).
-            logs: Keras's values of that epoch: the loss and metrics, and with validation
-                their ``"val_"`` counterparts.
-
-        Raises:
-            podbor.TrialPruned: When the study's pruner stops the trial at this epoch.
-        """
-        if (epoch + 1) % self._interval != 0:
-            return
-        logs = logs or {}
-        if self._monitor not in logs:
-            self._missing(logs)
-            return
-        value = logs[self._monitor]
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            raise invalid_argument(
-                "monitor",
-                self._monitor,
-                f"the name of a value that is one number, but the logs hold {value!r} under it",
-                owner=_OWNER,
-            ) from None
-        report_and_prune(self._trial, number, epoch, what="epoch")
-
-    def _missing(self, logs: Mapping[str, Any]) -> None:
-        """Warn for an epoch that ran no validation; raise for a name the logs do not hold."""
-        ran_validation = any(str(key).startswith(_VALIDATION_PREFIX) for key in logs)
-        if self._monitor.startswith(_VALIDATION_PREFIX) and not ran_validation:
-            listed = ", ".join(repr(str(key)) for key in sorted(logs, key=str)) or "(none)"
-            warnings.warn(
-                f"{_OWNER}: an epoch ran no validation, so its logs have no {self._monitor!r} to "
-                f"report (they hold {listed}), so the trial is not checked for pruning then. Give "
-                "model.fit validation_data= or validation_split=; with validation_freq=k, pass "
-                "interval=k to check only the epochs that validate.",
-                UserWarning,
-                stacklevel=3,  # the caller of on_epoch_end
-            )
-            return
-        raise unknown_name(
-            "monitor",
-            self._monitor,
-            logs,
-            owner=_OWNER,
-            what="the name of a value of the epoch's logs (the loss, a metric given to "
-            "compile(), either with 'val_' before it for validation_data; a callback that adds "
-            "a value must come before this one), which hold",
-        )

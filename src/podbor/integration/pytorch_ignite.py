@@ -35,6 +35,7 @@ from podbor._records.base_trial import BaseTrial
 from podbor._validation import check_instance
 from podbor.exceptions import TrialPruned, invalid_argument
 from podbor.integration._common import (
+    check_name,
     check_single_objective,
     report_and_prune,
     require,
@@ -101,14 +102,7 @@ class PyTorchIgnitePruningHandler:
         ignite = require("ignite.engine", package="PyTorch Ignite", extra="ignite", owner=owner)
         check_instance(trial, "trial", BaseTrial, owner=owner, allowed="a podbor trial")
         check_single_objective(trial, owner=owner)
-        if not isinstance(metric, str) or not metric:
-            raise invalid_argument(
-                "metric",
-                metric,
-                "the name of a metric attached to the evaluator (a non-empty str)",
-                owner=owner,
-                wrong_type=not isinstance(metric, str),
-            )
+        check_name(metric, "metric", "the name of a metric attached to the evaluator", owner=owner)
         check_instance(trainer, "trainer", ignite.Engine, owner=owner, allowed="an Ignite Engine")
         self._trial = trial
         self._metric = metric

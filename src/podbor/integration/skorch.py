@@ -32,8 +32,8 @@ from typing import Any
 
 from podbor._records.base_trial import BaseTrial
 from podbor._validation import check_instance
-from podbor.exceptions import invalid_argument
 from podbor.integration._common import (
+    check_name,
     check_single_objective,
     report_and_prune,
     require,
@@ -84,14 +84,7 @@ class SkorchPruningCallback(Callback):  # type: ignore[misc]  # skorch ships no 
     def __init__(self, trial: BaseTrial, monitor: str) -> None:
         check_instance(trial, "trial", BaseTrial, owner=_OWNER, allowed="a podbor trial")
         check_single_objective(trial, owner=_OWNER)
-        if not isinstance(monitor, str) or not monitor:
-            raise invalid_argument(
-                "monitor",
-                monitor,
-                "a key of net.history such as 'valid_loss' (a non-empty str)",
-                owner=_OWNER,
-                wrong_type=not isinstance(monitor, str),
-            )
+        check_name(monitor, "monitor", "a key of net.history such as 'valid_loss'", owner=_OWNER)
         super().__init__()
         self.trial = trial
         self.monitor = monitor
