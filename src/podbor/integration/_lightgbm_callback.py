@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from podbor._study_direction import StudyDirection
 from podbor.exceptions import invalid_argument
 from podbor.integration._common import (
+    check_name,
     check_single_objective,
     report_and_prune,
     require,
@@ -101,14 +102,7 @@ class LightGBMPruningCallback:
             ("metric", metric, "binary_logloss"),
             ("valid_name", valid_name, "valid_0"),
         ):
-            if not isinstance(value, str) or not value:
-                raise invalid_argument(
-                    name,
-                    value,
-                    f"a non-empty str such as {example!r}",
-                    owner=_OWNER,
-                    wrong_type=not isinstance(value, str),
-                )
+            check_name(value, name, f"a name such as {example!r}", owner=_OWNER)
         wrong_type = isinstance(report_interval, bool) or not isinstance(report_interval, int)
         if wrong_type or report_interval < 1:
             raise invalid_argument(

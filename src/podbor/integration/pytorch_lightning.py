@@ -32,7 +32,7 @@ import math
 import os
 from typing import TYPE_CHECKING, Any
 
-from podbor.integration._common import check_single_objective, unknown_name
+from podbor.integration._common import check_name, check_single_objective, unknown_name
 
 try:
     from lightning.pytorch.callbacks import Callback
@@ -90,10 +90,7 @@ class PyTorchLightningPruningCallback(Callback):
         super().__init__()
         check_instance(trial, "trial", BaseTrial, owner=_OWNER, allowed="a podbor trial")
         check_single_objective(trial, owner=_OWNER)
-        if not isinstance(monitor, str) or not monitor:
-            raise invalid_argument(
-                "monitor", monitor, "the name of a logged metric (a non-empty str)", owner=_OWNER
-            )
+        check_name(monitor, "monitor", "the name of a logged metric", owner=_OWNER)
         self._trial = trial
         self.monitor = monitor
         self.is_ddp_backend = False
