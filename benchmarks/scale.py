@@ -147,44 +147,6 @@ def throughput(
     return rows
 
 
-def _print_loads(rows: list[bench_storage.Row]) -> None:
-    """podbor's loads against Optuna's: a copy in Optuna's format and, for a journal, the
-    journal Optuna's own storage wrote (one line per operation, as an Optuna user's is)."""
-    header = (
-        f"{'storage':10} {'trials':>7} {'podbor load':12} {'podbor s':>9} {'podbor MiB':>10} "
-        f"{'optuna reads':14} {'optuna s':>9} {'optuna MiB':>10} {'time ratio':>10} "
-        f"{'memory ratio':>12}"
-    )
-    print(header)
-    print("-" * len(header))
-    for r in rows:
-        if r.library != "podbor" or r.load_s is None or r.load_mib is None:
-            continue
-        ours = [
-            ("as left", r.left_load_s, r.left_load_mib),
-            ("no snapshot", r.first_load_s, r.first_load_mib),
-            ("next" if r.first_load_s is not None else "", r.load_s, r.load_mib),
-        ]
-        theirs = [
-            ("a copy", r.optuna_load_s, r.optuna_load_mib),
-            ("its own", r.optuna_own_load_s, r.optuna_own_load_mib),
-        ]
-        for peer, o_s, o_mib in theirs:
-            if o_s is None and peer != "a copy":
-                continue
-            for label, seconds, mib in ours:
-                if seconds is None or mib is None:
-                    continue
-                t_ratio = f"{seconds / o_s:10.2f}" if o_s else ""
-                m_ratio = f"{mib / o_mib:12.2f}" if o_mib else ""
-                print(
-                    f"{r.storage:10} {r.n_trials:7d} {label:12} {seconds:9.2f} {mib:10.1f} "
-                    f"{peer if o_s is not None else '':14} "
-                    f"{'' if o_s is None else f'{o_s:9.2f}':>9} "
-                    f"{'' if o_mib is None else f'{o_mib:10.1f}':>10} {t_ratio:>10} {m_ratio:>12}"
-                )
-
-
 # -- one study on threads, a process pool and a Dask cluster -----------------------------------
 def _fresh_study(folder: str, kind: str) -> podbor.Study:
     where: Any
@@ -528,7 +490,7 @@ def main(argv: list[str] | None = None) -> int:
             "against Optuna reading a copy made by copy_study and, for a journal, a journal "
             "its own storage wrote)"
         )
-        _print_loads(flat)
+        bench_storage.print_loads(flat)
 
     print(
         f"\n### executors ({args.dask_storage}, {args.dask_sleep * 1000:g} ms per trial)",

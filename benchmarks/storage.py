@@ -180,21 +180,22 @@ def run_one(
             location, cleanup = _fresh_location(kind, folder, "bench", server_url)
         try:
             row = _measure(lib, library, kind, location, n_trials, workers)
-            if load and library == "podbor" and kind not in ("memory", "redis", "grpc"):
-                if kind == "journal":  # as the workers left it, then without the snapshot
+            if load and library == "podbor" and kind not in ("memory", "grpc"):
+                if kind in ("journal", "redis"):  # as the workers left it, then no snapshot
                     row.left_load_s, row.left_load_mib = load_cost(library, kind, location, "bench")
-                    Path(location + ".snapshot").unlink(missing_ok=True)
+                    _drop_snapshot(kind, location)
                     row.first_load_s, row.first_load_mib = load_cost(
                         library, kind, location, "bench"
                     )
                 row.load_s, row.load_mib = load_cost(library, kind, location, "bench")
                 if _has_optuna():
-                    row.optuna_load_s, row.optuna_load_mib = _optuna_copy_cost(
-                        kind, location, folder, server_url
-                    )
-                    if kind == "journal":
+                    if kind != "redis":  # copy_study writes no Redis journal in Optuna's format
+                        row.optuna_load_s, row.optuna_load_mib = _optuna_copy_cost(
+                            kind, location, folder, server_url
+                        )
+                    if kind in ("journal", "redis"):
                         row.optuna_own_load_s, row.optuna_own_load_mib = _optuna_own_journal_cost(
-                            folder, n_trials
+                            folder, n_trials, server_url if kind == "redis" else None
                         )
             return row
         finally:
@@ -284,8 +285,25 @@ def _optuna_copy_cost(
         drop()
 
 
-def _optuna_own_journal_cost(folder: str, n_trials: int) -> tuple[float, float]:
-    """Optuna's storage writes the same study to a journal of its own; time Optuna loading it.
+def _drop_snapshot(kind: str, location: str) -> None:
+    """Delete the snapshot podbor's workers left beside a journal file or in Redis."""
+    if kind == "journal":
+        Path(location + ".snapshot").unlink(missing_ok=True)
+        return
+    import redis
+
+    url, prefix = location.rsplit("#", 1)
+    client = redis.Redis.from_url(url)
+    client.delete(f"{prefix}:podbor:snapshot")
+    client.close()
+
+
+def _optuna_own_journal_cost(
+    folder: str, n_trials: int, redis_url: str | None = None
+) -> tuple[float, float]:
+    """Optuna's storage writes the same study to a journal of its own (a file, or with
+    ``redis_url`` its Redis backend, which keeps its snapshot every 100 trials); time Optuna
+    loading it.
 
     The trials go through ``JournalStorage``'s own calls, the ones ``Study.optimize`` makes for
     this objective (create the trial, set its 4 parameters, finish it: 6 lines per trial, as
@@ -296,11 +314,11 @@ def _optuna_own_journal_cost(folder: str, n_trials: int) -> tuple[float, float]:
     import random
 
     import optuna
-    from optuna.storages.journal import JournalFileBackend
 
-    own, drop = _fresh_location("journal", folder, "optuna-own", None)
+    kind = "journal" if redis_url is None else "redis"
+    own, drop = _fresh_location(kind, folder, "optuna-own", redis_url)
     try:
-        storage = optuna.storages.JournalStorage(JournalFileBackend(own))
+        storage: Any = _storage("optuna", kind, own)
         study_id = storage.create_new_study([optuna.study.StudyDirection.MINIMIZE], "bench")
         dist = optuna.distributions.FloatDistribution(-1.0, 1.0)
         rng = random.Random(0)
@@ -313,9 +331,10 @@ def _optuna_own_journal_cost(folder: str, n_trials: int) -> tuple[float, float]:
                 trial_id, optuna.trial.TrialState.COMPLETE, [sum(x * x for x in xs)]
             )
         del storage  # its file handles closed before Optuna reads the journal afresh
-        return load_cost("optuna", "journal", own, "bench")
+        return load_cost("optuna", kind, own, "bench")
     finally:
-        Path(own).unlink(missing_ok=True)
+        if kind == "journal":
+            Path(own).unlink(missing_ok=True)
         drop()
 
 
@@ -422,6 +441,45 @@ def _server_base(arg: str | None, variable: str, state_dir: str) -> str | None:
     return state.read_text().strip() if state.exists() else None
 
 
+def print_loads(rows: list[Row]) -> None:
+    """podbor's loads against Optuna's: a copy in Optuna's format and, for a journal (a file
+    or Redis), the journal Optuna's own storage wrote (one record per operation, as an Optuna
+    user's is)."""
+    header = (
+        f"{'storage':10} {'trials':>7} {'podbor load':12} {'podbor s':>9} {'podbor MiB':>10} "
+        f"{'optuna reads':14} {'optuna s':>9} {'optuna MiB':>10} {'time ratio':>10} "
+        f"{'memory ratio':>12}"
+    )
+    print(header)
+    print("-" * len(header))
+    for r in rows:
+        if r.library != "podbor" or r.load_s is None or r.load_mib is None:
+            continue
+        ours = [
+            ("as left", r.left_load_s, r.left_load_mib),
+            ("no snapshot", r.first_load_s, r.first_load_mib),
+            ("next" if r.first_load_s is not None else "", r.load_s, r.load_mib),
+        ]
+        theirs = [
+            ("a copy", r.optuna_load_s, r.optuna_load_mib),
+            ("its own", r.optuna_own_load_s, r.optuna_own_load_mib),
+        ]
+        for peer, o_s, o_mib in theirs:
+            if o_s is None and peer != "a copy":
+                continue
+            for label, seconds, mib in ours:
+                if seconds is None or mib is None:
+                    continue
+                t_ratio = f"{seconds / o_s:10.2f}" if o_s else ""
+                m_ratio = f"{mib / o_mib:12.2f}" if o_mib else ""
+                print(
+                    f"{r.storage:10} {r.n_trials:7d} {label:12} {seconds:9.2f} {mib:10.1f} "
+                    f"{peer if o_s is not None else '':14} "
+                    f"{'' if o_s is None else f'{o_s:9.2f}':>9} "
+                    f"{'' if o_mib is None else f'{o_mib:10.1f}':>10} {t_ratio:>10} {m_ratio:>12}"
+                )
+
+
 def _print(rows: list[Row]) -> None:
     peers = {(r.storage, r.n_trials, r.workers): r for r in rows if r.library == "optuna"}
     header = (
@@ -455,6 +513,11 @@ def main() -> None:
     parser.add_argument("--mysql-url", default=None)
     parser.add_argument("--redis-url", default=None)
     parser.add_argument("--quick", action="store_true", help="1000 trials, 1 worker")
+    parser.add_argument(
+        "--load",
+        action="store_true",
+        help="after each podbor run, load_study + study.trials in a fresh process (and Optuna's)",
+    )
     parser.add_argument("--json", type=Path, default=None, help="also write the rows here")
     args = parser.parse_args()
     if args.quick:
@@ -476,11 +539,14 @@ def main() -> None:
             for w in args.workers:
                 for library in libraries:
                     try:
-                        rows.append(run_one(library, kind, n, w, servers.get(kind)))
+                        rows.append(run_one(library, kind, n, w, servers.get(kind), load=args.load))
                     except Exception as err:  # report and go on with the other rows
                         print(f"({library}/{kind}/{n}/{w} failed: {err!r})")
                     print(f"  done: {library} {kind} {n} trials x {w} workers", flush=True)
     _print(rows)
+    if args.load:
+        print()
+        print_loads(rows)
     if args.json:
         args.json.write_text(json.dumps([asdict(r) for r in rows], indent=2))
 

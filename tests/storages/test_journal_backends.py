@@ -20,7 +20,12 @@ import pytest
 import podbor
 from podbor.exceptions import DuplicatedStudyError, InvalidArgumentError, StorageInternalError
 from podbor.storages import BaseStorage, JournalStorage
-from podbor.storages.journal import BaseJournalBackend, JournalFileBackend, JournalRedisBackend
+from podbor.storages.journal import (
+    BaseJournalBackend,
+    BaseJournalSnapshot,
+    JournalFileBackend,
+    JournalRedisBackend,
+)
 from podbor.testing.storages import StorageConformance
 from podbor.trial import TrialState
 
@@ -61,7 +66,7 @@ def redis_prefix(redis_url: str) -> Iterator[str]:
     prefix = _prefix()
     yield prefix
     client = redis.Redis.from_url(redis_url)
-    client.delete(f"{prefix}:podbor:journal")
+    client.delete(f"{prefix}:podbor:journal", f"{prefix}:podbor:snapshot")
     client.close()
 
 
@@ -84,6 +89,7 @@ class TestJournalRedisClusterStorage(StorageConformance):
         yield JournalStorage(JournalRedisBackend(self.url, use_cluster=True, prefix=self.prefix))
         client = redis.cluster.RedisCluster.from_url(self.url)
         client.delete(f"{self.prefix}:podbor:journal")
+        client.delete(f"{self.prefix}:podbor:snapshot")
         client.close()
 
     def with_heartbeats(self, storage: BaseStorage, **settings: Any) -> BaseStorage:
@@ -99,6 +105,20 @@ class TestJournalStorageOnUsersBackend(StorageConformance):
 
     def with_heartbeats(self, storage: BaseStorage, **settings: Any) -> BaseStorage:
         return JournalStorage(LinesBackend(self.path), **settings)
+
+
+class TestJournalStorageOnUsersSnapshotBackend(StorageConformance):
+    """A user's backend that keeps a snapshot, saved every 30 records: the handles the suite
+    opens start from it."""
+
+    @pytest.fixture
+    def storage(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[BaseStorage]:
+        monkeypatch.setattr("podbor.storages._journal._keeper.SNAPSHOT_LINES", 30)
+        self.path = str(tmp_path / "journal.jsonl")
+        yield JournalStorage(SnapshotLinesBackend(self.path))
+
+    def with_heartbeats(self, storage: BaseStorage, **settings: Any) -> BaseStorage:
+        return JournalStorage(SnapshotLinesBackend(self.path), **settings)
 
 
 # -- both backends -----------------------------------------------------------------------------
@@ -448,3 +468,179 @@ def test_a_log_backend_keeps_no_list_of_changed_trials(tmp_path: Path) -> None:
     assert storage._model.changed == {}
     again = JournalStorage(LinesBackend(str(tmp_path / "journal.jsonl")))
     assert again._model.changed == {}
+
+
+# -- snapshots of log backends (BaseJournalSnapshot) ------------------------------------------
+class SnapshotLinesBackend(LinesBackend, BaseJournalSnapshot):
+    """A user's backend that keeps a snapshot too (in a file beside its log), and remembers
+    where each handle's reads started."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path)
+        self.reads: list[int] = []
+
+    def read_logs(self, log_number_from: int) -> Iterable[dict[str, Any]]:
+        self.reads.append(log_number_from)
+        return super().read_logs(log_number_from)
+
+    def save_snapshot(self, snapshot: bytes) -> None:
+        Path(self.path + ".snap").write_bytes(snapshot)
+
+    def load_snapshot(self) -> bytes | None:
+        snap = Path(self.path + ".snap")
+        return snap.read_bytes() if snap.exists() else None
+
+
+@pytest.fixture
+def few_lines(monkeypatch: pytest.MonkeyPatch) -> int:
+    """A snapshot every 60 records instead of every 20,000."""
+    monkeypatch.setattr("podbor.storages._journal._keeper.SNAPSHOT_LINES", 60)
+    return 60
+
+
+def _objective(trial: podbor.trial.Trial) -> float:
+    x = trial.suggest_float("x", -1, 1)
+    kind = trial.suggest_categorical("kind", ["a", "b"])
+    if kind == "b":
+        trial.suggest_int("n", 1, 4)
+    trial.report(x, 0)
+    trial.set_user_attr("twice", 2 * x)
+    if trial.number % 7 == 6:
+        raise podbor.TrialPruned()
+    return x * x
+
+
+def _view(storage: BaseStorage) -> list[tuple[Any, ...]]:
+    study = podbor.load_study(study_name="snap", storage=storage)
+    return [
+        (t.number, t.state, t.values, t.params, t.distributions, t.user_attrs,
+         t.intermediate_values, t.datetime_start)
+        for t in study.trials
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", ["redis", "users"])
+def test_a_log_backend_with_a_snapshot_is_opened_from_it(
+    kind: str, few_lines: int, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    if kind == "redis":
+        url, prefix = request.getfixturevalue("redis_url"), request.getfixturevalue("redis_prefix")
+
+        def make() -> Any:
+            backend = JournalRedisBackend(url, prefix=prefix)
+            reads: list[int] = []
+            original = backend.read_logs
+
+            def read_logs(log_number_from: int) -> Iterator[dict[str, Any]]:
+                reads.append(log_number_from)
+                return original(log_number_from)
+
+            backend.read_logs = read_logs  # type: ignore[method-assign]
+            backend.reads = reads  # type: ignore[attr-defined]
+            return backend
+    else:
+        path = str(tmp_path / "journal.jsonl")
+
+        def make() -> Any:
+            return SnapshotLinesBackend(path)
+
+    first = make()
+    writer = JournalStorage(first)
+    study = podbor.create_study(study_name="snap", storage=writer)
+    study.enqueue_trial({"x": 0.5, "kind": "a"})
+    study.optimize(_objective, n_trials=30)
+    assert first.load_snapshot() is not None  # the writer saved its state as it went
+
+    again = make()
+    storage = JournalStorage(again)
+    position = again.reads[1]  # the record checked, then the replay from the snapshot on
+    assert again.reads[0] == position - 1 and position > few_lines
+    assert _view(storage) == _view(writer)  # the writer replayed every record itself
+
+    # the handle goes on from there, and a later handle sees its trials too
+    podbor.load_study(study_name="snap", storage=storage).optimize(_objective, n_trials=5)
+    later = JournalStorage(make())
+    assert len(_view(later)) == 35
+    assert _view(later) == _view(storage) == _view(writer)
+
+
+def test_a_snapshot_that_does_not_match_the_log_is_ignored(
+    few_lines: int, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    one, other = (
+        SnapshotLinesBackend(str(tmp_path / "one")),
+        SnapshotLinesBackend(str(tmp_path / "other")),
+    )
+    for backend in (one, other):
+        study = podbor.create_study(study_name="snap", storage=JournalStorage(backend))
+        study.optimize(_objective, n_trials=25)
+    expected = _view(JournalStorage(LinesBackend(one.path)))  # no snapshot: replayed in full
+    good = one.load_snapshot()
+    assert good is not None
+    foreign = other.load_snapshot()
+    assert foreign is not None
+    for blob in (foreign, good[: len(good) // 2], b"not a snapshot", good.replace(b"v", b"w")):
+        one.save_snapshot(blob)
+        fresh = SnapshotLinesBackend(one.path)
+        assert _view(JournalStorage(fresh)) == expected
+        assert 0 in fresh.reads  # replayed from the first record (after a failed check)
+    # a log shorter than the part the snapshot covers (cut by hand) is replayed too
+    one.save_snapshot(good)
+    lines = Path(one.path).read_bytes().splitlines(keepends=True)
+    Path(one.path).write_bytes(b"".join(lines[:few_lines]))
+    fresh = SnapshotLinesBackend(one.path)
+    assert _view(JournalStorage(fresh)) == _view(JournalStorage(LinesBackend(one.path)))
+    assert 0 in fresh.reads
+
+
+def test_a_snapshot_that_cannot_be_saved_or_loaded_leaves_the_journal_working(
+    few_lines: int, tmp_path: Path
+) -> None:
+    class Broken(SnapshotLinesBackend):
+        def save_snapshot(self, snapshot: bytes) -> None:
+            raise OSError("read-only")
+
+        def load_snapshot(self) -> bytes | None:
+            raise ConnectionError("down")
+
+    study = podbor.create_study(
+        study_name="snap", storage=JournalStorage(Broken(str(tmp_path / "j")))
+    )
+    study.optimize(_objective, n_trials=20)
+    assert len(_view(JournalStorage(Broken(str(tmp_path / "j"))))) == 20
+
+
+def test_workers_take_turns_saving_the_snapshot(few_lines: int, tmp_path: Path) -> None:
+    class Counting(SnapshotLinesBackend):
+        saves = 0
+
+        def save_snapshot(self, snapshot: bytes) -> None:
+            type(self).saves += 1
+            super().save_snapshot(snapshot)
+
+    path = str(tmp_path / "j")
+    one, two = JournalStorage(Counting(path)), JournalStorage(Counting(path))
+    podbor.create_study(study_name="snap", storage=one)
+    studies = [podbor.load_study(study_name="snap", storage=s) for s in (one, two)]
+    for _ in range(20):  # two workers, one trial each in turn
+        for study in studies:
+            study.optimize(_objective, n_trials=1)
+    records = len(Path(path).read_bytes().splitlines())
+    # each handle reads every record; alone, each would save every 60 of them
+    assert 0 < Counting.saves <= records // few_lines + 1 < 2 * (records // few_lines)
+    assert _view(JournalStorage(Counting(path))) == _view(one)
+
+
+def test_a_stale_snapshot_of_a_deleted_journal_is_replaced(few_lines: int, tmp_path: Path) -> None:
+    path = str(tmp_path / "j")
+    old = podbor.create_study(study_name="snap", storage=JournalStorage(SnapshotLinesBackend(path)))
+    old.optimize(_objective, n_trials=40)
+    stale = SnapshotLinesBackend(path).load_snapshot()
+    assert stale is not None
+    Path(path).unlink()  # the log is deleted by hand; its snapshot stays behind
+    new = podbor.create_study(study_name="snap", storage=JournalStorage(SnapshotLinesBackend(path)))
+    new.optimize(_objective, n_trials=15)
+    assert SnapshotLinesBackend(path).load_snapshot() != stale  # the new journal's own
+    fresh = SnapshotLinesBackend(path)
+    assert _view(JournalStorage(fresh)) == _view(new._storage)
+    assert fresh.reads[0] > 0  # opened from the new snapshot

@@ -12,6 +12,7 @@ Example:
 from podbor.storages._journal import (
     BaseJournalBackend,
     BaseJournalFileLock,
+    BaseJournalSnapshot,
     JournalFileBackend,
     JournalFileOpenLock,
     JournalFileSymlinkLock,
@@ -22,6 +23,7 @@ from podbor.storages._journal import (
 __all__ = [
     "BaseJournalBackend",
     "BaseJournalFileLock",
+    "BaseJournalSnapshot",
     "JournalFileBackend",
     "JournalFileOpenLock",
     "JournalFileSymlinkLock",

@@ -19,4 +19,5 @@ from podbor.storages._journal.backend import JournalFileBackend as JournalFileBa
 from podbor.storages._journal.backend import JournalFileOpenLock as JournalFileOpenLock
 from podbor.storages._journal.backend import JournalFileSymlinkLock as JournalFileSymlinkLock
 from podbor.storages._journal.base import BaseJournalBackend as BaseJournalBackend
+from podbor.storages._journal.base import BaseJournalSnapshot as BaseJournalSnapshot
 from podbor.storages._journal.storage import JournalStorage as JournalStorage

@@ -3,23 +3,36 @@
 A file journal keeps ``<journal>.snapshot`` beside it (:mod:`._snapshot` says what is in it):
 a handle that replayed many lines on opening leaves one, and a handle that keeps reading a
 growing journal appends a block of the trials changed every :data:`SNAPSHOT_LINES` lines. A
-journal on a log backend (Redis, a user's own) has no snapshot: its handles only forget which
-trials changed, a list that serves the snapshot alone. :class:`SnapshotKeeper` and
-:class:`NoSnapshot` are the two policies; the storage calls the same three methods on either.
+log backend that keeps a snapshot too (:class:`~.base.BaseJournalSnapshot`: Redis's) gets the
+whole state saved after a handle replayed or read :data:`SNAPSHOT_LINES` records, one blob
+replaced whole (there is no appending to it). Any other log backend has no snapshot: its
+handles only forget which trials changed, a list that serves the snapshot alone.
+:class:`SnapshotKeeper`, :class:`LogSnapshotKeeper` and :class:`NoSnapshot` are the three
+policies; the storage calls the same three methods on each.
 """
 
 from __future__ import annotations
 
+import contextlib
+
+from podbor.logging import get_logger
 from podbor.storages._journal._model import JournalModel
 from podbor.storages._journal._snapshot import (
     SNAPSHOT_LINES,
     append_snapshot,
+    decode_snapshot,
+    encode_snapshot,
     load_snapshot,
+    record_hash,
     save_snapshot,
     snapshot_end,
+    snapshot_head,
 )
+from podbor.storages._journal.base import BaseJournalBackend, BaseJournalSnapshot
 
-__all__ = ["NoSnapshot", "SnapshotKeeper"]
+__all__ = ["LogSnapshotKeeper", "NoSnapshot", "SnapshotKeeper"]
+
+_logger = get_logger(__name__)
 
 
 class SnapshotKeeper:
@@ -68,6 +81,58 @@ class SnapshotKeeper:
         # and is appended only where the snapshot on disk reaches this line
         self.since = line
         model.changed.clear()
+
+
+class LogSnapshotKeeper:
+    """The snapshot of a log backend that keeps one (see the module's docstring): ``log``
+    and ``blob`` are the same backend, seen as a log and as a snapshot store."""
+
+    def __init__(self, log: BaseJournalBackend, blob: BaseJournalSnapshot) -> None:
+        self.log, self.blob = log, blob
+        self.since = 1  # the line of the state saved last by this handle (or loaded)
+
+    def load(self, where: str) -> tuple[JournalModel, int, int] | None:
+        """The state the backend's snapshot holds (model, position, line), or None when there
+        is none or it does not match the log (the record before its position is checked)."""
+        try:
+            data = self.blob.load_snapshot()
+        except Exception as err:  # the cache is out of reach: replay the log instead
+            _logger.debug(f"Could not load the snapshot of {where}: {err!r}")
+            return None
+        if not data:
+            return None
+        return decode_snapshot(bytes(data), self._tail, where)
+
+    def _tail(self, position: int) -> str:
+        """The hash of the record before ``position``; ValueError when the log is shorter."""
+        for record in self.log.read_logs(position - 1):
+            return record_hash(record)
+        raise ValueError(f"the journal holds fewer than the {position} records covered")
+
+    def opened(self, model: JournalModel, offset: int, line: int, *, loaded: bool) -> None:
+        """After the first replay: save the state when many records had to be replayed."""
+        self.keep(model, offset, line)
+
+    def keep(self, model: JournalModel, offset: int, line: int) -> None:
+        """After a read: save the state when this handle is ``SNAPSHOT_LINES`` records past
+        the snapshot it knows, unless the backend holds one of this log that another handle
+        saved lately (so the workers of a long study together save about once every
+        ``SNAPSHOT_LINES`` records of the journal, not each of them). A failed save is tried
+        again only that many records later."""
+        model.changed.clear()  # the file's blocks use it; a log snapshot is saved whole
+        if line - self.since < SNAPSHOT_LINES or offset < 1:
+            return
+        self.since = line
+        try:
+            head = snapshot_head(self.blob.load_snapshot())
+            if head is not None and offset - head[0] < SNAPSHOT_LINES:
+                with contextlib.suppress(ValueError):
+                    if self._tail(head[0]) == head[1]:  # of this log, not a stale one
+                        self.since = head[0] + 1  # the next save counts from it
+                        return
+            self.blob.save_snapshot(encode_snapshot(model, offset, self._tail(offset)))
+        except Exception as err:  # a cache: the journal itself is unaffected
+            _logger.debug(f"No snapshot saved for {model.where}: {err!r}")
 
 
 class NoSnapshot:

@@ -2,7 +2,9 @@
 
 The log is one Redis list, ``<prefix>:podbor:journal``: ``RPUSH`` appends records atomically
 and in one order for every client, and says where they landed; ``LRANGE`` reads from a
-position. Each record is the JSON text of one of podbor's operations.
+position. Each record is the JSON text of one of podbor's operations. The journal's snapshot
+(:class:`~podbor.storages.journal.BaseJournalSnapshot`) is the string ``<prefix>:podbor:snapshot``,
+replaced whole by ``SET``.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any
 
 from podbor._validation import check_instance
 from podbor.exceptions import InvalidArgumentError, StorageInternalError
-from podbor.storages._journal.base import BaseJournalBackend
+from podbor.storages._journal.base import BaseJournalBackend, BaseJournalSnapshot
 
 __all__ = ["REDIS_SCHEMES", "JournalRedisBackend", "is_redis_url"]
 
@@ -56,7 +58,7 @@ def _shown(url: str) -> str:
         return url
 
 
-class JournalRedisBackend(BaseJournalBackend):
+class JournalRedisBackend(BaseJournalBackend, BaseJournalSnapshot):
     """A journal in a Redis server (or cluster), shared by every worker that can reach it.
 
     Use it with :class:`~podbor.storages.JournalStorage` where workers run on several
@@ -98,6 +100,7 @@ class JournalRedisBackend(BaseJournalBackend):
         self._url, self._use_cluster, self._prefix = url, use_cluster, prefix
         self._shown = _shown(url)  # in messages and the repr: the password masked
         self._key = f"{prefix}:podbor:journal"
+        self._snapshot_key = f"{prefix}:podbor:snapshot"
         self._redis = self._connect()  # connects on first use, as redis-py does
         self._checked = False
 
@@ -183,3 +186,14 @@ class JournalRedisBackend(BaseJournalBackend):
             return int(self._client().llen(self._key))
         length = self._client().rpush(self._key, *(json.dumps(log) for log in logs))
         return int(length) - len(logs)
+
+    def save_snapshot(self, snapshot: bytes) -> None:
+        """Keep the journal's snapshot (one ``SET``: readers get the old or the new one)."""
+        self._client().set(self._snapshot_key, snapshot)
+
+    def load_snapshot(self) -> bytes | None:
+        """The journal's snapshot, or None (one ``GET``)."""
+        data = self._client().get(self._snapshot_key)
+        if data is None:
+            return None
+        return data.encode() if isinstance(data, str) else bytes(data)

@@ -50,7 +50,7 @@ import json
 import os
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from podbor._records.frozen_trial import FrozenTrial
@@ -66,9 +66,13 @@ from podbor.storages._records import StudyRecord
 __all__ = [
     "SNAPSHOT_LINES",
     "append_snapshot",
+    "decode_snapshot",
+    "encode_snapshot",
     "load_snapshot",
+    "record_hash",
     "save_snapshot",
     "snapshot_end",
+    "snapshot_head",
     "snapshot_path",
 ]
 
@@ -323,7 +327,7 @@ def load_snapshot(journal_path: str, where: str) -> tuple[JournalModel, int, int
     model = JournalModel(where)
     try:
         with open(snapshot_path(journal_path), "rb") as f:
-            offset, line = _load(f, journal_path, model)
+            offset, line = _load(f, lambda offset: _tail_hash(journal_path, offset), model)
     except FileNotFoundError:
         return None
     except Exception as err:  # a cache that cannot be used, whatever is wrong with it
@@ -332,10 +336,66 @@ def load_snapshot(journal_path: str, where: str) -> tuple[JournalModel, int, int
     return model, offset, line
 
 
+def encode_snapshot(model: JournalModel, position: int, tail: str) -> bytes:
+    """The snapshot of a log backend's journal (:class:`~.base.BaseJournalSnapshot`):
+    ``model`` replayed up to record ``position``, as one block of every trial (the file's
+    format, its offset the number of records and its line ``position + 1``); ``tail`` is the
+    hash of the record before ``position`` (:func:`record_hash`)."""
+    trials = [(i, t) for i, study in model.studies.items() for t in study.trials]
+    text = "".join(_block(model, trials, position, position + 1, None, tail, 0))
+    return text.encode("ascii")
+
+
+def decode_snapshot(
+    data: bytes, tail_of: Callable[[int], str], where: str
+) -> tuple[JournalModel, int, int] | None:
+    """The state a log backend's snapshot holds, with the record position and line number to
+    replay on from; None when it cannot be used (damaged, of another format or another
+    journal: ``tail_of(position)`` must give the hash it was made with)."""
+    model = JournalModel(where)
+    try:
+        position, line = _load(iter(data.splitlines(keepends=True)), tail_of, model)
+    except Exception as err:  # a cache that cannot be used, whatever is wrong with it
+        _logger.debug(f"Ignored the snapshot of {where}: {err!r}")
+        return None
+    return model, position, line
+
+
+def snapshot_head(data: bytes | None) -> tuple[int, str] | None:
+    """The record position a log backend's snapshot reaches and the hash it holds of the
+    record before it, read from its head alone (to tell whether another handle saved one
+    lately, without decoding it); None for no snapshot or one podbor cannot read."""
+    if not data:
+        return None
+    end = data.find(b"\n")
+    try:
+        head = json.loads(data if end < 0 else data[:end])
+    except ValueError:
+        return None
+    if not isinstance(head, dict) or head.get("version") != VERSION:
+        return None
+    position, tail = head.get("offset"), head.get("tail_sha256")
+    if type(position) is not int or position < 1 or not isinstance(tail, str):
+        return None
+    return position, tail
+
+
+def record_hash(record: Any) -> str:
+    """The hash a log backend's snapshot keeps of the record it ends after (each podbor record
+    holds its writer's random id and sequence number, so another journal's does not match)."""
+    text = json.dumps(record, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 _Trials = dict[int, tuple[int, FrozenTrial]]  # trial id -> (study id, trial)
 
 
-def _load(lines: Iterator[bytes], journal_path: str, model: JournalModel) -> tuple[int, int]:
+def _load(
+    lines: Iterator[bytes], tail_of: Callable[[int], str], model: JournalModel
+) -> tuple[int, int]:
+    """Fill ``model`` from the blocks of ``lines``; ``tail_of(offset)`` is the journal's hash
+    of the part before ``offset`` that a block must carry. Returns the offset and line the
+    last whole block reaches."""
     head: dict[str, Any] | None = None  # the last whole block's head
     latest: _Trials = {}
     for block_head, block in _blocks(lines, model):
@@ -346,7 +406,7 @@ def _load(lines: Iterator[bytes], journal_path: str, model: JournalModel) -> tup
             raise _Mismatch("the first block does not hold every trial")
         if head is not None and not (type(since) is int and since <= head["line"] < line):
             continue  # raced: not newer, or from a line not reached; a later block may chain on
-        if _tail_hash(journal_path, offset) != block_head["tail_sha256"]:
+        if tail_of(offset) != block_head["tail_sha256"]:
             raise _Mismatch("made from another journal")
         head = block_head
         latest.update(block)

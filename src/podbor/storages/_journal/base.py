@@ -4,7 +4,9 @@
 backend (:class:`~podbor.storages.journal.JournalFileBackend`) does it with a locked,
 checked file; any other medium joins by subclassing :class:`BaseJournalBackend`, as in
 Optuna: two methods, one to read the log from a position and one to append records.
-:class:`~podbor.storages.journal.JournalRedisBackend` is one.
+:class:`~podbor.storages.journal.JournalRedisBackend` is one. A backend that can also keep one
+blob beside the log subclasses :class:`BaseJournalSnapshot` too, and new handles then load the
+replayed state from there instead of replaying a long log from its first record.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import abc
 from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["BaseJournalBackend"]
+__all__ = ["BaseJournalBackend", "BaseJournalSnapshot"]
 
 
 class BaseJournalBackend(abc.ABC):
@@ -70,3 +72,35 @@ class BaseJournalBackend(abc.ABC):
             first appended record where the backend knows it: the writer then skips reading
             the log back when nobody else appended meanwhile.
         """
+
+
+class BaseJournalSnapshot(abc.ABC):
+    """The optional second half of a journal backend: one blob, the journal's replayed state.
+
+    :class:`~podbor.storages.JournalStorage` saves its state there (podbor's snapshot format:
+    strict JSON lines, never pickled) about every 20,000 records of the journal (the handles
+    share the saving), and a new handle starts from it when it still matches the log (the
+    record it ends after is checked), replaying only the records after it. A snapshot that is
+    missing, damaged or of another log is ignored: it is a cache, never the truth. This is
+    Optuna's interface; Optuna's snapshots are pickled ``JournalStorageReplayResult`` objects,
+    which podbor neither writes nor reads.
+
+    Example:
+        A backend keeps the blob wherever it keeps the log::
+
+            class DictBackend(ListBackend, BaseJournalSnapshot):
+                def save_snapshot(self, snapshot):
+                    self._snapshot = snapshot
+
+                def load_snapshot(self):
+                    return getattr(self, "_snapshot", None)
+    """
+
+    @abc.abstractmethod
+    def save_snapshot(self, snapshot: bytes) -> None:
+        """Keep ``snapshot``, replacing the one kept before (whole: a reader gets one or the
+        other, never a mix)."""
+
+    @abc.abstractmethod
+    def load_snapshot(self) -> bytes | None:
+        """The snapshot kept last, or None when there is none."""

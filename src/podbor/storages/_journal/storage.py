@@ -43,11 +43,11 @@ from podbor.storages._input_rules import (
 )
 from podbor.storages._journal._check import MalformedLineError
 from podbor.storages._journal._codec import encode_attr, encode_float, encode_template
-from podbor.storages._journal._keeper import NoSnapshot, SnapshotKeeper
+from podbor.storages._journal._keeper import LogSnapshotKeeper, NoSnapshot, SnapshotKeeper
 from podbor.storages._journal._logs import LogJournal
 from podbor.storages._journal._model import PROCEED, JournalModel, Op, now_iso
 from podbor.storages._journal.backend import HEADER, JournalFileBackend, encode_record
-from podbor.storages._journal.base import BaseJournalBackend
+from podbor.storages._journal.base import BaseJournalBackend, BaseJournalSnapshot
 
 __all__ = ["JournalStorage"]
 
@@ -130,9 +130,9 @@ class JournalStorage(HeartbeatStorage):
         )
         self._backend = log_storage
         # the file backend reads and appends itself (under its lock, with snapshots beside the
-        # file); any other backend through LogJournal (no lock, no snapshot)
+        # file); any other backend through LogJournal (no lock; a snapshot where it keeps one)
         self._journal: JournalFileBackend | LogJournal
-        self._snapshots: SnapshotKeeper | NoSnapshot
+        self._snapshots: SnapshotKeeper | LogSnapshotKeeper | NoSnapshot
         if isinstance(log_storage, JournalFileBackend):
             self._journal, self._locked = log_storage, True
             self._snapshots = SnapshotKeeper(log_storage.file_path)
@@ -140,7 +140,11 @@ class JournalStorage(HeartbeatStorage):
             where = f"the journal {log_storage.file_path!r}"
         else:
             self._journal, self._locked = LogJournal(log_storage), False
-            self._snapshots = NoSnapshot()
+            self._snapshots = (
+                LogSnapshotKeeper(log_storage, log_storage)
+                if isinstance(log_storage, BaseJournalSnapshot)
+                else NoSnapshot()
+            )
             self._first = LogJournal.first
             where = self._journal.where
         self._lock = threading.RLock()
