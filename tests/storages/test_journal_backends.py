@@ -609,6 +609,12 @@ def test_a_snapshot_that_cannot_be_saved_or_loaded_leaves_the_journal_working(
     study.optimize(_objective, n_trials=20)
     assert len(_view(JournalStorage(Broken(str(tmp_path / "j"))))) == 20
 
+    class Wrong(SnapshotLinesBackend):  # a user's backend that returns a str
+        def load_snapshot(self) -> bytes | None:
+            return "a text, not bytes"  # type: ignore[return-value]
+
+    assert _view(JournalStorage(Wrong(str(tmp_path / "j")))) == _view(study._storage)
+
 
 def test_workers_take_turns_saving_the_snapshot(few_lines: int, tmp_path: Path) -> None:
     class Counting(SnapshotLinesBackend):

@@ -24,6 +24,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Any, cast
 
 from podbor.integration._botorch.problem import (
@@ -51,17 +52,8 @@ __all__ = [
 ]
 
 
-def _check(
-    train_x: torch.Tensor,
-    train_obj: torch.Tensor,
-    train_con: torch.Tensor | None,
-    bounds: torch.Tensor,
-    pending_x: torch.Tensor | None,
-    owner: str,
-) -> Problem:
-    return check_problem(
-        train_x, train_obj, train_con, bounds, pending_x, owner=owner, n_objectives="one"
-    )
+# every candidates function here checks its tensors the same way, naming itself as the owner
+_check = functools.partial(check_problem, n_objectives="one")
 
 
 def _first_output(problem: Problem) -> Any:
@@ -113,7 +105,7 @@ def logei_candidates_func(
         >>> logei_candidates_func(x, obj, None, bounds, None).shape
         torch.Size([1, 1])
     """
-    problem = _check(train_x, train_obj, train_con, bounds, None, "logei_candidates_func")
+    problem = _check(train_x, train_obj, train_con, bounds, None, owner="logei_candidates_func")
     from botorch.acquisition.analytic import (
         LogConstrainedExpectedImprovement,
         LogExpectedImprovement,
@@ -192,7 +184,7 @@ def qei_candidates_func(
         >>> qei_candidates_func(x, -(x - 0.3) ** 2, None, bounds, pending).shape
         torch.Size([1, 1])
     """
-    problem = _check(train_x, train_obj, train_con, bounds, pending_x, "qei_candidates_func")
+    problem = _check(train_x, train_obj, train_con, bounds, pending_x, owner="qei_candidates_func")
     return _q_improvement(problem, log=False)
 
 
@@ -233,7 +225,9 @@ def qlogei_candidates_func(
         >>> qlogei_candidates_func(x, x.clone(), con, bounds, None).shape
         torch.Size([1, 1])
     """
-    problem = _check(train_x, train_obj, train_con, bounds, pending_x, "qlogei_candidates_func")
+    problem = _check(
+        train_x, train_obj, train_con, bounds, pending_x, owner="qlogei_candidates_func"
+    )
     return _q_improvement(problem, log=True)
 
 
@@ -272,7 +266,7 @@ def qnei_candidates_func(
         >>> qnei_candidates_func(x, -(x - 0.3) ** 2, None, bounds, None).shape
         torch.Size([1, 1])
     """
-    problem = _check(train_x, train_obj, train_con, bounds, pending_x, "qnei_candidates_func")
+    problem = _check(train_x, train_obj, train_con, bounds, pending_x, owner="qnei_candidates_func")
     from botorch.acquisition.monte_carlo import qNoisyExpectedImprovement
 
     model = fit_gp(problem.x, problem.outputs)
@@ -324,7 +318,7 @@ def qkg_candidates_func(
         >>> from podbor.integration.botorch import BoTorchSampler
         >>> sampler = BoTorchSampler(candidates_func=qkg_candidates_func, n_startup_trials=5)
     """
-    problem = _check(train_x, train_obj, train_con, bounds, pending_x, "qkg_candidates_func")
+    problem = _check(train_x, train_obj, train_con, bounds, pending_x, owner="qkg_candidates_func")
     model = fit_gp(problem.x, problem.outputs)
     objective = inner = None
     constraints = problem.constraint_callables()

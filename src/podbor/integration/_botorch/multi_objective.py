@@ -16,6 +16,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Any
 
 from podbor.exceptions import invalid_argument
@@ -92,17 +93,8 @@ def _objectives(problem: Problem) -> Any:
     return IdentityMCMultiOutputObjective(outcomes=list(range(problem.n_objectives)))
 
 
-def _check(
-    train_x: torch.Tensor,
-    train_obj: torch.Tensor,
-    train_con: torch.Tensor | None,
-    bounds: torch.Tensor,
-    pending_x: torch.Tensor | None,
-    owner: str,
-) -> Problem:
-    return check_problem(
-        train_x, train_obj, train_con, bounds, pending_x, owner=owner, n_objectives="several"
-    )
+# every candidates function here checks its tensors the same way, naming itself as the owner
+_check = functools.partial(check_problem, n_objectives="several")
 
 
 def qehvi_candidates_func(
@@ -143,7 +135,9 @@ def qehvi_candidates_func(
         >>> qehvi_candidates_func(x, obj, x - 0.5, bounds, None).shape
         torch.Size([1, 1])
     """
-    problem = _check(train_x, train_obj, train_con, bounds, pending_x, "qehvi_candidates_func")
+    problem = _check(
+        train_x, train_obj, train_con, bounds, pending_x, owner="qehvi_candidates_func"
+    )
     from botorch.acquisition.multi_objective.monte_carlo import (
         qExpectedHypervolumeImprovement,
     )
@@ -198,7 +192,9 @@ def qnehvi_candidates_func(
         >>> qnehvi_candidates_func(x, torch.cat([-x, x], -1), None, bounds, None).shape
         torch.Size([1, 1])
     """
-    problem = _check(train_x, train_obj, train_con, bounds, pending_x, "qnehvi_candidates_func")
+    problem = _check(
+        train_x, train_obj, train_con, bounds, pending_x, owner="qnehvi_candidates_func"
+    )
     from botorch.acquisition.multi_objective.monte_carlo import (
         qNoisyExpectedHypervolumeImprovement,
     )
@@ -258,7 +254,7 @@ def ehvi_candidates_func(
         >>> ehvi_candidates_func(x, torch.cat([-x, x - x**2], -1), None, bounds, None).shape
         torch.Size([1, 1])
     """
-    problem = _check(train_x, train_obj, None, bounds, None, "ehvi_candidates_func")
+    problem = _check(train_x, train_obj, None, bounds, None, owner="ehvi_candidates_func")
     if train_con is not None:
         raise invalid_argument(
             "train_con",
@@ -347,7 +343,9 @@ def qparego_candidates_func(
         >>> qparego_candidates_func(x, torch.cat([-x, x], -1), None, bounds, None).shape
         torch.Size([1, 1])
     """
-    problem = _check(train_x, train_obj, train_con, bounds, pending_x, "qparego_candidates_func")
+    problem = _check(
+        train_x, train_obj, train_con, bounds, pending_x, owner="qparego_candidates_func"
+    )
     return _parego(problem, log=False)
 
 
@@ -384,7 +382,7 @@ def qlogei_parego_candidates_func(
         torch.Size([1, 1])
     """
     problem = _check(
-        train_x, train_obj, train_con, bounds, pending_x, "qlogei_parego_candidates_func"
+        train_x, train_obj, train_con, bounds, pending_x, owner="qlogei_parego_candidates_func"
     )
     return _parego(problem, log=True)
 
@@ -423,7 +421,9 @@ def qhvkg_candidates_func(
         >>> from podbor.integration.botorch import BoTorchSampler
         >>> sampler = BoTorchSampler(candidates_func=qhvkg_candidates_func, n_startup_trials=5)
     """
-    problem = _check(train_x, train_obj, train_con, bounds, pending_x, "qhvkg_candidates_func")
+    problem = _check(
+        train_x, train_obj, train_con, bounds, pending_x, owner="qhvkg_candidates_func"
+    )
     from botorch.acquisition.multi_objective.hypervolume_knowledge_gradient import (
         qHypervolumeKnowledgeGradient,
     )

@@ -96,12 +96,13 @@ class LogSnapshotKeeper:
         is none or it does not match the log (the record before its position is checked)."""
         try:
             data = self.blob.load_snapshot()
-        except Exception as err:  # the cache is out of reach: replay the log instead
+            if not data:
+                return None
+            data = bytes(data)  # a user's backend may return a bytearray or memoryview
+        except Exception as err:  # out of reach, or not bytes: replay the log instead
             _logger.debug(f"Could not load the snapshot of {where}: {err!r}")
             return None
-        if not data:
-            return None
-        return decode_snapshot(bytes(data), self._tail, where)
+        return decode_snapshot(data, self._tail, where)
 
     def _tail(self, position: int) -> str:
         """The hash of the record before ``position``; ValueError when the log is shorter."""
